@@ -1,0 +1,20 @@
+import autocannon from 'autocannon';
+
+/** Runs autocannon against `url` and returns the figures we report. */
+export async function load(url, { connections = 64, duration = 10, method = 'GET', headers = {}, body } = {}) {
+  const result = await autocannon({ url, connections, duration, method, headers, body });
+  return {
+    requestsPerSecond: Math.round(result.requests.average),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.non2xx,
+  };
+}
+
+export function table(rows) {
+  const header = ['target', 'req/s', 'p50 ms', 'p99 ms', 'errors'];
+  const lines = rows.map((r) => [r.name, r.requestsPerSecond, r.p50, r.p99, r.errors].map(String));
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
+  const fmt = (cols) => cols.map((c, i) => c.padEnd(widths[i])).join('  ');
+  return [fmt(header), fmt(widths.map((w) => '-'.repeat(w))), ...lines.map(fmt)].join('\n');
+}

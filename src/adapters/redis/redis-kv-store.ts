@@ -1,0 +1,211 @@
+import { createClient, type RedisClientType } from 'redis';
+import type { KvStore } from '../../ports/kv-store.js';
+import type { Logger } from '../../ports/logger.js';
+import { withTimeout } from '../../support/with-timeout.js';
+
+export interface RedisKvStoreOptions {
+  url: string;
+  keyPrefix: string;
+  connectTimeoutMs: number;
+  /** How long a single command may take before it is reported as failed. */
+  commandTimeoutMs?: number;
+  logger: Logger;
+}
+
+// Back-off between reconnect attempts: 100 ms doubling to 3 s, with jitter so
+// a fleet of instances does not reconnect in lockstep after a Redis restart.
+function reconnectDelay(retries: number): number {
+  return Math.min(100 * 2 ** retries, 3000) + Math.floor(Math.random() * 200);
+}
+
+const ERROR_LOG_INTERVAL_MS = 30_000;
+
+const DELETE_IF_EQUALS = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
+
+/**
+ * KvStore on Redis (node-redis). Commands fail fast while disconnected (no
+ * offline queue), so a dead Redis turns into errors callers can answer with a
+ * 503 instead of requests that hang; the client reconnects in the background.
+ */
+export class RedisKvStore implements KvStore {
+  readonly backend = 'redis' as const;
+  readonly #client: RedisClientType;
+  readonly #prefix: string;
+  readonly #commandTimeoutMs: number;
+  readonly #logger: Logger;
+  #subscriber: RedisClientType | undefined;
+
+  private constructor(client: RedisClientType, options: RedisKvStoreOptions) {
+    this.#client = client;
+    this.#prefix = options.keyPrefix;
+    this.#commandTimeoutMs = options.commandTimeoutMs ?? 2000;
+    this.#logger = options.logger;
+  }
+
+  /** Connects, or rejects with the reason after `connectTimeoutMs`. */
+  static async connect(options: RedisKvStoreOptions): Promise<RedisKvStore> {
+    const client = createRedisClient(options);
+    const connection = watchConnection(client, options.logger, 'redis');
+    try {
+      await withTimeout(client.connect(), options.connectTimeoutMs, () => connection.lastError()?.message ?? 'timed out');
+    } catch (error) {
+      client.destroy();
+      throw new Error(describeRedisError(connection.lastError() ?? error), { cause: error });
+    }
+    return new RedisKvStore(client as RedisClientType, options);
+  }
+
+  async get(key: string): Promise<string | null> {
+    return this.#run(() => this.#client.get(this.#key(key)));
+  }
+
+  async set(key: string, value: string, ttlMs?: number): Promise<void> {
+    await this.#run(() =>
+      this.#client.set(this.#key(key), value, ttlMs === undefined ? undefined : { expiration: { type: 'PX', value: positive(ttlMs) } }),
+    );
+  }
+
+  async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
+    const reply = await this.#run(() =>
+      this.#client.set(this.#key(key), value, { condition: 'NX', expiration: { type: 'PX', value: positive(ttlMs) } }),
+    );
+    return reply === 'OK';
+  }
+
+  async take(key: string): Promise<string | null> {
+    return this.#run(() => this.#client.getDel(this.#key(key)));
+  }
+
+  async delete(...keys: string[]): Promise<number> {
+    if (keys.length === 0) return 0;
+    return this.#run(() => this.#client.del(keys.map((k) => this.#key(k))));
+  }
+
+  async deleteIfEquals(key: string, value: string): Promise<boolean> {
+    const deleted = await this.#run(() => this.#client.eval(DELETE_IF_EQUALS, { keys: [this.#key(key)], arguments: [value] }));
+    return deleted === 1;
+  }
+
+  async ttlMs(key: string): Promise<number | null> {
+    const ttl = await this.#run(() => this.#client.pTTL(this.#key(key)));
+    return ttl < 0 ? null : ttl;
+  }
+
+  async addToSet(key: string, member: string, ttlMs?: number): Promise<void> {
+    const k = this.#key(key);
+    await this.#run(async () => {
+      const transaction = this.#client.multi().sAdd(k, member);
+      if (ttlMs !== undefined) transaction.pExpire(k, positive(ttlMs));
+      await transaction.exec();
+    });
+  }
+
+  async removeFromSet(key: string, ...members: string[]): Promise<void> {
+    if (members.length === 0) return;
+    await this.#run(() => this.#client.sRem(this.#key(key), members));
+  }
+
+  async setMembers(key: string): Promise<string[]> {
+    return this.#run(() => this.#client.sMembers(this.#key(key)));
+  }
+
+  async publish(channel: string, message: string): Promise<void> {
+    await this.#run(() => this.#client.publish(this.#key(channel), message));
+  }
+
+  async subscribe(channel: string, handler: (message: string) => void): Promise<() => Promise<void>> {
+    const subscriber = await this.#subscriberClient();
+    const name = this.#key(channel);
+    const listener = (message: string) => handler(message);
+    await this.#run(() => subscriber.subscribe(name, listener));
+    return async () => {
+      if (subscriber.isReady) await subscriber.unsubscribe(name, listener);
+    };
+  }
+
+  async ping(): Promise<void> {
+    await this.#run(() => this.#client.ping());
+  }
+
+  async close(): Promise<void> {
+    for (const client of [this.#subscriber, this.#client]) {
+      if (!client) continue;
+      if (client.isReady) await client.close().catch(() => client.destroy());
+      else if (client.isOpen) client.destroy();
+    }
+  }
+
+  #key(key: string): string {
+    return this.#prefix + key;
+  }
+
+  async #subscriberClient(): Promise<RedisClientType> {
+    if (!this.#subscriber) {
+      const subscriber = this.#client.duplicate();
+      watchConnection(subscriber, this.#logger, 'redis subscriber');
+      await this.#run(() => subscriber.connect());
+      this.#subscriber = subscriber;
+    }
+    return this.#subscriber;
+  }
+
+  async #run<T>(command: () => Promise<T>): Promise<T> {
+    if (!this.#client.isReady) throw new Error('Redis is not connected');
+    try {
+      return await withTimeout(command(), this.#commandTimeoutMs, () => `Redis did not answer within ${String(this.#commandTimeoutMs)} ms`);
+    } catch (error) {
+      throw new Error(describeRedisError(error), { cause: error });
+    }
+  }
+}
+
+function createRedisClient(options: RedisKvStoreOptions) {
+  return createClient({
+    url: options.url,
+    disableOfflineQueue: true,
+    socket: { connectTimeout: options.connectTimeoutMs, reconnectStrategy: reconnectDelay },
+  });
+}
+
+/**
+ * Logs connection loss and recovery without flooding the log while Redis stays
+ * down, and remembers the last error (the reason a first connect failed).
+ * Must be attached before connect(): node-redis does not deliver events to
+ * listeners added to the client object after it has connected.
+ */
+function watchConnection(client: { on(event: string, listener: (arg?: unknown) => void): unknown }, logger: Logger, name: string) {
+  let lastError: Error | undefined;
+  let connected = false;
+  let down = false;
+  let lastLoggedAt = 0;
+  client.on('error', (error) => {
+    lastError = error instanceof Error ? error : new Error(String(error));
+    if (!connected) return;
+    const now = Date.now();
+    if (!down || now - lastLoggedAt > ERROR_LOG_INTERVAL_MS) {
+      logger.warn({ dependency: name, reason: describeRedisError(error) }, `${name} connection lost; reconnecting`);
+      lastLoggedAt = now;
+    }
+    down = true;
+  });
+  client.on('ready', () => {
+    if (down) logger.info({ dependency: name }, `${name} connection restored`);
+    connected = true;
+    down = false;
+  });
+  return { lastError: () => lastError };
+}
+
+/** A short, secret-free reason (connection URLs may carry passwords). */
+export function describeRedisError(error: unknown): string {
+  if (error instanceof AggregateError && error.errors.length > 0) return describeRedisError(error.errors[0]);
+  const code = (error as { code?: unknown }).code;
+  const message = error instanceof Error ? error.message : String(error);
+  const sanitized = message.replace(/rediss?:\/\/[^\s]+/g, 'redis://…');
+  return typeof code === 'string' && !sanitized.includes(code) ? `${code}: ${sanitized}` : sanitized;
+}
+
+function positive(ttlMs: number): number {
+  if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new RangeError(`ttlMs must be a positive number, got ${String(ttlMs)}`);
+  return Math.ceil(ttlMs);
+}

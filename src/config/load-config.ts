@@ -1,0 +1,183 @@
+import { readFileSync } from 'node:fs';
+import { isMap, parseDocument, type Document } from 'yaml';
+import type { z } from 'zod';
+import { Secret } from '../domain/secret.js';
+import { configSchema, type ParsedConfig } from './schema.js';
+import { listSettings, type Setting } from './settings.js';
+
+export type LoadResult = { ok: true; config: Config } | { ok: false; problems: string[] };
+
+/**
+ * Builds the one configuration object from the environment and the optional
+ * YAML file named by ROLEGATE_CONFIG. Never throws: every problem is reported at
+ * once, one line each, naming the key, where its value came from, what was
+ * wrong and what is expected.
+ */
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): LoadResult {
+  const problems: string[] = [];
+  const settings = listSettings(configSchema);
+  const file = env.ROLEGATE_CONFIG ? readYamlFile(env.ROLEGATE_CONFIG, problems) : undefined;
+  if (problems.length > 0) return { ok: false, problems };
+
+  const raw: Record<string, unknown> = structuredClone((file?.document.toJS() as Record<string, unknown> | null) ?? {});
+  const fromEnv = new Map<string, string>();
+  for (const setting of settings) {
+    const name = setting.env.find((n) => (env[n] ?? '').trim() !== '');
+    if (name === undefined) continue;
+    setAt(raw, setting.path, env[name]);
+    fromEnv.set(setting.key, name);
+  }
+
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    const describe = (path: PropertyKey[]) => sourceOf(path.map(String), fromEnv, file);
+    for (const issue of parsed.error.issues) problems.push(...formatIssue(issue, raw, settings, describe));
+    return { ok: false, problems };
+  }
+  problems.push(...crossCheck(parsed.data, (key) => sourceOf(key.split('.'), fromEnv, file)));
+  if (problems.length > 0) return { ok: false, problems };
+  return { ok: true, config: resolveConfig(parsed.data) };
+}
+
+/** Fills in defaults that depend on other keys and wraps secrets. */
+export function resolveConfig(parsed: ParsedConfig) {
+  const production = parsed.mode === 'production';
+  const host = parsed.server.host ?? (production ? '0.0.0.0' : '127.0.0.1');
+  const publicUrl = new URL(parsed.server.publicUrl ?? `http://localhost:${String(parsed.server.port)}`);
+  return {
+    ...parsed,
+    production,
+    server: { ...parsed.server, host, publicUrl },
+    database: {
+      ...parsed.database,
+      url: parsed.database.url === undefined ? undefined : new Secret(parsed.database.url),
+      autoMigrate: parsed.database.autoMigrate ?? !production,
+    },
+    redis: { ...parsed.redis, url: parsed.redis.url === undefined ? undefined : new Secret(parsed.redis.url) },
+  };
+}
+
+export type Config = ReturnType<typeof resolveConfig>;
+
+/** Rules that involve more than one key, or that production mode adds. */
+function crossCheck(config: ParsedConfig, source: (key: string) => string): string[] {
+  const problems: string[] = [];
+  if (config.mode === 'production') {
+    const required = 'is required in production mode (embedded defaults are for demos only)';
+    if (config.database.url === undefined) problems.push(`database.url (${source('database.url')}): ${required}`);
+    if (config.redis.url === undefined) problems.push(`redis.url (${source('redis.url')}): ${required}`);
+    if (config.server.publicUrl !== undefined && !config.server.publicUrl.startsWith('https://')) {
+      problems.push(`server.publicUrl (${source('server.publicUrl')}): expected an https:// URL in production mode`);
+    }
+    if (config.server.publicUrl === undefined) problems.push(`server.publicUrl (${source('server.publicUrl')}): ${required}`);
+  }
+  return problems;
+}
+
+interface YamlFile {
+  path: string;
+  document: Document;
+  lineOf(path: string[]): number | undefined;
+}
+
+function readYamlFile(path: string, problems: string[]): YamlFile | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
+    problems.push(`ROLEGATE_CONFIG: cannot read ${path}: ${reason}`);
+    return undefined;
+  }
+  const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  for (const error of document.errors) {
+    const line = error.linePos?.[0];
+    problems.push(`${path}${line ? `:${String(line.line)}:${String(line.col)}` : ''}: invalid YAML: ${error.message.split('\n')[0] ?? ''}`);
+  }
+  if (document.errors.length === 0 && document.contents !== null && !isMap(document.contents)) {
+    problems.push(`${path}: expected a mapping of configuration keys at the top level`);
+  }
+  const lineStarts = [0];
+  for (let i = 0; i < text.length; i++) if (text[i] === '\n') lineStarts.push(i + 1);
+  const lineOf = (keyPath: string[]) => {
+    const node = document.getIn(keyPath, true) as { range?: [number, number, number] } | undefined;
+    const offset = node?.range?.[0];
+    if (offset === undefined) return undefined;
+    let line = 0;
+    while (line + 1 < lineStarts.length && (lineStarts[line + 1] ?? Infinity) <= offset) line++;
+    return line + 1;
+  };
+  return { path, document, lineOf };
+}
+
+function sourceOf(path: string[], fromEnv: Map<string, string>, file: YamlFile | undefined): string {
+  const envName = fromEnv.get(path.join('.'));
+  if (envName) return `env ${envName}`;
+  const line = file?.lineOf(path);
+  if (file && line !== undefined) return `${file.path} line ${String(line)}`;
+  return 'not set';
+}
+
+function formatIssue(
+  issue: z.core.$ZodIssue,
+  raw: Record<string, unknown>,
+  settings: Setting[],
+  source: (path: PropertyKey[]) => string,
+): string[] {
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((name) => {
+      const path = [...issue.path, name];
+      const key = path.map(String).join('.');
+      const suggestion = closestKey(key, settings);
+      return `${key} (${source(path)}): unknown key${suggestion ? `; did you mean ${suggestion}?` : ''}`;
+    });
+  }
+  const key = issue.path.map(String).join('.') || '(top level)';
+  const setting = settings.find((s) => s.key === key);
+  const value = getAt(raw, issue.path.map(String));
+  const got = value === undefined ? 'nothing' : setting?.secret ? 'a value that is not shown (secret)' : JSON.stringify(value);
+  return [`${key} (${source(issue.path)}): ${issue.message}, got ${got}`];
+}
+
+function closestKey(key: string, settings: Setting[]): string | undefined {
+  const parent = key.split('.').slice(0, -1).join('.');
+  const siblings = settings.filter((s) => s.path.slice(0, -1).join('.') === parent);
+  let best: { key: string; distance: number } | undefined;
+  for (const sibling of siblings) {
+    const distance = editDistance(key.toLowerCase(), sibling.key.toLowerCase());
+    if (distance <= 2 && (!best || distance < best.distance)) best = { key: sibling.key, distance };
+  }
+  return best?.key;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}
+
+function setAt(target: Record<string, unknown>, path: string[], value: unknown): void {
+  let node = target;
+  for (const part of path.slice(0, -1)) {
+    const next = node[part];
+    if (typeof next !== 'object' || next === null || Array.isArray(next)) node[part] = {};
+    node = node[part] as Record<string, unknown>;
+  }
+  node[path.at(-1) ?? ''] = value;
+}
+
+function getAt(target: unknown, path: string[]): unknown {
+  let node = target;
+  for (const part of path) {
+    if (typeof node !== 'object' || node === null) return undefined;
+    node = (node as Record<string, unknown>)[part];
+  }
+  return node;
+}

@@ -1,0 +1,128 @@
+import { connectDatabase, type Database } from './adapters/db/database.js';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from './adapters/db/embedded-postgres.js';
+import { MigrationError } from './adapters/db/migrate.js';
+import type { AppLogger } from './adapters/logging/create-logger.js';
+import { MemoryKvStore } from './adapters/memory/memory-kv-store.js';
+import { createMetrics } from './adapters/metrics/prometheus-metrics.js';
+import { RedisKvStore } from './adapters/redis/redis-kv-store.js';
+import type { Config } from './config/load-config.js';
+import type { AppDeps } from './http/create-app.js';
+import type { KvStore } from './ports/kv-store.js';
+
+/** Everything a running rolegate holds, built once at start-up. */
+export interface Deps extends AppDeps {
+  database: Database;
+  kv: KvStore;
+  /** What runs embedded instead of a real service (for the demo-mode banner). */
+  embedded: { postgres?: EmbeddedPostgres; memoryStore: boolean };
+  beginShutdown(): void;
+  close(): Promise<void>;
+}
+
+/** Start-up failed for reasons an operator must fix; one line per problem. */
+export class StartupError extends Error {
+  override name = 'StartupError';
+  constructor(readonly problems: string[]) {
+    super(problems.join('\n'));
+  }
+}
+
+/**
+ * The composition root: connects every adapter once, checks that each
+ * dependency answers (all problems reported together), applies migrations
+ * when configured to, and hands the pieces to the HTTP layer.
+ */
+export async function buildDeps(config: Config, logger: AppLogger): Promise<Deps> {
+  const problems: string[] = [];
+  const closers: (() => Promise<void>)[] = [];
+  const closeAll = async () => {
+    for (const close of closers.reverse()) await close().catch(() => undefined);
+  };
+
+  let postgres: EmbeddedPostgres | undefined;
+  let databaseUrl = config.database.url?.reveal();
+  if (databaseUrl === undefined) {
+    try {
+      postgres = await startEmbeddedPostgres(config.dataDir);
+      closers.push(() => postgres?.close() ?? Promise.resolve());
+      databaseUrl = postgres.url;
+    } catch (error) {
+      problems.push(`dataDir (ROLEGATE_DATA_DIR): cannot start the embedded PostgreSQL in ${config.dataDir}: ${(error as Error).message}`);
+    }
+  }
+
+  const [database, kv] = await Promise.allSettled([
+    databaseUrl === undefined
+      ? Promise.reject(new Error('no database'))
+      : connectDatabase({
+          url: databaseUrl,
+          // PGlite is a single session: more than one connection would interleave transactions.
+          poolSize: postgres ? 1 : config.database.poolSize,
+          connectTimeoutMs: config.database.connectTimeoutMs,
+          logger,
+        }),
+    config.redis.url === undefined
+      ? Promise.resolve<KvStore>(new MemoryKvStore())
+      : RedisKvStore.connect({
+          url: config.redis.url.reveal(),
+          keyPrefix: config.redis.keyPrefix,
+          connectTimeoutMs: config.redis.connectTimeoutMs,
+          logger,
+        }),
+  ]);
+  if (database.status === 'fulfilled') closers.push(() => database.value.close());
+  else if (databaseUrl !== undefined) {
+    const where = postgres ? 'the embedded PostgreSQL' : `PostgreSQL at ${hostOf(databaseUrl)}`;
+    problems.push(`database.url (DATABASE_URL): cannot connect to ${where}: ${(database.reason as Error).message}`);
+  }
+  if (kv.status === 'fulfilled') closers.push(() => kv.value.close());
+  else
+    problems.push(
+      `redis.url (REDIS_URL): cannot connect to Redis at ${hostOf(config.redis.url?.reveal() ?? '')}: ${(kv.reason as Error).message}`,
+    );
+
+  if (problems.length > 0 || database.status !== 'fulfilled' || kv.status !== 'fulfilled') {
+    await closeAll();
+    throw new StartupError(problems);
+  }
+
+  if (config.database.autoMigrate) {
+    try {
+      const result = await database.value.migrate();
+      logger.info({ applied: result.applied.length, alreadyApplied: result.alreadyApplied }, 'database schema is up to date');
+    } catch (error) {
+      await closeAll();
+      if (error instanceof MigrationError) throw new StartupError([`database.autoMigrate (ROLEGATE_AUTO_MIGRATE): ${error.message}`]);
+      throw error;
+    }
+  }
+
+  let shuttingDown = false;
+  return {
+    config,
+    logger,
+    metrics: createMetrics(),
+    database: database.value,
+    kv: kv.value,
+    embedded: { ...(postgres ? { postgres } : {}), memoryStore: kv.value.backend === 'memory' },
+    probes: [
+      { name: postgres ? 'postgres (embedded)' : 'postgres', check: () => database.value.ping() },
+      { name: kv.value.backend === 'redis' ? 'redis' : 'memory-store', check: () => kv.value.ping() },
+    ],
+    isShuttingDown: () => shuttingDown,
+    beginShutdown: () => {
+      shuttingDown = true;
+    },
+    close: closeAll,
+  };
+}
+
+/** host:port of a connection URL, without user, password or query. */
+function hostOf(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return parsed.port ? `${parsed.hostname}:${parsed.port}` : parsed.hostname;
+  } catch {
+    return 'an unparsable URL';
+  }
+}

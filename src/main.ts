@@ -1,0 +1,105 @@
+import { createServer } from 'node:http';
+import { createLogger, type AppLogger } from './adapters/logging/create-logger.js';
+import { loadConfig } from './config/load-config.js';
+import { buildDeps, StartupError, type Deps } from './deps.js';
+import { createApp } from './http/create-app.js';
+
+// Exit codes (sysexits.h): operators and supervisors can tell a bad
+// configuration from an unavailable dependency.
+const EXIT_CONFIG = 78;
+const EXIT_UNAVAILABLE = 69;
+const EXIT_SOFTWARE = 70;
+
+async function main(): Promise<void> {
+  const loaded = loadConfig(process.env);
+  if (!loaded.ok) fail(`the configuration has ${plural(loaded.problems.length, 'problem')}:`, loaded.problems, EXIT_CONFIG);
+  const config = loaded.config;
+  const logger = createLogger(config.log.level);
+
+  let deps: Deps;
+  try {
+    deps = await buildDeps(config, logger);
+  } catch (error) {
+    if (error instanceof StartupError)
+      fail(`cannot start, ${plural(error.problems.length, 'dependency problem')}:`, error.problems, EXIT_UNAVAILABLE);
+    throw error;
+  }
+
+  const app = createApp(deps);
+  const server = createServer(app);
+  // Longer than common load balancer idle timeouts (60 s), so the balancer closes first.
+  server.keepAliveTimeout = 65_000;
+  server.on('error', (error: NodeJS.ErrnoException) => {
+    const reason = error.code === 'EADDRINUSE' ? 'the address is already in use' : error.message;
+    void deps
+      .close()
+      .finally(() =>
+        fail(
+          'cannot start:',
+          [`server.port (ROLEGATE_PORT): cannot listen on ${config.server.host}:${String(config.server.port)}: ${reason}`],
+          EXIT_UNAVAILABLE,
+        ),
+      );
+  });
+  server.listen(config.server.port, config.server.host, () => {
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : config.server.port;
+    logger.info(
+      { url: `http://${config.server.host}:${String(port)}`, publicUrl: config.server.publicUrl.href, mode: config.mode },
+      'rolegate is listening',
+    );
+    announceEmbeddedDefaults(deps, logger);
+  });
+
+  let stopping = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    deps.beginShutdown();
+    logger.info({ signal }, 'shutting down: no new connections, finishing in-flight requests');
+    // Keep-alive connections that finish their request are closed right away.
+    const sweep = setInterval(() => server.closeIdleConnections(), 100);
+    const deadline = setTimeout(() => {
+      logger.warn({ timeoutMs: config.server.shutdownTimeoutMs }, 'shutdown timeout reached: closing remaining connections');
+      server.closeAllConnections();
+    }, config.server.shutdownTimeoutMs);
+    deadline.unref();
+    server.close(() => {
+      clearInterval(sweep);
+      clearTimeout(deadline);
+      void deps.close().then(() => {
+        logger.info({}, 'rolegate stopped');
+        process.exit(0);
+      });
+    });
+    server.closeIdleConnections();
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+}
+
+function announceEmbeddedDefaults(deps: Deps, logger: AppLogger): void {
+  const parts: string[] = [];
+  if (deps.embedded.postgres) parts.push(`PostgreSQL is embedded (PGlite, data in ${deps.embedded.postgres.dataDir})`);
+  if (deps.embedded.memoryStore) parts.push('sessions and the credential cache live in this process (no Redis)');
+  if (parts.length === 0) return;
+  logger.warn(
+    { embedded: { postgres: Boolean(deps.embedded.postgres), memoryStore: deps.embedded.memoryStore } },
+    `EMBEDDED DEFAULTS: ${parts.join('; ')}. This is a single-instance demo setup, not for production: set DATABASE_URL and REDIS_URL.`,
+  );
+}
+
+function fail(headline: string, problems: string[], code: number): never {
+  process.stderr.write(`rolegate: ${headline}\n${problems.map((p) => `  ${p}\n`).join('')}`);
+  process.exit(code);
+}
+
+function plural(count: number, noun: string): string {
+  return `${String(count)} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+main().catch((error: unknown) => {
+  // Never a stack trace on the console: one line, and the details at debug level.
+  process.stderr.write(`rolegate: failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(EXIT_SOFTWARE);
+});

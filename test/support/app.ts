@@ -1,0 +1,72 @@
+import type { AddressInfo } from 'node:net';
+import { createServer, type Server } from 'node:http';
+import type { Express } from 'express';
+import { loadConfig, type Config } from '../../src/config/load-config.js';
+import { buildDeps, type Deps } from '../../src/deps.js';
+import { createApp } from '../../src/http/create-app.js';
+import type { AppLogger } from '../../src/adapters/logging/create-logger.js';
+import { createTestDatabase, type TestDatabase } from './postgres.js';
+import { deleteRedisKeys, testRedisUrl, uniqueRedisPrefix } from './redis.js';
+import { captureLogs, type CapturedLogs } from './logs.js';
+
+export interface TestApp {
+  app: Express;
+  deps: Deps;
+  config: Config;
+  logs: CapturedLogs;
+  database: TestDatabase;
+  redisPrefix: string;
+  close(): Promise<void>;
+}
+
+/**
+ * rolegate as main.ts builds it — real config loading, real Postgres (a
+ * database of its own) and real Redis (a key prefix of its own) — without
+ * listening. Pass `env` to set any configuration key.
+ */
+export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const database = await createTestDatabase();
+  const redisPrefix = uniqueRedisPrefix();
+  const loaded = loadConfig({
+    DATABASE_URL: database.url,
+    REDIS_URL: testRedisUrl,
+    ROLEGATE_REDIS_PREFIX: redisPrefix,
+    ROLEGATE_AUTO_MIGRATE: 'false',
+    ROLEGATE_PORT: '0',
+    ...env,
+  });
+  if (!loaded.ok) throw new Error(`test configuration is invalid:\n${loaded.problems.join('\n')}`);
+  const logs = captureLogs();
+  const deps = await buildDeps(loaded.config, logs.logger);
+  return {
+    app: createApp(deps),
+    deps,
+    config: loaded.config,
+    logs,
+    database,
+    redisPrefix,
+    async close() {
+      await deps.close();
+      await deleteRedisKeys(redisPrefix);
+      await database.drop();
+    },
+  };
+}
+
+/** Listens on an ephemeral loopback port; returns the base URL. */
+export async function listen(app: Express): Promise<{ url: string; server: Server; close(): Promise<void> }> {
+  const server = createServer(app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${String(port)}`,
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export type { AppLogger };
