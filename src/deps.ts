@@ -1,18 +1,21 @@
 import { connectDatabase, type Database } from './adapters/db/database.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './adapters/db/embedded-postgres.js';
 import { MigrationError } from './adapters/db/migrate.js';
+import { PrismaAuditLog } from './adapters/db/prisma-audit-log.js';
 import type { AppLogger } from './adapters/logging/create-logger.js';
 import { MemoryKvStore } from './adapters/memory/memory-kv-store.js';
 import { createMetrics } from './adapters/metrics/prometheus-metrics.js';
 import { RedisKvStore } from './adapters/redis/redis-kv-store.js';
 import type { Config } from './config/load-config.js';
 import type { AppDeps } from './http/create-app.js';
+import type { AuditLog } from './ports/audit-log.js';
 import type { KvStore } from './ports/kv-store.js';
 
 /** Everything a running rolegate holds, built once at start-up. */
 export interface Deps extends AppDeps {
   database: Database;
   kv: KvStore;
+  audit: AuditLog;
   /** What runs embedded instead of a real service (for the demo-mode banner). */
   embedded: { postgres?: EmbeddedPostgres; memoryStore: boolean };
   beginShutdown(): void;
@@ -104,6 +107,7 @@ export async function buildDeps(config: Config, logger: AppLogger): Promise<Deps
     metrics: createMetrics(),
     database: database.value,
     kv: kv.value,
+    audit: new PrismaAuditLog(database.value.prisma),
     embedded: { ...(postgres ? { postgres } : {}), memoryStore: kv.value.backend === 'memory' },
     probes: [
       { name: postgres ? 'postgres (embedded)' : 'postgres', check: () => database.value.ping() },

@@ -35,7 +35,15 @@ export interface AuthnFacts {
 }
 
 const MFA_METHODS = new Set(['mfa', 'otp', 'hwk', 'swk', 'sms', 'tel', 'fpt', 'face', 'iris', 'retina', 'vbm', 'sc']);
-const MFA_CONTEXT_HINTS = [/mfa/i, /multifactor/i, /MultiFactor/, /TimeSyncToken/, /Smartcard/i, /phishing-?resistant/i, /urn:okta:loa:2fa/i];
+const MFA_CONTEXT_HINTS = [
+  /mfa/i,
+  /multifactor/i,
+  /MultiFactor/,
+  /TimeSyncToken/,
+  /Smartcard/i,
+  /phishing-?resistant/i,
+  /urn:okta:loa:2fa/i,
+];
 
 /** Whether the authn facts show a second factor (RFC 8176 `amr` values or a known MFA context class). */
 export function hasMfa(methods: readonly string[], contextClass: string | undefined): boolean {

@@ -1,0 +1,59 @@
+/**
+ * The access model rolegate decides with: AWS accounts, the IAM roles in them,
+ * and the IdP groups mapped to those roles. Stores return these shapes; the
+ * entitlement rules read only these.
+ */
+
+/** AWS partition of an account; decides sign-in hosts, SAML audience and STS endpoints. */
+export type Partition = 'aws' | 'aws-us-gov' | 'aws-cn';
+
+/** How rolegate gets credentials for a role (see PRODUCT.md). */
+export type ExchangeMode = 'saml' | 'web-identity' | 'assume-role';
+
+export interface AwsAccount {
+  /** The 12-digit account id. */
+  id: string;
+  /** Friendly, unique name shown to users (e.g. `prod`, `sandbox-data`). */
+  alias: string;
+  partition: Partition;
+  /** Home region: console destination and regional STS endpoint. */
+  region: string;
+  /** STS endpoint override (a regional or VPC endpoint URL). */
+  stsEndpoint?: string;
+}
+
+export interface AwsRole {
+  id: string;
+  accountId: string;
+  /** Role name as in IAM (the last part of the ARN, without path). */
+  name: string;
+  arn: string;
+  exchangeMode: ExchangeMode;
+  /** SAML provider ARN (saml) or OIDC provider ARN (web-identity) named toward AWS. */
+  providerArn?: string;
+  /** The role's MaxSessionDuration in IAM, 3600–43200 s. */
+  maxSessionSeconds: number;
+  /** Shown to users next to the role. */
+  description: string;
+  /** Sent as ExternalId with AssumeRole (assume-role mode). */
+  externalId?: string;
+}
+
+/** An IdP group that entitles its members to a role, with optional conditions. */
+export interface GroupMapping {
+  id: string;
+  /** Slug of the IdP the group must come from; undefined means any IdP. */
+  idp?: string;
+  /** Exact group name, or a glob (`*` any run of characters, `?` one) when `match` is `glob`. */
+  group: string;
+  match: 'exact' | 'glob';
+  roleId: string;
+  /** The user's sign-in must show a second factor (amr/acr). */
+  requireMfa: boolean;
+  /** Caps the session below the role's own maximum. */
+  maxSessionSeconds?: number;
+  /** Source addresses allowed to use this mapping (CIDR, IPv4 or IPv6); empty means any. */
+  allowedCidrs: string[];
+  /** Emergency access: shown apart, needs a typed justification, audited at warn level. */
+  breakGlass: boolean;
+}

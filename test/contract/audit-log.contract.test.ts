@@ -1,0 +1,78 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectDatabase, type Database } from '../../src/adapters/db/database.js';
+import { PrismaAuditLog } from '../../src/adapters/db/prisma-audit-log.js';
+import { createEmbeddedTestDatabase } from '../support/embedded-postgres.js';
+import { captureLogs } from '../support/logs.js';
+import { createTestDatabase } from '../support/postgres.js';
+
+const implementations = [
+  {
+    name: 'postgres',
+    create: async () => {
+      const testDb = await createTestDatabase();
+      const database = await connectDatabase({ url: testDb.url, poolSize: 2, connectTimeoutMs: 5000, logger: captureLogs().logger });
+      return {
+        database,
+        close: async () => {
+          await database.close();
+          await testDb.drop();
+        },
+      };
+    },
+  },
+  { name: 'pglite', create: createEmbeddedTestDatabase },
+];
+
+describe.each(implementations)('AuditLog contract: $name', ({ create }) => {
+  let database: Database;
+  let close: () => Promise<void>;
+  beforeAll(async () => {
+    ({ database, close } = await create());
+  });
+  afterAll(async () => {
+    await close();
+  });
+
+  it('when an event is recorded, then it is stored with an id and time and reads back unchanged', async () => {
+    const log = new PrismaAuditLog(database.prisma);
+    const recorded = await log.record({
+      type: 'credentials.issue',
+      outcome: 'success',
+      subject: 'corp:alice',
+      idp: 'corp',
+      groups: ['aws-dev', 'aws-readonly'],
+      accountId: '111122223333',
+      roleArn: 'arn:aws:iam::111122223333:role/Developer',
+      mode: 'saml',
+      durationSeconds: 3600,
+      sourceIp: '10.0.0.7',
+      userAgent: 'aws-cli/2.9.19',
+      requestId: 'req-1',
+      details: { sessionName: 'alice', accessKeyIdPrefix: 'ASIA1234' },
+    });
+    expect(recorded.id).toMatch(/^\d+$/);
+    expect(recorded.at).toBeInstanceOf(Date);
+    const row = await database.prisma.auditEvent.findUniqueOrThrow({ where: { id: BigInt(recorded.id) } });
+    expect(row).toMatchObject({
+      type: 'credentials.issue',
+      outcome: 'success',
+      groups: ['aws-dev', 'aws-readonly'],
+      details: { sessionName: 'alice' },
+    });
+  });
+
+  it('when an event is recorded twice, then ids increase (append-only order)', async () => {
+    const log = new PrismaAuditLog(database.prisma);
+    const first = await log.record({ type: 'login', outcome: 'denied', reason: 'assertion expired' });
+    const second = await log.record({ type: 'login', outcome: 'success' });
+    expect(BigInt(second.id)).toBeGreaterThan(BigInt(first.id));
+  });
+
+  it('when someone tries to rewrite an event, then the database refuses', async () => {
+    const log = new PrismaAuditLog(database.prisma);
+    const recorded = await log.record({ type: 'login', outcome: 'success' });
+    await expect(database.prisma.auditEvent.update({ where: { id: BigInt(recorded.id) }, data: { outcome: 'denied' } })).rejects.toThrow(
+      /append-only/,
+    );
+  });
+});
