@@ -1,8 +1,8 @@
-import { createServer } from 'node:http';
 import { createLogger, type AppLogger } from './adapters/logging/create-logger.js';
 import { loadConfig } from './config/load-config.js';
 import { buildDeps, StartupError, type Deps } from './deps.js';
 import { createApp } from './http/create-app.js';
+import { createHttpServer } from './http/create-http-server.js';
 
 // Exit codes (sysexits.h): operators and supervisors can tell a bad
 // configuration from an unavailable dependency.
@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   }
 
   const app = createApp(deps);
-  const server = createServer(app);
+  const server = createHttpServer(app);
   // Longer than common load balancer idle timeouts (60 s), so the balancer closes first.
   server.keepAliveTimeout = 65_000;
   server.on('error', (error: NodeJS.ErrnoException) => {

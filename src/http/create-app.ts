@@ -4,8 +4,7 @@ import type { Metrics } from '../adapters/metrics/prometheus-metrics.js';
 import type { Config } from '../config/load-config.js';
 import type { DependencyProbe } from '../features/health/check-readiness.js';
 import { errorHandler, notFound } from './middleware/error-handler.js';
-import { httpMetrics } from './middleware/http-metrics.js';
-import { requestLogging } from './middleware/request-logging.js';
+import { observeRequests } from './middleware/observe-requests.js';
 import { securityHeaders } from './middleware/security-headers.js';
 import { cspReportRoute } from './routes/csp-report-route.js';
 import { healthRoutes } from './routes/health-routes.js';
@@ -28,13 +27,12 @@ export function createApp(deps: AppDeps): Express {
   app.set('query parser', 'simple');
   app.set('etag', false);
 
-  app.use(requestLogging(deps.logger));
+  app.use(observeRequests(deps.logger, deps.metrics));
   app.use((_req, res, next) => {
     // While draining, tell keep-alive clients to reconnect (to another instance).
     if (deps.isShuttingDown()) res.setHeader('Connection', 'close');
     next();
   });
-  app.use(httpMetrics(deps.metrics));
   app.use(securityHeaders());
 
   app.use(healthRoutes(deps));

@@ -37,7 +37,7 @@ describe('embedded defaults', () => {
     expect(String(banners[0]?.msg)).toContain('not for production');
     service.child.kill('SIGTERM');
     expect((await service.exit()).code).toBe(0);
-  });
+  }, 90_000); // PGlite's first start (initdb in WebAssembly) is slow on a loaded machine
 });
 
 describe('start-up failures', () => {

@@ -1,9 +1,10 @@
 import type { AddressInfo } from 'node:net';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { Express } from 'express';
 import { loadConfig, type Config } from '../../src/config/load-config.js';
 import { buildDeps, type Deps } from '../../src/deps.js';
 import { createApp } from '../../src/http/create-app.js';
+import { createHttpServer } from '../../src/http/create-http-server.js';
 import type { AppLogger } from '../../src/adapters/logging/create-logger.js';
 import { createTestDatabase, type TestDatabase } from './postgres.js';
 import { deleteRedisKeys, testRedisUrl, uniqueRedisPrefix } from './redis.js';
@@ -55,7 +56,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
 
 /** Listens on an ephemeral loopback port; returns the base URL. */
 export async function listen(app: Express): Promise<{ url: string; server: Server; close(): Promise<void> }> {
-  const server = createServer(app);
+  const server = createHttpServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { RequestHandler } from 'express';
+import type { Metrics } from '../../adapters/metrics/prometheus-metrics.js';
 import type { Logger } from '../../ports/logger.js';
 
 declare module 'express-serve-static-core' {
@@ -16,27 +17,36 @@ const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 
 /**
  * Gives every request an id (a sane incoming X-Request-Id is kept, so a load
- * balancer's id follows the request), a logger that stamps it on every line
- * (created only if something logs), and one line when the response is done.
- * Query values are never logged: OAuth codes, states and sign-in tokens travel there.
+ * balancer's id follows the request) and a logger that stamps it on every
+ * line; when the response is done, writes one log line and observes the
+ * latency histogram, labelled by the matched route pattern (never the raw
+ * path, which would explode cardinality). Query values are never logged:
+ * OAuth codes, states and sign-in tokens travel there.
  */
-export function requestLogging(logger: Logger): RequestHandler {
+export function observeRequests(logger: Logger, metrics: Metrics): RequestHandler {
   return (req, res, next) => {
     const started = process.hrtime.bigint();
     const incoming = req.headers['x-request-id'];
     const requestId = typeof incoming === 'string' && INCOMING_ID.test(incoming) ? incoming : randomUUID();
     req.id = requestId;
+    // A plain property: defining a getter per request would push the request
+    // object into V8's slow dictionary mode.
+    req.log = logger.child({ requestId });
     res.setHeader('X-Request-Id', requestId);
-    let child: Logger | undefined;
-    Object.defineProperty(req, 'log', { get: () => (child ??= logger.child({ requestId })), configurable: true });
 
     res.once('finish', () => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const status = res.statusCode;
+      const route = (req.route as { path?: unknown } | undefined)?.path;
+      metrics.httpRequestDuration.observe(
+        { method: req.method, route: typeof route === 'string' ? `${req.baseUrl}${route}` : 'unmatched', status_code: status },
+        seconds,
+      );
       const line = {
         requestId,
         req: { method: req.method, url: withoutQueryValues(req.originalUrl), remoteAddress: req.ip, userAgent: req.headers['user-agent'] },
         res: { statusCode: status },
-        responseTimeMs: Math.round(Number(process.hrtime.bigint() - started) / 1e5) / 10,
+        responseTimeMs: Math.round(seconds * 1e4) / 10,
       };
       if (status >= 500) logger.error(line, 'request failed');
       else if (QUIET_PATHS.has(req.path) && status < 400) logger.debug(line, 'request completed');
