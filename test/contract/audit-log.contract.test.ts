@@ -68,6 +68,28 @@ describe.each(implementations)('AuditLog contract: $name', ({ create }) => {
     expect(BigInt(second.id)).toBeGreaterThan(BigInt(first.id));
   });
 
+  it('when many events are recorded at once, then each resolves with its own committed row', async () => {
+    const log = new PrismaAuditLog(database.prisma);
+    const recorded = await Promise.all(
+      Array.from({ length: 120 }, (_, i) => log.record({ type: 'credentials.issue', outcome: 'success', requestId: `batch-${String(i)}` })),
+    );
+    expect(new Set(recorded.map((r) => r.id)).size).toBe(120);
+    const rows = await database.prisma.auditEvent.findMany({
+      where: { requestId: { startsWith: 'batch-' } },
+      select: { id: true, requestId: true },
+    });
+    const byId = new Map(rows.map((r) => [r.id.toString(), r.requestId]));
+    for (const r of recorded) expect(byId.get(r.id)).toBe(r.requestId);
+  });
+
+  it('when the database refuses a write, then every event of that batch is rejected', async () => {
+    const log = new PrismaAuditLog(database.prisma);
+    // A NUL byte is not allowed in Postgres text: the INSERT fails as a whole.
+    const results = await Promise.allSettled([log.record({ type: 'login', outcome: 'success', reason: 'bad\u0000byte' })]);
+    expect(results[0].status).toBe('rejected');
+    await expect(log.record({ type: 'login', outcome: 'success' })).resolves.toMatchObject({ type: 'login' });
+  });
+
   it('when someone tries to rewrite an event, then the database refuses', async () => {
     const log = new PrismaAuditLog(database.prisma);
     const recorded = await log.record({ type: 'login', outcome: 'success' });
