@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { TEMPLATE_DATABASE, testPostgresUrl } from './env.js';
+import { inject } from 'vitest';
+import { testPostgresUrl } from './env.js';
 
 export interface TestDatabase {
   url: string;
@@ -11,7 +12,7 @@ export interface TestDatabase {
 /** A fresh, fully migrated database of this test file's own. */
 export async function createTestDatabase(options: { migrated?: boolean } = {}): Promise<TestDatabase> {
   const name = `rolegate_test_${randomBytes(6).toString('hex')}`;
-  await adminQuery(`CREATE DATABASE ${name}${options.migrated === false ? '' : ` TEMPLATE ${TEMPLATE_DATABASE}`}`);
+  await adminQuery(`CREATE DATABASE ${name}${options.migrated === false ? '' : ` TEMPLATE ${inject('templateDatabase')}`}`);
   const url = new URL(testPostgresUrl);
   url.pathname = `/${name}`;
   return {
