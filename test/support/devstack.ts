@@ -36,7 +36,8 @@ export function stsClient(url: string, credentials?: StaticCredentials, region =
     endpoint: url,
     region,
     maxAttempts: 1,
-    credentials: credentials ?? { accessKeyId: 'AKIAUNUSEDUNUSEDUNUS', secretAccessKey: 'unused-unused-unused' },
+    // A copy: the SDK annotates the credentials object it is given (`$source`).
+    credentials: credentials ? { ...credentials } : { accessKeyId: 'AKIAUNUSEDUNUSEDUNUS', secretAccessKey: 'unused-unused-unused' },
   });
 }
 
