@@ -14,7 +14,7 @@ export class QueryParams {
   /** Parses an `application/x-www-form-urlencoded` body merged over the URL query. */
   static parse(body: string, query: URLSearchParams): QueryParams {
     const merged = new URLSearchParams(query);
-    for (const [key, value] of new URLSearchParams(body)) merged.set(key, value);
+    for (const [key, value] of new URLSearchParams(body)) merged.append(key, value);
     for (const key of new Set(merged.keys())) {
       if (merged.getAll(key).length > 1) throw new StsError('InvalidParameterValue', `The parameter ${key} was given more than once`);
     }

@@ -1,9 +1,9 @@
-/** Escapes text for XML element content and attribute values. */
+/** Escapes text for XML (and HTML) element content; never used for attribute values. */
 export function escapeXml(value: string): string {
-  return value.replace(/[<>&"']/g, (c) => XML_ENTITIES[c] ?? c);
+  return value.replace(/[<>&]/g, (c) => XML_ENTITIES[c] ?? c);
 }
 
-const XML_ENTITIES: Record<string, string> = { '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' };
+const XML_ENTITIES: Record<string, string> = { '<': '&lt;', '>': '&gt;', '&': '&amp;' };
 
 /** A tree of XML elements to render; `undefined` members are left out. */
 export interface XmlTree {
