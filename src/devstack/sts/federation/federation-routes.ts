@@ -63,10 +63,10 @@ function grantFor(params: URLSearchParams, services: StsServices): ConsoleGrant 
     return 'Session must be JSON {"sessionId", "sessionKey", "sessionToken"}';
   }
   const { sessionId, sessionKey, sessionToken } = (session ?? {}) as Record<string, unknown>;
+  if (typeof sessionId === 'string' && services.world.accessKeys.has(sessionId))
+    return 'Long-term credentials cannot sign in to the console: use credentials from AssumeRole*';
   if (typeof sessionId !== 'string' || typeof sessionKey !== 'string' || typeof sessionToken !== 'string')
     return 'Session must be JSON {"sessionId", "sessionKey", "sessionToken"}';
-  if (services.world.accessKeys.has(sessionId))
-    return 'Long-term credentials cannot sign in to the console: use credentials from AssumeRole*';
   const issued = services.registry.get(sessionId);
   if (!issued || !equal(issued.secretAccessKey, sessionKey) || !equal(issued.sessionToken, sessionToken))
     return 'The credentials in Session are invalid';
