@@ -221,7 +221,7 @@ describe('AssumeRole', () => {
       }),
     );
     expect(result.SourceIdentity).toBe('alice');
-    expect(result.PackedPolicySize).toBeGreaterThan(0);
+    expect(result.SessionTokenUtilization).toBeGreaterThan(0);
   });
 
   it('when more than 50 session tags are passed, then ValidationError', async () => {

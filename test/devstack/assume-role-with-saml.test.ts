@@ -44,7 +44,8 @@ describe('AssumeRoleWithSAML with a valid response', () => {
       SourceIdentity: 'alice',
     });
     expect(result.NameQualifier).toMatch(/^[A-Za-z0-9+/]{27}=$/);
-    expect(result.PackedPolicySize).toBeGreaterThanOrEqual(0);
+    expect(result.SessionTokenSize).toBe(result.Credentials?.SessionToken?.length);
+    expect(result.SessionTokenUtilization).toBeGreaterThan(0);
   });
 
   it('when the whole Response is signed instead of the assertion, then it is accepted', async () => {
@@ -366,7 +367,7 @@ function wrap(signedXml: string, variant: 'new-id' | 'same-id'): string {
   const doc = new DOMParser().parseFromString(signedXml, 'text/xml');
   const response = doc.documentElement;
   const original = response.getElementsByTagNameNS('urn:oasis:names:tc:SAML:2.0:assertion', 'Assertion')[0];
-  if (!response || !original) throw new Error('no assertion to wrap');
+  if (!original) throw new Error('no assertion to wrap');
   const forged = original.cloneNode(true) as typeof original;
   if (variant === 'new-id') forged.setAttribute('ID', '_forged');
   const values = forged.getElementsByTagNameNS('urn:oasis:names:tc:SAML:2.0:assertion', 'AttributeValue');

@@ -80,10 +80,11 @@ export async function startDemoIdp(options: DemoIdpOptions): Promise<DemoIdp> {
     res
       .set('Cache-Control', 'no-store')
       .type('html')
-      .send(renderLoginPage(details.uid, String(details.params.client_id ?? 'A client')));
+      .send(renderLoginPage(details.uid, typeof details.params.client_id === 'string' ? details.params.client_id : 'A client'));
   });
   app.post('/interaction/:uid/login', express.urlencoded({ extended: false, limit: '4kb' }), async (req, res) => {
-    const user = demoUser(String((req.body as Record<string, unknown>).user ?? ''));
+    const chosen = (req.body as Record<string, unknown>).user;
+    const user = typeof chosen === 'string' ? demoUser(chosen) : undefined;
     if (!user) {
       res.status(400).type('html').send(renderMessagePage('Unknown person', 'Pick one of the demo people.'));
       return;
@@ -147,7 +148,7 @@ function demoConfiguration(client: DemoClientRegistration, signingKey: Record<st
     features: { devInteractions: { enabled: false }, rpInitiatedLogout: { enabled: true } },
     interactions: { url: (_ctx: KoaContextWithOIDC, interaction) => `/interaction/${interaction.uid}` },
     pkce: { required: () => true },
-    async findAccount(_ctx, id) {
+    findAccount(_ctx, id) {
       const user = demoUser(id);
       if (!user) return undefined;
       return {

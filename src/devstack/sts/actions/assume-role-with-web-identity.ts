@@ -110,6 +110,7 @@ function sessionTagsClaim(payload: JWTPayload): { tags: Record<string, string>; 
       tags[key] = value[0];
     }
   }
-  if (transitive !== undefined && (!Array.isArray(transitive) || !transitive.every((k) => typeof k === 'string'))) throw bad();
-  return { tags, transitiveTagKeys: (transitive as string[] | undefined) ?? [] };
+  if (transitive === undefined) return { tags, transitiveTagKeys: [] };
+  if (!Array.isArray(transitive) || !transitive.every((k): k is string => typeof k === 'string')) throw bad();
+  return { tags, transitiveTagKeys: transitive };
 }

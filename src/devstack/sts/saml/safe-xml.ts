@@ -20,8 +20,8 @@ export function parseXml(text: string): Document {
     throw new XmlParseError(`malformed XML: ${message.split('\n')[0] ?? message}`);
   };
   const parser = new DOMParser({ errorHandler: { warning: () => undefined, error: fail, fatalError: fail } });
-  const doc = parser.parseFromString(text, 'text/xml') as unknown as Document;
-  if (!doc.documentElement) throw new XmlParseError('malformed XML: no root element');
+  const doc = parser.parseFromString(text, 'text/xml');
+  if ((doc.documentElement as Element | null) === null) throw new XmlParseError('malformed XML: no root element');
   return doc;
 }
 

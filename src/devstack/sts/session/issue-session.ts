@@ -50,8 +50,14 @@ export function sessionResultXml(session: IssuedSession): XmlTree {
       Expiration: isoSeconds(session.expiration),
     },
     AssumedRoleUser: { AssumedRoleId: session.assumedRoleId, Arn: session.assumedRoleArn },
+    // Newer STS responses report the session token's size instead of PackedPolicySize.
+    SessionTokenSize: session.sessionToken.length,
+    SessionTokenUtilization: Math.ceil((session.sessionToken.length / MAX_SESSION_TOKEN_SIZE) * 100),
   };
 }
+
+/** The devstack's stand-in for the maximum token size AWS measures utilization against. */
+const MAX_SESSION_TOKEN_SIZE = 4096;
 
 export function isoSeconds(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
