@@ -91,7 +91,8 @@ const toEnv = (c: CliCredentials['Credentials']) => ({
   sessionToken: c.SessionToken,
 });
 
-describe('the real AWS CLI against the devstack', () => {
+// Each `aws` run starts a Python interpreter (~1 s alone, several under a loaded CI machine).
+describe('the real AWS CLI against the devstack', { timeout: 90_000 }, () => {
   it('when the CLI exchanges a SAML assertion and signs with the result, then get-caller-identity returns the assumed-role ARN', async () => {
     const assertion = toBase64(mintSamlResponse({ signer: testSigner('idp'), roles: [`arn:aws:iam::${A}:role/Developer,${PROVIDER}`] }));
     const exchanged = await aws([

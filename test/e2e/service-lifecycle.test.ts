@@ -37,7 +37,8 @@ describe('embedded defaults', () => {
     expect(String(banners[0]?.msg)).toContain('not for production');
     service.child.kill('SIGTERM');
     expect((await service.exit()).code).toBe(0);
-  });
+    // PGlite start-up under a loaded CI machine can take longer than the default test timeout; ready() waits 60 s.
+  }, 90_000);
 });
 
 describe('start-up failures', () => {
