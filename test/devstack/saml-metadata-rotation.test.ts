@@ -1,5 +1,8 @@
 import { AssumeRoleWithSAMLCommand } from '@aws-sdk/client-sts';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { failure, startTestSts, stsClient } from '../support/devstack.js';
@@ -51,5 +54,26 @@ describe('SAML provider metadata given as a loopback URL', () => {
     expect(result.AssumedRoleUser?.Arn).toContain(':assumed-role/Developer/');
     expect(metadataFetches).toBe(before + 1);
     expect(await failure(assume(idp))).toMatchObject({ name: 'InvalidIdentityTokenException' });
+  });
+});
+
+describe('SAML provider metadata given as a file', () => {
+  it('when the YAML names a metadata file, then it is read relative to the YAML directory', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'devstack-metadata-'));
+    writeFileSync(join(dir, 'idp-metadata.xml'), idpMetadata([idp.cert]));
+    const fileSts = await startTestSts(samlWorld({ file: 'idp-metadata.xml' }), undefined, dir);
+    try {
+      const result = await stsClient(fileSts.url).send(
+        new AssumeRoleWithSAMLCommand({
+          RoleArn: role('Developer'),
+          PrincipalArn: PROVIDER,
+          SAMLAssertion: toBase64(mintSamlResponse({ signer: idp, roles: [pair('Developer')] })),
+        }),
+      );
+      expect(result.AssumedRoleUser?.Arn).toContain(':assumed-role/Developer/');
+    } finally {
+      await fileSts.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
