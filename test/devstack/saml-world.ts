@@ -24,7 +24,7 @@ const ALL = ['sts:AssumeRoleWithSAML', 'sts:TagSession', 'sts:SetSourceIdentity'
 
 /** A world for SAML tests: one provider per account, roles that prove one rule each. */
 export function samlWorld(
-  metadata: { xml: string } | { url: string } = { xml: idpMetadata([testSigner('idp').cert]) },
+  metadata: { xml: string } | { url: string } | { file: string } = { xml: idpMetadata([testSigner('idp').cert]) },
 ): DevstackConfigInput {
   return {
     accounts: [
