@@ -1,0 +1,42 @@
+import { escapeXml as escapeHtml } from '../sts/protocol/xml.js';
+import { DEMO_USERS } from './demo-users.js';
+
+/**
+ * The demo IdP's sign-in page: pick a person, no password. Plain HTML with no
+ * inline script or style, so it passes a strict Content-Security-Policy.
+ */
+export function renderLoginPage(uid: string, clientName: string): string {
+  const action = `/interaction/${encodeURIComponent(uid)}/login`;
+  const buttons = DEMO_USERS.map(
+    (user) => `<li><form method="post" action="${escapeAttribute(action)}">
+  <input type="hidden" name="user" value="${escapeAttribute(user.id)}">
+  <button type="submit">Sign in as ${escapeHtml(user.name)}</button> <small>${escapeHtml(user.email)} — ${escapeHtml(user.description)}</small>
+</form></li>`,
+  ).join('\n');
+  return page(
+    'Sign in to the demo IdP',
+    `<h1>Demo identity provider</h1>
+<p>${escapeHtml(clientName)} asks you to sign in. This is the rolegate demo: there are no passwords, pick a person.</p>
+<ul>
+${buttons}
+</ul>
+<p><a href="/interaction/${encodeURIComponent(uid)}/abort">Cancel</a></p>`,
+  );
+}
+
+export function renderMessagePage(title: string, message: string): string {
+  return page(title, `<h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p>`);
+}
+
+function page(title: string, body: string): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head>
+<body>
+${body}
+</body></html>
+`;
+}
+
+function escapeAttribute(value: string): string {
+  return escapeHtml(value).replace(/"/g, '&quot;');
+}

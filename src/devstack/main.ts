@@ -1,0 +1,61 @@
+import { DevstackConfigError } from './config/load-devstack-config.js';
+import { startDevstack, type Devstack } from './start-devstack.js';
+
+// `npm run devstack`: the local STS endpoint and the demo IdP, without rolegate.
+// The devstack is a development tool, so it reads its few settings straight from the environment.
+const env = process.env;
+
+async function main(): Promise<void> {
+  const devstack = await startDevstack({
+    rolegateUrl: env.ROLEGATE_PUBLIC_URL ?? 'http://localhost:8080',
+    ...(env.DEVSTACK_CONFIG ? { configFile: env.DEVSTACK_CONFIG } : {}),
+    stsPort: port(env.DEVSTACK_STS_PORT, 4566),
+    idpPort: port(env.DEVSTACK_IDP_PORT, 4567),
+    logger: { info: () => undefined, warn: (object, message) => process.stderr.write(`devstack: ${message} ${JSON.stringify(object)}\n`) },
+  });
+  process.stdout.write(describe(devstack));
+  const stop = () => void devstack.close().then(() => process.exit(0));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+function describe(devstack: Devstack): string {
+  const lines = [
+    'rolegate devstack is running (DEMO ONLY: a local stand-in for AWS STS and a corporate IdP; nothing here is AWS)',
+    '',
+    `  STS endpoint        ${devstack.stsUrl}        (aws --endpoint-url ${devstack.stsUrl} ...)`,
+    `  Federation          ${devstack.federationUrl}`,
+    `  Stand-in console    ${devstack.consoleUrl}`,
+    `  Demo OIDC IdP       ${devstack.idp.issuer}   client ${devstack.idp.clientId} / ${devstack.idp.clientSecret}`,
+    `                      redirect URI ${devstack.idp.redirectUri}`,
+    '',
+    '  Sign in as:',
+    ...devstack.users.map((user) => `    ${user.id.padEnd(6)} ${user.email.padEnd(20)} groups: ${user.groups.join(', ') || '(none)'}`),
+    '',
+    '  SAML providers rolegate must name in the Role attribute:',
+    ...Object.values(devstack.samlProviders)
+      .flat()
+      .map((arn) => `    ${arn}`),
+    '  Roles:',
+    ...devstack.roles.map((role) => `    ${role.arn}  (max ${String(role.maxSessionDuration / 3600)} h)`),
+    '',
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+function port(value: string | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65535) {
+    process.stderr.write(`devstack: expected a port from 0 to 65535, got ${value}\n`);
+    process.exit(78);
+  }
+  return parsed;
+}
+
+main().catch((error: unknown) => {
+  const message =
+    error instanceof DevstackConfigError ? error.message : `failed to start: ${error instanceof Error ? error.message : String(error)}`;
+  process.stderr.write(`devstack: ${message}\n`);
+  process.exit(error instanceof DevstackConfigError ? 78 : 70);
+});

@@ -1,0 +1,89 @@
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import { assumeRole } from './actions/assume-role.js';
+import { assumeRoleWithSaml } from './actions/assume-role-with-saml.js';
+import { assumeRoleWithWebIdentity } from './actions/assume-role-with-web-identity.js';
+import { getCallerIdentity } from './actions/get-caller-identity.js';
+import type { StsAction, StsServices } from './actions/action-context.js';
+import { federationRoutes } from './federation/federation-routes.js';
+import { QueryParams, STS_VERSION } from './protocol/query-params.js';
+import { renderError, renderResult } from './protocol/render-response.js';
+import { StsError } from './protocol/sts-error.js';
+import { newRequestId } from './session/issue-session.js';
+import { verifySigV4 } from './sigv4/verify-sigv4.js';
+
+const ACTIONS: Record<string, StsAction> = {
+  AssumeRole: assumeRole,
+  AssumeRoleWithSAML: assumeRoleWithSaml,
+  AssumeRoleWithWebIdentity: assumeRoleWithWebIdentity,
+  GetCallerIdentity: getCallerIdentity,
+};
+
+/** Logs what the endpoint refused and why; never credentials or assertions. */
+export interface DevstackLogger {
+  info(object: object, message: string): void;
+  warn(object: object, message: string): void;
+}
+
+/**
+ * The local STS endpoint as an Express app: the Query protocol on `/`, the
+ * console federation endpoint on `/federation` and a stand-in console on `/console/`.
+ */
+export function createStsApp(services: StsServices, logger?: DevstackLogger): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  // The raw body is kept: SigV4 signs its exact bytes. 256 KiB fits a 100,000-character SAMLAssertion.
+  app.use(express.raw({ type: () => true, limit: '256kb' }));
+  app.use(federationRoutes(services));
+
+  app.all('/', async (req: Request, res: Response) => {
+    const requestId = newRequestId();
+    res.set('x-amzn-RequestId', requestId);
+    let action: string | undefined;
+    try {
+      if (req.method !== 'POST' && req.method !== 'GET') throw new StsError('InvalidAction', `${req.method} is not supported; use POST`);
+      const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      const [path = '/', rawQuery = ''] = req.originalUrl.split('?', 2);
+      const query = new URLSearchParams(rawQuery);
+      const params = QueryParams.parse(body.toString('utf8'), query);
+      action = params.action;
+      const handler = action !== undefined && Object.hasOwn(ACTIONS, action) ? ACTIONS[action] : undefined;
+      if (!handler || params.version !== STS_VERSION)
+        throw new StsError('InvalidAction', `Could not find operation ${action ?? '(none)'} for version ${params.version ?? '(none)'}`);
+      const headers: Record<string, string> = {};
+      for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string') headers[name.toLowerCase()] = value;
+      const signed = await verifySigV4({ method: req.method, path, query, headers, body }, services);
+      const result = await handler({
+        params,
+        services,
+        region: signed?.region ?? services.defaultRegion,
+        ...(signed ? { caller: signed.caller } : {}),
+      });
+      logger?.info({ action, requestId }, 'sts call succeeded');
+      res
+        .status(200)
+        .type('text/xml')
+        .send(renderResult(action ?? '', result, requestId));
+    } catch (error) {
+      const stsError =
+        error instanceof StsError
+          ? error
+          : new StsError('InternalFailure', 'The request processing has failed because of an unknown error.');
+      if (stsError.code === 'InternalFailure') logger?.warn({ action, requestId, err: String(error) }, 'sts call failed unexpectedly');
+      else logger?.info({ action, requestId, code: stsError.code, reason: stsError.message }, 'sts call refused');
+      res.status(stsError.status).type('text/xml').send(renderError(stsError, requestId));
+    }
+  });
+
+  // Body too large or unreadable: answer in AWS's format, never with a stack trace.
+  app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const requestId = newRequestId();
+    const status = (error as { status?: number }).status;
+    const stsError =
+      status === 413
+        ? new StsError('ValidationError', 'Request entity too large')
+        : new StsError('InternalFailure', 'The request processing has failed because of an unknown error.');
+    res.set('x-amzn-RequestId', requestId).status(stsError.status).type('text/xml').send(renderError(stsError, requestId));
+  });
+  return app;
+}
