@@ -46,18 +46,21 @@ describe('OIDC: id_tokens that must be refused', () => {
     ['wrong-nonce', /nonce/],
     ['wrong-issuer', /iss/],
   ];
-  it.each(cases)('when the id_token is %s, then it is 401 assertion_invalid naming the check, with no session and an audit row', async (behaviour, reason) => {
-    const before = (await auditRows(app.t, 'login')).length;
-    const { res, browser } = await signInWhile(behaviour);
-    expect(res.status).toBe(401);
-    expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
-    const problem = (await res.json()) as { code: string; detail: string };
-    expect(problem.code).toBe('assertion_invalid');
-    expect(problem.detail).toMatch(reason);
-    expect(browser.cookie('rolegate_session')).toBeUndefined();
-    const rows = (await auditRows(app.t, 'login')).slice(before);
-    expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ outcome: 'denied', idp: 'rogue' });
-    expect(rows[0]?.reason).toMatch(reason);
-  });
+  it.each(cases)(
+    'when the id_token is %s, then it is 401 assertion_invalid naming the check, with no session and an audit row',
+    async (behaviour, reason) => {
+      const before = (await auditRows(app.t, 'login')).length;
+      const { res, browser } = await signInWhile(behaviour);
+      expect(res.status).toBe(401);
+      expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
+      const problem = (await res.json()) as { code: string; detail: string };
+      expect(problem.code).toBe('assertion_invalid');
+      expect(problem.detail).toMatch(reason);
+      expect(browser.cookie('rolegate_session')).toBeUndefined();
+      const rows = (await auditRows(app.t, 'login')).slice(before);
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toMatchObject({ outcome: 'denied', idp: 'rogue' });
+      expect(rows[0]?.reason).toMatch(reason);
+    },
+  );
 });
