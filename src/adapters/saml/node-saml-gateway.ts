@@ -3,7 +3,7 @@ import { SAML, SamlStatusError, ValidateInResponseTo, type CacheProvider, type S
 import { RolegateError } from '../../domain/errors.js';
 import type { SamlAssertion, SamlGateway, SamlIdentityProvider } from '../../ports/saml-gateway.js';
 import { readVerifiedAssertion } from './verified-assertion.js';
-import { precheckResponse } from './response-precheck.js';
+import { explainTimeFailure, precheckResponse } from './response-precheck.js';
 
 export interface NodeSamlGatewayOptions {
   publicUrl: URL;
@@ -41,13 +41,19 @@ export class NodeSamlGateway implements SamlGateway {
 
   async validateResponse(idp: SamlIdentityProvider, samlResponse: string, expectedRequestId: string | null): Promise<SamlAssertion> {
     const acsUrl = this.acsUrl(idp.slug);
-    precheckResponse(samlResponse, { acsUrl, allowSha1: idp.settings.allowSha1, maxBytes: this.options.maxResponseBytes });
+    const xml = precheckResponse(samlResponse, { acsUrl, allowSha1: idp.settings.allowSha1, maxBytes: this.options.maxResponseBytes });
     const saml = new SAML(this.#config(idp, expectedRequestId));
     let result: Awaited<ReturnType<SAML['validatePostResponseAsync']>>;
     try {
       result = await saml.validatePostResponseAsync({ SAMLResponse: samlResponse });
     } catch (error) {
-      throw translate(error, idp.slug);
+      const translated = translate(error, idp.slug);
+      // node-saml folds every time failure of the subject confirmation into one message; say which.
+      if (/no valid SubjectConfirmation/.test(translated.detail)) {
+        const why = explainTimeFailure(xml, Date.now(), this.options.clockSkewMs, this.options.maxAssertionAgeMs);
+        if (why) throw new RolegateError('assertion_invalid', { detail: why, cause: error });
+      }
+      throw translated;
     }
     if (!result.profile || result.loggedOut)
       throw new RolegateError('assertion_invalid', { detail: 'The SAML response carries no assertion' });
@@ -120,12 +126,12 @@ const MESSAGES: [RegExp, (slug: string) => string][] = [
   ],
   [/^Invalid signature: multiple assertions/, () => 'The SAML response carries more than one assertion'],
   [
-    /^Invalid signature|^Invalid top level signature|signature from encrypted/,
-    (s) => `The SAML assertion is not signed by a registered certificate of ${s}`,
-  ],
-  [
     /Too many signatures|too many transforms|ID cannot refer|Referenced node|signed references|ref URI/,
     () => 'The SAML signature structure is invalid (possible signature wrapping)',
+  ],
+  [
+    /^Invalid signature|^Invalid top level signature|signature from encrypted/,
+    (s) => `The SAML assertion is not signed by a registered certificate of ${s}`,
   ],
   [
     /^InResponseTo is not valid|SubjectInResponseTo is not valid|does not match subjectInResponseTo/,

@@ -59,3 +59,22 @@ export function precheckResponse(samlResponse: string, options: { acsUrl: string
   }
   return xml;
 }
+
+/**
+ * Why an already-rejected response failed its time checks, for the error
+ * message only: it reads unverified bytes, so it never decides anything.
+ */
+export function explainTimeFailure(xml: string, now: number, skewMs: number, maxAgeMs: number): string | undefined {
+  const quiet = { warning: () => undefined, error: () => undefined, fatalError: () => undefined };
+  const document = new DOMParser({ errorHandler: quiet }).parseFromString(xml, 'text/xml');
+  const first = (tag: string) => document.getElementsByTagNameNS('urn:oasis:names:tc:SAML:2.0:assertion', tag).item(0);
+  const at = (value: string | null | undefined) => (value ? Date.parse(value) : NaN);
+  const data = first('SubjectConfirmationData');
+  const notBefore = at(data?.getAttribute('NotBefore'));
+  const notOnOrAfter = at(data?.getAttribute('NotOnOrAfter'));
+  const issued = at(first('Assertion')?.getAttribute('IssueInstant'));
+  if (notOnOrAfter <= now - skewMs) return 'The SAML assertion has expired (NotOnOrAfter is in the past)';
+  if (notBefore > now + skewMs) return 'The SAML assertion is not yet valid (NotBefore is in the future)';
+  if (issued + maxAgeMs <= now - skewMs) return 'The SAML assertion is too old (IssueInstant older than saml.maxAssertionAgeMs)';
+  return undefined;
+}
