@@ -158,7 +158,7 @@ function readYamlFile(path: string, problems: string[]): YamlFile | undefined {
 }
 
 function sourceOf(path: string[], fromEnv: Map<string, string>, file: YamlFile | undefined): string {
-  const envName = fromEnv.get(path.join('.'));
+  const envName = path.map((_, i) => fromEnv.get(path.slice(0, path.length - i).join('.'))).find((name) => name !== undefined);
   if (envName) return `env ${envName}`;
   const line = file?.lineOf(path);
   if (file && line !== undefined) return `${file.path} line ${String(line)}`;
@@ -180,7 +180,8 @@ function formatIssue(
     });
   }
   const key = issue.path.map(String).join('.') || '(top level)';
-  const setting = settings.find((s) => s.key === key);
+  // Keys inside a list-valued setting (identityProviders.0.settings.issuer) belong to that setting.
+  const setting = settings.find((s) => s.key === key || key.startsWith(`${s.key}.`));
   const value = getAt(raw, issue.path.map(String));
   const got = value === undefined ? 'nothing' : setting?.secret ? 'a value that is not shown (secret)' : JSON.stringify(value);
   return [`${key} (${source(issue.path)}): ${issue.message}, got ${got}`];
