@@ -176,7 +176,7 @@ export async function startSamlIdp(): Promise<SamlIdpPeer> {
         res.end(peer.metadata());
       } else if (target.pathname === '/sso' && req.method === 'GET') {
         const xml = inflateRawSync(Buffer.from(target.searchParams.get('SAMLRequest') ?? '', 'base64')).toString('utf8');
-        const root = new DOMParser().parseFromString(xml, 'text/xml').documentElement;
+        const root = new DOMParser().parseFromString(xml, 'text/xml').documentElement as Element | null;
         const issuer = root?.getElementsByTagNameNS('urn:oasis:names:tc:SAML:2.0:assertion', 'Issuer').item(0)?.textContent ?? '';
         const seen = {
           id: root?.getAttribute('ID') ?? '',

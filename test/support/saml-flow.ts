@@ -19,7 +19,7 @@ export async function startSamlLogin(browser: Browser, appUrl: string, slug: str
   const res = await browser.request(`${samlUrls(appUrl, slug).login}${query}`);
   const location = new URL(res.headers.get('location') ?? '');
   const xml = inflateRawSync(Buffer.from(location.searchParams.get('SAMLRequest') ?? '', 'base64')).toString('utf8');
-  const root = new DOMParser().parseFromString(xml, 'text/xml').documentElement;
+  const root = new DOMParser().parseFromString(xml, 'text/xml').documentElement as Element | null;
   return { location, requestId: root?.getAttribute('ID') ?? '', xml };
 }
 

@@ -1,4 +1,4 @@
-import { DOMParser, XMLSerializer, type Document, type Element } from '@xmldom/xmldom';
+import { DOMParser, XMLSerializer } from '@xmldom/xmldom';
 
 // XML Signature Wrapping: a signed assertion is kept somewhere the verifier
 // will find it, while an unsigned, forged assertion sits where the identity
@@ -9,7 +9,7 @@ const DSIG_NS = 'http://www.w3.org/2000/09/xmldsig#';
 
 function parse(xml: string): { doc: Document; response: Element; signed: Element } {
   const doc = new DOMParser().parseFromString(xml, 'text/xml');
-  const response = doc.documentElement;
+  const response = doc.documentElement as Element | null;
   const signed = doc.getElementsByTagNameNS(ASSERTION_NS, 'Assertion').item(0);
   if (!response || !signed) throw new Error('not a response with an assertion');
   return { doc, response, signed };

@@ -147,7 +147,12 @@ export class OpenidClientGateway implements OidcGateway {
         settings.clientId,
         { id_token_signed_response_alg: settings.idTokenSignedResponseAlg },
         authentication,
-        { timeout: Math.ceil(this.options.httpTimeoutMs / 1000), ...(insecure ? { execute: [client.allowInsecureRequests] } : {}) },
+        {
+          timeout: Math.ceil(this.options.httpTimeoutMs / 1000),
+          // Deprecated only as a warning sign; gated to loopback issuers outside production (SECURITY-NOTES, openid-client v6).
+          // eslint-disable-next-line @typescript-eslint/no-deprecated
+          ...(insecure ? { execute: [client.allowInsecureRequests] } : {}),
+        },
       );
       // Verify id_token signatures against the JWKS even though the token came over TLS.
       client.enableNonRepudiationChecks(configuration);

@@ -30,7 +30,7 @@ export function precheckResponse(samlResponse: string, options: { acsUrl: string
     locator: {},
     errorHandler: { warning: () => undefined, error: (m: string) => problems.push(m), fatalError: (m: string) => problems.push(m) },
   }).parseFromString(xml, 'text/xml');
-  const root = document.documentElement;
+  const root = document.documentElement as Element | null;
   if (problems.length > 0 || !root) throw reject('The SAML response is not well-formed XML');
   if (root.localName !== 'Response' || root.namespaceURI !== PROTOCOL_NS) throw reject('The message is not a SAML 2.0 Response');
   const destination = root.getAttribute('Destination');
