@@ -4,9 +4,11 @@ import { MigrationError } from './adapters/db/migrate.js';
 import { PrismaAuditLog } from './adapters/db/prisma-audit-log.js';
 import { PrismaIdentityProviderStore } from './adapters/db/prisma-identity-provider-store.js';
 import { OpenidClientGateway } from './adapters/oidc/openid-client-gateway.js';
+import { HttpSamlMetadataReader } from './adapters/saml/idp-metadata.js';
 import { NodeSamlGateway } from './adapters/saml/node-saml-gateway.js';
 import type { LoginDeps } from './features/login/login-deps.js';
 import { LoginTransactions } from './features/login/login-transactions.js';
+import { seedIdentityProviders } from './features/login/seed-identity-providers.js';
 import { SessionStore } from './features/sessions/session-store.js';
 import { systemClock } from './ports/clock.js';
 import type { IdentityProviderStore } from './ports/identity-provider-store.js';
@@ -111,12 +113,13 @@ export async function buildDeps(config: Config, logger: AppLogger): Promise<Deps
 
   const idps = new PrismaIdentityProviderStore(database.value.prisma);
   try {
-    for (const seed of config.identityProviders) await idps.upsert(seed);
+    await seedIdentityProviders(
+      { idps, metadata: new HttpSamlMetadataReader(config.oidc.httpTimeoutMs), logger },
+      config.identityProviders,
+    );
     const { invalid } = await idps.list();
     for (const row of invalid)
       logger.error({ idp: row.slug, problem: row.problem }, 'identity provider settings are invalid; it cannot be used to sign in');
-    if (config.identityProviders.length > 0)
-      logger.info({ seeded: config.identityProviders.map((i) => i.slug) }, 'identity providers seeded from configuration');
   } catch (error) {
     await closeAll();
     throw new StartupError([

@@ -99,14 +99,24 @@ export const identityProviderSeedSchema = z.discriminatedUnion('kind', [
     /** OIDC client secret; kept in configuration only, never written to the database. */
     clientSecret: z.string().min(1).optional(),
   }),
-  z.strictObject({
-    slug,
-    displayName: z.string().min(1).max(100),
-    kind: z.literal('saml'),
-    enabled: z.boolean().default(true),
-    groupsFrom: z.string().min(1).max(200).default('groups'),
-    settings: samlSettingsSchema,
-  }),
+  z
+    .strictObject({
+      slug,
+      displayName: z.string().min(1).max(100),
+      kind: z.literal('saml'),
+      enabled: z.boolean().default(true),
+      groupsFrom: z.string().min(1).max(200).default('groups'),
+      /** entityId, ssoUrl, sloUrl and certificates may come from IdP metadata instead (read at start-up). */
+      settings: samlSettingsSchema.partial({ entityId: true, ssoUrl: true, certificates: true }),
+      metadata: z
+        .union([z.strictObject({ url: httpUrl }), z.strictObject({ xml: z.string().min(1) })], {
+          error: 'expected { url } or { xml }',
+        })
+        .optional(),
+    })
+    .refine((seed) => seed.metadata !== undefined || (seed.settings.entityId && seed.settings.ssoUrl && seed.settings.certificates), {
+      error: 'a SAML IdP needs settings.entityId, settings.ssoUrl and settings.certificates, or metadata ({ url } or { xml })',
+    }),
 ]);
 
 export type IdentityProviderSeed = z.output<typeof identityProviderSeedSchema>;

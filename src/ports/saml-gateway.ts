@@ -39,3 +39,17 @@ export interface SamlGateway {
   /** Our SP metadata toward this IdP. */
   metadata(idp: SamlIdentityProvider): string;
 }
+
+/** What IdP metadata tells rolegate. */
+export interface SamlMetadata {
+  entityId: string;
+  ssoUrl: string;
+  sloUrl?: string;
+  /** Signing certificates, base64 DER (several during a rotation). */
+  certificates: string[];
+}
+
+/** Reads SAML IdP metadata from pasted XML or a URL. Rejects with a one-line reason. */
+export interface SamlMetadataReader {
+  read(source: { xml?: string; url?: string }): Promise<SamlMetadata>;
+}
