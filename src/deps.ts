@@ -146,6 +146,9 @@ export async function buildDeps(config: Config, logger: AppLogger): Promise<Deps
       maxAssertionAgeMs: config.saml.maxAssertionAgeMs,
       maxResponseBytes: config.saml.maxBodyBytes,
       requestIdTtlMs: config.sessions.loginTimeoutMs,
+      ...(config.saml.spPrivateKey && config.saml.spCertificate
+        ? { spSigning: { privateKey: config.saml.spPrivateKey, certificate: config.saml.spCertificate } }
+        : {}),
     }),
     kv: kv.value,
     clock: systemClock,

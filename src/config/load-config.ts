@@ -55,6 +55,7 @@ export function resolveConfig(parsed: ParsedConfig) {
       autoMigrate: parsed.database.autoMigrate ?? !production,
     },
     redis: { ...parsed.redis, url: parsed.redis.url === undefined ? undefined : new Secret(parsed.redis.url) },
+    saml: { ...parsed.saml, spPrivateKey: parsed.saml.spPrivateKey === undefined ? undefined : new Secret(parsed.saml.spPrivateKey) },
     // Seeds go to the database without their secrets; the secrets stay here, by slug.
     identityProviders: parsed.identityProviders.map(withoutSecret),
     oidcClientSecrets: new Map(
@@ -80,6 +81,11 @@ function crossCheck(config: ParsedConfig, source: (key: string) => string): stri
     if (config.server.publicUrl === undefined) problems.push(`server.publicUrl (${source('server.publicUrl')}): ${required}`);
   }
   problems.push(...checkIdentityProviders(config, source('identityProviders')));
+  if ((config.saml.spPrivateKey === undefined) !== (config.saml.spCertificate === undefined)) {
+    problems.push(
+      `saml.spCertificate (${source('saml.spCertificate')}): saml.spPrivateKey and saml.spCertificate are given together or not at all`,
+    );
+  }
   return problems;
 }
 

@@ -36,6 +36,24 @@ export interface SamlGateway {
    * Destination and Recipient = our ACS URL, audience, time window, issuer.
    */
   validateResponse(idp: SamlIdentityProvider, samlResponse: string, expectedRequestId: string | null): Promise<SamlAssertion>;
+  /**
+   * Validates an IdP's LogoutRequest (HTTP-Redirect binding): it must be
+   * signed (query Signature) by a pinned certificate, come from the IdP's
+   * entityID and be within its time window. `rawQuery` is the query string as
+   * received (the signature covers its exact encoding).
+   */
+  validateLogoutRequest(
+    idp: SamlIdentityProvider,
+    query: Record<string, string>,
+    rawQuery: string,
+  ): Promise<{ requestId: string; nameId: string; sessionIndex?: string }>;
+  /** Our LogoutResponse URL toward the IdP's SingleLogoutService, or null when it has none. */
+  logoutResponseUrl(idp: SamlIdentityProvider, requestId: string, relayState: string | undefined): Promise<string | null>;
+  /** Our LogoutRequest URL for a session (NameID, SessionIndex), or null when the IdP has no SingleLogoutService. */
+  logoutRequestUrl(
+    idp: SamlIdentityProvider,
+    session: { nameId: string; nameIdFormat?: string; sessionIndex?: string },
+  ): Promise<string | null>;
   /** Our SP metadata toward this IdP. */
   metadata(idp: SamlIdentityProvider): string;
 }

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { inflateRawSync } from 'node:zlib';
+import { createSign } from 'node:crypto';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { DOMParser } from '@xmldom/xmldom';
 import { SignedXml } from 'xml-crypto';
 
@@ -13,7 +14,35 @@ export const KEYS = {
   idp: { key: fixture('saml-idp-test-key.pem'), cert: fixture('saml-idp-test-cert.pem') },
   rotated: { key: fixture('saml-idp-rotated-test-key.pem'), cert: fixture('saml-idp-rotated-test-cert.pem') },
   attacker: { key: fixture('saml-attacker-test-key.pem'), cert: fixture('saml-attacker-test-cert.pem') },
+  sp: { key: fixture('saml-sp-test-key.pem'), cert: fixture('saml-sp-test-cert.pem') },
 };
+
+/**
+ * An IdP-initiated LogoutRequest, HTTP-Redirect binding: the query string
+ * for `sloUrl`, signed over `SAMLRequest=…&RelayState=…&SigAlg=…` as the
+ * binding specifies (unsigned when `keys` is null).
+ */
+export function logoutRequestQuery(spec: {
+  issuer: string;
+  destination: string;
+  nameId: string;
+  sessionIndex?: string;
+  keys: { key: string } | null;
+  relayState?: string;
+}): string {
+  const now = new Date().toISOString();
+  const xml =
+    `<samlp:LogoutRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="${id()}" Version="2.0" IssueInstant="${now}" Destination="${esc(spec.destination)}">` +
+    `<saml:Issuer>${esc(spec.issuer)}</saml:Issuer><saml:NameID>${esc(spec.nameId)}</saml:NameID>` +
+    (spec.sessionIndex ? `<samlp:SessionIndex>${esc(spec.sessionIndex)}</samlp:SessionIndex>` : '') +
+    `</samlp:LogoutRequest>`;
+  let query = `SAMLRequest=${encodeURIComponent(deflateRawSync(Buffer.from(xml)).toString('base64'))}`;
+  if (spec.relayState) query += `&RelayState=${encodeURIComponent(spec.relayState)}`;
+  if (!spec.keys) return query;
+  query += `&SigAlg=${encodeURIComponent('http://www.w3.org/2001/04/xmldsig-more#rsa-sha256')}`;
+  const signature = createSign('RSA-SHA256').update(query).sign(spec.keys.key, 'base64');
+  return `${query}&Signature=${encodeURIComponent(signature)}`;
+}
 
 export interface SamlUser {
   nameId: string;

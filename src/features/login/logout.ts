@@ -21,6 +21,13 @@ export async function logout(deps: LoginDeps, ctx: RequestContext, session: Logi
   ctx.log.info({ event: 'logout', idp: session.idp, subject: session.principal.id, sessionId: session.id }, 'signed out');
   const loggedOut = publicUrlFor(deps.publicUrl, '/login?loggedOut=1');
   const idp = await deps.idps.findBySlug(session.idp).catch(() => null);
+  if (idp?.kind === 'saml' && idp.enabled && session.idpSession.kind === 'saml') {
+    const { nameId, nameIdFormat, sessionIndex } = session.idpSession;
+    const url = await deps.saml
+      .logoutRequestUrl(idp, { nameId, ...(nameIdFormat ? { nameIdFormat } : {}), ...(sessionIndex ? { sessionIndex } : {}) })
+      .catch(() => null);
+    if (url) return { redirectUrl: url };
+  }
   if (idp?.kind === 'oidc' && idp.enabled) {
     const target = publicUrlFor(deps.publicUrl, idp.settings.postLogoutRedirectPath ?? '/login?loggedOut=1');
     const url = await deps.oidc.logoutUrl(idp, target).catch(() => null);

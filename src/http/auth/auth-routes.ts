@@ -5,6 +5,7 @@ import { finishOidcLogin } from '../../features/login/finish-oidc-login.js';
 import { confirmSamlLogin, finishSamlLogin } from '../../features/login/finish-saml-login.js';
 import { publicUrlFor, type LoginDeps } from '../../features/login/login-deps.js';
 import { logout } from '../../features/login/logout.js';
+import { handleSamlLogoutRequest } from '../../features/login/single-logout.js';
 import { enabledProvider, startLogin } from '../../features/login/start-login.js';
 import { clearLoginCookie, clearSessionCookie, cookiePolicy, readCookie, setLoginCookie, setSessionCookie } from '../cookies.js';
 import { crossSiteReason, csrfProtection } from '../middleware/csrf.js';
@@ -108,6 +109,23 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
     const { idp } = slugParam.parse(req.params);
     const provider = await enabledProvider(deps.login, 'saml', idp);
     res.type('application/samlmetadata+xml').send(deps.login.saml.metadata(provider));
+  });
+
+  // SAML single logout, HTTP-Redirect binding. A LogoutResponse (the IdP's answer to our
+  // request) only sends the browser to the signed-out page: the session is already gone.
+  router.get('/auth/saml/:idp/slo', async (req, res) => {
+    const { idp } = slugParam.parse(req.params);
+    noStore(res);
+    if (typeof req.query.SAMLResponse === 'string' && req.query.SAMLRequest === undefined) {
+      res.redirect(303, '/login?loggedOut=1');
+      return;
+    }
+    const query = z.record(z.string(), z.string().max(deps.samlMaxBodyBytes)).parse(req.query);
+    const rawQuery = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1) : '';
+    const { redirectUrl } = await handleSamlLogoutRequest(deps.login, requestContext(req), { slug: idp, query, rawQuery });
+    clearSessionCookie(res, policy(req));
+    if (redirectUrl) res.redirect(303, redirectUrl);
+    else res.redirect(303, '/login?loggedOut=1');
   });
 
   router.post(
