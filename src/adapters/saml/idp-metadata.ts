@@ -41,7 +41,7 @@ export function parseIdpMetadata(xml: string): SamlMetadata {
     const key = keys.item(i);
     const use = key?.getAttribute('use');
     if (!key || (use && use !== 'signing')) continue;
-    const cert = key.getElementsByTagNameNS(DSIG_NS, 'X509Certificate').item(0)?.textContent?.replace(/\s+/g, '');
+    const cert = key.getElementsByTagNameNS(DSIG_NS, 'X509Certificate').item(0)?.textContent.replace(/\s+/g, '');
     if (cert && !certificates.includes(cert)) certificates.push(cert);
   }
   if (certificates.length === 0) throw new Error('the metadata has no signing certificate');
