@@ -38,6 +38,13 @@ describe('OIDC: id_tokens that must be refused', () => {
     expect(rogue.tokenRequests.at(-1)?.get('code_verifier')).toMatch(/^[\w-]{43}$/);
   });
 
+  it('when the provider rotates to a new signing key right after a sign-in, then the next sign-in fetches the new JWKS and succeeds', async () => {
+    expect((await signInWhile('honest')).browser.cookie('rolegate_session')).toBeDefined();
+    const { res, browser } = await signInWhile('rotated-key');
+    expect(res.status).toBe(404);
+    expect(browser.cookie('rolegate_session')).toBeDefined();
+  });
+
   const cases: [RogueBehaviour, RegExp][] = [
     ['alg-none', /alg/],
     ['foreign-key', /signature/i],

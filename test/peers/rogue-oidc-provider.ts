@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, UnsecuredJWT, type CryptoKey, type JWK } from 'jose';
 
 /** How the rogue provider misbehaves when it mints the next id_token. */
-export type RogueBehaviour = 'honest' | 'alg-none' | 'foreign-key' | 'wrong-audience' | 'expired' | 'wrong-nonce' | 'wrong-issuer';
+export type RogueBehaviour =
+  'honest' | 'rotated-key' | 'alg-none' | 'foreign-key' | 'wrong-audience' | 'expired' | 'wrong-nonce' | 'wrong-issuer';
 
 export interface RogueOidcProvider {
   issuer: string;
@@ -24,7 +25,9 @@ export interface RogueOidcProvider {
 export async function startRogueOidcProvider(): Promise<RogueOidcProvider> {
   const good = await generateKeyPair('RS256', { extractable: true });
   const foreign = await generateKeyPair('RS256', { extractable: true });
+  const next = await generateKeyPair('RS256', { extractable: true });
   const publicJwk: JWK = { ...(await exportJWK(good.publicKey)), kid: 'good-key', alg: 'RS256', use: 'sig' };
+  const nextJwk: JWK = { ...(await exportJWK(next.publicKey)), kid: 'next-key', alg: 'RS256', use: 'sig' };
   const codes = new Map<string, { nonce: string; challenge: string; clientId: string }>();
   const server: Server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -55,6 +58,8 @@ export async function startRogueOidcProvider(): Promise<RogueOidcProvider> {
       groups: ['aws-admins'],
     };
     if (peer.behaviour === 'alg-none') return new UnsecuredJWT(claims).encode();
+    if (peer.behaviour === 'rotated-key')
+      return new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: 'next-key' }).sign(next.privateKey);
     const key: CryptoKey = peer.behaviour === 'foreign-key' ? foreign.privateKey : good.privateKey;
     return new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: 'good-key' }).sign(key);
   };
@@ -79,7 +84,8 @@ export async function startRogueOidcProvider(): Promise<RogueOidcProvider> {
           token_endpoint_auth_methods_supported: ['client_secret_basic'],
         });
       } else if (url.pathname === '/jwks') {
-        json(200, { keys: [publicJwk] });
+        // After a rotation the provider publishes the new key beside the old one.
+        json(200, { keys: peer.behaviour === 'rotated-key' ? [publicJwk, nextJwk] : [publicJwk] });
       } else if (url.pathname === '/authorize') {
         const code = randomBytes(16).toString('hex');
         codes.set(code, {

@@ -61,7 +61,7 @@ export class OpenidClientGateway implements OidcGateway {
         detail: `The IdP refused the sign-in: ${idpError.slice(0, 100)}${description ? ` (${description.slice(0, 200)})` : ''}`,
       });
     }
-    const configuration = await this.#configuration(idp);
+    const configuration = this.#withFreshJwks(idp, await this.#configuration(idp));
     let tokens: Awaited<ReturnType<typeof client.authorizationCodeGrant>>;
     try {
       tokens = await client.authorizationCodeGrant(configuration, callback.currentUrl, {
@@ -130,17 +130,46 @@ export class OpenidClientGateway implements OidcGateway {
     }
   }
 
+  /**
+   * A new Configuration from the cached discovery document for each code
+   * exchange. openid-client caches a JWKS per Configuration and re-fetches on
+   * an unknown `kid` only once the cache is 60 s old; a fresh Configuration
+   * fetches the JWKS for this sign-in, so a key the IdP just rotated in is
+   * accepted at once (one JWKS request per sign-in).
+   */
+  #withFreshJwks(idp: OidcIdentityProvider, discovered: client.Configuration): client.Configuration {
+    const configuration = new client.Configuration(
+      discovered.serverMetadata(),
+      idp.settings.clientId,
+      { id_token_signed_response_alg: idp.settings.idTokenSignedResponseAlg },
+      this.#authentication(idp),
+    );
+    configuration.timeout = Math.ceil(this.options.httpTimeoutMs / 1000);
+    // eslint-disable-next-line @typescript-eslint/no-deprecated -- loopback test/demo issuers only, see #discover
+    if (this.#insecure(idp)) client.allowInsecureRequests(configuration);
+    client.enableNonRepudiationChecks(configuration);
+    return configuration;
+  }
+
+  #insecure(idp: OidcIdentityProvider): boolean {
+    const { settings } = idp;
+    return settings.allowInsecureLoopbackIssuer && !this.options.production && settings.issuer.startsWith('http://');
+  }
+
+  #authentication(idp: OidcIdentityProvider): client.ClientAuth {
+    const { settings } = idp;
+    const secret = this.options.clientSecrets.get(idp.slug)?.reveal();
+    if (settings.tokenEndpointAuthMethod === 'none') return client.None();
+    if (secret === undefined) {
+      throw new RolegateError('dependency_unavailable', { detail: `Identity provider ${idp.slug} has no client secret configured` });
+    }
+    return settings.tokenEndpointAuthMethod === 'client_secret_post' ? client.ClientSecretPost(secret) : client.ClientSecretBasic(secret);
+  }
+
   async #discover(idp: OidcIdentityProvider): Promise<client.Configuration> {
     const { settings } = idp;
-    const insecure = settings.allowInsecureLoopbackIssuer && !this.options.production && settings.issuer.startsWith('http://');
-    const secret = this.options.clientSecrets.get(idp.slug)?.reveal();
-    let authentication: client.ClientAuth;
-    if (settings.tokenEndpointAuthMethod === 'none') authentication = client.None();
-    else if (secret === undefined) {
-      throw new RolegateError('dependency_unavailable', { detail: `Identity provider ${idp.slug} has no client secret configured` });
-    } else
-      authentication =
-        settings.tokenEndpointAuthMethod === 'client_secret_post' ? client.ClientSecretPost(secret) : client.ClientSecretBasic(secret);
+    const insecure = this.#insecure(idp);
+    const authentication = this.#authentication(idp);
     try {
       const configuration = await client.discovery(
         new URL(settings.issuer),
