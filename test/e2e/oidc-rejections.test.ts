@@ -45,6 +45,17 @@ describe('OIDC: id_tokens that must be refused', () => {
     expect(browser.cookie('rolegate_session')).toBeDefined();
   });
 
+  it('when the token endpoint is down after discovery, then it is a 503 dependency_unavailable, audited as an error', async () => {
+    const { res, browser } = await signInWhile('token-endpoint-down');
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({
+      code: 'dependency_unavailable',
+      detail: expect.stringMatching(/rogue cannot be reached/) as unknown,
+    });
+    expect(browser.cookie('rolegate_session')).toBeUndefined();
+    expect((await auditRows(app.t, 'login')).at(-1)).toMatchObject({ outcome: 'error', idp: 'rogue' });
+  });
+
   const cases: [RogueBehaviour, RegExp][] = [
     ['alg-none', /alg/],
     ['foreign-key', /signature/i],

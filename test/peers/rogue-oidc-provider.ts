@@ -99,6 +99,9 @@ export async function startRogueOidcProvider(): Promise<RogueOidcProvider> {
         target.searchParams.set('iss', issuer);
         res.writeHead(302, { location: target.href });
         res.end();
+      } else if (url.pathname === '/token' && peer.behaviour === 'token-endpoint-down') {
+        res.writeHead(502, { 'content-type': 'text/html' });
+        res.end('<h1>Bad gateway</h1>');
       } else if (url.pathname === '/token' && req.method === 'POST') {
         const body = new URLSearchParams(await readBody(req));
         peer.tokenRequests.push(body);
