@@ -5,7 +5,15 @@ import { exportJWK, generateKeyPair, SignJWT, UnsecuredJWT, type CryptoKey, type
 
 /** How the rogue provider misbehaves when it mints the next id_token. */
 export type RogueBehaviour =
-  'honest' | 'rotated-key' | 'alg-none' | 'foreign-key' | 'wrong-audience' | 'expired' | 'wrong-nonce' | 'wrong-issuer';
+  | 'honest'
+  | 'rotated-key'
+  | 'token-endpoint-down'
+  | 'alg-none'
+  | 'foreign-key'
+  | 'wrong-audience'
+  | 'expired'
+  | 'wrong-nonce'
+  | 'wrong-issuer';
 
 export interface RogueOidcProvider {
   issuer: string;
