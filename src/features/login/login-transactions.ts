@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { KvStore } from '../../ports/kv-store.js';
+import { orUnavailable } from '../dependency-errors.js';
 
 /**
  * A sign-in in progress: everything the callback must match, kept server-side
@@ -23,14 +24,14 @@ export class LoginTransactions {
   /** Stores the transaction; returns the random id for the cookie. */
   async begin(transaction: LoginTransaction): Promise<string> {
     const id = randomBytes(32).toString('base64url');
-    await this.kv.set(key(id), JSON.stringify(transaction), this.ttlMs);
+    await orUnavailable('The session store (Redis)', () => this.kv.set(key(id), JSON.stringify(transaction), this.ttlMs));
     return id;
   }
 
   /** Consumes the transaction (GETDEL): a second callback with the same cookie finds nothing. */
   async take(id: string | undefined): Promise<LoginTransaction | null> {
     if (id === undefined || !/^[A-Za-z0-9_-]{43}$/.test(id)) return null;
-    const raw = await this.kv.take(key(id));
+    const raw = await orUnavailable('The session store (Redis)', () => this.kv.take(key(id)));
     return raw === null ? null : (JSON.parse(raw) as LoginTransaction);
   }
 }

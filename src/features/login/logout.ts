@@ -8,16 +8,19 @@ import { publicUrlFor, type LoginDeps, type RequestContext } from './login-deps.
  */
 export async function logout(deps: LoginDeps, ctx: RequestContext, session: LoginSession): Promise<{ redirectUrl: string }> {
   await deps.sessions.end(session);
-  await deps.audit.record({
-    type: 'logout',
-    outcome: 'success',
-    subject: session.principal.id,
-    idp: session.idp,
-    requestId: ctx.requestId,
-    ...(ctx.sourceIp ? { sourceIp: ctx.sourceIp } : {}),
-    ...(ctx.userAgent ? { userAgent: ctx.userAgent } : {}),
-    details: { sessionId: session.id },
-  });
+  await deps.audit
+    .record({
+      type: 'logout',
+      outcome: 'success',
+      subject: session.principal.id,
+      idp: session.idp,
+      requestId: ctx.requestId,
+      ...(ctx.sourceIp ? { sourceIp: ctx.sourceIp } : {}),
+      ...(ctx.userAgent ? { userAgent: ctx.userAgent } : {}),
+      details: { sessionId: session.id },
+    })
+    // The session is already gone; a missing audit row must not leave the user signed in on screen.
+    .catch((error: unknown) => ctx.log.error({ err: error }, 'could not record the logout in the audit log'));
   ctx.log.info({ event: 'logout', idp: session.idp, subject: session.principal.id, sessionId: session.id }, 'signed out');
   const loggedOut = publicUrlFor(deps.publicUrl, '/login?loggedOut=1');
   const idp = await deps.idps.findBySlug(session.idp).catch(() => null);

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Principal } from '../../domain/principal.js';
 import type { Clock } from '../../ports/clock.js';
 import type { KvStore } from '../../ports/kv-store.js';
+import { orUnavailable } from '../dependency-errors.js';
 
 /** What the IdP session needs for single logout (SAML) or RP-initiated logout (OIDC). */
 export type IdpSessionRef = { kind: 'saml'; nameId: string; nameIdFormat?: string; sessionIndex?: string } | { kind: 'oidc' };
@@ -57,10 +58,12 @@ export class SessionStore {
       csrfToken: randomBytes(32).toString('base64url'),
       idpSession: input.idpSession,
     };
-    await this.kv.set(sessionKey(session.id), JSON.stringify(session), ttlMs);
-    // The index lives as long as the principal's longest session (re-extended at every login).
-    const indexTtl = Math.max(ttlMs, (await this.kv.ttlMs(indexKey(input.principal.id))) ?? 0);
-    await this.kv.addToSet(indexKey(input.principal.id), session.id, indexTtl);
+    await orUnavailable('The session store (Redis)', async () => {
+      await this.kv.set(sessionKey(session.id), JSON.stringify(session), ttlMs);
+      // The index lives as long as the principal's longest session (re-extended at every login).
+      const indexTtl = Math.max(ttlMs, (await this.kv.ttlMs(indexKey(input.principal.id))) ?? 0);
+      await this.kv.addToSet(indexKey(input.principal.id), session.id, indexTtl);
+    });
     return { cookieValue, session };
   }
 
@@ -75,8 +78,10 @@ export class SessionStore {
 
   /** Ends one session (logout). */
   async end(session: Pick<LoginSession, 'id' | 'principal'>): Promise<void> {
-    await this.kv.delete(sessionKey(session.id));
-    await this.kv.removeFromSet(indexKey(session.principal.id), session.id);
+    await orUnavailable('The session store (Redis)', async () => {
+      await this.kv.delete(sessionKey(session.id));
+      await this.kv.removeFromSet(indexKey(session.principal.id), session.id);
+    });
   }
 
   /** Ends every session of a principal (revocation, logout everywhere); returns how many were live. */

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { safeReturnTo } from '../../domain/return-to.js';
+import { orUnavailable } from '../../features/dependency-errors.js';
 import type { IdentityProviderStore } from '../../ports/identity-provider-store.js';
 import type { SessionMiddleware } from '../middleware/session.js';
 import { loginChooserPage } from '../views/login-pages.js';
@@ -10,7 +11,7 @@ export function loginPageRoute(deps: { idps: IdentityProviderStore; session: Ses
   router.get('/login', deps.session.optionalSession(), async (req, res) => {
     const returnTo = safeReturnTo(req.query.returnTo);
     const loggedOut = req.query.loggedOut === '1';
-    const providers = (await deps.idps.list()).providers.filter((idp) => idp.enabled);
+    const providers = (await orUnavailable('The database', () => deps.idps.list())).providers.filter((idp) => idp.enabled);
     res.setHeader('Cache-Control', 'no-store');
     const only = providers.length === 1 ? providers[0] : undefined;
     if (only && !req.session && !loggedOut) {
