@@ -41,7 +41,12 @@ export interface OidcPeer {
  * login form (`POST /interaction/:uid/login`, field `login`) and a consent
  * form (`POST /interaction/:uid/consent`), so tests drive them like a user.
  */
-export async function startOidcPeer(options: { redirectUris: string[]; postLogoutRedirectUris?: string[] }): Promise<OidcPeer> {
+export async function startOidcPeer(options: {
+  redirectUris: string[];
+  postLogoutRedirectUris?: string[];
+  /** Profile claims (groups included) only from userinfo, not in the id_token (oidc-provider's conform mode). */
+  groupsOnlyInUserinfo?: boolean;
+}): Promise<OidcPeer> {
   const server: Server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const issuer = `http://127.0.0.1:${String((server.address() as AddressInfo).port)}`;
@@ -73,7 +78,7 @@ export async function startOidcPeer(options: { redirectUris: string[]; postLogou
       profile: ['name', 'preferred_username', 'groups'],
       email: ['email', 'email_verified'],
     },
-    conformIdTokenClaims: false,
+    conformIdTokenClaims: options.groupsOnlyInUserinfo ?? false,
     features: { devInteractions: { enabled: false }, rpInitiatedLogout: { enabled: true } },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     findAccount: (_ctx, sub) => {
