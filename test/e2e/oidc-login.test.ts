@@ -215,6 +215,23 @@ describe('OIDC sign-in against a real OpenID Provider', () => {
   });
 });
 
+describe('what the logs never carry', () => {
+  it('when users sign in and out, then no client secret, session cookie, pre-login id or authorization code appears in the logs', async () => {
+    const browser = new Browser();
+    const callbackUrl = new URL(await toCallback(browser, 'alice'));
+    const loginCookie = browser.cookie('rolegate_login') ?? '';
+    await browser.request(callbackUrl.href);
+    const session = browser.cookie('rolegate_session') ?? '';
+    const { csrfToken } = (await (await me(browser)).json()) as { csrfToken: string };
+    await browser.request(`${app.url}/auth/logout`, { method: 'POST', form: { _csrf: csrfToken } });
+    const logs = app.t.logs.text();
+    for (const secret of [peer.clientSecret, session, loginCookie, csrfToken, callbackUrl.searchParams.get('code') ?? '']) {
+      expect(secret.length).toBeGreaterThan(10);
+      expect(logs).not.toContain(secret);
+    }
+  });
+});
+
 describe('login chooser and IdP outages', () => {
   it('when several IdPs are configured, then /login lists each and keeps only a same-origin returnTo', async () => {
     const res = await new Browser().request(`${app.url}/login?returnTo=${encodeURIComponent('//evil.example/x')}`);
