@@ -16,6 +16,13 @@ beforeAll(async () => {
       settings: { issuer: rogue.issuer, clientId: rogue.clientId, allowInsecureLoopbackIssuer: true },
       clientSecret: rogue.clientSecret,
     },
+    {
+      slug: 'one-tenant',
+      displayName: 'One tenant only',
+      kind: 'oidc',
+      settings: { issuer: rogue.issuer, clientId: rogue.clientId, allowInsecureLoopbackIssuer: true, allowedTenants: ['tenant-a'] },
+      clientSecret: rogue.clientSecret,
+    },
   ]);
 });
 afterAll(async () => {
@@ -81,4 +88,21 @@ describe('OIDC: id_tokens that must be refused', () => {
       expect(rows[0]?.reason).toMatch(reason);
     },
   );
+
+  it('when an IdP has a tenant allow-list and the id_token names another tenant, then it is refused', async () => {
+    rogue.behaviour = 'honest';
+    rogue.extraClaims = { tid: 'tenant-b' };
+    try {
+      const browser = new Browser();
+      const { response } = await browser.follow(`${app.url}/auth/oidc/one-tenant/login`);
+      expect(response.status).toBe(401);
+      expect(((await response.json()) as { detail: string }).detail).toMatch(/tenant \(tid\)/);
+      rogue.extraClaims = { tid: 'tenant-a' };
+      const allowed = new Browser();
+      await allowed.follow(`${app.url}/auth/oidc/one-tenant/login`);
+      expect(allowed.cookie('rolegate_session')).toBeDefined();
+    } finally {
+      rogue.extraClaims = {};
+    }
+  });
 });

@@ -20,6 +20,8 @@ export interface RogueOidcProvider {
   clientId: string;
   clientSecret: string;
   behaviour: RogueBehaviour;
+  /** Claims added to every id_token (e.g. an Entra-style `tid`). */
+  extraClaims: Record<string, unknown>;
   /** Token requests received (to assert the PKCE verifier was sent). */
   tokenRequests: URLSearchParams[];
   close(): Promise<void>;
@@ -45,6 +47,7 @@ export async function startRogueOidcProvider(): Promise<RogueOidcProvider> {
     clientId: 'rolegate-rogue-test',
     clientSecret: 'rogue-secret-for-tests-only',
     behaviour: 'honest',
+    extraClaims: {},
     tokenRequests: [],
     close: () =>
       new Promise<void>((resolve) => {
@@ -64,6 +67,7 @@ export async function startRogueOidcProvider(): Promise<RogueOidcProvider> {
       nonce: peer.behaviour === 'wrong-nonce' ? 'not-the-nonce' : nonce,
       preferred_username: 'mallory',
       groups: ['aws-admins'],
+      ...peer.extraClaims,
     };
     if (peer.behaviour === 'alg-none') return new UnsecuredJWT(claims).encode();
     if (peer.behaviour === 'rotated-key')

@@ -88,4 +88,15 @@ describe('identity provider configuration', () => {
     };
     expect(problems({ ROLEGATE_IDENTITY_PROVIDERS: JSON.stringify([saml]) }).join()).toMatch(/certificates/);
   });
+
+  it('when a SAML IdP has neither settings nor metadata, then it is refused; metadata alone is enough', () => {
+    const bare = { slug: 's', displayName: 'S', kind: 'saml', settings: {} };
+    expect(problems({ ROLEGATE_IDENTITY_PROVIDERS: JSON.stringify([bare]) }).join()).toMatch(/or metadata/);
+    const withMetadata = { ...bare, metadata: { url: 'https://idp.example/metadata' } };
+    expect(problems({ ROLEGATE_IDENTITY_PROVIDERS: JSON.stringify([withMetadata]) })).toEqual([]);
+  });
+
+  it('when only one of the SP signing key and certificate is given, then it is refused', () => {
+    expect(problems({ ROLEGATE_SAML_SP_PRIVATE_KEY: '-----BEGIN PRIVATE KEY-----x' }).join()).toMatch(/given together/);
+  });
 });
