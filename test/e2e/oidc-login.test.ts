@@ -133,6 +133,11 @@ describe('OIDC sign-in against a real OpenID Provider', () => {
     expect(first).not.toBe('planted-by-attacker-planted-by-attacker-0000');
     await browser.request(await toCallback(browser, 'alice'));
     expect(browser.cookie('rolegate_session')).not.toBe(first);
+    // The session the browser had is ended, not left behind.
+    const old = new Browser();
+    old.cookies.set('rolegate_session', { value: first ?? '', attributes: '' });
+    expect((await me(old)).status).toBe(401);
+    expect((await me(browser)).status).toBe(200);
   });
 
   it('when nobody is signed in, then /api/v1/me is 401 login_required', async () => {

@@ -13,7 +13,7 @@ import { enabledProvider } from './start-login.js';
 export async function finishOidcLogin(
   deps: LoginDeps,
   ctx: RequestContext,
-  input: { slug: string; transactionId: string | undefined; currentUrl: URL },
+  input: { slug: string; transactionId: string | undefined; currentUrl: URL; previousSessionCookie?: string | undefined },
 ): Promise<{ cookieValue: string; session: LoginSession; returnTo: string }> {
   try {
     const transaction = await deps.transactions.take(input.transactionId);
@@ -42,7 +42,12 @@ export async function finishOidcLogin(
     const principal = principalFromOidc(idp, signIn, deps.clock.now());
     const exp = typeof signIn.claims.exp === 'number' ? signIn.claims.exp * 1000 : undefined;
     const idpExpiresAt = idp.settings.sessionExpiry === 'id_token' ? (signIn.sessionExpiresAt ?? exp) : signIn.sessionExpiresAt;
-    const created = await recordLogin(deps, ctx, { principal, ...(idpExpiresAt ? { idpExpiresAt } : {}), idpSession: { kind: 'oidc' } });
+    const created = await recordLogin(
+      deps,
+      ctx,
+      { principal, ...(idpExpiresAt ? { idpExpiresAt } : {}), idpSession: { kind: 'oidc' } },
+      input.previousSessionCookie,
+    );
     return { ...created, returnTo: transaction.returnTo };
   } catch (error) {
     throw await recordLoginFailure(deps, ctx, input.slug, error);

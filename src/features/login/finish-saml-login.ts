@@ -32,7 +32,13 @@ const pendingKey = (id: string) => `saml-pending:${createHash('sha256').update(i
 export async function finishSamlLogin(
   deps: LoginDeps,
   ctx: RequestContext,
-  input: { slug: string; transactionId: string | undefined; samlResponse: string; relayState: string | undefined },
+  input: {
+    slug: string;
+    transactionId: string | undefined;
+    samlResponse: string;
+    relayState: string | undefined;
+    previousSessionCookie?: string | undefined;
+  },
 ): Promise<SamlAcsOutcome> {
   try {
     const transaction = await deps.transactions.take(input.transactionId);
@@ -51,7 +57,7 @@ export async function finishSamlLogin(
     await refuseReplay(deps, assertion);
     const pending = pendingLogin(idp, assertion, deps.clock.now());
     if (transaction) {
-      const created = await recordLogin(deps, ctx, pending);
+      const created = await recordLogin(deps, ctx, pending, input.previousSessionCookie);
       return { kind: 'signed-in', ...created, returnTo: transaction.returnTo };
     }
     const allowed = idp.settings.idpInitiated.relayStateAllowList;
@@ -79,7 +85,7 @@ export async function finishSamlLogin(
 export async function confirmSamlLogin(
   deps: LoginDeps,
   ctx: RequestContext,
-  input: { slug: string; transactionId: string | undefined },
+  input: { slug: string; transactionId: string | undefined; previousSessionCookie?: string | undefined },
 ): Promise<{ cookieValue: string; session: LoginSession; returnTo: string }> {
   try {
     const transaction = await deps.transactions.take(input.transactionId);
@@ -88,7 +94,7 @@ export async function confirmSamlLogin(
     }
     const raw = await deps.kv.take(pendingKey(transaction.pendingId));
     if (raw === null) throw new RolegateError('assertion_invalid', { detail: 'The IdP-initiated sign-in expired before it was confirmed' });
-    const created = await recordLogin(deps, ctx, JSON.parse(raw) as PendingLogin);
+    const created = await recordLogin(deps, ctx, JSON.parse(raw) as PendingLogin, input.previousSessionCookie);
     return { ...created, returnTo: transaction.returnTo };
   } catch (error) {
     throw await recordLoginFailure(deps, ctx, input.slug, error);

@@ -13,6 +13,8 @@ export async function recordLogin(
   deps: Pick<LoginDeps, 'audit' | 'sessions' | 'clock' | 'maxSessionTtlMs'>,
   ctx: RequestContext,
   login: { principal: Principal; idpExpiresAt?: number; idpSession: IdpSessionRef },
+  /** The session cookie this browser sent, if any: that session ends, the new one replaces it. */
+  previousCookieValue?: string,
 ): Promise<{ cookieValue: string; session: LoginSession }> {
   const now = deps.clock.now();
   const ttlMs = Math.min(deps.maxSessionTtlMs, login.idpExpiresAt === undefined ? Infinity : login.idpExpiresAt - now);
@@ -41,6 +43,8 @@ export async function recordLogin(
     }),
   );
   const created = await deps.sessions.create({ principal, ttlMs, idpSession: login.idpSession });
+  const previous = previousCookieValue === undefined ? null : await deps.sessions.get(previousCookieValue).catch(() => null);
+  if (previous) await deps.sessions.end(previous);
   ctx.log.info(
     {
       event: 'login',

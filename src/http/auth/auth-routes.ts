@@ -54,6 +54,7 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
       slug: idp,
       transactionId: readCookie(req, cookies.loginCookie),
       currentUrl,
+      previousSessionCookie: readCookie(req, cookies.sessionCookie),
     });
     setSessionCookie(res, cookies, result.cookieValue, result.session.expiresAt - Date.now());
     res.redirect(303, result.returnTo);
@@ -71,6 +72,7 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
       transactionId: readCookie(req, cookies.loginCookie),
       samlResponse: body.data.SAMLResponse,
       relayState: body.data.RelayState,
+      previousSessionCookie: readCookie(req, cookies.sessionCookie),
     });
     if (outcome.kind === 'confirm') {
       // Same-site form POST from our own page next: a Lax cookie is enough.
@@ -100,6 +102,7 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
     const result = await confirmSamlLogin(deps.login, requestContext(req), {
       slug: idp,
       transactionId: readCookie(req, cookies.loginCookie),
+      previousSessionCookie: readCookie(req, cookies.sessionCookie),
     });
     setSessionCookie(res, cookies, result.cookieValue, result.session.expiresAt - Date.now());
     res.redirect(303, result.returnTo);
