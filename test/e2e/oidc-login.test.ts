@@ -203,8 +203,9 @@ describe('OIDC sign-in against a real OpenID Provider', () => {
       form: { _csrf: csrfToken },
       headers: { origin: app.url },
     });
-    expect(res.status).toBe(303);
-    expect(res.headers.get('location')).toMatch(new RegExp(`^${peer.issuer}/session/end`));
+    expect(res.status).toBe(200);
+    const { continueTo } = (await res.json()) as { continueTo: string };
+    expect(continueTo).toMatch(new RegExp(`^${peer.issuer}/session/end`));
     expect(await rawRedisGet(key)).toBeNull();
     expect((await me(browser)).status).toBe(401);
     const logout = (await auditRows(app.t, 'logout')).at(-1);
@@ -217,6 +218,24 @@ describe('OIDC sign-in against a real OpenID Provider', () => {
     expect(await app.t.deps.sessions.endAllSessionsOf('corp:u-carol-0003')).toBeGreaterThanOrEqual(2);
     expect((await me(one.browser)).status).toBe(401);
     expect((await me(two.browser)).status).toBe(401);
+  });
+});
+
+describe('logout from a browser page', () => {
+  it('when a browser posts the sign-out form, then it gets a page that navigates on to the IdP logout (a redirect would break CSP form-action)', async () => {
+    const { browser } = await signIn('alice');
+    const page = await (await browser.request(`${app.url}/login`)).text();
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page)?.[1] ?? '';
+    const res = await browser.request(`${app.url}/auth/logout`, {
+      method: 'POST',
+      form: { _csrf: csrf },
+      headers: { accept: 'text/html' },
+    });
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).toMatch(new RegExp(`<meta http-equiv="refresh" content="0;url=${peer.issuer}/session/end[^"]*"`));
+    expect(html).not.toMatch(/<script|style=/);
+    expect((await me(browser)).status).toBe(401);
   });
 });
 

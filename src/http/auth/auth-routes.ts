@@ -10,7 +10,7 @@ import { enabledProvider, startLogin } from '../../features/login/start-login.js
 import { clearLoginCookie, clearSessionCookie, cookiePolicy, readCookie, setLoginCookie, setSessionCookie } from '../cookies.js';
 import { crossSiteReason, csrfProtection } from '../middleware/csrf.js';
 import type { SessionMiddleware } from '../middleware/session.js';
-import { confirmIdpInitiatedPage, continuePage } from '../views/login-pages.js';
+import { confirmIdpInitiatedPage, continuePage, signedOutPage } from '../views/login-pages.js';
 import { requestContext } from './request-context.js';
 
 export interface AuthRoutesDeps {
@@ -142,7 +142,10 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
       const { redirectUrl } = await logout(deps.login, requestContext(req), session);
       noStore(res);
       clearSessionCookie(res, policy(req));
-      res.redirect(303, redirectUrl);
+      // Not a redirect: browsers apply the CSP's form-action 'self' to redirects that follow a form
+      // POST, which would block the hop to the IdP's logout. A page that navigates on is not blocked.
+      if (req.accepts(['application/json', 'text/html']) === 'text/html') res.type('html').send(signedOutPage(redirectUrl));
+      else res.json({ signedOut: true, continueTo: redirectUrl });
     },
   );
 

@@ -52,6 +52,16 @@ export function continuePage(returnTo: string): string {
   );
 }
 
+/** After logout: on to the IdP's logout (or the sign-in page) by navigation, not by a redirect of the form POST. */
+export function signedOutPage(next: string): string {
+  return page(
+    'Signed out',
+    html`<h1>You have signed out of rolegate</h1>
+      <p><a href="${next}">Continue</a></p>`,
+    html`<meta http-equiv="refresh" content="0;url=${next}" />`,
+  );
+}
+
 export function confirmIdpInitiatedPage(input: { slug: string; username: string; idpDisplayName: string }): string {
   return page(
     'Confirm sign-in',
