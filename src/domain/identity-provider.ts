@@ -57,8 +57,10 @@ export const samlSettingsSchema = z.strictObject({
   usernameAttribute: claimName.optional(),
   emailAttribute: claimName.default('email'),
   displayNameAttribute: claimName.default('displayName'),
-  /** Require the whole Response to be signed (the assertion must always be signed). */
+  /** Require a signature on the Response itself. By default a signed Response or a signed assertion suffices. */
   wantResponseSigned: z.boolean().default(false),
+  /** Require a signature on the assertion itself, even inside a signed Response. */
+  wantAssertionSigned: z.boolean().default(false),
   /** Accept rsa-sha1 / sha1 digests from this IdP (legacy; off by default). */
   allowSha1: z.boolean().default(false),
   idpInitiated: z

