@@ -239,6 +239,31 @@ describe('logout from a browser page', () => {
   });
 });
 
+describe('CSRF protection as browsers send it', () => {
+  it('when a same-origin form post carries Origin: null (no-referrer policy) and Sec-Fetch-Site: same-origin, then the token decides', async () => {
+    const { browser } = await signIn('alice');
+    const { csrfToken } = (await (await me(browser)).json()) as { csrfToken: string };
+    const crossSite = await browser.request(`${app.url}/auth/logout`, {
+      method: 'POST',
+      form: { _csrf: csrfToken },
+      headers: { origin: 'null', 'sec-fetch-site': 'cross-site' },
+    });
+    expect(crossSite.status).toBe(403);
+    const noToken = await browser.request(`${app.url}/auth/logout`, {
+      method: 'POST',
+      form: {},
+      headers: { origin: 'null', 'sec-fetch-site': 'same-origin' },
+    });
+    expect(noToken.status).toBe(403);
+    const ok = await browser.request(`${app.url}/auth/logout`, {
+      method: 'POST',
+      form: { _csrf: csrfToken },
+      headers: { origin: 'null', 'sec-fetch-site': 'same-origin' },
+    });
+    expect(ok.status).toBe(200);
+  });
+});
+
 describe('what the logs never carry', () => {
   it('when users sign in and out, then no client secret, session cookie, pre-login id or authorization code appears in the logs', async () => {
     const browser = new Browser();

@@ -4,12 +4,20 @@ import { RolegateError } from '../../domain/errors.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-/** Same-origin check from Origin / Sec-Fetch-Site; undefined when the request passes, else the reason. */
+/**
+ * Same-origin check; undefined when the request passes, else the reason.
+ * Sec-Fetch-Site decides when the browser sends it. Otherwise Origin must be
+ * ours, except `Origin: null`: browsers send that on same-origin form posts
+ * under our `Referrer-Policy: no-referrer`, so it proves nothing either way
+ * and the synchronizer token alone decides.
+ */
 export function crossSiteReason(req: Request, publicUrl: URL): string | undefined {
   const site = req.headers['sec-fetch-site'];
-  if (typeof site === 'string' && site !== 'same-origin' && site !== 'none') return `Sec-Fetch-Site is ${site}`;
+  if (typeof site === 'string') return site === 'same-origin' || site === 'none' ? undefined : `Sec-Fetch-Site is ${site}`;
   const origin = req.headers.origin;
-  if (typeof origin === 'string' && origin !== publicUrl.origin) return `Origin ${origin.slice(0, 100)} is not ${publicUrl.origin}`;
+  if (typeof origin === 'string' && origin !== 'null' && origin !== publicUrl.origin) {
+    return `Origin ${origin.slice(0, 100)} is not ${publicUrl.origin}`;
+  }
   return undefined;
 }
 
