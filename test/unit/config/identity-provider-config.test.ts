@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load-config.js';
 
@@ -98,5 +101,36 @@ describe('identity provider configuration', () => {
 
   it('when only one of the SP signing key and certificate is given, then it is refused', () => {
     expect(problems({ ROLEGATE_SAML_SP_PRIVATE_KEY: '-----BEGIN PRIVATE KEY-----x' }).join()).toMatch(/given together/);
+  });
+
+  it('when IdPs are given as a YAML list, then both kinds load and a bad entry is reported with its file line', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'rolegate-idps-'));
+    const file = path.join(dir, 'rolegate.yaml');
+    writeFileSync(
+      file,
+      [
+        'identityProviders:',
+        '  - slug: okta',
+        '    displayName: Okta',
+        '    kind: oidc',
+        '    settings: { issuer: https://corp.okta.com, clientId: rolegate, tokenEndpointAuthMethod: none }',
+        '  - slug: adfs',
+        '    displayName: AD FS',
+        '    kind: saml',
+        '    groupsFrom: http://schemas.xmlsoap.org/claims/Group',
+        '    metadata: { url: https://adfs.corp.example/FederationMetadata.xml }',
+        '    settings: {}',
+        '',
+      ].join('\n'),
+    );
+    const result = loadConfig({ ROLEGATE_CONFIG: file });
+    expect(result.ok && result.config.identityProviders.map((i) => `${i.kind}:${i.slug}`)).toEqual(['oidc:okta', 'saml:adfs']);
+    writeFileSync(
+      file,
+      'identityProviders:\n  - slug: Bad Slug\n    displayName: x\n    kind: oidc\n    settings: { issuer: https://x.example, clientId: c, tokenEndpointAuthMethod: none }\n',
+    );
+    expect(problems({ ROLEGATE_CONFIG: file }).join()).toMatch(
+      new RegExp(`identityProviders\\.0\\.slug \\(${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} line 2\\)`),
+    );
   });
 });
