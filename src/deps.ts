@@ -2,6 +2,16 @@ import { connectDatabase, type Database } from './adapters/db/database.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './adapters/db/embedded-postgres.js';
 import { MigrationError } from './adapters/db/migrate.js';
 import { PrismaAuditLog } from './adapters/db/prisma-audit-log.js';
+import { PrismaIdentityProviderStore } from './adapters/db/prisma-identity-provider-store.js';
+import { OpenidClientGateway } from './adapters/oidc/openid-client-gateway.js';
+import { HttpSamlMetadataReader } from './adapters/saml/idp-metadata.js';
+import { NodeSamlGateway } from './adapters/saml/node-saml-gateway.js';
+import type { LoginDeps } from './features/login/login-deps.js';
+import { LoginTransactions } from './features/login/login-transactions.js';
+import { seedIdentityProviders } from './features/login/seed-identity-providers.js';
+import { SessionStore } from './features/sessions/session-store.js';
+import { systemClock } from './ports/clock.js';
+import type { IdentityProviderStore } from './ports/identity-provider-store.js';
 import type { AppLogger } from './adapters/logging/create-logger.js';
 import { MemoryKvStore } from './adapters/memory/memory-kv-store.js';
 import { createMetrics } from './adapters/metrics/prometheus-metrics.js';
@@ -16,6 +26,7 @@ export interface Deps extends AppDeps {
   database: Database;
   kv: KvStore;
   audit: AuditLog;
+  idps: IdentityProviderStore;
   /** What runs embedded instead of a real service (for the demo-mode banner). */
   embedded: { postgres?: EmbeddedPostgres; memoryStore: boolean };
   beginShutdown(): void;
@@ -100,6 +111,52 @@ export async function buildDeps(config: Config, logger: AppLogger): Promise<Deps
     }
   }
 
+  const idps = new PrismaIdentityProviderStore(database.value.prisma);
+  try {
+    await seedIdentityProviders(
+      { idps, metadata: new HttpSamlMetadataReader(config.oidc.httpTimeoutMs), logger },
+      config.identityProviders,
+    );
+    const { invalid } = await idps.list();
+    for (const row of invalid)
+      logger.error({ idp: row.slug, problem: row.problem }, 'identity provider settings are invalid; it cannot be used to sign in');
+  } catch (error) {
+    await closeAll();
+    throw new StartupError([
+      `identityProviders (ROLEGATE_IDENTITY_PROVIDERS): cannot seed the identity providers: ${(error as Error).message}`,
+    ]);
+  }
+  const audit = new PrismaAuditLog(database.value.prisma);
+  const sessions = new SessionStore(kv.value, systemClock);
+  const login: LoginDeps = {
+    idps,
+    transactions: new LoginTransactions(kv.value, config.sessions.loginTimeoutMs),
+    sessions,
+    audit,
+    oidc: new OpenidClientGateway({
+      clientSecrets: config.oidcClientSecrets,
+      discoveryTtlMs: config.oidc.discoveryTtlMs,
+      httpTimeoutMs: config.oidc.httpTimeoutMs,
+      production: config.production,
+      logger,
+    }),
+    saml: new NodeSamlGateway({
+      publicUrl: config.server.publicUrl,
+      clockSkewMs: config.saml.clockSkewMs,
+      maxAssertionAgeMs: config.saml.maxAssertionAgeMs,
+      maxResponseBytes: config.saml.maxBodyBytes,
+      requestIdTtlMs: config.sessions.loginTimeoutMs,
+      ...(config.saml.spPrivateKey && config.saml.spCertificate
+        ? { spSigning: { privateKey: config.saml.spPrivateKey, certificate: config.saml.spCertificate } }
+        : {}),
+    }),
+    kv: kv.value,
+    clock: systemClock,
+    publicUrl: config.server.publicUrl,
+    maxSessionTtlMs: config.sessions.maxTtlMs,
+    samlClockSkewMs: config.saml.clockSkewMs,
+  };
+
   let shuttingDown = false;
   return {
     config,
@@ -107,7 +164,10 @@ export async function buildDeps(config: Config, logger: AppLogger): Promise<Deps
     metrics: createMetrics(),
     database: database.value,
     kv: kv.value,
-    audit: new PrismaAuditLog(database.value.prisma),
+    audit,
+    idps,
+    sessions,
+    login,
     embedded: { ...(postgres ? { postgres } : {}), memoryStore: kv.value.backend === 'memory' },
     probes: [
       { name: postgres ? 'postgres (embedded)' : 'postgres', check: () => database.value.ping() },

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isMap, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
+import { isLoopbackUrl, isMultiTenantIssuer, type IdentityProviderSeed } from '../domain/identity-provider.js';
 import { Secret } from '../domain/secret.js';
 import { configSchema, type ParsedConfig } from './schema.js';
 import { listSettings, type Setting } from './settings.js';
@@ -54,6 +55,14 @@ export function resolveConfig(parsed: ParsedConfig) {
       autoMigrate: parsed.database.autoMigrate ?? !production,
     },
     redis: { ...parsed.redis, url: parsed.redis.url === undefined ? undefined : new Secret(parsed.redis.url) },
+    saml: { ...parsed.saml, spPrivateKey: parsed.saml.spPrivateKey === undefined ? undefined : new Secret(parsed.saml.spPrivateKey) },
+    // Seeds go to the database without their secrets; the secrets stay here, by slug.
+    identityProviders: parsed.identityProviders.map(withoutSecret),
+    oidcClientSecrets: new Map(
+      parsed.identityProviders.flatMap((idp) =>
+        idp.kind === 'oidc' && idp.clientSecret !== undefined ? [[idp.slug, new Secret(idp.clientSecret)] as const] : [],
+      ),
+    ),
   };
 }
 
@@ -71,7 +80,51 @@ function crossCheck(config: ParsedConfig, source: (key: string) => string): stri
     }
     if (config.server.publicUrl === undefined) problems.push(`server.publicUrl (${source('server.publicUrl')}): ${required}`);
   }
+  problems.push(...checkIdentityProviders(config, source('identityProviders')));
+  if ((config.saml.spPrivateKey === undefined) !== (config.saml.spCertificate === undefined)) {
+    problems.push(
+      `saml.spCertificate (${source('saml.spCertificate')}): saml.spPrivateKey and saml.spCertificate are given together or not at all`,
+    );
+  }
   return problems;
+}
+
+/** Rules on IdP seeds that a per-field schema cannot express (SECURITY-NOTES 11, 12). */
+function checkIdentityProviders(config: ParsedConfig, from: string): string[] {
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  config.identityProviders.forEach((idp, index) => {
+    const key = `identityProviders.${String(index)} (${from})`;
+    if (seen.has(idp.slug)) problems.push(`${key}: slug ${idp.slug} is used twice`);
+    seen.add(idp.slug);
+    if (idp.kind !== 'oidc') return;
+    const { issuer, allowInsecureLoopbackIssuer, allowedTenants, tokenEndpointAuthMethod } = idp.settings;
+    if (issuer.startsWith('http://')) {
+      if (!allowInsecureLoopbackIssuer)
+        problems.push(
+          `${key}: issuer ${issuer} is plain http; use https (or, for a loopback test issuer, set settings.allowInsecureLoopbackIssuer)`,
+        );
+      else if (!isLoopbackUrl(issuer))
+        problems.push(`${key}: settings.allowInsecureLoopbackIssuer is only allowed for loopback issuers, not ${issuer}`);
+    }
+    if (allowInsecureLoopbackIssuer && config.mode === 'production')
+      problems.push(`${key}: settings.allowInsecureLoopbackIssuer is refused in production mode`);
+    if (isMultiTenantIssuer(issuer) && allowedTenants.length === 0) {
+      problems.push(`${key}: ${issuer} is a multi-tenant issuer (any tenant's users would pass); set settings.allowedTenants`);
+    }
+    if (tokenEndpointAuthMethod !== 'none' && idp.clientSecret === undefined) {
+      problems.push(
+        `${key}: clientSecret is required with tokenEndpointAuthMethod ${tokenEndpointAuthMethod} (or use none for a public client)`,
+      );
+    }
+  });
+  return problems;
+}
+
+function withoutSecret(seed: IdentityProviderSeed): IdentityProviderSeed {
+  if (seed.kind !== 'oidc') return seed;
+  const { clientSecret: _secret, ...rest } = seed;
+  return rest;
 }
 
 interface YamlFile {
@@ -111,7 +164,7 @@ function readYamlFile(path: string, problems: string[]): YamlFile | undefined {
 }
 
 function sourceOf(path: string[], fromEnv: Map<string, string>, file: YamlFile | undefined): string {
-  const envName = fromEnv.get(path.join('.'));
+  const envName = path.map((_, i) => fromEnv.get(path.slice(0, path.length - i).join('.'))).find((name) => name !== undefined);
   if (envName) return `env ${envName}`;
   const line = file?.lineOf(path);
   if (file && line !== undefined) return `${file.path} line ${String(line)}`;
@@ -133,7 +186,8 @@ function formatIssue(
     });
   }
   const key = issue.path.map(String).join('.') || '(top level)';
-  const setting = settings.find((s) => s.key === key);
+  // Keys inside a list-valued setting (identityProviders.0.settings.issuer) belong to that setting.
+  const setting = settings.find((s) => s.key === key || key.startsWith(`${s.key}.`));
   const value = getAt(raw, issue.path.map(String));
   const got = value === undefined ? 'nothing' : setting?.secret ? 'a value that is not shown (secret)' : JSON.stringify(value);
   return [`${key} (${source(issue.path)}): ${issue.message}, got ${got}`];

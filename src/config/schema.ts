@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { identityProviderSeedSchema } from '../domain/identity-provider.js';
 import { boolean, integer, nonEmptyString, oneOf, trustProxy, url } from './fields.js';
 
 // The whole configuration of a rolegate instance. Every key has a description
@@ -95,6 +96,104 @@ const log = z
   })
   .prefault({});
 
+const sessions = z
+  .strictObject({
+    maxTtlMs: integer(60_000, 7 * 24 * 3_600_000)
+      .default(8 * 3_600_000)
+      .meta({
+        env: ['ROLEGATE_SESSION_MAX_TTL_MS'],
+        description:
+          "Longest a login session lives. A session ends at the earlier of this and the IdP's own session expiry (OIDC id_token exp, SAML SessionNotOnOrAfter).",
+      }),
+    cookieName: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,40}$/, { error: 'expected 1-40 letters, digits, _ or -' })
+      .default('rolegate_session')
+      .meta({
+        env: ['ROLEGATE_SESSION_COOKIE'],
+        description: 'Name of the session cookie. Over https it gets the __Host- prefix, Secure, HttpOnly and SameSite=Lax.',
+      }),
+    loginTimeoutMs: integer(30_000, 1_800_000)
+      .default(600_000)
+      .meta({
+        env: ['ROLEGATE_LOGIN_TIMEOUT_MS'],
+        description: 'How long a started sign-in (state, nonce, PKCE verifier, SAML request id) waits for the IdP to answer.',
+      }),
+  })
+  .prefault({});
+
+const saml = z
+  .strictObject({
+    clockSkewMs: integer(0, 60_000)
+      .default(30_000)
+      .meta({
+        env: ['ROLEGATE_SAML_CLOCK_SKEW_MS'],
+        description: 'Clock skew tolerated on SAML NotBefore/NotOnOrAfter (at most 60 s; time checks cannot be disabled).',
+      }),
+    maxAssertionAgeMs: integer(10_000, 3_600_000)
+      .default(300_000)
+      .meta({
+        env: ['ROLEGATE_SAML_MAX_ASSERTION_AGE_MS'],
+        description: 'Oldest SAML assertion accepted, counted from its IssueInstant, whatever its NotOnOrAfter says.',
+      }),
+    spPrivateKey: nonEmptyString('a PEM private key')
+      .optional()
+      .meta({
+        env: ['ROLEGATE_SAML_SP_PRIVATE_KEY'],
+        secret: true,
+        description:
+          'PEM private key rolegate signs its SAML AuthnRequests and logout messages with (RSA-SHA256). Most IdPs require signed logout requests. Give saml.spCertificate with it.',
+      }),
+    spCertificate: nonEmptyString('a PEM certificate')
+      .optional()
+      .meta({
+        env: ['ROLEGATE_SAML_SP_CERTIFICATE'],
+        description: 'PEM certificate of saml.spPrivateKey, published in the SP metadata so IdPs can verify our signatures.',
+      }),
+    maxBodyBytes: integer(16_384, 2_097_152)
+      .default(524_288)
+      .meta({ env: ['ROLEGATE_SAML_MAX_BODY_BYTES'], description: 'Largest request body the SAML endpoints accept.' }),
+  })
+  .prefault({});
+
+const oidc = z
+  .strictObject({
+    discoveryTtlMs: integer(60_000, 86_400_000)
+      .default(3_600_000)
+      .meta({
+        env: ['ROLEGATE_OIDC_DISCOVERY_TTL_MS'],
+        description:
+          'How long OIDC discovery documents are cached before they are fetched again (JWKS refresh on unknown key ids regardless).',
+      }),
+    httpTimeoutMs: integer(500, 60_000)
+      .default(5000)
+      .meta({
+        env: ['ROLEGATE_OIDC_HTTP_TIMEOUT_MS'],
+        description: 'Timeout of each call to an OIDC provider (discovery, JWKS, token, userinfo).',
+      }),
+  })
+  .prefault({});
+
+const identityProviders = z
+  .preprocess(
+    (v) => {
+      if (typeof v !== 'string') return v;
+      try {
+        return JSON.parse(v) as unknown;
+      } catch {
+        return v;
+      }
+    },
+    z.array(identityProviderSeedSchema, { error: 'expected a list of identity providers (YAML list, or JSON in the environment)' }),
+  )
+  .default([])
+  .meta({
+    env: ['ROLEGATE_IDENTITY_PROVIDERS'],
+    secret: true,
+    description:
+      'Identity providers upserted by slug into the database at start-up (see docs/authentication.md). Each: slug, displayName, kind (oidc|saml), enabled, groupsFrom, settings, and for OIDC confidential clients clientSecret (kept in memory, never stored).',
+  });
+
 export const configSchema = z.strictObject({
   mode: oneOf(['demo', 'production'])
     .default('demo')
@@ -110,6 +209,10 @@ export const configSchema = z.strictObject({
   database,
   redis,
   log,
+  sessions,
+  saml,
+  oidc,
+  identityProviders,
 });
 
 /** The configuration as parsed, before defaults that depend on other keys are resolved. */

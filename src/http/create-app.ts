@@ -3,6 +3,12 @@ import type { AppLogger } from '../adapters/logging/create-logger.js';
 import type { Metrics } from '../adapters/metrics/prometheus-metrics.js';
 import type { Config } from '../config/load-config.js';
 import type { DependencyProbe } from '../features/health/check-readiness.js';
+import type { LoginDeps } from '../features/login/login-deps.js';
+import type { SessionStore } from '../features/sessions/session-store.js';
+import { authRoutes } from './auth/auth-routes.js';
+import { loginPageRoute } from './auth/login-page-route.js';
+import { sessionMiddleware } from './middleware/session.js';
+import { meRoute } from './routes/me-route.js';
 import { errorHandler, notFound } from './middleware/error-handler.js';
 import { observeRequests } from './middleware/observe-requests.js';
 import { securityHeaders } from './middleware/security-headers.js';
@@ -17,6 +23,8 @@ export interface AppDeps {
   metrics: Metrics;
   probes: readonly DependencyProbe[];
   isShuttingDown(): boolean;
+  sessions: SessionStore;
+  login: LoginDeps;
 }
 
 /** Builds the Express application. Never listens: main.ts and tests do. */
@@ -38,6 +46,23 @@ export function createApp(deps: AppDeps): Express {
   app.use(healthRoutes(deps));
   app.use(metricsRoute(deps.metrics));
   app.use(cspReportRoute());
+
+  const session = sessionMiddleware({
+    sessions: deps.sessions,
+    publicUrl: deps.config.server.publicUrl,
+    sessionCookieName: deps.config.sessions.cookieName,
+  });
+  app.use(loginPageRoute({ idps: deps.login.idps, session }));
+  app.use(
+    authRoutes({
+      login: deps.login,
+      session,
+      sessionCookieName: deps.config.sessions.cookieName,
+      loginTimeoutMs: deps.config.sessions.loginTimeoutMs,
+      samlMaxBodyBytes: deps.config.saml.maxBodyBytes,
+    }),
+  );
+  app.use(meRoute(session));
 
   app.use(notFound);
   app.use(errorHandler());

@@ -54,13 +54,16 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
   };
 }
 
-/** Listens on an ephemeral loopback port; returns the base URL. */
-export async function listen(app: Express): Promise<{ url: string; server: Server; close(): Promise<void> }> {
+/** Listens on loopback (an ephemeral port unless `port` is given, e.g. one that ROLEGATE_PUBLIC_URL names); returns the base URL. */
+export async function listen(app: Express, port = 0): Promise<{ url: string; server: Server; close(): Promise<void> }> {
   const server = createHttpServer(app);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolve);
+  });
+  const bound = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${String(port)}`,
+    url: `http://127.0.0.1:${String(bound)}`,
     server,
     close: () =>
       new Promise<void>((resolve) => {

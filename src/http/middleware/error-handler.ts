@@ -1,7 +1,8 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ZodError } from 'zod';
 import { RolegateError, isRolegateError } from '../../domain/errors.js';
-import { sendProblem } from '../problem.js';
+import { sendProblem, toProblem } from '../problem.js';
+import { errorPage } from '../views/login-pages.js';
 
 /** 404 for every route nobody handled. */
 export const notFound: RequestHandler = (req, _res, next) => {
@@ -22,6 +23,14 @@ export function errorHandler(): ErrorRequestHandler {
     else log.debug({ code: known.code, detail: known.detail }, 'request rejected');
     if (res.headersSent) {
       res.destroy();
+      return;
+    }
+    // Browsers (Accept: text/html first) get a page on non-API routes; everyone else problem+json.
+    if (!req.path.startsWith('/api/') && req.accepts(['application/problem+json', 'application/json', 'text/html']) === 'text/html') {
+      const problem = toProblem(known, requestId);
+      for (const [name, value] of Object.entries(known.headers)) res.setHeader(name, value);
+      res.status(known.status).type('text/html').setHeader('Cache-Control', 'no-store');
+      res.send(errorPage({ status: problem.status, title: problem.title, detail: problem.detail, requestId }));
       return;
     }
     sendProblem(res, known, requestId);

@@ -1,0 +1,55 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { RolegateError } from '../../domain/errors.js';
+import type { IdentityProvider } from '../../domain/identity-provider.js';
+import { safeReturnTo } from '../../domain/return-to.js';
+import { orUnavailable } from '../dependency-errors.js';
+import { publicUrlFor, type LoginDeps } from './login-deps.js';
+
+const random = () => randomBytes(32).toString('base64url');
+
+/** The enabled IdP of that kind and slug, or a 404 that says so. */
+export async function enabledProvider<K extends IdentityProvider['kind']>(
+  deps: Pick<LoginDeps, 'idps'>,
+  kind: K,
+  slug: string,
+): Promise<Extract<IdentityProvider, { kind: K }>> {
+  const idp = await orUnavailable('The database', () => deps.idps.findBySlug(slug));
+  if (!idp || idp.kind !== kind || !idp.enabled) {
+    throw new RolegateError('not_found', { detail: `No enabled ${kind.toUpperCase()} identity provider named ${slug}` });
+  }
+  return idp as Extract<IdentityProvider, { kind: K }>;
+}
+
+export function oidcRedirectUri(publicUrl: URL, slug: string): string {
+  return publicUrlFor(publicUrl, `/auth/oidc/${encodeURIComponent(slug)}/callback`);
+}
+
+/**
+ * Starts a sign-in: a fresh state, nonce and PKCE verifier (OIDC) or a SAML
+ * request id, kept server-side with the validated return path, bound to the
+ * browser by the returned transaction id (a cookie).
+ */
+export async function startLogin(
+  deps: Pick<LoginDeps, 'idps' | 'oidc' | 'saml' | 'transactions' | 'clock' | 'publicUrl'>,
+  kind: IdentityProvider['kind'],
+  slug: string,
+  requestedReturnTo: unknown,
+): Promise<{ redirectUrl: string; transactionId: string }> {
+  const returnTo = safeReturnTo(requestedReturnTo);
+  const createdAt = deps.clock.now();
+  if (kind === 'oidc') {
+    const idp = await enabledProvider(deps, 'oidc', slug);
+    const state = random();
+    const nonce = random();
+    const codeVerifier = random();
+    const codeChallenge = createHash('sha256').update(codeVerifier).digest('base64url');
+    const url = await deps.oidc.authorizationUrl(idp, { redirectUri: oidcRedirectUri(deps.publicUrl, slug), state, nonce, codeChallenge });
+    const transactionId = await deps.transactions.begin({ kind: 'oidc', idp: slug, state, nonce, codeVerifier, returnTo, createdAt });
+    return { redirectUrl: url.href, transactionId };
+  }
+  const idp = await enabledProvider(deps, 'saml', slug);
+  // RelayState carries nothing the ACS trusts: the return path stays server-side.
+  const { url, requestId } = await deps.saml.authnRequestUrl(idp, undefined);
+  const transactionId = await deps.transactions.begin({ kind: 'saml', idp: slug, requestId, returnTo, createdAt });
+  return { redirectUrl: url, transactionId };
+}

@@ -1,0 +1,110 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Principal } from '../../domain/principal.js';
+import type { Clock } from '../../ports/clock.js';
+import type { KvStore } from '../../ports/kv-store.js';
+import { orUnavailable } from '../dependency-errors.js';
+
+/** What the IdP session needs for single logout (SAML) or RP-initiated logout (OIDC). */
+export type IdpSessionRef = { kind: 'saml'; nameId: string; nameIdFormat?: string; sessionIndex?: string } | { kind: 'oidc' };
+
+/** A signed-in browser session, as stored in Redis and put on `req.session`. */
+export interface LoginSession {
+  /** sha256 of the cookie value (hex): names the session in logs and indexes; not usable as a cookie. */
+  id: string;
+  principal: Principal;
+  /** Slug of the IdP that signed the user in. */
+  idp: string;
+  /** ms since epoch. */
+  createdAt: number;
+  expiresAt: number;
+  /** Synchronizer token for state-changing requests (see http/middleware/csrf.ts). */
+  csrfToken: string;
+  idpSession: IdpSessionRef;
+}
+
+export interface NewSession {
+  principal: Principal;
+  ttlMs: number;
+  idpSession: IdpSessionRef;
+}
+
+const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
+const sessionKey = (id: string) => `session:${id}`;
+const indexKey = (principalId: string) => `sessions-of:${sha256(principalId)}`;
+
+/**
+ * Login sessions over the KvStore. The cookie carries 256 random bits; Redis
+ * holds only their sha256, so reading Redis does not yield usable cookies.
+ * Each principal has an index set of its sessions so that logout and
+ * revocation can end them all.
+ */
+export class SessionStore {
+  constructor(
+    private readonly kv: KvStore,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Always a fresh id (no session fixation). Returns the cookie value and the session. */
+  async create(input: NewSession): Promise<{ cookieValue: string; session: LoginSession }> {
+    const cookieValue = randomBytes(32).toString('base64url');
+    const now = this.clock.now();
+    const ttlMs = Math.max(1000, Math.floor(input.ttlMs));
+    const session: LoginSession = {
+      id: sha256(cookieValue),
+      principal: input.principal,
+      idp: input.principal.idp,
+      createdAt: now,
+      expiresAt: now + ttlMs,
+      csrfToken: randomBytes(32).toString('base64url'),
+      idpSession: input.idpSession,
+    };
+    await orUnavailable('The session store (Redis)', async () => {
+      await this.kv.set(sessionKey(session.id), JSON.stringify(session), ttlMs);
+      // The index lives as long as the principal's longest session (re-extended at every login).
+      const indexTtl = Math.max(ttlMs, (await this.kv.ttlMs(indexKey(input.principal.id))) ?? 0);
+      await this.kv.addToSet(indexKey(input.principal.id), session.id, indexTtl);
+    });
+    return { cookieValue, session };
+  }
+
+  /** The live session for a cookie value, or null (absent, expired or malformed). */
+  async get(cookieValue: string): Promise<LoginSession | null> {
+    if (!/^[A-Za-z0-9_-]{43}$/.test(cookieValue)) return null;
+    const raw = await this.kv.get(sessionKey(sha256(cookieValue)));
+    if (raw === null) return null;
+    const session = JSON.parse(raw) as LoginSession;
+    return session.expiresAt > this.clock.now() ? session : null;
+  }
+
+  /** Ends one session (logout). */
+  async end(session: Pick<LoginSession, 'id' | 'principal'>): Promise<void> {
+    await orUnavailable('The session store (Redis)', async () => {
+      await this.kv.delete(sessionKey(session.id));
+      await this.kv.removeFromSet(indexKey(session.principal.id), session.id);
+    });
+  }
+
+  /** Ends every session of a principal (revocation, logout everywhere); returns how many were live. */
+  async endAllSessionsOf(principalId: string): Promise<number> {
+    const ids = await this.kv.setMembers(indexKey(principalId));
+    const ended = ids.length > 0 ? await this.kv.delete(...ids.map(sessionKey)) : 0;
+    await this.kv.delete(indexKey(principalId));
+    return ended;
+  }
+
+  /** Ends the sessions of a principal that match a SAML logout request (NameID, optional SessionIndex). */
+  async endSamlSessions(principalId: string, match: { nameId: string; sessionIndex?: string }): Promise<number> {
+    let ended = 0;
+    for (const id of await this.kv.setMembers(indexKey(principalId))) {
+      const raw = await this.kv.get(sessionKey(id));
+      if (raw === null) continue;
+      const session = JSON.parse(raw) as LoginSession;
+      const ref = session.idpSession;
+      if (ref.kind !== 'saml' || ref.nameId !== match.nameId) continue;
+      if (match.sessionIndex !== undefined && ref.sessionIndex !== match.sessionIndex) continue;
+      await this.end(session);
+      ended++;
+    }
+    return ended;
+  }
+}

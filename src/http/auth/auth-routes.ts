@@ -1,0 +1,153 @@
+import express, { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import { RolegateError } from '../../domain/errors.js';
+import { finishOidcLogin } from '../../features/login/finish-oidc-login.js';
+import { confirmSamlLogin, finishSamlLogin } from '../../features/login/finish-saml-login.js';
+import { publicUrlFor, type LoginDeps } from '../../features/login/login-deps.js';
+import { logout } from '../../features/login/logout.js';
+import { handleSamlLogoutRequest } from '../../features/login/single-logout.js';
+import { enabledProvider, startLogin } from '../../features/login/start-login.js';
+import { clearLoginCookie, clearSessionCookie, cookiePolicy, readCookie, setLoginCookie, setSessionCookie } from '../cookies.js';
+import { crossSiteReason, csrfProtection } from '../middleware/csrf.js';
+import type { SessionMiddleware } from '../middleware/session.js';
+import { confirmIdpInitiatedPage, continuePage, signedOutPage } from '../views/login-pages.js';
+import { requestContext } from './request-context.js';
+
+export interface AuthRoutesDeps {
+  login: LoginDeps;
+  session: SessionMiddleware;
+  sessionCookieName: string;
+  loginTimeoutMs: number;
+  samlMaxBodyBytes: number;
+}
+
+const slugParam = z.object({ idp: z.string().regex(/^[a-z0-9-]{1,40}$/) });
+const acsBody = z.object({ SAMLResponse: z.string().min(1), RelayState: z.string().max(1024).optional() });
+
+/** Sign-in and sign-out endpoints for OIDC and SAML identity providers. Thin: parse, call a feature, answer. */
+export function authRoutes(deps: AuthRoutesDeps): Router {
+  const router = Router();
+  const { publicUrl } = deps.login;
+  const policy = (req: Request) => cookiePolicy(req, publicUrl, deps.sessionCookieName);
+  const noStore = (res: Response) => res.setHeader('Cache-Control', 'no-store');
+  const form = express.urlencoded({ extended: false, limit: deps.samlMaxBodyBytes, parameterLimit: 10 });
+
+  const begin = (kind: 'oidc' | 'saml') => async (req: Request, res: Response) => {
+    const { idp } = slugParam.parse(req.params);
+    const { redirectUrl, transactionId } = await startLogin(deps.login, kind, idp, req.query.returnTo);
+    noStore(res);
+    setLoginCookie(res, policy(req), transactionId, deps.loginTimeoutMs);
+    res.redirect(302, redirectUrl);
+  };
+
+  router.get('/auth/oidc/:idp/login', begin('oidc'));
+  router.get('/auth/saml/:idp/login', begin('saml'));
+
+  router.get('/auth/oidc/:idp/callback', async (req, res) => {
+    const { idp } = slugParam.parse(req.params);
+    const cookies = policy(req);
+    noStore(res);
+    clearLoginCookie(res, cookies);
+    const query = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?')) : '';
+    const currentUrl = new URL(publicUrlFor(publicUrl, `/auth/oidc/${idp}/callback${query}`));
+    const result = await finishOidcLogin(deps.login, requestContext(req), {
+      slug: idp,
+      transactionId: readCookie(req, cookies.loginCookie),
+      currentUrl,
+      previousSessionCookie: readCookie(req, cookies.sessionCookie),
+    });
+    setSessionCookie(res, cookies, result.cookieValue, result.session.expiresAt - Date.now());
+    res.redirect(303, result.returnTo);
+  });
+
+  router.post('/auth/saml/:idp/acs', form, async (req, res) => {
+    const { idp } = slugParam.parse(req.params);
+    const body = acsBody.safeParse(req.body);
+    if (!body.success) throw new RolegateError('invalid_request', { detail: 'Expected an HTTP-POST SAMLResponse form field' });
+    const cookies = policy(req);
+    noStore(res);
+    clearLoginCookie(res, cookies);
+    const outcome = await finishSamlLogin(deps.login, requestContext(req), {
+      slug: idp,
+      transactionId: readCookie(req, cookies.loginCookie),
+      samlResponse: body.data.SAMLResponse,
+      relayState: body.data.RelayState,
+      previousSessionCookie: readCookie(req, cookies.sessionCookie),
+    });
+    if (outcome.kind === 'confirm') {
+      // Same-site form POST from our own page next: a Lax cookie is enough.
+      res.cookie(cookies.loginCookie, outcome.transactionId, {
+        httpOnly: true,
+        secure: cookies.secure,
+        sameSite: 'lax',
+        path: '/',
+        maxAge: 120_000,
+      });
+      res
+        .type('html')
+        .send(confirmIdpInitiatedPage({ slug: idp, username: outcome.principal.username, idpDisplayName: outcome.idpDisplayName }));
+      return;
+    }
+    setSessionCookie(res, cookies, outcome.cookieValue, outcome.session.expiresAt - Date.now());
+    res.type('html').send(continuePage(outcome.returnTo));
+  });
+
+  router.post('/auth/saml/:idp/continue', async (req, res) => {
+    const { idp } = slugParam.parse(req.params);
+    const crossSite = crossSiteReason(req, publicUrl);
+    if (crossSite) throw new RolegateError('forbidden', { detail: `Cross-site request refused: ${crossSite}` });
+    const cookies = policy(req);
+    noStore(res);
+    clearLoginCookie(res, cookies);
+    const result = await confirmSamlLogin(deps.login, requestContext(req), {
+      slug: idp,
+      transactionId: readCookie(req, cookies.loginCookie),
+      previousSessionCookie: readCookie(req, cookies.sessionCookie),
+    });
+    setSessionCookie(res, cookies, result.cookieValue, result.session.expiresAt - Date.now());
+    res.redirect(303, result.returnTo);
+  });
+
+  router.get('/auth/saml/:idp/metadata', async (req, res) => {
+    const { idp } = slugParam.parse(req.params);
+    const provider = await enabledProvider(deps.login, 'saml', idp);
+    res.type('application/samlmetadata+xml').send(deps.login.saml.metadata(provider));
+  });
+
+  // SAML single logout, HTTP-Redirect binding. A LogoutResponse (the IdP's answer to our
+  // request) only sends the browser to the signed-out page: the session is already gone.
+  router.get('/auth/saml/:idp/slo', async (req, res) => {
+    const { idp } = slugParam.parse(req.params);
+    noStore(res);
+    if (typeof req.query.SAMLResponse === 'string' && req.query.SAMLRequest === undefined) {
+      res.redirect(303, '/login?loggedOut=1');
+      return;
+    }
+    const query = z.record(z.string(), z.string().max(deps.samlMaxBodyBytes)).parse(req.query);
+    const rawQuery = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1) : '';
+    const { redirectUrl } = await handleSamlLogoutRequest(deps.login, requestContext(req), { slug: idp, query, rawQuery });
+    clearSessionCookie(res, policy(req));
+    if (redirectUrl) res.redirect(303, redirectUrl);
+    else res.redirect(303, '/login?loggedOut=1');
+  });
+
+  router.post(
+    '/auth/logout',
+    express.urlencoded({ extended: false, limit: 4096, parameterLimit: 5 }),
+    deps.session.requireSession({ mode: 'api' }),
+    csrfProtection(publicUrl),
+    async (req, res) => {
+      const session = req.session;
+      if (!session) throw new RolegateError('login_required');
+      const { redirectUrl } = await logout(deps.login, requestContext(req), session);
+      noStore(res);
+      clearSessionCookie(res, policy(req));
+      // Not a redirect: browsers apply the CSP's form-action 'self' to redirects that follow a form
+      // POST, which would block the hop to the IdP's logout. A page that navigates on is not blocked.
+      if (req.accepts(['application/json', 'text/html']) === 'text/html') res.type('html').send(signedOutPage(redirectUrl));
+      else res.json({ signedOut: true, continueTo: redirectUrl });
+    },
+  );
+
+  return router;
+}

@@ -1,0 +1,25 @@
+import { Router } from 'express';
+import { safeReturnTo } from '../../domain/return-to.js';
+import { orUnavailable } from '../../features/dependency-errors.js';
+import type { IdentityProviderStore } from '../../ports/identity-provider-store.js';
+import type { SessionMiddleware } from '../middleware/session.js';
+import { loginChooserPage } from '../views/login-pages.js';
+
+/** GET /login: the IdP chooser (straight to the only IdP when there is one and nobody is signed in). */
+export function loginPageRoute(deps: { idps: IdentityProviderStore; session: SessionMiddleware }): Router {
+  const router = Router();
+  router.get('/login', deps.session.optionalSession(), async (req, res) => {
+    const returnTo = safeReturnTo(req.query.returnTo);
+    const loggedOut = req.query.loggedOut === '1';
+    const providers = (await orUnavailable('The database', () => deps.idps.list())).providers.filter((idp) => idp.enabled);
+    res.setHeader('Cache-Control', 'no-store');
+    const only = providers.length === 1 ? providers[0] : undefined;
+    if (only && !req.session && !loggedOut) {
+      const query = returnTo === '/' ? '' : `?returnTo=${encodeURIComponent(returnTo)}`;
+      res.redirect(302, `/auth/${only.kind}/${encodeURIComponent(only.slug)}/login${query}`);
+      return;
+    }
+    res.type('html').send(loginChooserPage({ providers, returnTo, loggedOut, ...(req.session ? { session: req.session } : {}) }));
+  });
+  return router;
+}

@@ -1,0 +1,63 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { RolegateError } from '../../domain/errors.js';
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * Same-origin check; undefined when the request passes, else the reason.
+ * Sec-Fetch-Site decides when the browser sends it. Otherwise Origin must be
+ * ours, except `Origin: null`: browsers send that on same-origin form posts
+ * under our `Referrer-Policy: no-referrer`, so it proves nothing either way
+ * and the synchronizer token alone decides.
+ */
+export function crossSiteReason(req: Request, publicUrl: URL): string | undefined {
+  const site = req.headers['sec-fetch-site'];
+  if (typeof site === 'string') return site === 'same-origin' || site === 'none' ? undefined : `Sec-Fetch-Site is ${site}`;
+  const origin = req.headers.origin;
+  if (typeof origin === 'string' && origin !== 'null' && origin !== publicUrl.origin) {
+    return `Origin ${origin.slice(0, 100)} is not ${publicUrl.origin}`;
+  }
+  return undefined;
+}
+
+/**
+ * CSRF protection for state-changing requests by a signed-in browser: the
+ * request must come from our own origin (Origin / Sec-Fetch-Site, when the
+ * browser sends them) AND carry the session's synchronizer token, in the
+ * `X-CSRF-Token` header or a `_csrf` form field. Run after requireSession().
+ * The token is on the session (`req.session.csrfToken`); pages embed it in
+ * forms, scripts read it from GET /api/v1/me.
+ */
+export function csrfProtection(publicUrl: URL): RequestHandler {
+  return (req: Request, _res: Response, next: NextFunction) => {
+    if (SAFE_METHODS.has(req.method)) {
+      next();
+      return;
+    }
+    const session = req.session;
+    if (!session) {
+      next(new RolegateError('login_required', { detail: 'Sign in first' }));
+      return;
+    }
+    const crossSite = crossSiteReason(req, publicUrl);
+    if (crossSite) {
+      next(new RolegateError('forbidden', { detail: `Cross-site request refused (CSRF): ${crossSite}` }));
+      return;
+    }
+    const header = req.headers['x-csrf-token'];
+    const body = (req.body as Record<string, unknown> | undefined)?._csrf;
+    const sent = typeof header === 'string' ? header : typeof body === 'string' ? body : undefined;
+    if (sent === undefined || !equal(sent, session.csrfToken)) {
+      next(new RolegateError('forbidden', { detail: 'Missing or wrong CSRF token (send X-CSRF-Token or the _csrf form field)' }));
+      return;
+    }
+    next();
+  };
+}
+
+function equal(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}

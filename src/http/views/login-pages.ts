@@ -1,0 +1,87 @@
+import type { IdentityProvider } from '../../domain/identity-provider.js';
+import type { LoginSession } from '../../features/sessions/session-store.js';
+import { html, page } from './html.js';
+
+export function loginChooserPage(input: {
+  providers: Pick<IdentityProvider, 'slug' | 'kind' | 'displayName'>[];
+  returnTo: string;
+  session?: LoginSession;
+  loggedOut: boolean;
+}): string {
+  const returnTo = input.returnTo === '/' ? '' : `?returnTo=${encodeURIComponent(input.returnTo)}`;
+  const items = input.providers.map(
+    (idp) =>
+      html`<li><a href="/auth/${idp.kind}/${encodeURIComponent(idp.slug)}/login${returnTo}">Sign in with ${idp.displayName}</a></li>`,
+  );
+  const session = input.session;
+  const signedIn = session
+    ? html`<section>
+        <h2>Signed in</h2>
+        <p>You are signed in as <strong>${session.principal.username}</strong> via ${session.idp}.</p>
+        ${
+          session.principal.groups.length === 0
+            ? html`<p>
+                Your identity provider sent no groups, so you have no AWS roles. Ask your administrator to add you to a group that rolegate
+                maps to a role.
+              </p>`
+            : html`<p>Your groups: ${session.principal.groups.join(', ')}</p>`
+        }
+        <form method="post" action="/auth/logout">
+          <input type="hidden" name="_csrf" value="${session.csrfToken}" /><button type="submit">Sign out</button>
+        </form>
+      </section>`
+    : html``;
+  const body = html`<h1>Sign in to rolegate</h1>
+    ${input.loggedOut ? html`<p>You have signed out.</p>` : html``}${signedIn}${
+      items.length > 0
+        ? html`<ul>
+            ${items}
+          </ul>`
+        : html`<p>No identity provider is configured. An administrator must add one (see docs/authentication.md).</p>`
+    }`;
+  return page('Sign in', body);
+}
+
+/** After a SAML POST (cross-site), a same-site navigation so the SameSite=Lax session cookie is sent. */
+export function continuePage(returnTo: string): string {
+  return page(
+    'Signed in',
+    html`<h1>Signed in</h1>
+      <p><a href="${returnTo}">Continue</a></p>`,
+    html`<meta http-equiv="refresh" content="0;url=${returnTo}" />`,
+  );
+}
+
+/** After logout: on to the IdP's logout (or the sign-in page) by navigation, not by a redirect of the form POST. */
+export function signedOutPage(next: string): string {
+  return page(
+    'Signed out',
+    html`<h1>You have signed out of rolegate</h1>
+      <p><a href="${next}">Continue</a></p>`,
+    html`<meta http-equiv="refresh" content="0;url=${next}" />`,
+  );
+}
+
+export function confirmIdpInitiatedPage(input: { slug: string; username: string; idpDisplayName: string }): string {
+  return page(
+    'Confirm sign-in',
+    html`<h1>Continue signing in?</h1>
+      <p>
+        ${input.idpDisplayName} is signing you in to rolegate as <strong>${input.username}</strong>. If you did not just choose rolegate in
+        your company portal, close this page.
+      </p>
+      <form method="post" action="/auth/saml/${encodeURIComponent(input.slug)}/continue">
+        <button type="submit">Continue as ${input.username}</button>
+      </form>`,
+  );
+}
+
+export function errorPage(input: { status: number; title: string; detail: string; requestId: string }): string {
+  return page(
+    input.title,
+    html`<h1>${input.title}</h1>
+      <p>${input.detail}</p>
+      <p><a href="/login">Back to sign-in</a></p>
+      <p><small>Request id: ${input.requestId}</small></p>`,
+  );
+}

@@ -1,0 +1,35 @@
+import type { IdentityProvider } from '../domain/identity-provider.js';
+
+export type OidcIdentityProvider = Extract<IdentityProvider, { kind: 'oidc' }>;
+
+/** What a validated OIDC sign-in yields: the id_token claims (and userinfo claims when asked). */
+export interface OidcSignIn {
+  claims: Record<string, unknown>;
+  userinfo?: Record<string, unknown>;
+  /** When the IdP session ends as far as the token response tells (refresh_expires_in), ms since epoch. */
+  sessionExpiresAt?: number;
+}
+
+/**
+ * An OpenID Connect relying party (openid-client implements it). Every
+ * failure is a RolegateError: `assertion_invalid` for a response that fails
+ * validation, `dependency_unavailable` when the IdP cannot be reached.
+ */
+export interface OidcGateway {
+  /** The authorization endpoint URL for a code flow with PKCE (S256), state and nonce. */
+  authorizationUrl(
+    idp: OidcIdentityProvider,
+    request: { redirectUri: string; state: string; nonce: string; codeChallenge: string },
+  ): Promise<URL>;
+  /**
+   * Validates the callback (state, error responses), redeems the code with the
+   * PKCE verifier, and validates the id_token: issuer, audience, expiry, nonce,
+   * the pinned algorithm and its signature against the IdP's JWKS.
+   */
+  completeAuthorization(
+    idp: OidcIdentityProvider,
+    callback: { currentUrl: URL; expectedState: string; expectedNonce: string; codeVerifier: string; fetchUserinfo: boolean },
+  ): Promise<OidcSignIn>;
+  /** The IdP's RP-initiated logout URL, or null when it has no end_session_endpoint. */
+  logoutUrl(idp: OidcIdentityProvider, postLogoutRedirectUri: string): Promise<URL | null>;
+}

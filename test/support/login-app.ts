@@ -1,0 +1,40 @@
+import { createTestApp, listen, type TestApp } from './app.js';
+import { freePort } from './ports.js';
+
+export interface RunningApp {
+  t: TestApp;
+  /** The public URL (http://127.0.0.1:<port>), which the app also listens on. */
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * rolegate listening on a port chosen before it is built, so its public URL
+ * (redirect URIs, ACS URLs) is known to the IdP peers up front.
+ */
+export async function startLoginApp(
+  identityProviders: (publicUrl: string) => unknown[] | Promise<unknown[]>,
+  env: Record<string, string> = {},
+): Promise<RunningApp> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${String(port)}`;
+  const t = await createTestApp({
+    ROLEGATE_PUBLIC_URL: url,
+    ROLEGATE_IDENTITY_PROVIDERS: JSON.stringify(await identityProviders(url)),
+    ...env,
+  });
+  const server = await listen(t.app, port);
+  return {
+    t,
+    url,
+    close: async () => {
+      await server.close();
+      await t.close();
+    },
+  };
+}
+
+/** Audit rows of one type, oldest first. */
+export async function auditRows(t: TestApp, type: string) {
+  return t.deps.database.prisma.auditEvent.findMany({ where: { type }, orderBy: { id: 'asc' } });
+}
