@@ -1,0 +1,46 @@
+import { z } from 'zod';
+
+/**
+ * `POST /api/v1/credentials` — temporary AWS credentials for one role.
+ * Shared by the API and the rolegate CLI (`credential-process`, `exec`, `serve`).
+ */
+export const credentialsRequestSchema = z
+  .strictObject({
+    /** The 12-digit account id; give this or `alias`. */
+    accountId: z.string().regex(/^\d{12}$/, 'expected a 12-digit AWS account id').optional(),
+    /** The account's friendly alias; give this or `accountId`. */
+    alias: z.string().min(1).max(64).optional(),
+    /** Role name as in IAM (without path). */
+    role: z.string().min(1).max(64),
+    /** Requested session length; clamped to what the role and mapping allow (the answer says so). */
+    durationSeconds: z.number().int().min(900).max(43_200).optional(),
+    /** Required for break-glass roles: why you need emergency access. Audited. */
+    justification: z.string().trim().min(10, 'a justification needs at least 10 characters').max(1000).optional(),
+  })
+  .refine((body) => (body.accountId === undefined) !== (body.alias === undefined), {
+    message: 'give exactly one of accountId or alias',
+    path: ['accountId'],
+  });
+
+export type CredentialsRequest = z.infer<typeof credentialsRequestSchema>;
+
+export interface CredentialsResponse {
+  account: { id: string; alias: string; partition: string };
+  role: { name: string; arn: string };
+  credentials: {
+    accessKeyId: string;
+    secretAccessKey: string;
+    sessionToken: string;
+    /** ISO 8601 UTC. */
+    expiration: string;
+  };
+  /** The effective session length in seconds, after clamping. */
+  durationSeconds: number;
+  /** Why the duration differs from the request, or why SessionDuration is ignored, when it does. */
+  notes: string[];
+  /** RoleSessionName as AWS (and CloudTrail) shows it. */
+  sessionName: string;
+  sourceIdentity?: string;
+  /** True when served from rolegate's cache without calling STS. */
+  cached: boolean;
+}
