@@ -1,6 +1,6 @@
 import { RolegateError } from '../../domain/errors.js';
 import type { NewSigningKey, SigningKeyPurpose, SigningKeyStore, StoredSigningKey } from '../../ports/signing-key-store.js';
-import { Prisma, type PrismaClient } from './generated/client.js';
+import type { Prisma, PrismaClient } from './generated/client.js';
 
 type Row = Prisma.SigningKeyGetPayload<object>;
 
@@ -13,7 +13,9 @@ export class PrismaSigningKeyStore implements SigningKeyStore {
       where: { purpose, OR: [{ slot: { not: null } }, { unpublishAfter: { gt: now } }] },
       orderBy: [{ createdAt: 'asc' }, { kid: 'asc' }],
     });
-    return rows.map(toStored);
+    // Oldest first; keys created in the same millisecond in lifecycle order (retired, active, next).
+    const rank = { retired: 0, active: 1, next: 2 } as const;
+    return rows.map(toStored).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || rank[a.state] - rank[b.state]);
   }
 
   activateFirst(key: NewSigningKey, now: Date): Promise<StoredSigningKey> {
@@ -52,18 +54,16 @@ export class PrismaSigningKeyStore implements SigningKeyStore {
   }
 
   async #insertUnlessTaken(key: NewSigningKey, slot: 'active' | 'next', now: Date): Promise<StoredSigningKey> {
-    try {
-      const row = await this.prisma.signingKey.create({
-        data: { ...key, slot, createdAt: now, ...(slot === 'active' ? { activatedAt: now } : {}) },
-      });
-      return toStored(row);
-    } catch (error) {
-      // Another instance got there first (unique purpose+slot): use its key.
-      if (!(error instanceof Prisma.PrismaClientKnownRequestError) || error.code !== 'P2002') throw error;
-      const existing = await this.prisma.signingKey.findFirst({ where: { purpose: key.purpose, slot } });
-      if (!existing) throw rotatedMeanwhile();
-      return toStored(existing);
-    }
+    // INSERT … ON CONFLICT DO NOTHING: when another instance got there first (unique purpose+slot),
+    // nothing is written and its key is read back. (No unique-violation error either: through the
+    // embedded PGlite socket such an error drops the connection.)
+    await this.prisma.signingKey.createMany({
+      data: [{ ...key, slot, createdAt: now, ...(slot === 'active' ? { activatedAt: now } : {}) }],
+      skipDuplicates: true,
+    });
+    const row = await this.prisma.signingKey.findFirst({ where: { purpose: key.purpose, slot } });
+    if (!row) throw rotatedMeanwhile();
+    return toStored(row);
   }
 }
 
