@@ -3,12 +3,14 @@ import type { AppLogger } from '../adapters/logging/create-logger.js';
 import type { Metrics } from '../adapters/metrics/prometheus-metrics.js';
 import type { Config } from '../config/load-config.js';
 import type { DependencyProbe } from '../features/health/check-readiness.js';
+import type { IssuerMetadata } from '../ports/assertion-issuer.js';
 import { errorHandler, notFound } from './middleware/error-handler.js';
 import { httpMetrics } from './middleware/http-metrics.js';
 import { requestLogging } from './middleware/request-logging.js';
 import { securityHeaders } from './middleware/security-headers.js';
 import { cspReportRoute } from './routes/csp-report-route.js';
 import { healthRoutes } from './routes/health-routes.js';
+import { issuerRoutes } from './routes/issuer-routes.js';
 import { metricsRoute } from './routes/metrics-route.js';
 
 /** What the HTTP layer needs; built once by the composition root (src/deps.ts). */
@@ -17,6 +19,8 @@ export interface AppDeps {
   logger: AppLogger;
   metrics: Metrics;
   probes: readonly DependencyProbe[];
+  /** rolegate's SAML metadata, OIDC discovery and JWKS (what AWS trusts). */
+  issuerMetadata: IssuerMetadata;
   isShuttingDown(): boolean;
 }
 
@@ -40,6 +44,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(healthRoutes(deps));
   app.use(metricsRoute(deps.metrics));
   app.use(cspReportRoute());
+  app.use(issuerRoutes(deps.issuerMetadata));
 
   app.use(notFound);
   app.use(errorHandler());

@@ -37,7 +37,8 @@ describe('embedded defaults', () => {
     expect(String(banners[0]?.msg)).toContain('not for production');
     service.child.kill('SIGTERM');
     expect((await service.exit()).code).toBe(0);
-  });
+    // First start: PGlite migrations, a demo encryption key and two RSA signing keys; slow on a loaded 2-core machine.
+  }, 60_000);
 });
 
 describe('start-up failures', () => {
