@@ -3,6 +3,7 @@ import { loadOrCreateDemoEncryptionKey } from './adapters/crypto/demo-encryption
 import { connectDatabase, type Database } from './adapters/db/database.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './adapters/db/embedded-postgres.js';
 import { MigrationError } from './adapters/db/migrate.js';
+import { PrismaAccessStore } from './adapters/db/prisma-access-store.js';
 import { PrismaAuditLog } from './adapters/db/prisma-audit-log.js';
 import { PrismaSigningKeyStore } from './adapters/db/prisma-signing-key-store.js';
 import { createIssuer } from './adapters/issuer/create-issuer.js';
@@ -13,6 +14,7 @@ import { createMetrics } from './adapters/metrics/prometheus-metrics.js';
 import { RedisKvStore } from './adapters/redis/redis-kv-store.js';
 import type { Config } from './config/load-config.js';
 import type { AppDeps } from './http/create-app.js';
+import type { AccessStore } from './ports/access-store.js';
 import type { AssertionIssuer } from './ports/assertion-issuer.js';
 import type { AuditLog } from './ports/audit-log.js';
 import { systemClock, type Clock } from './ports/clock.js';
@@ -24,6 +26,8 @@ export interface Deps extends AppDeps {
   database: Database;
   kv: KvStore;
   audit: AuditLog;
+  /** Accounts, roles and group mappings, read in the domain's shapes. */
+  access: AccessStore;
   clock: Clock;
   /** Seals cached credentials (AES-256-GCM, its own key derived from encryption.keys); pass the cache key as aad. */
   cacheSealer: Sealer;
@@ -157,6 +161,7 @@ export async function buildDeps(config: Config, logger: AppLogger): Promise<Deps
     database: database.value,
     kv: kv.value,
     audit: new PrismaAuditLog(database.value.prisma),
+    access: new PrismaAccessStore(database.value.prisma),
     clock,
     cacheSealer: new AesGcmSealer(sealingKeys, 'cache'),
     issuer: issuerParts.issuer,
