@@ -94,10 +94,22 @@ export function entitlementsFor(input: EntitlementInput): Entitlements {
   const accounts = new Map(input.accounts.map((a) => [a.id, a]));
   const byRole = new Map<string, { passing: { mapping: GroupMapping; group: string }[]; denials: MappingDenial[] }>();
 
+  const groups = new Set(principal.groups);
+  const blocks = new Map<string, ReturnType<typeof parseCidr>>();
+  const parseOnce = (text: string) => {
+    let block = blocks.get(text);
+    if (block === undefined) blocks.set(text, (block = parseCidr(text)));
+    return block;
+  };
   for (const mapping of input.mappings) {
-    const group = principal.groups.find((g) => groupMatches(mapping.match, mapping.group, g));
+    const group =
+      mapping.match === 'exact'
+        ? groups.has(mapping.group)
+          ? mapping.group
+          : undefined
+        : principal.groups.find((g) => groupMatches('glob', mapping.group, g));
     if (group === undefined) continue;
-    const failures = conditionFailures(mapping, input, source);
+    const failures = conditionFailures(mapping, input, source, parseOnce);
     const entry = byRole.get(mapping.roleId) ?? { passing: [], denials: [] };
     byRole.set(mapping.roleId, entry);
     if (failures.length === 0) entry.passing.push({ mapping, group });
@@ -146,7 +158,12 @@ function entitlement(account: AwsAccount, role: AwsRole, passing: { mapping: Gro
   };
 }
 
-function conditionFailures(mapping: GroupMapping, input: EntitlementInput, source: ReturnType<typeof parseIp>): ConditionFailure[] {
+function conditionFailures(
+  mapping: GroupMapping,
+  input: EntitlementInput,
+  source: ReturnType<typeof parseIp>,
+  parse: (text: string) => ReturnType<typeof parseCidr>,
+): ConditionFailure[] {
   const failures: ConditionFailure[] = [];
   const { principal } = input;
   if (mapping.idp !== undefined && mapping.idp !== principal.idp) {
@@ -162,7 +179,7 @@ function conditionFailures(mapping: GroupMapping, input: EntitlementInput, sourc
     const blocks: CidrBlock[] = [];
     const problems: string[] = [];
     for (const text of mapping.allowedCidrs) {
-      const block = parseCidr(text);
+      const block = parse(text);
       if ('error' in block) problems.push(block.error);
       else blocks.push(block);
     }

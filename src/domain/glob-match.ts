@@ -6,10 +6,13 @@
  * this is the classic linear-backtracking wildcard algorithm, O(pattern ×
  * value) in the worst case.
  */
+const SURROGATE = /[\uD800-\uDFFF]/;
+
 export function globMatch(pattern: string, value: string): boolean {
-  // Compare by code point so that `?` matches one character, not half a surrogate pair.
-  const p = Array.from(pattern);
-  const v = Array.from(value);
+  // Compare by code point so that `?` matches one character, not half a surrogate pair
+  // (strings without surrogates are indexed directly: same answer, no allocation).
+  const p = SURROGATE.test(pattern) ? Array.from(pattern) : pattern;
+  const v = SURROGATE.test(value) ? Array.from(value) : value;
   let pi = 0;
   let vi = 0;
   let starAt = -1;

@@ -39,6 +39,7 @@ export class DatabaseSigningKeys implements SigningKeySource {
   readonly #options: Required<DatabaseSigningKeysOptions>;
   readonly #snapshots = new Map<SigningKeyPurpose, { at: number; keys: StoredSigningKey[] }>();
   readonly #privateKeys = new Map<string, KeyObject>();
+  readonly #signingKeys = new Map<string, SigningKey>();
 
   constructor(options: DatabaseSigningKeysOptions) {
     this.#options = { refreshMs: 30_000, ...options };
@@ -61,7 +62,11 @@ export class DatabaseSigningKeys implements SigningKeySource {
     const keys = await this.#current(purpose);
     const key = keys.find((k) => k.state === 'active');
     if (!key) throw new SigningKeyError(`there is no active ${purpose} signing key (was init() called?)`);
-    return { kid: key.kid, privateKey: this.#privateKey(key), certificatePem: key.certificatePem };
+    // The same object for the same key, so per-key derived values (the certificate's DER) are computed once.
+    let signing = this.#signingKeys.get(key.kid);
+    if (!signing)
+      this.#signingKeys.set(key.kid, (signing = { kid: key.kid, privateKey: this.#privateKey(key), certificatePem: key.certificatePem }));
+    return signing;
   }
 
   async published(purpose: SigningKeyPurpose): Promise<PublishedKey[]> {

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, X509Certificate } from 'node:crypto';
 import { DOMImplementation, XMLSerializer } from '@xmldom/xmldom';
 import { SignedXml } from 'xml-crypto';
 import type { SigningKey } from './key-material.js';
@@ -94,21 +94,40 @@ export function buildSignedSamlResponse(
 
   const unsigned = new XMLSerializer().serializeToString(doc, false, undefined, { requireWellFormed: true });
   const signer = new SignedXml({
-    privateKey: key.privateKey.export({ format: 'pem', type: 'pkcs8' }),
+    privateKey: key.privateKey,
     publicCert: key.certificatePem,
     signatureAlgorithm: 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
     canonicalizationAlgorithm: 'http://www.w3.org/2001/10/xml-exc-c14n#',
+    // KeyInfo carries the signing certificate (informational: AWS trusts only the registered one).
+    getKeyInfoContent: ({ prefix }: { prefix?: string | null } = {}) => {
+      const ds = prefix ? `${prefix}:` : '';
+      return `<${ds}X509Data><${ds}X509Certificate>${certificateBase64(key)}</${ds}X509Certificate></${ds}X509Data>`;
+    },
   });
+  // Absolute paths (not `//…`): the XPath engine then walks two levels instead of the whole document.
+  const assertionPath = `/*[local-name(.)='Response']/*[local-name(.)='Assertion' and @ID='${assertionId}']`;
   signer.addReference({
-    xpath: `//*[local-name(.)='Assertion' and @ID='${assertionId}']`,
+    xpath: assertionPath,
     digestAlgorithm: 'http://www.w3.org/2001/04/xmlenc#sha256',
     transforms: ['http://www.w3.org/2000/09/xmldsig#enveloped-signature', 'http://www.w3.org/2001/10/xml-exc-c14n#'],
   });
   signer.computeSignature(unsigned, {
     prefix: 'ds',
-    location: { reference: `//*[local-name(.)='Assertion' and @ID='${assertionId}']/*[local-name(.)='Issuer']`, action: 'after' },
+    location: { reference: `${assertionPath}/*[local-name(.)='Issuer']`, action: 'after' },
   });
   return { xml: signer.getSignedXml(), responseId, assertionId };
+}
+
+const certificates = new WeakMap<SigningKey, string>();
+
+/** The DER certificate in base64, computed once per key. */
+function certificateBase64(key: SigningKey): string {
+  let value = certificates.get(key);
+  if (value === undefined) {
+    value = new X509Certificate(key.certificatePem).raw.toString('base64');
+    certificates.set(key, value);
+  }
+  return value;
 }
 
 function issuer(doc: Document, entityId: string): Element {
