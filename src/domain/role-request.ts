@@ -1,4 +1,5 @@
 import type { AwsAccount, AwsRole } from './access-model.js';
+import { RolegateError } from './errors.js';
 import { describeFailure, type Entitlements, type RoleDenial, type RoleEntitlement } from './entitlements.js';
 
 /** What a user asks for: an account (12-digit id or alias) and a role (name or ARN). */
@@ -82,4 +83,34 @@ export function checkRoleRequest(
     };
   }
   return { ok: false, reason: 'not_entitled', detail: `Your groups do not entitle you to ${role.name} in ${account.alias}`, account, role };
+}
+
+/**
+ * The answer to give for a refused request: `not_found` for an account or role
+ * that does not exist, `role_not_entitled` (403) for the rest — with the failed
+ * conditions in `conditions` so the portal and CLI can say what to do — and
+ * `invalid_request` when only the break-glass justification is missing.
+ */
+export function roleRequestError(denial: RoleRequestDenial): RolegateError {
+  switch (denial.reason) {
+    case 'unknown_account':
+    case 'unknown_role':
+      return new RolegateError('not_found', { detail: denial.detail, extras: { reason: denial.reason } });
+    case 'justification_required':
+      return new RolegateError('invalid_request', {
+        detail: denial.detail,
+        extras: { reason: denial.reason, breakGlass: true, justification: { minLength: JUSTIFICATION_MIN, maxLength: JUSTIFICATION_MAX } },
+      });
+    case 'condition_failed':
+      return new RolegateError('role_not_entitled', {
+        detail: denial.detail,
+        extras: {
+          reason: denial.reason,
+          conditions: [...new Set(denial.denial.mappings.flatMap((m) => m.failures.map((f) => f.condition)))],
+        },
+      });
+    case 'not_entitled':
+    case 'role_misconfigured':
+      return new RolegateError('role_not_entitled', { detail: denial.detail, extras: { reason: denial.reason } });
+  }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { entitlementsFor } from '../../../src/domain/entitlements.js';
-import { checkRoleRequest } from '../../../src/domain/role-request.js';
+import { checkRoleRequest, roleRequestError } from '../../../src/domain/role-request.js';
 import { account, mapping, principal, role } from '../../fixtures/access-model.js';
 
 const dev = account();
@@ -94,5 +94,46 @@ describe('checkRoleRequest', () => {
     });
     expect(result).toMatchObject({ ok: true, justification: 'INC-4711: prod database down' });
     expect(result.ok && result.entitlement.breakGlass).toBe(true);
+  });
+});
+
+describe('roleRequestError', () => {
+  const refusal = (request: { account: string; role: string; justification?: string }) => {
+    const result = checkRoleRequest(entitlements, catalog, request);
+    if (result.ok) throw new Error('expected a refusal');
+    return roleRequestError(result);
+  };
+
+  it('when the account or role does not exist, then not_found names which', () => {
+    expect(refusal({ account: 'nope', role: 'Developer' })).toMatchObject({
+      code: 'not_found',
+      status: 404,
+      extras: { reason: 'unknown_account' },
+    });
+    expect(refusal({ account: 'dev', role: 'Nope' })).toMatchObject({ code: 'not_found', extras: { reason: 'unknown_role' } });
+  });
+
+  it('when a condition failed, then role_not_entitled lists the failed conditions', () => {
+    expect(refusal({ account: 'dev', role: 'Deployer' })).toMatchObject({
+      code: 'role_not_entitled',
+      status: 403,
+      extras: { reason: 'condition_failed', conditions: ['mfa_required'] },
+    });
+  });
+
+  it('when the role is not entitled or misconfigured, then role_not_entitled with the reason', () => {
+    expect(refusal({ account: 'prod', role: 'Auditor' })).toMatchObject({ code: 'role_not_entitled', extras: { reason: 'not_entitled' } });
+    expect(refusal({ account: 'dev', role: 'Broken' })).toMatchObject({
+      code: 'role_not_entitled',
+      extras: { reason: 'role_misconfigured' },
+    });
+  });
+
+  it('when only the break-glass justification is missing, then invalid_request says how long it must be', () => {
+    expect(refusal({ account: 'prod', role: 'Admin' })).toMatchObject({
+      code: 'invalid_request',
+      status: 400,
+      extras: { reason: 'justification_required', breakGlass: true, justification: { minLength: 10, maxLength: 500 } },
+    });
   });
 });
