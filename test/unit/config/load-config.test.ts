@@ -188,4 +188,11 @@ describe('loadConfig', () => {
       'sessionTags.attributes (env ROLEGATE_SESSION_TAG_ATTRIBUTES): tag key "aws:Email" uses the reserved prefix aws:',
     ]);
   });
+
+  it('when the signing key is given as PEM in the environment, then it is kept as a secret that never prints', () => {
+    const pem = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----';
+    const result = loadConfig({ ROLEGATE_SIGNING_KEY: pem });
+    expect(result.ok && result.config.issuer.signingKey?.reveal()).toBe(pem);
+    expect(JSON.stringify(result.ok && result.config)).not.toContain('MIIEvQ');
+  });
 });
