@@ -25,8 +25,8 @@ export const JUSTIFICATION_MAX = 500;
 
 /**
  * Checks one requested role against a user's entitlements. The catalog
- * (every account and role) tells "no such role" from "not yours"; both are
- * refused, and the feature decides how much of the difference to show.
+ * (every account and role, or just `AccessStore.catalogFor(account, role)`)
+ * tells "no such role" from "not yours"; both are refused (`roleRequestError`).
  * Role names match exactly; IAM also treats names as case-insensitive, so a
  * request differing only in case is still found (IAM cannot hold both).
  */

@@ -25,6 +25,12 @@ export interface AccessStore {
   mappingsForGroups(groups: readonly string[]): Promise<GroupMapping[]>;
   /** The mappings for these groups with the roles they name and those roles' accounts. */
   snapshotForGroups(groups: readonly string[]): Promise<AccessSnapshot>;
+  /**
+   * What `checkRoleRequest` needs to tell "no such account/role" from "not
+   * yours": the account named by id or alias (if any) and its roles named
+   * `role` (a name, any case, or an ARN).
+   */
+  catalogFor(account: string, role: string): Promise<{ accounts: AwsAccount[]; roles: AwsRole[] }>;
   /** A role by account (12-digit id or alias) and role name (exact, then case-insensitive as IAM does). */
   findRole(account: string, roleName: string): Promise<{ account: AwsAccount; role: AwsRole } | undefined>;
 }

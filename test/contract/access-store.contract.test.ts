@@ -160,4 +160,23 @@ describe.each(implementations)('AccessStore contract: $name', ({ create }) => {
     );
     expect(result.ok).toBe(true);
   });
+
+  it('when a catalog is asked for a request, then checkRoleRequest tells unknown accounts and roles from roles that are not yours', async () => {
+    const who = principal({ groups: ['aws-dev'] });
+    const entitlements = entitlementsFor({
+      principal: who,
+      sourceIp: '10.0.0.1',
+      ...(await store.snapshotForGroups(who.groups)),
+      now: Date.now(),
+    });
+    const check = async (account: string, role: string) => {
+      const result = checkRoleRequest(entitlements, await store.catalogFor(account, role), { account, role });
+      return result.ok ? 'ok' : result.reason;
+    };
+    expect(await check('dev', 'Developer')).toBe('ok');
+    expect(await check('111122223333', 'arn:aws:iam::111122223333:role/Developer')).toBe('ok');
+    expect(await check('dev', 'Auditor')).toBe('not_entitled');
+    expect(await check('dev', 'Nope')).toBe('unknown_role');
+    expect(await check('staging', 'Developer')).toBe('unknown_account');
+  });
 });

@@ -49,6 +49,19 @@ export class PrismaAccessStore implements AccessStore {
     };
   }
 
+  async catalogFor(account: string, role: string): Promise<{ accounts: AwsAccount[]; roles: AwsRole[] }> {
+    const accountRow = await this.prisma.awsAccount.findFirst({
+      where: { OR: [{ id: account }, { alias: account }] },
+      orderBy: { id: 'asc' },
+    });
+    if (!accountRow) return { accounts: [], roles: [] };
+    const roles = await this.prisma.role.findMany({
+      where: { accountId: accountRow.id, OR: [{ arn: role }, { name: { equals: role, mode: 'insensitive' } }] },
+      orderBy: { name: 'asc' },
+    });
+    return { accounts: [toAccount(accountRow)], roles: roles.map(toRole) };
+  }
+
   async findRole(account: string, roleName: string): Promise<{ account: AwsAccount; role: AwsRole } | undefined> {
     const accountRow = await this.prisma.awsAccount.findFirst({
       where: { OR: [{ id: account }, { alias: account }] },
