@@ -155,4 +155,37 @@ describe.each(implementations)('SigningKeyStore and DatabaseSigningKeys contract
     now += 30_000;
     expect((await slow.active('saml')).kid).not.toBe(before.kid);
   });
+
+  it('when the store fails after keys were read once, then signing goes on with the keys last read', async () => {
+    const store = new PrismaSigningKeyStore(database.prisma);
+    let failing = false;
+    const flaky = Object.assign(Object.create(store) as PrismaSigningKeyStore, {
+      listPublished: (purpose: 'saml' | 'jwt', at: Date) =>
+        failing ? Promise.reject(new Error('connection refused')) : store.listPublished(purpose, at),
+    });
+    const logs = captureLogs();
+    const ring = new DatabaseSigningKeys({
+      store: flaky,
+      sealer: new AesGcmSealer([master], 'signing-keys'),
+      clock,
+      logger: logs.logger,
+      keyBits: 1024,
+      assertionLifetimeSeconds: 300,
+      refreshMs: 0,
+    });
+    await ring.init();
+    const before = await ring.active('saml');
+    failing = true;
+    expect((await ring.active('saml')).kid).toBe(before.kid);
+    expect(logs.lines().some((l) => l.msg === 'cannot refresh signing keys; using the ones last read')).toBe(true);
+    const cold = new DatabaseSigningKeys({
+      store: flaky,
+      sealer: new AesGcmSealer([master], 'signing-keys'),
+      clock,
+      logger: logs.logger,
+      keyBits: 1024,
+      assertionLifetimeSeconds: 300,
+    });
+    await expect(cold.active('saml')).rejects.toMatchObject({ code: 'dependency_unavailable' });
+  });
 });

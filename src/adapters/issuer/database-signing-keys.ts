@@ -1,5 +1,6 @@
 import { createPrivateKey, createPublicKey, generateKeyPair, X509Certificate, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
+import { RolegateError } from '../../domain/errors.js';
 import type { Clock } from '../../ports/clock.js';
 import type { Logger } from '../../ports/logger.js';
 import type { Sealer } from '../../ports/sealer.js';
@@ -107,7 +108,19 @@ export class DatabaseSigningKeys implements SigningKeySource {
   async #current(purpose: SigningKeyPurpose): Promise<StoredSigningKey[]> {
     const snapshot = this.#snapshots.get(purpose);
     if (snapshot && this.#options.clock.now() - snapshot.at < this.#options.refreshMs) return snapshot.keys;
-    return this.#load(purpose);
+    try {
+      return await this.#load(purpose);
+    } catch (error) {
+      // Keys change only by rotation: while PostgreSQL is unreachable, keep signing with the keys last read.
+      if (snapshot) {
+        this.#options.logger.warn({ purpose, reason: (error as Error).message }, 'cannot refresh signing keys; using the ones last read');
+        return snapshot.keys;
+      }
+      throw new RolegateError('dependency_unavailable', {
+        detail: 'The signing keys cannot be read: PostgreSQL is unavailable',
+        cause: error,
+      });
+    }
   }
 
   async #load(purpose: SigningKeyPurpose): Promise<StoredSigningKey[]> {
