@@ -1,32 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../src/adapters/db/database.js';
 import { AesGcmSealer } from '../../src/adapters/crypto/aes-gcm-sealer.js';
-import { connectDatabase, type Database } from '../../src/adapters/db/database.js';
 import { PrismaSigningKeyStore } from '../../src/adapters/db/prisma-signing-key-store.js';
 import { DatabaseSigningKeys, SigningKeyError } from '../../src/adapters/issuer/database-signing-keys.js';
 import { RolegateError } from '../../src/domain/errors.js';
 import type { Clock } from '../../src/ports/clock.js';
-import { createEmbeddedTestDatabase } from '../support/embedded-postgres.js';
+import { databaseImplementations } from '../support/database-implementations.js';
 import { captureLogs } from '../support/logs.js';
-import { createTestDatabase } from '../support/postgres.js';
 
-const implementations = [
-  {
-    name: 'postgres',
-    create: async () => {
-      const testDb = await createTestDatabase();
-      const database = await connectDatabase({ url: testDb.url, poolSize: 4, connectTimeoutMs: 5000, logger: captureLogs().logger });
-      return {
-        database,
-        close: async () => {
-          await database.close();
-          await testDb.drop();
-        },
-      };
-    },
-  },
-  { name: 'pglite', create: createEmbeddedTestDatabase },
-];
+const implementations = databaseImplementations({ poolSize: 4 });
 
 describe.each(implementations)('SigningKeyStore and DatabaseSigningKeys contract: $name', ({ create }) => {
   let database: Database;

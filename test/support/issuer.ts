@@ -2,6 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { signingKeyFromPem, type PublishedKey } from '../../src/adapters/issuer/key-material.js';
 import { RolegateIssuer } from '../../src/adapters/issuer/rolegate-issuer.js';
 import { StaticSigningKeys } from '../../src/adapters/issuer/static-signing-keys.js';
+import type { SamlAssertionRequest } from '../../src/ports/assertion-issuer.js';
 import type { Clock } from '../../src/ports/clock.js';
 
 /** A test RSA key as PKCS#8 PEM (generated per run; never a committed key). */
@@ -40,5 +41,22 @@ export function testIssuer(options: { now?: number; extra?: PublishedKey[]; pem?
     setNow: (ms: number) => {
       now = ms;
     },
+  };
+}
+
+/** A valid SAML minting request for alice, Developer in 111122223333 (override what a test is about). */
+export function samlRequest(overrides: Partial<SamlAssertionRequest> = {}): SamlAssertionRequest {
+  return {
+    userId: 'corp:alice@corp.com',
+    sessionName: 'alice@corp.com',
+    sourceIdentity: 'alice@corp.com',
+    roleArn: 'arn:aws:iam::111122223333:role/Developer',
+    providerArn: 'arn:aws:iam::111122223333:saml-provider/rolegate',
+    partition: 'aws',
+    sessionDurationSeconds: 3600,
+    tags: [],
+    transitiveTagKeys: [],
+    authenticatedAt: Date.now() - 60_000,
+    ...overrides,
   };
 }

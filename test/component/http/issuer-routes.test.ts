@@ -7,7 +7,7 @@ import request from 'supertest';
 import { SignedXml } from 'xml-crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, listen, type TestApp } from '../../support/app.js';
-import { testRsaPem } from '../../support/issuer.js';
+import { samlRequest, testRsaPem } from '../../support/issuer.js';
 
 const DS = 'http://www.w3.org/2000/09/xmldsig#';
 const MD = 'urn:oasis:names:tc:SAML:2.0:metadata';
@@ -39,18 +39,7 @@ describe('issuer routes on a generated key', () => {
   });
 
   it('when rolegate mints a SAML response, then it verifies with the certificate served at /saml/metadata', async () => {
-    const minted = await t.deps.issuer.mintSamlResponse({
-      userId: 'corp:alice@corp.com',
-      sessionName: 'alice@corp.com',
-      sourceIdentity: 'alice@corp.com',
-      roleArn: 'arn:aws:iam::111122223333:role/Developer',
-      providerArn: 'arn:aws:iam::111122223333:saml-provider/rolegate',
-      partition: 'aws',
-      sessionDurationSeconds: 3600,
-      tags: [],
-      transitiveTagKeys: [],
-      authenticatedAt: Date.now(),
-    });
+    const minted = await t.deps.issuer.mintSamlResponse(samlRequest());
     const xml = Buffer.from(minted.samlAssertion.reveal(), 'base64').toString('utf8');
     const [certificate] = certificatesOf((await request(t.app).get('/saml/metadata')).text);
     const verifier = new SignedXml({

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { RolegateError } from '../../../../src/domain/errors.js';
 import type { SamlAssertionRequest } from '../../../../src/ports/assertion-issuer.js';
 import { publishedKeyFromPem } from '../../../../src/adapters/issuer/key-material.js';
-import { testIssuer, testRsaPem } from '../../../support/issuer.js';
+import { samlRequest, testIssuer, testRsaPem } from '../../../support/issuer.js';
 
 const SAML = 'urn:oasis:names:tc:SAML:2.0:assertion';
 const DS = 'http://www.w3.org/2000/09/xmldsig#';
@@ -12,19 +12,7 @@ const MD = 'urn:oasis:names:tc:SAML:2.0:metadata';
 const NOW = Date.UTC(2026, 10, 23, 10, 0, 0);
 
 function request(overrides: Partial<SamlAssertionRequest> = {}): SamlAssertionRequest {
-  return {
-    userId: 'corp:alice@corp.com',
-    sessionName: 'alice@corp.com',
-    sourceIdentity: 'alice@corp.com',
-    roleArn: 'arn:aws:iam::111122223333:role/Developer',
-    providerArn: 'arn:aws:iam::111122223333:saml-provider/rolegate',
-    partition: 'aws',
-    sessionDurationSeconds: 3600,
-    tags: [],
-    transitiveTagKeys: [],
-    authenticatedAt: NOW - 60_000,
-    ...overrides,
-  };
+  return samlRequest({ authenticatedAt: NOW - 60_000, ...overrides });
 }
 
 function decode(minted: { samlAssertion: { reveal(): string } }): string {
