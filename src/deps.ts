@@ -148,8 +148,11 @@ export async function buildDeps(config: Config, logger: AppLogger): Promise<Deps
     });
   } catch (error) {
     await closeAll();
-    const reason = (error as Error).message;
-    throw new StartupError([reason.startsWith('issuer.') ? reason : `issuer (signing keys in PostgreSQL): ${reason}`]);
+    // Prisma's messages start with the call site and end with the cause: keep the cause, one line.
+    const lines = (error as Error).message.split('\n').filter((line) => line.trim() !== '');
+    const reason = ((lines[0]?.includes('invocation') ? lines.at(-1) : lines[0]) ?? 'unknown error').trim();
+    const hint = /does not exist/.test(reason) ? ' (run `npm run db:migrate`)' : '';
+    throw new StartupError([reason.startsWith('issuer.') ? reason : `issuer (signing keys in PostgreSQL): ${reason}${hint}`]);
   }
   logger.info({ keySource: issuerParts.keySource, entityId: config.issuer.entityId }, 'signing keys ready');
 

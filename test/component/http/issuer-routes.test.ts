@@ -129,3 +129,19 @@ describe('issuer start-up', () => {
     }
   });
 });
+
+describe('issuer start-up on an unmigrated database', () => {
+  it('when the signing_keys table does not exist, then start-up fails in one line that says to migrate', async () => {
+    const { createTestDatabase } = await import('../../support/postgres.js');
+    const empty = await createTestDatabase({ migrated: false });
+    try {
+      const error = (await createTestApp({ ROLEGATE_SIGNING_KEY: '', DATABASE_URL: empty.url }).catch((e: unknown) => e)) as {
+        problems: string[];
+      };
+      expect(error.problems).toHaveLength(1);
+      expect(error.problems[0]).toMatch(/^issuer \(signing keys in PostgreSQL\): .*does not exist.* \(run `npm run db:migrate`\)$/);
+    } finally {
+      await empty.drop();
+    }
+  });
+});
