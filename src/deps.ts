@@ -1,6 +1,9 @@
+import { AesGcmSealer } from './adapters/crypto/aes-gcm-sealer.js';
+import { loadOrCreateDemoEncryptionKey } from './adapters/crypto/demo-encryption-key.js';
 import { connectDatabase, type Database } from './adapters/db/database.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './adapters/db/embedded-postgres.js';
 import { MigrationError } from './adapters/db/migrate.js';
+import { PrismaAccessStore } from './adapters/db/prisma-access-store.js';
 import { PrismaAuditLog } from './adapters/db/prisma-audit-log.js';
 import { PrismaIdentityProviderStore } from './adapters/db/prisma-identity-provider-store.js';
 import { OpenidClientGateway } from './adapters/oidc/openid-client-gateway.js';
@@ -10,16 +13,22 @@ import type { LoginDeps } from './features/login/login-deps.js';
 import { LoginTransactions } from './features/login/login-transactions.js';
 import { seedIdentityProviders } from './features/login/seed-identity-providers.js';
 import { SessionStore } from './features/sessions/session-store.js';
-import { systemClock } from './ports/clock.js';
 import type { IdentityProviderStore } from './ports/identity-provider-store.js';
+import { PrismaSigningKeyStore } from './adapters/db/prisma-signing-key-store.js';
+import { createIssuer } from './adapters/issuer/create-issuer.js';
+import type { DatabaseSigningKeys } from './adapters/issuer/database-signing-keys.js';
 import type { AppLogger } from './adapters/logging/create-logger.js';
 import { MemoryKvStore } from './adapters/memory/memory-kv-store.js';
 import { createMetrics } from './adapters/metrics/prometheus-metrics.js';
 import { RedisKvStore } from './adapters/redis/redis-kv-store.js';
 import type { Config } from './config/load-config.js';
 import type { AppDeps } from './http/create-app.js';
+import type { AccessStore } from './ports/access-store.js';
+import type { AssertionIssuer } from './ports/assertion-issuer.js';
 import type { AuditLog } from './ports/audit-log.js';
+import { systemClock, type Clock } from './ports/clock.js';
 import type { KvStore } from './ports/kv-store.js';
+import type { Sealer } from './ports/sealer.js';
 
 /** Everything a running rolegate holds, built once at start-up. */
 export interface Deps extends AppDeps {
@@ -27,6 +36,15 @@ export interface Deps extends AppDeps {
   kv: KvStore;
   audit: AuditLog;
   idps: IdentityProviderStore;
+  /** Accounts, roles and group mappings, read in the domain's shapes. */
+  access: AccessStore;
+  clock: Clock;
+  /** Seals cached credentials (AES-256-GCM, its own key derived from encryption.keys); pass the cache key as aad. */
+  cacheSealer: Sealer;
+  /** Mints the SAML responses and web-identity JWTs rolegate sends to STS. */
+  issuer: AssertionIssuer;
+  /** Generated signing keys in PostgreSQL (absent with PEM keys): prepare/promote/purge rotations. */
+  signingKeys?: DatabaseSigningKeys;
   /** What runs embedded instead of a real service (for the demo-mode banner). */
   embedded: { postgres?: EmbeddedPostgres; memoryStore: boolean };
   beginShutdown(): void;
@@ -111,6 +129,42 @@ export async function buildDeps(config: Config, logger: AppLogger): Promise<Deps
     }
   }
 
+  const clock = systemClock;
+  let masterKeys: readonly Buffer[] | undefined = config.encryption.keys?.reveal();
+  if (masterKeys === undefined) {
+    // Production refuses to start without encryption.keys (load-config); this is demo mode only.
+    try {
+      const demo = loadOrCreateDemoEncryptionKey(config.dataDir);
+      masterKeys = [demo.key];
+      logger.warn(
+        { path: demo.path, created: demo.created },
+        `DEMO ENCRYPTION KEY: encryption.keys is not set, so data at rest is encrypted with a key ${demo.created ? 'generated now and ' : ''}kept in ${demo.path}. Set ROLEGATE_ENCRYPTION_KEYS for anything but a demo.`,
+      );
+    } catch (error) {
+      await closeAll();
+      throw new StartupError([
+        `encryption.keys (ROLEGATE_ENCRYPTION_KEYS): not set, and the demo key cannot be used: ${(error as Error).message}`,
+      ]);
+    }
+  }
+  const sealingKeys = masterKeys;
+  let issuerParts: Awaited<ReturnType<typeof createIssuer>>;
+  try {
+    issuerParts = await createIssuer(config, {
+      store: new PrismaSigningKeyStore(database.value.prisma),
+      sealer: new AesGcmSealer(sealingKeys, 'signing-keys'),
+      clock,
+      logger,
+    });
+  } catch (error) {
+    await closeAll();
+    // Prisma's messages start with the call site and end with the cause: keep the cause, one line.
+    const lines = (error as Error).message.split('\n').filter((line) => line.trim() !== '');
+    const reason = ((lines[0]?.includes('invocation') ? lines.at(-1) : lines[0]) ?? 'unknown error').trim();
+    const hint = /does not exist/.test(reason) ? ' (run `npm run db:migrate`)' : '';
+    throw new StartupError([reason.startsWith('issuer.') ? reason : `issuer (signing keys in PostgreSQL): ${reason}${hint}`]);
+  }
+  logger.info({ keySource: issuerParts.keySource, entityId: config.issuer.entityId }, 'signing keys ready');
   const idps = new PrismaIdentityProviderStore(database.value.prisma);
   try {
     await seedIdentityProviders(
@@ -127,7 +181,7 @@ export async function buildDeps(config: Config, logger: AppLogger): Promise<Deps
     ]);
   }
   const audit = new PrismaAuditLog(database.value.prisma);
-  const sessions = new SessionStore(kv.value, systemClock);
+  const sessions = new SessionStore(kv.value, clock);
   const login: LoginDeps = {
     idps,
     transactions: new LoginTransactions(kv.value, config.sessions.loginTimeoutMs),
@@ -151,7 +205,7 @@ export async function buildDeps(config: Config, logger: AppLogger): Promise<Deps
         : {}),
     }),
     kv: kv.value,
-    clock: systemClock,
+    clock,
     publicUrl: config.server.publicUrl,
     maxSessionTtlMs: config.sessions.maxTtlMs,
     samlClockSkewMs: config.saml.clockSkewMs,
@@ -168,6 +222,12 @@ export async function buildDeps(config: Config, logger: AppLogger): Promise<Deps
     idps,
     sessions,
     login,
+    access: new PrismaAccessStore(database.value.prisma),
+    clock,
+    cacheSealer: new AesGcmSealer(sealingKeys, 'cache'),
+    issuer: issuerParts.issuer,
+    issuerMetadata: issuerParts.issuer,
+    ...(issuerParts.databaseKeys ? { signingKeys: issuerParts.databaseKeys } : {}),
     embedded: { ...(postgres ? { postgres } : {}), memoryStore: kv.value.backend === 'memory' },
     probes: [
       { name: postgres ? 'postgres (embedded)' : 'postgres', check: () => database.value.ping() },

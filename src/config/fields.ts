@@ -80,3 +80,56 @@ export function trustProxy() {
     }),
   );
 }
+
+const BASE64 = /^[A-Za-z0-9+/]{43}=$/;
+
+/** `a, b,c` → `['a', 'b', 'c']` for environment strings; YAML lists pass through. */
+function splitList(v: unknown): unknown {
+  return typeof v === 'string' ? splitComma(v) : v;
+}
+
+function splitComma(text: string): string[] {
+  return text
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
+}
+
+/**
+ * Encryption keys: base64 of 32 random bytes each (`openssl rand -base64 32`),
+ * comma-separated in the environment or a list in YAML. The first seals, all open.
+ */
+export function base64Keys() {
+  const expected = 'expected comma-separated base64-encoded 32-byte keys (make one with `openssl rand -base64 32`)';
+  return z.preprocess(
+    splitList,
+    z
+      .array(z.string({ error: expected }).regex(BASE64, { error: expected }), { error: expected })
+      .min(1, { error: expected })
+      .refine((keys) => new Set(keys).size === keys.length, { error: 'expected distinct keys (a key is listed twice)' }),
+  );
+}
+
+/** A list of strings: comma-separated in the environment, a list in YAML. */
+export function stringList(what = 'a comma-separated list') {
+  return z.preprocess(
+    splitList,
+    z.array(z.string({ error: `expected ${what}` }).min(1, { error: `expected ${what}` }), { error: `expected ${what}` }),
+  );
+}
+
+/** A map of names to one of `values`: `Key=value,Other=value` in the environment, a mapping in YAML. */
+export function keyValueMap<const T extends readonly [string, ...string[]]>(values: T) {
+  const expected = `expected Key=value pairs with values among ${values.join(', ')}`;
+  return z.preprocess(
+    (v) => {
+      if (typeof v !== 'string') return v;
+      const entries = splitComma(v).map((part): [string, string] => {
+        const at = part.lastIndexOf('=');
+        return at <= 0 ? [part, ''] : [part.slice(0, at).trim(), part.slice(at + 1).trim()];
+      });
+      return Object.fromEntries(entries);
+    },
+    z.record(z.string().min(1, { error: expected }), z.enum(values, { error: expected }), { error: expected }),
+  );
+}

@@ -3,6 +3,7 @@ import { isMap, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { isLoopbackUrl, isMultiTenantIssuer, type IdentityProviderSeed } from '../domain/identity-provider.js';
 import { Secret } from '../domain/secret.js';
+import { sessionTagConfigProblems } from '../domain/session-tags.js';
 import { configSchema, type ParsedConfig } from './schema.js';
 import { listSettings, type Setting } from './settings.js';
 
@@ -63,10 +64,23 @@ export function resolveConfig(parsed: ParsedConfig) {
         idp.kind === 'oidc' && idp.clientSecret !== undefined ? [[idp.slug, new Secret(idp.clientSecret)] as const] : [],
       ),
     ),
+    encryption: {
+      keys: parsed.encryption.keys === undefined ? undefined : new Secret(parsed.encryption.keys.map((key) => Buffer.from(key, 'base64'))),
+    },
+    issuer: {
+      ...parsed.issuer,
+      entityId: parsed.issuer.entityId ?? `${withoutTrailingSlash(publicUrl.href)}/saml/metadata`,
+      signingKey: parsed.issuer.signingKey === undefined ? undefined : new Secret(parsed.issuer.signingKey),
+      webIdentityIssuer: withoutTrailingSlash(parsed.issuer.webIdentityIssuer ?? publicUrl.href),
+    },
   };
 }
 
 export type Config = ReturnType<typeof resolveConfig>;
+
+function withoutTrailingSlash(url: string): string {
+  return url.endsWith('/') ? url.slice(0, -1) : url;
+}
 
 /** Rules that involve more than one key, or that production mode adds. */
 function crossCheck(config: ParsedConfig, source: (key: string) => string): string[] {
@@ -79,6 +93,16 @@ function crossCheck(config: ParsedConfig, source: (key: string) => string): stri
       problems.push(`server.publicUrl (${source('server.publicUrl')}): expected an https:// URL in production mode`);
     }
     if (config.server.publicUrl === undefined) problems.push(`server.publicUrl (${source('server.publicUrl')}): ${required}`);
+    if (config.encryption.keys === undefined) {
+      problems.push(
+        `encryption.keys (${source('encryption.keys')}): is required in production mode (cached credentials and signing keys are encrypted with it)`,
+      );
+    }
+    if (config.issuer.webIdentityIssuer !== undefined && !config.issuer.webIdentityIssuer.startsWith('https://')) {
+      problems.push(
+        `issuer.webIdentityIssuer (${source('issuer.webIdentityIssuer')}): expected an https:// URL in production mode (AWS fetches its keys)`,
+      );
+    }
   }
   problems.push(...checkIdentityProviders(config, source('identityProviders')));
   if ((config.saml.spPrivateKey === undefined) !== (config.saml.spCertificate === undefined)) {
@@ -86,6 +110,22 @@ function crossCheck(config: ParsedConfig, source: (key: string) => string): stri
       `saml.spCertificate (${source('saml.spCertificate')}): saml.spPrivateKey and saml.spCertificate are given together or not at all`,
     );
   }
+  if (config.issuer.signingKey !== undefined && config.issuer.signingKeyFile !== undefined) {
+    problems.push(`issuer.signingKey (${source('issuer.signingKey')}): set either issuer.signingKey or issuer.signingKeyFile, not both`);
+  }
+  if (config.issuer.publishedKeyFiles.length > 0 && config.issuer.signingKey === undefined && config.issuer.signingKeyFile === undefined) {
+    problems.push(
+      `issuer.publishedKeyFiles (${source('issuer.publishedKeyFiles')}): only used with a file or environment signing key; generated keys rotate in the database`,
+    );
+  }
+  const tags = config.sessionTags;
+  const tagParts = [
+    ['sessionTags.attributes', { ...tags, groupPatterns: [], transitiveKeys: [] }],
+    ['sessionTags.groupKeyPrefix', { ...tags, attributes: {}, transitiveKeys: [] }],
+    ['sessionTags.transitiveKeys', { ...tags, attributes: {}, groupPatterns: [] }],
+  ] as const;
+  for (const [key, part] of tagParts)
+    for (const problem of sessionTagConfigProblems(part)) problems.push(`${key} (${source(key)}): ${problem}`);
   return problems;
 }
 
@@ -185,12 +225,15 @@ function formatIssue(
       return `${key} (${source(path)}): unknown key${suggestion ? `; did you mean ${suggestion}?` : ''}`;
     });
   }
-  const key = issue.path.map(String).join('.') || '(top level)';
-  // Keys inside a list-valued setting (identityProviders.0.settings.issuer) belong to that setting.
-  const setting = settings.find((s) => s.key === key || key.startsWith(`${s.key}.`));
-  const value = getAt(raw, issue.path.map(String));
-  const got = value === undefined ? 'nothing' : setting?.secret ? 'a value that is not shown (secret)' : JSON.stringify(value);
-  return [`${key} (${source(issue.path)}): ${issue.message}, got ${got}`];
+  const path = issue.path.map(String);
+  const key = path.join('.') || '(top level)';
+  // An issue inside a list or map (`encryption.keys.0`) belongs to the setting that holds it: its source, its secrecy.
+  const setting = settings
+    .filter((s) => s.path.length <= path.length && s.path.every((part, i) => part === path[i]))
+    .sort((a, b) => b.path.length - a.path.length)[0];
+  const value = getAt(raw, path);
+  const got = setting?.secret ? 'a value that is not shown (secret)' : value === undefined ? 'nothing' : JSON.stringify(value);
+  return [`${key} (${source(setting?.path ?? issue.path)}): ${issue.message}, got ${got}`];
 }
 
 function closestKey(key: string, settings: Setting[]): string | undefined {

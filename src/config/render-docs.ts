@@ -34,22 +34,33 @@ export function renderExampleYaml(schema: z.ZodType): string {
     '# Use it with ROLEGATE_CONFIG=config/rolegate.yaml. Environment variables override what is set here.',
   ];
   let section: string | undefined;
+  // A section whose keys are all commented out would parse as null: write it as an empty mapping.
+  let header: { index: number; hasValue: boolean } | undefined;
+  const closeSection = () => {
+    if (header && !header.hasValue) lines[header.index] = `${lines[header.index] ?? ''} {}`;
+    header = undefined;
+  };
   for (const setting of listSettings(schema)) {
     const [head, ...rest] = setting.path;
     const nested = rest.length > 0;
     if (nested && head !== section) {
+      closeSection();
       lines.push('', `${head ?? ''}:`);
+      header = { index: lines.length - 1, hasValue: false };
       section = head;
     } else if (!nested) {
+      closeSection();
       lines.push('');
       section = undefined;
     }
+    if (header && setting.defaultValue !== undefined) header.hasValue = true;
     const indent = '  '.repeat(setting.path.length - 1);
     const name = setting.path.at(-1) ?? '';
     for (const line of wrap(setting.description, 100 - indent.length)) lines.push(`${indent}# ${line}`);
     if (setting.env.length > 0) lines.push(`${indent}# Environment: ${setting.env.join(', ')}`);
     lines.push(setting.defaultValue === undefined ? `${indent}# ${name}:` : `${indent}${name}: ${JSON.stringify(setting.defaultValue)}`);
   }
+  closeSection();
   return `${lines.join('\n')}\n`;
 }
 

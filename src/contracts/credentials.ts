@@ -7,7 +7,10 @@ import { z } from 'zod';
 export const credentialsRequestSchema = z
   .strictObject({
     /** The 12-digit account id; give this or `alias`. */
-    accountId: z.string().regex(/^\d{12}$/, 'expected a 12-digit AWS account id').optional(),
+    accountId: z
+      .string()
+      .regex(/^\d{12}$/, 'expected a 12-digit AWS account id')
+      .optional(),
     /** The account's friendly alias; give this or `accountId`. */
     alias: z.string().min(1).max(64).optional(),
     /** Role name as in IAM (without path). */

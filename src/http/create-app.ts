@@ -9,11 +9,13 @@ import { authRoutes } from './auth/auth-routes.js';
 import { loginPageRoute } from './auth/login-page-route.js';
 import { sessionMiddleware } from './middleware/session.js';
 import { meRoute } from './routes/me-route.js';
+import type { IssuerMetadata } from '../ports/assertion-issuer.js';
 import { errorHandler, notFound } from './middleware/error-handler.js';
 import { observeRequests } from './middleware/observe-requests.js';
 import { securityHeaders } from './middleware/security-headers.js';
 import { cspReportRoute } from './routes/csp-report-route.js';
 import { healthRoutes } from './routes/health-routes.js';
+import { issuerRoutes } from './routes/issuer-routes.js';
 import { metricsRoute } from './routes/metrics-route.js';
 
 /** What the HTTP layer needs; built once by the composition root (src/deps.ts). */
@@ -22,6 +24,8 @@ export interface AppDeps {
   logger: AppLogger;
   metrics: Metrics;
   probes: readonly DependencyProbe[];
+  /** rolegate's SAML metadata, OIDC discovery and JWKS (what AWS trusts). */
+  issuerMetadata: IssuerMetadata;
   isShuttingDown(): boolean;
   sessions: SessionStore;
   login: LoginDeps;
@@ -46,6 +50,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(healthRoutes(deps));
   app.use(metricsRoute(deps.metrics));
   app.use(cspReportRoute());
+  app.use(issuerRoutes(deps.issuerMetadata));
 
   const session = sessionMiddleware({
     sessions: deps.sessions,

@@ -1,27 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectDatabase, type Database } from '../../src/adapters/db/database.js';
+import type { Database } from '../../src/adapters/db/database.js';
 import { PrismaAuditLog } from '../../src/adapters/db/prisma-audit-log.js';
-import { createEmbeddedTestDatabase } from '../support/embedded-postgres.js';
-import { captureLogs } from '../support/logs.js';
-import { createTestDatabase } from '../support/postgres.js';
+import { databaseImplementations } from '../support/database-implementations.js';
 
-const implementations = [
-  {
-    name: 'postgres',
-    create: async () => {
-      const testDb = await createTestDatabase();
-      const database = await connectDatabase({ url: testDb.url, poolSize: 2, connectTimeoutMs: 5000, logger: captureLogs().logger });
-      return {
-        database,
-        close: async () => {
-          await database.close();
-          await testDb.drop();
-        },
-      };
-    },
-  },
-  { name: 'pglite', create: createEmbeddedTestDatabase },
-];
+const implementations = databaseImplementations();
 
 describe.each(implementations)('AuditLog contract: $name', ({ create }) => {
   let database: Database;

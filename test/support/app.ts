@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { Express } from 'express';
@@ -9,6 +10,7 @@ import type { AppLogger } from '../../src/adapters/logging/create-logger.js';
 import { createTestDatabase, type TestDatabase } from './postgres.js';
 import { deleteRedisKeys, testRedisUrl, uniqueRedisPrefix } from './redis.js';
 import { captureLogs, type CapturedLogs } from './logs.js';
+import { sharedTestRsaPem } from './issuer.js';
 
 export interface TestApp {
   app: Express;
@@ -34,11 +36,22 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     ROLEGATE_REDIS_PREFIX: redisPrefix,
     ROLEGATE_AUTO_MIGRATE: 'false',
     ROLEGATE_PORT: '0',
+    // A fresh data-at-rest key per app, so no test writes a demo key into the working tree.
+    ROLEGATE_ENCRYPTION_KEYS: randomBytes(32).toString('base64'),
+    // One RSA signing key per test process instead of two generated per app (pass
+    // ROLEGATE_SIGNING_KEY: '' to exercise keys generated and stored in PostgreSQL).
+    ROLEGATE_SIGNING_KEY: sharedTestRsaPem(),
     ...env,
   });
   if (!loaded.ok) throw new Error(`test configuration is invalid:\n${loaded.problems.join('\n')}`);
   const logs = captureLogs();
-  const deps = await buildDeps(loaded.config, logs.logger);
+  let deps: Deps;
+  try {
+    deps = await buildDeps(loaded.config, logs.logger);
+  } catch (error) {
+    await database.drop();
+    throw error;
+  }
   return {
     app: createApp(deps),
     deps,

@@ -96,7 +96,8 @@ function substitute(
         'account.partition': typeof account?.partition === 'string' ? account.partition : account ? 'aws' : undefined,
       };
       const replacement = known[key];
-      if (replacement === undefined) problems.push(`${path.join('.').replace(/\.\[/g, '[') || '(top level)'}: unknown placeholder ${whole}`);
+      if (replacement === undefined)
+        problems.push(`${path.join('.').replace(/\.\[/g, '[') || '(top level)'}: unknown placeholder ${whole}`);
       return replacement ?? whole;
     });
   }

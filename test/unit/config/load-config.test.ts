@@ -91,6 +91,7 @@ describe('loadConfig', () => {
       'database.url (not set): is required in production mode (embedded defaults are for demos only)',
       'redis.url (not set): is required in production mode (embedded defaults are for demos only)',
       'server.publicUrl (env ROLEGATE_PUBLIC_URL): expected an https:// URL in production mode',
+      'encryption.keys (not set): is required in production mode (cached credentials and signing keys are encrypted with it)',
     ]);
   });
 
@@ -100,6 +101,7 @@ describe('loadConfig', () => {
       DATABASE_URL: 'postgresql://rolegate:pw@db:5432/rolegate',
       REDIS_URL: 'redis://cache:6379',
       ROLEGATE_PUBLIC_URL: 'https://rolegate.corp.example',
+      ROLEGATE_ENCRYPTION_KEYS: Buffer.alloc(32, 7).toString('base64'),
     });
     expect(result.ok).toBe(true);
     if (!result.ok) return;
@@ -117,5 +119,80 @@ describe('loadConfig', () => {
   it('when loading the shipped example file, then it is valid', () => {
     const result = loadConfig({ ROLEGATE_CONFIG: path.join(import.meta.dirname, '../../../config/rolegate.example.yaml') });
     expect(result.ok ? [] : result.problems).toEqual([]);
+  });
+
+  it('when encryption keys are given, then each must be base64 of 32 bytes and the value is never echoed', () => {
+    const key = Buffer.alloc(32, 1).toString('base64');
+    const result = loadConfig({ ROLEGATE_ENCRYPTION_KEYS: ` ${key} , ${Buffer.alloc(32, 2).toString('base64')}` });
+    expect(result.ok && result.config.encryption.keys?.reveal().map((k) => k[0])).toEqual([1, 2]);
+    expect(JSON.stringify(result.ok && result.config)).not.toContain(key);
+    const problems = problemsOf({ ROLEGATE_ENCRYPTION_KEYS: 'c2hvcnQ=' });
+    expect(problems).toEqual([
+      'encryption.keys.0 (env ROLEGATE_ENCRYPTION_KEYS): expected comma-separated base64-encoded 32-byte keys (make one with `openssl rand -base64 32`), got a value that is not shown (secret)',
+    ]);
+    expect(problemsOf({ ROLEGATE_ENCRYPTION_KEYS: `${key},${key}` })[0]).toMatch(/a key is listed twice/);
+  });
+
+  it('when nothing is set for the issuer, then the entity id and web-identity issuer derive from the public URL', () => {
+    const result = loadConfig({ ROLEGATE_PUBLIC_URL: 'https://rolegate.corp.example/sso/' });
+    expect(result.ok && result.config.issuer).toMatchObject({
+      entityId: 'https://rolegate.corp.example/sso/saml/metadata',
+      webIdentityIssuer: 'https://rolegate.corp.example/sso',
+      webIdentityAudience: 'sts.amazonaws.com',
+      assertionLifetimeSeconds: 300,
+      keyBits: 2048,
+    });
+  });
+
+  it('when both a signing key file and a PEM are given, or published files without either, then each is a problem', () => {
+    expect(problemsOf({ ROLEGATE_SIGNING_KEY_FILE: '/etc/rolegate/key.pem', ROLEGATE_SIGNING_KEY: 'PEM' })).toEqual([
+      'issuer.signingKey (env ROLEGATE_SIGNING_KEY): set either issuer.signingKey or issuer.signingKeyFile, not both',
+    ]);
+    expect(problemsOf({ ROLEGATE_PUBLISHED_KEY_FILES: '/etc/rolegate/next.pem' })[0]).toMatch(
+      /^issuer.publishedKeyFiles \(env ROLEGATE_PUBLISHED_KEY_FILES\): only used with/,
+    );
+    expect(problemsOf({ ROLEGATE_SIGNING_KEY_BITS: '3000' })[0]).toMatch(/^issuer.keyBits/);
+    expect(problemsOf({ ROLEGATE_ASSERTION_LIFETIME_SECONDS: '600' })[0]).toMatch(/^issuer.assertionLifetimeSeconds .*from 30 to 300/);
+  });
+
+  it('when production mode uses a plain-http web-identity issuer, then it is refused', () => {
+    const problems = problemsOf({
+      ROLEGATE_MODE: 'production',
+      DATABASE_URL: 'postgresql://db/rolegate',
+      REDIS_URL: 'redis://cache:6379',
+      ROLEGATE_PUBLIC_URL: 'https://rolegate.corp.example',
+      ROLEGATE_ENCRYPTION_KEYS: Buffer.alloc(32, 7).toString('base64'),
+      ROLEGATE_WEB_IDENTITY_ISSUER: 'http://rolegate.corp.example',
+    });
+    expect(problems).toEqual([
+      'issuer.webIdentityIssuer (env ROLEGATE_WEB_IDENTITY_ISSUER): expected an https:// URL in production mode (AWS fetches its keys)',
+    ]);
+  });
+
+  it('when session tags are configured from the environment, then pairs and lists are parsed and bad keys refused', () => {
+    const result = loadConfig({
+      ROLEGATE_SESSION_TAG_ATTRIBUTES: 'Email=email, User=username',
+      ROLEGATE_SESSION_TAG_GROUPS: 'team-*,aws-*',
+      ROLEGATE_SESSION_TAG_TRANSITIVE: 'Email',
+    });
+    expect(result.ok && result.config.sessionTags).toEqual({
+      attributes: { Email: 'email', User: 'username' },
+      groupPatterns: ['team-*', 'aws-*'],
+      groupKeyPrefix: 'group:',
+      transitiveKeys: ['Email'],
+    });
+    expect(problemsOf({ ROLEGATE_SESSION_TAG_ATTRIBUTES: 'Email=password' })[0]).toMatch(
+      /^sessionTags.attributes.Email .*values among subject/,
+    );
+    expect(problemsOf({ ROLEGATE_SESSION_TAG_ATTRIBUTES: 'aws:Email=email' })).toEqual([
+      'sessionTags.attributes (env ROLEGATE_SESSION_TAG_ATTRIBUTES): tag key "aws:Email" uses the reserved prefix aws:',
+    ]);
+  });
+
+  it('when the signing key is given as PEM in the environment, then it is kept as a secret that never prints', () => {
+    const pem = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----';
+    const result = loadConfig({ ROLEGATE_SIGNING_KEY: pem });
+    expect(result.ok && result.config.issuer.signingKey?.reveal()).toBe(pem);
+    expect(JSON.stringify(result.ok && result.config)).not.toContain('MIIEvQ');
   });
 });
