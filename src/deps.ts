@@ -22,6 +22,7 @@ import { MemoryKvStore } from './adapters/memory/memory-kv-store.js';
 import { createMetrics } from './adapters/metrics/prometheus-metrics.js';
 import { RedisKvStore } from './adapters/redis/redis-kv-store.js';
 import type { Config } from './config/load-config.js';
+import { buildCredentialsDeps } from './deps-credentials.js';
 import type { AppDeps } from './http/create-app.js';
 import type { AccessStore } from './ports/access-store.js';
 import type { AssertionIssuer } from './ports/assertion-issuer.js';
@@ -211,20 +212,43 @@ export async function buildDeps(config: Config, logger: AppLogger): Promise<Deps
     samlClockSkewMs: config.saml.clockSkewMs,
   };
 
+  const metrics = createMetrics();
+  const access = new PrismaAccessStore(database.value.prisma);
+  const cacheSealer = new AesGcmSealer(sealingKeys, 'cache');
+  let exchangeParts: Awaited<ReturnType<typeof buildCredentialsDeps>>;
+  try {
+    exchangeParts = await buildCredentialsDeps(config, {
+      logger,
+      metrics,
+      access,
+      kv: kv.value,
+      sealer: cacheSealer,
+      issuer: issuerParts.issuer,
+      audit,
+      clock,
+    });
+  } catch (error) {
+    await closeAll();
+    throw new StartupError([`database: cannot read accounts, roles and mappings: ${(error as Error).message}`]);
+  }
+  closers.push(() => exchangeParts.stop());
+  login.forgetCredentials = (principalId) => exchangeParts.credentials.cache.deleteAllFor(principalId);
+
   let shuttingDown = false;
   return {
     config,
     logger,
-    metrics: createMetrics(),
+    metrics,
     database: database.value,
     kv: kv.value,
     audit,
     idps,
     sessions,
     login,
-    access: new PrismaAccessStore(database.value.prisma),
+    access,
     clock,
-    cacheSealer: new AesGcmSealer(sealingKeys, 'cache'),
+    cacheSealer,
+    credentials: exchangeParts.credentials,
     issuer: issuerParts.issuer,
     issuerMetadata: issuerParts.issuer,
     ...(issuerParts.databaseKeys ? { signingKeys: issuerParts.databaseKeys } : {}),

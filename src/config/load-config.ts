@@ -64,6 +64,7 @@ export function resolveConfig(parsed: ParsedConfig) {
         idp.kind === 'oidc' && idp.clientSecret !== undefined ? [[idp.slug, new Secret(idp.clientSecret)] as const] : [],
       ),
     ),
+    sts: { ...parsed.sts, secretAccessKey: parsed.sts.secretAccessKey === undefined ? undefined : new Secret(parsed.sts.secretAccessKey) },
     encryption: {
       keys: parsed.encryption.keys === undefined ? undefined : new Secret(parsed.encryption.keys.map((key) => Buffer.from(key, 'base64'))),
     },
@@ -85,6 +86,16 @@ function withoutTrailingSlash(url: string): string {
 /** Rules that involve more than one key, or that production mode adds. */
 function crossCheck(config: ParsedConfig, source: (key: string) => string): string[] {
   const problems: string[] = [];
+  if ((config.sts.accessKeyId === undefined) !== (config.sts.secretAccessKey === undefined)) {
+    problems.push(
+      `sts.secretAccessKey (${source('sts.secretAccessKey')}): sts.accessKeyId and sts.secretAccessKey are given together or not at all`,
+    );
+  }
+  if (config.credentials.lockTtlMs <= config.sts.retryBudgetMs) {
+    problems.push(
+      `credentials.lockTtlMs (${source('credentials.lockTtlMs')}): must be longer than sts.retryBudgetMs (${String(config.sts.retryBudgetMs)} ms), or a slow exchange loses its lock`,
+    );
+  }
   if (config.mode === 'production') {
     const required = 'is required in production mode (embedded defaults are for demos only)';
     if (config.database.url === undefined) problems.push(`database.url (${source('database.url')}): ${required}`);

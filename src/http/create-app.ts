@@ -3,11 +3,13 @@ import type { AppLogger } from '../adapters/logging/create-logger.js';
 import type { Metrics } from '../adapters/metrics/prometheus-metrics.js';
 import type { Config } from '../config/load-config.js';
 import type { DependencyProbe } from '../features/health/check-readiness.js';
+import type { CredentialsDeps } from '../features/credentials/issue-credentials.js';
 import type { LoginDeps } from '../features/login/login-deps.js';
 import type { SessionStore } from '../features/sessions/session-store.js';
 import { authRoutes } from './auth/auth-routes.js';
 import { loginPageRoute } from './auth/login-page-route.js';
 import { sessionMiddleware } from './middleware/session.js';
+import { credentialsRoutes } from './routes/credentials-routes.js';
 import { meRoute } from './routes/me-route.js';
 import type { IssuerMetadata } from '../ports/assertion-issuer.js';
 import { errorHandler, notFound } from './middleware/error-handler.js';
@@ -29,6 +31,7 @@ export interface AppDeps {
   isShuttingDown(): boolean;
   sessions: SessionStore;
   login: LoginDeps;
+  credentials: CredentialsDeps;
 }
 
 /** Builds the Express application. Never listens: main.ts and tests do. */
@@ -68,6 +71,7 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
   app.use(meRoute(session));
+  app.use(credentialsRoutes({ credentials: deps.credentials, session, publicUrl: deps.config.server.publicUrl }));
 
   app.use(notFound);
   app.use(errorHandler());

@@ -87,3 +87,25 @@ export async function listen(app: Express, port = 0): Promise<{ url: string; ser
 }
 
 export type { AppLogger };
+
+/**
+ * Another rolegate process's worth of objects on the same configuration — same
+ * PostgreSQL database, Redis prefix and keys — as a second instance behind a
+ * load balancer. Listens on its own ephemeral port.
+ */
+export async function startSecondInstance(
+  first: TestApp,
+): Promise<{ url: string; deps: Deps; logs: CapturedLogs; close(): Promise<void> }> {
+  const logs = captureLogs();
+  const deps = await buildDeps(first.config, logs.logger);
+  const server = await listen(createApp(deps));
+  return {
+    url: server.url,
+    deps,
+    logs,
+    close: async () => {
+      await server.close();
+      await deps.close();
+    },
+  };
+}

@@ -11,12 +11,12 @@ export class Browser {
 
   async request(
     url: string,
-    init: { method?: string; form?: Record<string, string>; headers?: Record<string, string> } = {},
+    init: { method?: string; form?: Record<string, string>; body?: string; headers?: Record<string, string> } = {},
   ): Promise<Response> {
     const headers: Record<string, string> = { ...this.headers, ...init.headers };
     const cookie = [...this.cookies].map(([name, c]) => `${name}=${c.value}`).join('; ');
     if (cookie) headers.cookie = cookie;
-    let body: string | undefined;
+    let body: string | undefined = init.body;
     if (init.form) {
       body = new URLSearchParams(init.form).toString();
       headers['content-type'] = 'application/x-www-form-urlencoded';

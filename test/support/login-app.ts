@@ -14,14 +14,15 @@ export interface RunningApp {
  */
 export async function startLoginApp(
   identityProviders: (publicUrl: string) => unknown[] | Promise<unknown[]>,
-  env: Record<string, string> = {},
+  env: Record<string, string> | (() => Record<string, string> | Promise<Record<string, string>>) = {},
 ): Promise<RunningApp> {
   const port = await freePort();
   const url = `http://127.0.0.1:${String(port)}`;
   const t = await createTestApp({
     ROLEGATE_PUBLIC_URL: url,
     ROLEGATE_IDENTITY_PROVIDERS: JSON.stringify(await identityProviders(url)),
-    ...env,
+    // Evaluated after the IdP peers started: some settings (an STS endpoint) come from them.
+    ...(typeof env === 'function' ? await env() : env),
   });
   const server = await listen(t.app, port);
   return {

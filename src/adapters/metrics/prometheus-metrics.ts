@@ -1,17 +1,50 @@
-import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** Prometheus metrics of one rolegate instance, in its own registry (no globals). */
 export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'rolegate_' });
-  const httpRequestDuration = new Histogram({
-    name: 'rolegate_http_request_duration_seconds',
-    help: 'HTTP request latency by method, route pattern and status code.',
-    labelNames: ['method', 'route', 'status_code'] as const,
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers: [registry],
-  });
-  return { registry, httpRequestDuration };
+  const registers = [registry];
+  // Gauges read at scrape time from whoever registers a probe (the composition root).
+  const probes = { singleFlightWaiting: () => 0 };
+  return {
+    registry,
+    probes,
+    httpRequestDuration: new Histogram({
+      name: 'rolegate_http_request_duration_seconds',
+      help: 'HTTP request latency by method, route pattern and status code.',
+      labelNames: ['method', 'route', 'status_code'] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+    credentialsIssued: new Counter({
+      name: 'rolegate_credentials_issued_total',
+      help: 'Credential requests by exchange mode, outcome (success, denied, error) and source (cache, sts, shared = waited on another request).',
+      labelNames: ['mode', 'outcome', 'source'] as const,
+      registers,
+    }),
+    credentialCacheLookups: new Counter({
+      name: 'rolegate_credential_cache_lookups_total',
+      help: 'Credential cache lookups by result (hit, miss). Hit ratio = hit / (hit + miss).',
+      labelNames: ['result'] as const,
+      registers,
+    }),
+    stsRequestDuration: new Histogram({
+      name: 'rolegate_sts_request_duration_seconds',
+      help: 'AWS STS call latency by action and outcome (success, throttled, transient, network, or the AWS error code).',
+      labelNames: ['action', 'outcome'] as const,
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+    singleFlightWaiting: new Gauge({
+      name: 'rolegate_singleflight_waiting',
+      help: 'Requests currently waiting for another instance to finish the same (user, role) exchange.',
+      registers,
+      collect() {
+        this.set(probes.singleFlightWaiting());
+      },
+    }),
+  };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -22,6 +22,8 @@ export interface LoginDeps {
   publicUrl: URL;
   maxSessionTtlMs: number;
   samlClockSkewMs: number;
+  /** Drops a user's cached AWS credentials when they sign out (the credential cache). */
+  forgetCredentials?: (principalId: string) => Promise<unknown>;
 }
 
 /** Who is asking, for the audit trail. */

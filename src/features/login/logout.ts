@@ -8,6 +8,11 @@ import { publicUrlFor, type LoginDeps, type RequestContext } from './login-deps.
  */
 export async function logout(deps: LoginDeps, ctx: RequestContext, session: LoginSession): Promise<{ redirectUrl: string }> {
   await deps.sessions.end(session);
+  await deps
+    .forgetCredentials?.(session.principal.id)
+    .catch((error: unknown) =>
+      ctx.log.warn({ reason: (error as Error).message }, 'could not drop cached credentials at sign-out; they expire on their own'),
+    );
   await deps.audit
     .record({
       type: 'logout',

@@ -1,0 +1,38 @@
+/** `GET /api/v1/roles` — what the caller may use, grouped by account, and what they may not, with why. */
+export interface RolesResponse {
+  accounts: AccountRoles[];
+}
+
+export interface AccountRoles {
+  id: string;
+  alias: string;
+  partition: string;
+  region: string;
+  /** Roles the caller may take now, by name. Break-glass ones are flagged (shown apart, need a justification). */
+  roles: EntitledRole[];
+  /** Roles a group of the caller maps to, but a condition (MFA, source address, IdP…) refuses now. */
+  denied: DeniedRole[];
+}
+
+export interface EntitledRole {
+  name: string;
+  arn: string;
+  description: string;
+  mode: 'saml' | 'web-identity' | 'assume-role';
+  /** The longest session this caller may ask for, seconds. */
+  maxSessionSeconds: number;
+  breakGlass: boolean;
+  mfaRequired: boolean;
+  /** The caller's groups that grant it. */
+  viaGroups: string[];
+}
+
+export interface DeniedRole {
+  name: string;
+  arn: string;
+  description: string;
+  /** Sentences saying what failed and what to do. */
+  reasons: string[];
+  /** Machine-readable condition codes: mfa_required, mfa_stale, source_ip_not_allowed, idp_mismatch, invalid_mapping, role_misconfigured. */
+  conditions: string[];
+}

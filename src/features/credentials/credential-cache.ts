@@ -1,0 +1,90 @@
+import { createHash } from 'node:crypto';
+import type { Clock } from '../../ports/clock.js';
+import type { KvStore } from '../../ports/kv-store.js';
+import type { Sealer } from '../../ports/sealer.js';
+
+/** What rolegate keeps of one STS answer. The whole value is sealed at rest. */
+export interface CachedCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string;
+  /** ms since epoch. */
+  expiresAt: number;
+  assumedRoleArn: string;
+  sessionName: string;
+  sourceIdentity?: string;
+  /** ms since epoch. */
+  issuedAt: number;
+}
+
+export interface CacheSlot {
+  principalId: string;
+  roleId: string;
+  durationSeconds: number;
+}
+
+/**
+ * Issued credentials in the KvStore, one entry per (user, role, duration),
+ * AES-256-GCM sealed with the entry's key as additional data — so an entry
+ * copied under another user's or role's key does not open. An entry is only
+ * kept while it has more than the refresh margin of life left (its TTL ends
+ * there), so whatever is found may be served. Each user's entries are indexed
+ * so logout and revocation can drop them all.
+ */
+export class CredentialCache {
+  constructor(
+    private readonly kv: KvStore,
+    private readonly sealer: Sealer,
+    private readonly clock: Clock,
+    private readonly refreshMarginMs: number,
+  ) {}
+
+  keyOf(slot: CacheSlot): string {
+    return `creds:${userHash(slot.principalId)}:${slot.roleId}:${String(slot.durationSeconds)}`;
+  }
+
+  /** The usable entry, or undefined (absent, expiring within the margin, or not opening). */
+  async get(key: string): Promise<CachedCredentials | undefined> {
+    const sealed = await this.kv.get(key);
+    if (sealed === null) return undefined;
+    const opened = this.sealer.open(sealed, key);
+    if (!opened.ok) return undefined; // tampered, or sealed under a retired key: a miss, refetched
+    const entry = JSON.parse(opened.plaintext.toString('utf8')) as CachedCredentials;
+    return entry.expiresAt - this.clock.now() > this.marginFor(entry) ? entry : undefined;
+  }
+
+  /** Stores an entry until its refresh margin; returns false when it is too short-lived to cache. */
+  async set(key: string, slot: CacheSlot, entry: CachedCredentials): Promise<boolean> {
+    const ttlMs = entry.expiresAt - this.clock.now() - this.marginFor(entry);
+    if (ttlMs <= 0) return false;
+    await this.kv.set(key, this.sealer.seal(JSON.stringify(entry), key), ttlMs);
+    await this.kv.addToSet(indexKey(slot.principalId), key, entry.expiresAt - this.clock.now());
+    return true;
+  }
+
+  /** Drops every cached entry of a user (logout, revocation). Returns how many existed. */
+  async deleteAllFor(principalId: string): Promise<number> {
+    const index = indexKey(principalId);
+    const keys = await this.kv.setMembers(index);
+    const deleted = keys.length > 0 ? await this.kv.delete(...keys) : 0;
+    await this.kv.delete(index);
+    return deleted;
+  }
+
+  /**
+   * The margin for one entry: the configured one, but at most half the
+   * session's life, so short sessions (15 min) are still cached a while.
+   */
+  private marginFor(entry: CachedCredentials): number {
+    return Math.min(this.refreshMarginMs, Math.floor((entry.expiresAt - entry.issuedAt) / 2));
+  }
+}
+
+/** Users appear in keys only hashed: a Redis key listing names no one. */
+function userHash(principalId: string): string {
+  return createHash('sha256').update(principalId).digest('base64url').slice(0, 32);
+}
+
+function indexKey(principalId: string): string {
+  return `creds-index:${userHash(principalId)}`;
+}

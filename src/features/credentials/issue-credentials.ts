@@ -1,0 +1,282 @@
+import type { AwsAccount, AwsRole } from '../../domain/access-model.js';
+import { clampDuration, type DurationDecision } from '../../domain/durations.js';
+import { entitlementsFor, type RoleEntitlement } from '../../domain/entitlements.js';
+import { RolegateError } from '../../domain/errors.js';
+import type { Principal } from '../../domain/principal.js';
+import { checkRoleRequest, roleRequestError } from '../../domain/role-request.js';
+import type { AuditEvent, AuditLog } from '../../ports/audit-log.js';
+import type { Clock } from '../../ports/clock.js';
+import type { Logger } from '../../ports/logger.js';
+import { orUnavailable } from '../dependency-errors.js';
+import type { AccessModelCache } from './access-model-cache.js';
+import type { CachedCredentials, CredentialCache } from './credential-cache.js';
+import { exchange, type ExchangeDeps } from './exchange.js';
+import type { SingleFlight } from './single-flight.js';
+
+export type CredentialSource = 'cache' | 'sts' | 'shared';
+
+/** Counts what happens, for metrics; the HTTP layer wires it to Prometheus. */
+export interface CredentialsObserver {
+  issued(mode: string, outcome: 'success' | 'denied' | 'error', source: CredentialSource | 'none'): void;
+  cacheLookup(result: 'hit' | 'miss'): void;
+}
+
+export interface CredentialsDeps {
+  accessModel: AccessModelCache;
+  cache: CredentialCache;
+  flights: SingleFlight;
+  exchange: ExchangeDeps;
+  audit: AuditLog;
+  clock: Clock;
+  /** rolegate's own AWS credentials are role credentials: assume-role is then role chaining (1 h cap). */
+  callerIsRole: boolean;
+  observer: CredentialsObserver;
+}
+
+/** Who asks, from where: the request facts every audit event carries. */
+export interface Caller {
+  principal: Principal;
+  sourceIp?: string;
+  userAgent?: string;
+  requestId: string;
+  log: Logger;
+}
+
+export interface CredentialsAsk {
+  /** 12-digit id or alias. */
+  account: string;
+  role: string;
+  durationSeconds?: number;
+  justification?: string;
+}
+
+export interface IssuedCredentials {
+  account: AwsAccount;
+  role: AwsRole;
+  credentials: CachedCredentials;
+  durationSeconds: number;
+  notes: string[];
+  source: CredentialSource;
+}
+
+const STS_USAGE_WARNING_PERCENT = 80;
+
+/**
+ * Temporary credentials for one role: decide the entitlement (every request,
+ * from the current access model — so a removed mapping or group stops the very
+ * next issuance), clamp the duration, serve the sealed cache while it has more
+ * than the refresh margin left, else make one STS exchange shared by every
+ * concurrent request for the same (user, role, duration) across instances.
+ * Every grant and denial is audited before the answer; no audit row, no
+ * credentials.
+ */
+export async function issueCredentials(deps: CredentialsDeps, caller: Caller, ask: CredentialsAsk): Promise<IssuedCredentials> {
+  const { principal } = caller;
+  const model = await orUnavailable('The access model (PostgreSQL)', () => deps.accessModel.forGroups(principal.groups));
+  const entitlements = entitlementsFor({ principal, sourceIp: caller.sourceIp, ...model, now: deps.clock.now() });
+  const result = checkRoleRequest(entitlements, model, ask);
+  if (!result.ok) {
+    const error = roleRequestError(result);
+    const target = 'entitlement' in result ? result.entitlement : 'account' in result ? result : undefined;
+    await deny(deps, caller, ask, result.reason, error.detail, target);
+    throw error;
+  }
+  const { entitlement } = result;
+  const { account, role } = entitlement;
+
+  let duration: DurationDecision;
+  try {
+    duration = clampDuration(ask.durationSeconds, {
+      roleMaxSeconds: role.maxSessionSeconds,
+      ...(entitlement.maxSessionSeconds < role.maxSessionSeconds ? { mappingMaxSeconds: entitlement.maxSessionSeconds } : {}),
+      chained: role.exchangeMode === 'assume-role' && deps.callerIsRole,
+    });
+  } catch (error) {
+    if (error instanceof RolegateError) await deny(deps, caller, ask, 'invalid_duration', error.detail, { account, role });
+    throw error;
+  }
+
+  const slot = { principalId: principal.id, roleId: role.id, durationSeconds: duration.seconds };
+  const key = deps.cache.keyOf(slot);
+  let source: CredentialSource = 'cache';
+  let credentials = await orUnavailable('The credential cache (Redis)', () => deps.cache.get(key));
+  deps.observer.cacheLookup(credentials ? 'hit' : 'miss');
+  if (!credentials) {
+    source = 'shared';
+    const value = await deps.flights.run(key, {
+      lookup: async () => {
+        const found = await deps.cache.get(key);
+        return found ? JSON.stringify(found) : undefined;
+      },
+      produce: async () => {
+        source = 'sts';
+        const produced = await produceCredentials(deps, caller, entitlement, duration.seconds);
+        await deps.cache.set(key, slot, produced).catch((error: unknown) =>
+          // Serving is still right; the next request just exchanges again.
+          caller.log.warn({ reason: (error as Error).message }, 'could not cache issued credentials'),
+        );
+        return JSON.stringify(produced);
+      },
+      describeError: (error) =>
+        error instanceof RolegateError
+          ? { code: error.code, message: error.detail }
+          : { code: 'server_error', message: 'the exchange failed' },
+      reviveError: (error) => {
+        const code = error.code as RolegateError['code'];
+        const retry = code === 'sts_throttled' || code === 'dependency_unavailable' ? { headers: { 'Retry-After': '5' } } : {};
+        return new RolegateError(code, { detail: error.message, ...retry });
+      },
+    });
+    credentials = JSON.parse(value) as CachedCredentials;
+  }
+
+  const notes = notesFor(duration, role, deps.callerIsRole);
+  await grant(deps, caller, entitlement, credentials, duration.seconds, source, result.justification);
+  return { account, role, credentials, durationSeconds: duration.seconds, notes, source };
+}
+
+/** One STS exchange, with its intent audited before and its outcome after (vault-style write-ahead). */
+async function produceCredentials(deps: CredentialsDeps, caller: Caller, entitlement: RoleEntitlement, durationSeconds: number) {
+  const { account, role } = entitlement;
+  const base = auditBase(caller, { accountId: account.id, roleArn: role.arn, mode: role.exchangeMode, durationSeconds });
+  await recordOrRefuse(deps, { ...base, type: 'sts.exchange.start', outcome: 'success' });
+  try {
+    const result = await exchange(deps.exchange, { principal: caller.principal, account, role, durationSeconds });
+    const { assumed } = result;
+    if (result.droppedTags.length > 0)
+      caller.log.warn({ dropped: result.droppedTags, roleArn: role.arn }, 'session tags left out of the exchange');
+    if ((assumed.packedPolicySize ?? 0) > STS_USAGE_WARNING_PERCENT) {
+      caller.log.warn(
+        { roleArn: role.arn, packedPolicySize: assumed.packedPolicySize },
+        'the STS session is close to its size limit (tags)',
+      );
+    }
+    await deps.audit
+      .record({
+        ...base,
+        type: 'sts.exchange',
+        outcome: 'success',
+        details: {
+          ...result.evidence,
+          assumedRoleArn: assumed.assumedRoleArn,
+          sessionName: result.sessionName,
+          sourceIdentity: result.sourceIdentity,
+        },
+      })
+      .catch((error: unknown) => caller.log.error({ err: error }, 'could not record a completed STS exchange'));
+    return {
+      accessKeyId: assumed.credentials.accessKeyId,
+      secretAccessKey: assumed.credentials.secretAccessKey.reveal(),
+      sessionToken: assumed.credentials.sessionToken.reveal(),
+      expiresAt: assumed.credentials.expiration.getTime(),
+      assumedRoleArn: assumed.assumedRoleArn,
+      sessionName: result.sessionName,
+      sourceIdentity: assumed.sourceIdentity ?? result.sourceIdentity,
+      issuedAt: deps.clock.now(),
+    } satisfies CachedCredentials;
+  } catch (error) {
+    const reason = error instanceof RolegateError ? `${error.code}: ${error.detail}` : 'unexpected error';
+    await deps.audit
+      .record({ ...base, type: 'sts.exchange', outcome: 'error', reason })
+      .catch((auditError: unknown) => caller.log.error({ err: auditError }, 'could not record a failed STS exchange'));
+    deps.observer.issued(role.exchangeMode, 'error', 'sts');
+    throw error;
+  }
+}
+
+async function grant(
+  deps: CredentialsDeps,
+  caller: Caller,
+  entitlement: RoleEntitlement,
+  credentials: CachedCredentials,
+  durationSeconds: number,
+  source: CredentialSource,
+  justification: string | undefined,
+): Promise<void> {
+  const { account, role } = entitlement;
+  await recordOrRefuse(deps, {
+    ...auditBase(caller, { accountId: account.id, roleArn: role.arn, mode: role.exchangeMode, durationSeconds }),
+    type: 'credentials.issue',
+    outcome: 'success',
+    details: {
+      source,
+      sessionName: credentials.sessionName,
+      ...(credentials.sourceIdentity ? { sourceIdentity: credentials.sourceIdentity } : {}),
+      // What CloudTrail shows of the session, to match the two; the full key id stays out of the trail.
+      accessKeyIdPrefix: credentials.accessKeyId.slice(0, 12),
+      expiresAt: new Date(credentials.expiresAt).toISOString(),
+      ...(entitlement.breakGlass ? { breakGlass: true, justification } : {}),
+      viaGroups: entitlement.groups,
+    },
+  });
+  if (entitlement.breakGlass) {
+    caller.log.warn(
+      { event: 'break_glass', subject: caller.principal.id, roleArn: role.arn, accountId: account.id, justification },
+      'break-glass role used',
+    );
+  }
+  deps.observer.issued(role.exchangeMode, 'success', source);
+}
+
+async function deny(
+  deps: CredentialsDeps,
+  caller: Caller,
+  ask: CredentialsAsk,
+  reason: string,
+  detail: string,
+  target: { account: AwsAccount; role: AwsRole } | undefined,
+): Promise<void> {
+  await recordOrRefuse(deps, {
+    ...auditBase(caller, {
+      accountId: target?.account.id ?? ask.account,
+      roleArn: target?.role.arn ?? ask.role,
+      ...(target ? { mode: target.role.exchangeMode } : {}),
+      ...(ask.durationSeconds === undefined ? {} : { durationSeconds: ask.durationSeconds }),
+    }),
+    type: 'credentials.issue',
+    outcome: 'denied',
+    reason: `${reason}: ${detail}`,
+  });
+  deps.observer.issued(target?.role.exchangeMode ?? 'unknown', 'denied', 'none');
+}
+
+function auditBase(
+  caller: Caller,
+  target: Pick<AuditEvent, 'accountId' | 'roleArn' | 'mode' | 'durationSeconds'>,
+): Omit<AuditEvent, 'type' | 'outcome'> {
+  const { principal } = caller;
+  return {
+    subject: principal.id,
+    idp: principal.idp,
+    groups: principal.groups,
+    ...target,
+    requestId: caller.requestId,
+    ...(caller.sourceIp ? { sourceIp: caller.sourceIp } : {}),
+    ...(caller.userAgent ? { userAgent: caller.userAgent.slice(0, 512) } : {}),
+  };
+}
+
+/** Writes an audit event or refuses the whole request: nothing is issued without its record. */
+async function recordOrRefuse(deps: CredentialsDeps, event: AuditEvent): Promise<void> {
+  try {
+    await deps.audit.record(event);
+  } catch (error) {
+    throw new RolegateError('dependency_unavailable', {
+      detail: 'The audit trail (PostgreSQL) is unavailable, so no credentials are issued; try again shortly',
+      headers: { 'Retry-After': '5' },
+      cause: error,
+    });
+  }
+}
+
+function notesFor(duration: DurationDecision, role: AwsRole, callerIsRole: boolean): string[] {
+  const notes: string[] = [];
+  if (duration.clampedFrom !== undefined)
+    notes.push(`Requested ${String(duration.clampedFrom)} s; issued ${String(duration.seconds)} s: ${duration.reason}.`);
+  if (role.exchangeMode === 'assume-role' && callerIsRole) {
+    notes.push(
+      'This role is reached by role chaining (AssumeRole with rolegate’s own role credentials): AWS caps such sessions at 1 hour.',
+    );
+  }
+  return notes;
+}

@@ -1,0 +1,43 @@
+import type { RolesResponse } from '../../contracts/roles.js';
+import { describeFailure, entitlementsFor } from '../../domain/entitlements.js';
+import type { Principal } from '../../domain/principal.js';
+import type { Clock } from '../../ports/clock.js';
+import { orUnavailable } from '../dependency-errors.js';
+import type { AccessModelCache } from './access-model-cache.js';
+
+/** The caller's entitled roles by account, and the denied-but-visible ones with the reasons. */
+export async function listRoles(
+  deps: { accessModel: AccessModelCache; clock: Clock },
+  principal: Principal,
+  sourceIp: string | undefined,
+): Promise<RolesResponse> {
+  const model = await orUnavailable('The access model (PostgreSQL)', () => deps.accessModel.forGroups(principal.groups));
+  const entitlements = entitlementsFor({ principal, sourceIp, ...model, now: deps.clock.now() });
+  return {
+    accounts: entitlements.accounts.map(({ account, entitled, denied }) => ({
+      id: account.id,
+      alias: account.alias,
+      partition: account.partition,
+      region: account.region,
+      roles: entitled.map((e) => ({
+        name: e.role.name,
+        arn: e.role.arn,
+        description: e.role.description,
+        mode: e.role.exchangeMode,
+        maxSessionSeconds: e.maxSessionSeconds,
+        breakGlass: e.breakGlass,
+        mfaRequired: e.mfaRequired,
+        viaGroups: e.groups,
+      })),
+      denied: denied.map((d) => ({
+        name: d.role.name,
+        arn: d.role.arn,
+        description: d.role.description,
+        reasons: d.misconfigured
+          ? [`This role cannot be used: ${d.misconfigured}`]
+          : [...new Set(d.mappings.flatMap((m) => m.failures.map(describeFailure)))],
+        conditions: d.misconfigured ? ['role_misconfigured'] : [...new Set(d.mappings.flatMap((m) => m.failures.map((f) => f.condition)))],
+      })),
+    })),
+  };
+}

@@ -1,0 +1,85 @@
+import express, { Router, type Request } from 'express';
+import { credentialsRequestSchema, type CredentialsResponse } from '../../contracts/credentials.js';
+import { RolegateError } from '../../domain/errors.js';
+import { issueCredentials, type Caller, type CredentialsDeps } from '../../features/credentials/issue-credentials.js';
+import { listRoles } from '../../features/credentials/list-roles.js';
+import { csrfProtection } from '../middleware/csrf.js';
+import type { SessionMiddleware } from '../middleware/session.js';
+
+export interface CredentialsRoutesDeps {
+  credentials: CredentialsDeps;
+  session: SessionMiddleware;
+  publicUrl: URL;
+}
+
+/**
+ * GET /api/v1/roles and POST /api/v1/credentials (docs/api.md). Thin: parse
+ * with the shared zod contract, call the feature, serialise. Answers that
+ * carry credentials are never stored by browsers or proxies.
+ */
+export function credentialsRoutes(deps: CredentialsRoutesDeps): Router {
+  const router = Router();
+  const api = deps.session.requireSession({ mode: 'api' });
+
+  router.get('/api/v1/roles', api, async (req, res) => {
+    const caller = callerOf(req);
+    res.setHeader('Cache-Control', 'no-store');
+    res.json(await listRoles(deps.credentials, caller.principal, caller.sourceIp));
+  });
+
+  router.post(
+    '/api/v1/credentials',
+    api,
+    (req, _res, next) => {
+      next(
+        req.is('application/json')
+          ? undefined
+          : new RolegateError('unsupported_media_type', { detail: 'Send the body as application/json' }),
+      );
+    },
+    express.json({ limit: '8kb', strict: true }),
+    csrfProtection(deps.publicUrl),
+    async (req, res) => {
+      const body = credentialsRequestSchema.parse(req.body);
+      const issued = await issueCredentials(deps.credentials, callerOf(req), {
+        account: body.accountId ?? body.alias ?? '',
+        role: body.role,
+        ...(body.durationSeconds === undefined ? {} : { durationSeconds: body.durationSeconds }),
+        ...(body.justification === undefined ? {} : { justification: body.justification }),
+      });
+      const { credentials: c } = issued;
+      const answer: CredentialsResponse = {
+        account: { id: issued.account.id, alias: issued.account.alias, partition: issued.account.partition },
+        role: { name: issued.role.name, arn: issued.role.arn },
+        credentials: {
+          accessKeyId: c.accessKeyId,
+          secretAccessKey: c.secretAccessKey,
+          sessionToken: c.sessionToken,
+          expiration: new Date(c.expiresAt).toISOString(),
+        },
+        durationSeconds: issued.durationSeconds,
+        notes: issued.notes,
+        sessionName: c.sessionName,
+        ...(c.sourceIdentity ? { sourceIdentity: c.sourceIdentity } : {}),
+        cached: issued.source !== 'sts',
+      };
+      res.setHeader('Cache-Control', 'no-store');
+      res.setHeader('Pragma', 'no-cache');
+      res.json(answer);
+    },
+  );
+  return router;
+}
+
+function callerOf(req: Request): Caller {
+  const session = req.session;
+  if (!session) throw new RolegateError('login_required', { detail: 'Sign in first' });
+  const userAgent = req.headers['user-agent'];
+  return {
+    principal: session.principal,
+    ...(req.ip ? { sourceIp: req.ip } : {}),
+    ...(userAgent ? { userAgent } : {}),
+    requestId: req.id,
+    log: req.log,
+  };
+}
