@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import autocannon from 'autocannon';
 
 /** Runs autocannon against `url` and returns the figures we report. */
@@ -17,4 +18,25 @@ export function table(rows) {
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
   const fmt = (cols) => cols.map((c, i) => c.padEnd(widths[i])).join('  ');
   return [fmt(header), fmt(widths.map((w) => '-'.repeat(w))), ...lines.map(fmt)].join('\n');
+}
+
+/**
+ * Starts a Node script as a child process and resolves with the first match of
+ * `ready` in its stdout (e.g. the URL it listens on).
+ */
+export function startChild(file, { args = [], env = {}, ready, cwd, nodeArgs = [] } = {}) {
+  const child = spawn(process.execPath, [...nodeArgs, file, ...args], { cwd, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stderr.on('data', (chunk) => (err += chunk));
+  const started = new Promise((resolve, reject) => {
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      const match = out.match(ready);
+      if (match) resolve(match[1]);
+      if (out.length > 1e6) out = out.slice(-1e5);
+    });
+    child.once('exit', (code) => reject(new Error(`${file} exited with ${code}: ${err.slice(-2000)}`)));
+  });
+  return { child, started, stop: () => child.kill('SIGTERM') };
 }

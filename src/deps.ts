@@ -4,7 +4,7 @@ import { connectDatabase, type Database } from './adapters/db/database.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './adapters/db/embedded-postgres.js';
 import { MigrationError } from './adapters/db/migrate.js';
 import { PrismaAccessStore } from './adapters/db/prisma-access-store.js';
-import { PrismaAuditLog } from './adapters/db/prisma-audit-log.js';
+import { PgAuditLog } from './adapters/db/pg-audit-log.js';
 import { PrismaIdentityProviderStore } from './adapters/db/prisma-identity-provider-store.js';
 import { OpenidClientGateway } from './adapters/oidc/openid-client-gateway.js';
 import { HttpSamlMetadataReader } from './adapters/saml/idp-metadata.js';
@@ -181,7 +181,7 @@ export async function buildDeps(config: Config, logger: AppLogger): Promise<Deps
       `identityProviders (ROLEGATE_IDENTITY_PROVIDERS): cannot seed the identity providers: ${(error as Error).message}`,
     ]);
   }
-  const audit = new PrismaAuditLog(database.value.prisma);
+  const audit = new PgAuditLog(database.value);
   const sessions = new SessionStore(kv.value, clock);
   const login: LoginDeps = {
     idps,

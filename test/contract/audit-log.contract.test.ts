@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/adapters/db/database.js';
-import { PrismaAuditLog } from '../../src/adapters/db/prisma-audit-log.js';
+import { PgAuditLog } from '../../src/adapters/db/pg-audit-log.js';
 import { databaseImplementations } from '../support/database-implementations.js';
 
 const implementations = databaseImplementations();
@@ -16,7 +16,7 @@ describe.each(implementations)('AuditLog contract: $name', ({ create }) => {
   });
 
   it('when an event is recorded, then it is stored with an id and time and reads back unchanged', async () => {
-    const log = new PrismaAuditLog(database.prisma);
+    const log = new PgAuditLog(database);
     const recorded = await log.record({
       type: 'credentials.issue',
       outcome: 'success',
@@ -44,14 +44,14 @@ describe.each(implementations)('AuditLog contract: $name', ({ create }) => {
   });
 
   it('when an event is recorded twice, then ids increase (append-only order)', async () => {
-    const log = new PrismaAuditLog(database.prisma);
+    const log = new PgAuditLog(database);
     const first = await log.record({ type: 'login', outcome: 'denied', reason: 'assertion expired' });
     const second = await log.record({ type: 'login', outcome: 'success' });
     expect(BigInt(second.id)).toBeGreaterThan(BigInt(first.id));
   });
 
   it('when many events are recorded at once, then each resolves with its own committed row', async () => {
-    const log = new PrismaAuditLog(database.prisma);
+    const log = new PgAuditLog(database);
     const recorded = await Promise.all(
       Array.from({ length: 120 }, (_, i) => log.record({ type: 'credentials.issue', outcome: 'success', requestId: `batch-${String(i)}` })),
     );
@@ -65,7 +65,7 @@ describe.each(implementations)('AuditLog contract: $name', ({ create }) => {
   });
 
   it('when the database refuses a write, then every event of that batch is rejected', async () => {
-    const log = new PrismaAuditLog(database.prisma);
+    const log = new PgAuditLog(database);
     // A NUL byte is not allowed in Postgres text: the INSERT fails as a whole.
     const results = await Promise.allSettled([log.record({ type: 'login', outcome: 'success', reason: 'bad\u0000byte' })]);
     expect(results[0].status).toBe('rejected');
@@ -73,7 +73,7 @@ describe.each(implementations)('AuditLog contract: $name', ({ create }) => {
   });
 
   it('when someone tries to rewrite an event, then the database refuses', async () => {
-    const log = new PrismaAuditLog(database.prisma);
+    const log = new PgAuditLog(database);
     const recorded = await log.record({ type: 'login', outcome: 'success' });
     await expect(database.prisma.auditEvent.update({ where: { id: BigInt(recorded.id) }, data: { outcome: 'denied' } })).rejects.toThrow(
       /append-only/,

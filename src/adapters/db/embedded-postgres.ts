@@ -23,7 +23,11 @@ export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedPo
   const releaseLock = lockDirectory(path.resolve(dataDir, 'pgdata.lock'));
   try {
     const db = await PGlite.create(dir);
-    const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 1 });
+    // pglite-socket closes a connection after any query error; the pool (one
+    // connection: PGlite is a single session) then reconnects while the old
+    // socket is still being torn down. A second slot lets that reconnection in
+    // instead of failing the next query with "Connection terminated unexpectedly".
+    const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 2 });
     await server.start();
     return {
       url: `postgresql://postgres@${server.getServerConn()}/postgres`,

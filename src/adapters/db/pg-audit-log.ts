@@ -1,0 +1,98 @@
+import type { AuditEvent, AuditLog, RecordedAuditEvent } from '../../ports/audit-log.js';
+import type { Database } from './database.js';
+
+interface Pending {
+  event: AuditEvent;
+  resolve: (recorded: RecordedAuditEvent) => void;
+  reject: (error: unknown) => void;
+}
+
+const MAX_BATCH = 500;
+const COLUMNS = [
+  'type',
+  'outcome',
+  'reason',
+  'subject',
+  'idp',
+  'groups',
+  'account_id',
+  'role_arn',
+  'mode',
+  'duration_seconds',
+  'source_ip',
+  'user_agent',
+  'request_id',
+  'details',
+] as const;
+const CASTS: Partial<Record<(typeof COLUMNS)[number], string>> = { outcome: '::"AuditOutcome"', groups: '::text[]', details: '::jsonb' };
+
+/**
+ * AuditLog on the append-only audit_events table, with group commit: events
+ * recorded while a write is in flight go together into the next single
+ * INSERT. Each `record` resolves only once its own row is committed, so "no
+ * audit row, no credentials" holds; under load one round trip (and one WAL
+ * flush) serves many requests, and with no load nothing waits. Plain SQL on
+ * the pg pool: this runs on every credentials request.
+ */
+export class PgAuditLog implements AuditLog {
+  readonly #queue: Pending[] = [];
+  #writing = false;
+
+  constructor(private readonly database: Pick<Database, 'query'>) {}
+
+  record(event: AuditEvent): Promise<RecordedAuditEvent> {
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ event, resolve, reject });
+      if (!this.#writing) void this.#drain();
+    });
+  }
+
+  async #drain(): Promise<void> {
+    this.#writing = true;
+    while (this.#queue.length > 0) {
+      const batch = this.#queue.splice(0, MAX_BATCH);
+      try {
+        const params: unknown[] = [];
+        const rows = batch.map(({ event }) => {
+          const values = rowOf(event);
+          return `(${COLUMNS.map((column) => {
+            params.push(values[column]);
+            return `$${String(params.length)}${CASTS[column] ?? ''}`;
+          }).join(', ')})`;
+        });
+        const inserted = await this.database.query<{ id: string; at: Date }>(
+          `INSERT INTO audit_events (${COLUMNS.map((c) => `"${c}"`).join(', ')}) VALUES ${rows.join(', ')} RETURNING id, at`,
+          params,
+        );
+        // INSERT … RETURNING gives rows in VALUES order.
+        batch.forEach((pending, i) => {
+          const row = inserted[i];
+          if (row) pending.resolve({ ...pending.event, id: row.id, at: row.at });
+          else pending.reject(new Error('audit row missing from the database answer'));
+        });
+      } catch (error) {
+        for (const pending of batch) pending.reject(error);
+      }
+    }
+    this.#writing = false;
+  }
+}
+
+function rowOf(event: AuditEvent): Record<(typeof COLUMNS)[number], unknown> {
+  return {
+    type: event.type,
+    outcome: event.outcome,
+    reason: event.reason ?? null,
+    subject: event.subject ?? null,
+    idp: event.idp ?? null,
+    groups: event.groups ? [...event.groups] : [],
+    account_id: event.accountId ?? null,
+    role_arn: event.roleArn ?? null,
+    mode: event.mode ?? null,
+    duration_seconds: event.durationSeconds ?? null,
+    source_ip: event.sourceIp ?? null,
+    user_agent: event.userAgent ?? null,
+    request_id: event.requestId ?? null,
+    details: event.details === undefined ? null : JSON.stringify(event.details),
+  };
+}
