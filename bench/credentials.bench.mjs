@@ -85,16 +85,21 @@ try {
   cleanups.push(() => baseline.stop());
   const baselineUrl = await baseline.started;
   const rows = [];
-  rows.push({ name: 'baseline: node:http + 1 Redis GET', ...(await load(baselineUrl, { connections: 64, duration: DURATION })) });
+  rows.push({ name: 'baseline: node:http + 1 Redis GET', ...(await load(baselineUrl, { connections: 64, duration: DURATION, pid: baseline.child.pid })) });
   rows.push({
     name: 'rolegate POST /api/v1/credentials (cached)',
-    ...(await load(`${publicUrl}/api/v1/credentials`, { connections: 64, duration: DURATION, ...ask({ alias: 'sandbox', role: 'Developer' }) })),
+    ...(await load(`${publicUrl}/api/v1/credentials`, {
+      connections: 64,
+      duration: DURATION,
+      pid: rolegate.child.pid,
+      ...ask({ alias: 'sandbox', role: 'Developer' }),
+    })),
   });
   console.log(`(a) cached credentials at 64 connections, ${DURATION} s each, answer ${Buffer.byteLength(warmBody)} bytes`);
   console.log(table(rows));
   const [base, ours] = rows;
   console.log(
-    `rolegate/baseline: throughput ${(ours.requestsPerSecond / base.requestsPerSecond).toFixed(2)} (target ≥ 0.50), p99 ${(ours.p99 / base.p99).toFixed(2)}× (target ≤ 2)`,
+    `rolegate/baseline: throughput ${(ours.requestsPerSecond / base.requestsPerSecond).toFixed(2)} (target ≥ 0.50), p99 ${(ours.p99 / base.p99).toFixed(2)}× (target ≤ 2), CPU per request ${(ours.cpuUsPerRequest / base.cpuUsPerRequest).toFixed(1)}×`,
   );
 
   // (b) 1,000 concurrent cold requests for one (user, role, duration).

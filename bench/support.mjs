@@ -1,20 +1,34 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 
-/** Runs autocannon against `url` and returns the figures we report. */
-export async function load(url, { connections = 64, duration = 10, method = 'GET', headers = {}, body } = {}) {
+/**
+ * Runs autocannon against `url` and returns the figures we report. With `pid`,
+ * also the server process's CPU time per request (user + system, from
+ * /proc): unlike throughput, it hardly moves when other work shares the machine.
+ */
+export async function load(url, { connections = 64, duration = 10, method = 'GET', headers = {}, body, pid } = {}) {
+  const cpuBefore = pid ? cpuMs(pid) : 0;
   const result = await autocannon({ url, connections, duration, method, headers, body });
+  const served = result.requests.total;
   return {
     requestsPerSecond: Math.round(result.requests.average),
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.errors + result.non2xx,
+    cpuUsPerRequest: pid && served > 0 ? Math.round(((cpuMs(pid) - cpuBefore) * 1000) / served) : undefined,
   };
 }
 
+/** CPU time a process has used so far, in ms (Linux). */
+export function cpuMs(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in clock ticks of 10 ms
+}
+
 export function table(rows) {
-  const header = ['target', 'req/s', 'p50 ms', 'p99 ms', 'errors'];
-  const lines = rows.map((r) => [r.name, r.requestsPerSecond, r.p50, r.p99, r.errors].map(String));
+  const header = ['target', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'CPU µs/req'];
+  const lines = rows.map((r) => [r.name, r.requestsPerSecond, r.p50, r.p99, r.errors, r.cpuUsPerRequest ?? '-'].map(String));
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
   const fmt = (cols) => cols.map((c, i) => c.padEnd(widths[i])).join('  ');
   return [fmt(header), fmt(widths.map((w) => '-'.repeat(w))), ...lines.map(fmt)].join('\n');

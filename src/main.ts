@@ -1,3 +1,4 @@
+import { pathToFileURL } from 'node:url';
 import { createLogger, type AppLogger } from './adapters/logging/create-logger.js';
 import { loadConfig } from './config/load-config.js';
 import { buildDeps, StartupError, type Deps } from './deps.js';
@@ -10,8 +11,12 @@ const EXIT_CONFIG = 78;
 const EXIT_UNAVAILABLE = 69;
 const EXIT_SOFTWARE = 70;
 
-async function main(): Promise<void> {
-  const loaded = loadConfig(process.env);
+/**
+ * Runs rolegate with the given environment until SIGTERM/SIGINT. The demo
+ * launcher (src/devstack/demo) calls it with the devstack's settings added.
+ */
+export async function runServer(env: Readonly<Record<string, string | undefined>>, onListening?: (url: string) => void): Promise<void> {
+  const loaded = loadConfig(env);
   if (!loaded.ok) fail(`the configuration has ${plural(loaded.problems.length, 'problem')}:`, loaded.problems, EXIT_CONFIG);
   const config = loaded.config;
   const logger = createLogger(config.log.level);
@@ -44,11 +49,10 @@ async function main(): Promise<void> {
   server.listen(config.server.port, config.server.host, () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.server.port;
-    logger.info(
-      { url: `http://${config.server.host}:${String(port)}`, publicUrl: config.server.publicUrl.href, mode: config.mode },
-      'rolegate is listening',
-    );
+    const url = `http://${config.server.host}:${String(port)}`;
+    logger.info({ url, publicUrl: config.server.publicUrl.href, mode: config.mode }, 'rolegate is listening');
     announceEmbeddedDefaults(deps, logger);
+    onListening?.(url);
   });
 
   let stopping = false;
@@ -98,8 +102,11 @@ function plural(count: number, noun: string): string {
   return `${String(count)} ${noun}${count === 1 ? '' : 's'}`;
 }
 
-main().catch((error: unknown) => {
-  // Never a stack trace on the console: one line, and the details at debug level.
+/** Never a stack trace on the console: one line, and exit code 70. */
+export function failedToStart(error: unknown): never {
   process.stderr.write(`rolegate: failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(EXIT_SOFTWARE);
-});
+}
+
+// Run when started as a program (node dist/main.js), not when imported by the demo launcher.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) runServer(process.env).catch(failedToStart);

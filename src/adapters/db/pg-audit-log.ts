@@ -8,6 +8,8 @@ interface Pending {
 }
 
 const MAX_BATCH = 500;
+/** INSERTs in flight at once: each waits for its WAL flush, so a few overlap to keep requests from queueing behind one. */
+const MAX_IN_FLIGHT = 4;
 const COLUMNS = [
   'type',
   'outcome',
@@ -28,27 +30,27 @@ const CASTS: Partial<Record<(typeof COLUMNS)[number], string>> = { outcome: '::"
 
 /**
  * AuditLog on the append-only audit_events table, with group commit: events
- * recorded while a write is in flight go together into the next single
- * INSERT. Each `record` resolves only once its own row is committed, so "no
+ * recorded while writes are in flight go together into the next single
+ * INSERT (a few INSERTs overlap). Each `record` resolves only once its own row is committed, so "no
  * audit row, no credentials" holds; under load one round trip (and one WAL
  * flush) serves many requests, and with no load nothing waits. Plain SQL on
  * the pg pool: this runs on every credentials request.
  */
 export class PgAuditLog implements AuditLog {
   readonly #queue: Pending[] = [];
-  #writing = false;
+  #inFlight = 0;
 
   constructor(private readonly database: Pick<Database, 'query'>) {}
 
   record(event: AuditEvent): Promise<RecordedAuditEvent> {
     return new Promise((resolve, reject) => {
       this.#queue.push({ event, resolve, reject });
-      if (!this.#writing) void this.#drain();
+      if (this.#inFlight < MAX_IN_FLIGHT) void this.#drain();
     });
   }
 
   async #drain(): Promise<void> {
-    this.#writing = true;
+    this.#inFlight++;
     while (this.#queue.length > 0) {
       const batch = this.#queue.splice(0, MAX_BATCH);
       try {
@@ -74,7 +76,7 @@ export class PgAuditLog implements AuditLog {
         for (const pending of batch) pending.reject(error);
       }
     }
-    this.#writing = false;
+    this.#inFlight--;
   }
 }
 
