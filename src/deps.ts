@@ -5,10 +5,13 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from './adapters/db/embe
 import { MigrationError } from './adapters/db/migrate.js';
 import { PrismaAccessStore } from './adapters/db/prisma-access-store.js';
 import { PgAuditLog } from './adapters/db/pg-audit-log.js';
+import { PrismaCliGrantStore } from './adapters/db/prisma-cli-grant-store.js';
 import { PrismaIdentityProviderStore } from './adapters/db/prisma-identity-provider-store.js';
 import { OpenidClientGateway } from './adapters/oidc/openid-client-gateway.js';
 import { HttpSamlMetadataReader } from './adapters/saml/idp-metadata.js';
 import { NodeSamlGateway } from './adapters/saml/node-saml-gateway.js';
+import { AccessTokens } from './features/cli-auth/access-tokens.js';
+import type { CliAuthDeps } from './features/cli-auth/cli-auth-deps.js';
 import type { LoginDeps } from './features/login/login-deps.js';
 import { LoginTransactions } from './features/login/login-transactions.js';
 import { seedIdentityProviders } from './features/login/seed-identity-providers.js';
@@ -211,6 +214,22 @@ export async function buildDeps(config: Config, logger: AppLogger): Promise<Deps
     maxSessionTtlMs: config.sessions.maxTtlMs,
     samlClockSkewMs: config.saml.clockSkewMs,
   };
+  const cliAuth: CliAuthDeps = {
+    grants: new PrismaCliGrantStore(database.value.prisma),
+    accessTokens: new AccessTokens(kv.value, systemClock, config.cli.accessTokenTtlMs),
+    kv: kv.value,
+    audit,
+    clock: systemClock,
+    publicUrl: config.server.publicUrl,
+    settings: {
+      accessTokenTtlMs: config.cli.accessTokenTtlMs,
+      authorizationCodeTtlMs: config.cli.authorizationCodeTtlMs,
+      deviceCodeTtlMs: config.cli.deviceCodeTtlMs,
+      devicePollIntervalSeconds: config.cli.devicePollIntervalSeconds,
+      maxSessionTtlMs: config.sessions.maxTtlMs,
+      consentTimeoutMs: config.sessions.loginTimeoutMs,
+    },
+  };
 
   const metrics = createMetrics();
   const access = new PrismaAccessStore(database.value.prisma);
@@ -252,6 +271,7 @@ export async function buildDeps(config: Config, logger: AppLogger): Promise<Deps
     issuer: issuerParts.issuer,
     issuerMetadata: issuerParts.issuer,
     ...(issuerParts.databaseKeys ? { signingKeys: issuerParts.databaseKeys } : {}),
+    cliAuth,
     embedded: { ...(postgres ? { postgres } : {}), memoryStore: kv.value.backend === 'memory' },
     probes: [
       { name: postgres ? 'postgres (embedded)' : 'postgres', check: () => database.value.ping() },

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, fsyncSync } from 'node:fs';
 import path from 'node:path';
 
@@ -47,7 +46,9 @@ export function readPrivateFile(file: string): string | undefined {
 /** Writes a 0600 file atomically (temp file + rename), so readers never see half a file. */
 export function writePrivateFile(file: string, content: string): void {
   ensurePrivateDir(path.dirname(file));
-  const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+  // Unique, not secret: O_EXCL in our own 0700 directory already stops anyone else creating it
+  // (and not loading node:crypto keeps this off the CLI's start-up cost).
+  const temp = `${file}.${String(process.pid)}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.tmp`;
   const fd = openSync(temp, 'wx', 0o600);
   try {
     writeFileSync(fd, content);

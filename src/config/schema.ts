@@ -12,6 +12,7 @@ import { issuer } from './sections/issuer.js';
 import { identityProviders } from './sections/identity-providers.js';
 import { sessionTags } from './sections/session-tags.js';
 import { credentials, sts } from './sections/exchange.js';
+import { cli } from './sections/cli.js';
 
 // The whole configuration of a rolegate instance. Every key has a description
 // (rendered into docs/configuration.md by `npm run docs:config`) and, where it
@@ -42,6 +43,7 @@ export const configSchema = z.strictObject({
   sessionTags,
   sts,
   credentials,
+  cli,
 });
 
 /** The configuration as parsed, before defaults that depend on other keys are resolved. */

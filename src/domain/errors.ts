@@ -14,6 +14,7 @@ export const errorCodes = {
   method_not_allowed: 405,
   conflict: 409,
   precondition_failed: 412,
+  rate_limited: 429,
   sts_access_denied: 403,
   sts_throttled: 503,
   dependency_unavailable: 503,

@@ -4,12 +4,17 @@ import type { Metrics } from '../adapters/metrics/prometheus-metrics.js';
 import type { Config } from '../config/load-config.js';
 import type { DependencyProbe } from '../features/health/check-readiness.js';
 import type { CredentialsDeps } from '../features/credentials/issue-credentials.js';
+import type { CliAuthDeps } from '../features/cli-auth/cli-auth-deps.js';
+import { revokeAllCliGrantsOf } from '../features/cli-auth/revoke.js';
 import type { LoginDeps } from '../features/login/login-deps.js';
 import type { SessionStore } from '../features/sessions/session-store.js';
 import { authRoutes } from './auth/auth-routes.js';
 import { loginPageRoute } from './auth/login-page-route.js';
 import { sessionMiddleware } from './middleware/session.js';
 import { credentialsRoutes } from './routes/credentials-routes.js';
+import { oauthApiRoutes } from './oauth/oauth-api-routes.js';
+import { oauthBrowserRoutes } from './oauth/oauth-browser-routes.js';
+import { cliSessionsRoutes } from './routes/cli-sessions-routes.js';
 import { meRoute } from './routes/me-route.js';
 import type { IssuerMetadata } from '../ports/assertion-issuer.js';
 import { errorHandler, notFound } from './middleware/error-handler.js';
@@ -32,6 +37,8 @@ export interface AppDeps {
   sessions: SessionStore;
   login: LoginDeps;
   credentials: CredentialsDeps;
+  /** rolegate as the authorization server of its own CLI. */
+  cliAuth: CliAuthDeps;
 }
 
 /** Builds the Express application. Never listens: main.ts and tests do. */
@@ -59,6 +66,7 @@ export function createApp(deps: AppDeps): Express {
     sessions: deps.sessions,
     publicUrl: deps.config.server.publicUrl,
     sessionCookieName: deps.config.sessions.cookieName,
+    accessTokens: deps.cliAuth.accessTokens,
   });
   app.use(loginPageRoute({ idps: deps.login.idps, session }));
   app.use(
@@ -68,10 +76,14 @@ export function createApp(deps: AppDeps): Express {
       sessionCookieName: deps.config.sessions.cookieName,
       loginTimeoutMs: deps.config.sessions.loginTimeoutMs,
       samlMaxBodyBytes: deps.config.saml.maxBodyBytes,
+      revokeCliGrantsOf: (principalId, ctx) => revokeAllCliGrantsOf(deps.cliAuth, principalId, { by: 'sign-out-everywhere', ctx }),
     }),
   );
   app.use(meRoute(session));
   app.use(credentialsRoutes({ credentials: deps.credentials, session, publicUrl: deps.config.server.publicUrl }));
+  app.use(oauthApiRoutes(deps.cliAuth));
+  app.use(oauthBrowserRoutes({ cli: deps.cliAuth, session }));
+  app.use(cliSessionsRoutes({ cli: deps.cliAuth, session }));
 
   app.use(notFound);
   app.use(errorHandler());

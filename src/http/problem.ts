@@ -13,6 +13,7 @@ const TITLES: Record<ErrorCode, string> = {
   method_not_allowed: 'Method not allowed',
   conflict: 'Conflict',
   precondition_failed: 'The resource changed since you read it',
+  rate_limited: 'Too many attempts',
   sts_access_denied: 'AWS STS refused the request',
   sts_throttled: 'AWS STS is throttling requests',
   dependency_unavailable: 'A service rolegate depends on is unavailable',

@@ -3,8 +3,9 @@ import { z } from 'zod';
 import { RolegateError } from '../../domain/errors.js';
 import { finishOidcLogin } from '../../features/login/finish-oidc-login.js';
 import { confirmSamlLogin, finishSamlLogin } from '../../features/login/finish-saml-login.js';
-import { publicUrlFor, type LoginDeps } from '../../features/login/login-deps.js';
+import { publicUrlFor, type LoginDeps, type RequestContext } from '../../features/login/login-deps.js';
 import { logout } from '../../features/login/logout.js';
+import { logoutEverywhere } from '../../features/login/logout-everywhere.js';
 import { handleSamlLogoutRequest } from '../../features/login/single-logout.js';
 import { enabledProvider, startLogin } from '../../features/login/start-login.js';
 import { clearLoginCookie, clearSessionCookie, cookiePolicy, readCookie, setLoginCookie, setSessionCookie } from '../cookies.js';
@@ -19,6 +20,8 @@ export interface AuthRoutesDeps {
   sessionCookieName: string;
   loginTimeoutMs: number;
   samlMaxBodyBytes: number;
+  /** Revokes every CLI session of a principal: used by "sign out everywhere" (`everywhere=1`). */
+  revokeCliGrantsOf: (principalId: string, ctx: RequestContext) => Promise<number>;
 }
 
 const slugParam = z.object({ idp: z.string().regex(/^[a-z0-9-]{1,40}$/) });
@@ -134,12 +137,18 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
   router.post(
     '/auth/logout',
     express.urlencoded({ extended: false, limit: 4096, parameterLimit: 5 }),
-    deps.session.requireSession({ mode: 'api' }),
+    deps.session.requireSession({ mode: 'api', bearer: false }),
     csrfProtection(publicUrl),
     async (req, res) => {
       const session = req.session;
       if (!session) throw new RolegateError('login_required');
-      const { redirectUrl } = await logout(deps.login, requestContext(req), session);
+      // A plain sign-out ends this browser's session only; `everywhere=1` also ends every other
+      // browser session and every CLI session of the user.
+      const body = req.body as Record<string, unknown> | undefined;
+      const everywhere = body?.everywhere === '1' || req.query.everywhere === '1';
+      const { redirectUrl } = everywhere
+        ? await logoutEverywhere(deps.login, requestContext(req), session, deps.revokeCliGrantsOf)
+        : await logout(deps.login, requestContext(req), session);
       noStore(res);
       clearSessionCookie(res, policy(req));
       // Not a redirect: browsers apply the CSP's form-action 'self' to redirects that follow a form

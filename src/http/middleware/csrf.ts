@@ -28,6 +28,12 @@ export function crossSiteReason(req: Request, publicUrl: URL): string | undefine
  * `X-CSRF-Token` header or a `_csrf` form field. Run after requireSession().
  * The token is on the session (`req.session.csrfToken`); pages embed it in
  * forms, scripts read it from GET /api/v1/me.
+ *
+ * CLI callers authenticated by a bearer token (`req.caller.kind === 'bearer'`,
+ * set only by resolveCaller after the token was verified) need no token:
+ * browsers never attach an Authorization header on their own, so there is no
+ * ambient credential for another site to ride on, and a request that carries
+ * a bearer header is judged by that token alone, never by its cookies.
  */
 export function csrfProtection(publicUrl: URL): RequestHandler {
   return (req: Request, _res: Response, next: NextFunction) => {
@@ -35,8 +41,12 @@ export function csrfProtection(publicUrl: URL): RequestHandler {
       next();
       return;
     }
+    if (req.caller?.kind === 'bearer') {
+      next();
+      return;
+    }
     const session = req.session;
-    if (!session) {
+    if (!session || req.caller?.kind !== 'session') {
       next(new RolegateError('login_required', { detail: 'Sign in first' }));
       return;
     }

@@ -71,12 +71,13 @@ export function credentialsRoutes(deps: CredentialsRoutesDeps): Router {
   return router;
 }
 
+/** Who asks: a portal session or a CLI bearer token — the entitlements are the principal's either way. */
 function callerOf(req: Request): Caller {
-  const session = req.session;
-  if (!session) throw new RolegateError('login_required', { detail: 'Sign in first' });
+  const caller = req.caller;
+  if (!caller) throw new RolegateError('login_required', { detail: 'Sign in first' });
   const userAgent = req.headers['user-agent'];
   return {
-    principal: session.principal,
+    principal: caller.principal,
     ...(req.ip ? { sourceIp: req.ip } : {}),
     ...(userAgent ? { userAgent } : {}),
     requestId: req.id,

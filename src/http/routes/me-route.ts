@@ -1,15 +1,18 @@
 import { Router } from 'express';
+import type { MeResponse } from '../../contracts/cli-auth.js';
 import type { SessionMiddleware } from '../middleware/session.js';
 
-/** GET /api/v1/me: the signed-in identity, groups and session facts; 401 login_required otherwise. */
+/**
+ * GET /api/v1/me: the caller's identity, groups and authn facts; for a browser
+ * its session times and CSRF token, for the CLI its CLI session. 401 login_required otherwise.
+ */
 export function meRoute(session: SessionMiddleware): Router {
   const router = Router();
   router.get('/api/v1/me', session.requireSession({ mode: 'api' }), (req, res) => {
-    const s = req.session;
-    if (!s) return;
-    const p = s.principal;
-    res.setHeader('Cache-Control', 'no-store');
-    res.json({
+    const caller = req.caller;
+    if (!caller) return;
+    const p = caller.principal;
+    const body: MeResponse = {
       id: p.id,
       idp: p.idp,
       subject: p.subject,
@@ -18,9 +21,22 @@ export function meRoute(session: SessionMiddleware): Router {
       ...(p.displayName ? { displayName: p.displayName } : {}),
       groups: p.groups,
       authn: p.authn,
-      session: { createdAt: new Date(s.createdAt).toISOString(), expiresAt: new Date(s.expiresAt).toISOString() },
-      csrfToken: s.csrfToken,
-    });
+    };
+    if (caller.kind === 'session') {
+      const s = caller.session;
+      body.session = { createdAt: new Date(s.createdAt).toISOString(), expiresAt: new Date(s.expiresAt).toISOString() };
+      body.csrfToken = s.csrfToken;
+    } else {
+      body.cliSession = {
+        id: caller.cli.grantId,
+        clientId: caller.cli.clientId,
+        deviceName: caller.cli.deviceName,
+        expiresAt: new Date(caller.cli.grantExpiresAt).toISOString(),
+        accessTokenExpiresAt: new Date(caller.cli.expiresAt).toISOString(),
+      };
+    }
+    res.setHeader('Cache-Control', 'no-store');
+    res.json(body);
   });
   return router;
 }

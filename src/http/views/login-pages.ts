@@ -29,6 +29,10 @@ export function loginChooserPage(input: {
         <form method="post" action="/auth/logout">
           <input type="hidden" name="_csrf" value="${session.csrfToken}" /><button type="submit">Sign out</button>
         </form>
+        <form method="post" action="/auth/logout">
+          <input type="hidden" name="_csrf" value="${session.csrfToken}" /><input type="hidden" name="everywhere" value="1" />
+          <button type="submit">Sign out everywhere</button> (every browser and every rolegate CLI session)
+        </form>
       </section>`
     : html``;
   const body = html`<h1>Sign in to rolegate</h1>

@@ -19,17 +19,17 @@ async function emptyDatabase(): Promise<pg.Client> {
   return client;
 }
 
+/** Every committed migration, oldest first (the folders of prisma/migrations). */
+const committed = readdirSync(defaultMigrationsDir, { withFileTypes: true })
+  .filter((entry) => entry.isDirectory())
+  .map((entry) => entry.name)
+  .sort();
+
 function copyOfMigrations(): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'rolegate-migrations-'));
   cpSync(defaultMigrationsDir, dir, { recursive: true });
   return dir;
 }
-
-/** The committed migrations, in order (other branches add theirs: never hard-code the count). */
-const committed = readdirSync(defaultMigrationsDir, { withFileTypes: true })
-  .filter((entry) => entry.isDirectory())
-  .map((entry) => entry.name)
-  .sort();
 
 afterEach(async () => {
   for (const client of clients.splice(0)) await client.end();

@@ -1,0 +1,77 @@
+// Start-up cost of the rolegate CLI beside `node -e 0`, measured in the same
+// run, interleaved (so machine noise hits every row alike). The
+// credential-process budget is 1.5× node's bare start-up with a warm local
+// cache, 2.5× with a cold one against a cached broker (issue 7).
+//
+// Rows:
+//   node -e 0                    the floor
+//   credential-process (stub)    the fast path's module graph (no commander, no zod)
+//   fast path + getAccessToken   loading the cold-path auth modules and reading a fresh token (no network)
+//   rolegate --version           the commander path (every other command)
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const cli = path.join(root, 'dist/cli/main.js');
+const runs = Number(process.env.BENCH_RUNS ?? 40);
+
+const home = mkdtempSync(path.join(tmpdir(), 'rolegate-bench-'));
+const configDir = path.join(home, 'rolegate');
+const env = { PATH: process.env.PATH, HOME: home, ROLEGATE_CONFIG_DIR: configDir };
+// A signed-in config dir whose access token is fresh: getAccessToken answers from the file.
+spawnSync(process.execPath, [cli, 'logout'], { env });
+writeFileSync(
+  path.join(configDir, 'tokens.json'),
+  JSON.stringify({
+    version: 1,
+    broker: 'http://127.0.0.1:9',
+    clientId: 'rolegate-cli',
+    accessToken: 'rgat_00000000000000000000000000000000_' + 'A'.repeat(43),
+    accessTokenExpiresAt: Date.now() + 3_600_000,
+    refreshToken: 'rgrt_' + 'B'.repeat(43),
+    refreshTokenExpiresAt: Date.now() + 7_200_000,
+    deviceName: 'bench',
+    obtainedAt: Date.now(),
+  }),
+  { mode: 0o600 },
+);
+const tokenScript = `
+  const { createCliContext } = await import(${JSON.stringify(path.join(root, 'dist/cli/cli-context.js'))});
+  const { getAccessToken } = await import(${JSON.stringify(path.join(root, 'dist/cli/access-token.js'))});
+  await import(${JSON.stringify(path.join(root, 'dist/cli/api-client.js'))});
+  await getAccessToken(createCliContext({ brokerFlag: 'http://127.0.0.1:9' }));`;
+
+const targets = [
+  { name: 'node -e 0', args: ['-e', '0'] },
+  { name: 'credential-process (stub)', args: [cli, 'credential-process', '--account', '111111111111', '--role', 'Dev'] },
+  { name: 'fast path + getAccessToken', args: ['--input-type=module', '-e', tokenScript] },
+  { name: 'rolegate --version', args: [cli, '--version'] },
+];
+
+const samples = new Map(targets.map((t) => [t.name, []]));
+for (let i = 0; i < runs; i++) {
+  for (const target of targets) {
+    const started = process.hrtime.bigint();
+    const result = spawnSync(process.execPath, target.args, { env, stdio: 'ignore' });
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    if (target.name === 'fast path + getAccessToken' && result.status !== 0) throw new Error('getAccessToken failed in the bench');
+    samples.get(target.name).push(ms);
+  }
+}
+
+const pct = (values, p) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+};
+const base = pct(samples.get('node -e 0'), 50);
+const header = ['target', 'median ms', 'p90 ms', '× node -e 0'];
+const rows = targets.map((t) => {
+  const v = samples.get(t.name);
+  return [t.name, pct(v, 50).toFixed(1), pct(v, 90).toFixed(1), (pct(v, 50) / base).toFixed(2)];
+});
+const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+const fmt = (cols) => cols.map((c, i) => c.padEnd(widths[i])).join('  ');
+console.log([fmt(header), fmt(widths.map((w) => '-'.repeat(w))), ...rows.map(fmt)].join('\n'));
+console.log(`(${String(runs)} interleaved runs each, Node ${process.version})`);

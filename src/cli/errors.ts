@@ -1,0 +1,82 @@
+/**
+ * Exit codes of the rolegate CLI, one per class of failure, so scripts (and
+ * the AWS SDKs, which only see "non-zero") can tell them apart. Documented in
+ * docs/cli.md; never renumber.
+ */
+export const ExitCode = {
+  ok: 0,
+  /** A bug: an error the CLI did not expect (`--debug` shows the stack). */
+  internal: 1,
+  /** Bad arguments, unknown command, or a command that is not implemented yet. */
+  usage: 2,
+  /** Not signed in, or the CLI session ended or was revoked: run `rolegate login`. */
+  loginRequired: 3,
+  /** The broker cannot be reached (connection refused, DNS, timeout). */
+  unreachable: 4,
+  /** The broker refused: not entitled to the role, or forbidden. */
+  denied: 5,
+  /** The broker answered with an error or something that is not rolegate. */
+  brokerError: 6,
+  /** A token, cache or config file (or its directory) is readable by other users or owned by someone else. */
+  insecureFile: 7,
+  /** Bad configuration: no or invalid broker URL, unreadable config.json. */
+  config: 8,
+  /** Sign-in did not complete: denied in the browser or on the portal, code expired, timed out. */
+  loginFailed: 9,
+  /** Another rolegate process held the lock for too long. */
+  busy: 10,
+} as const;
+
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** An error the CLI reports as one line on stderr, plus a hint, with a distinct exit code. */
+export class CliError extends Error {
+  override name = 'CliError';
+  constructor(
+    readonly exitCode: ExitCodeValue,
+    message: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+  }
+}
+
+export const LOGIN_HINT = 'run `rolegate login`';
+
+export function loginRequired(message: string, hint = LOGIN_HINT): CliError {
+  return new CliError(ExitCode.loginRequired, message, hint);
+}
+
+/**
+ * Writes the error to stderr (`rolegate: <message>` and `hint: …`) and
+ * returns its exit code. Never prints a stack unless --debug.
+ */
+export function reportError(error: unknown, options: { debug: boolean; write?: (text: string) => void }): ExitCodeValue {
+  const write = options.write ?? ((text: string) => process.stderr.write(text));
+  const known = classify(error);
+  write(`rolegate: ${oneLine(known.message)}\n${known.hint ? `hint: ${known.hint}\n` : ''}`);
+  if (options.debug && error instanceof Error && error.stack && !(error instanceof CliError)) write(`${error.stack}\n`);
+  return known.exitCode;
+}
+
+function classify(error: unknown): CliError {
+  if (error instanceof CliError) return error;
+  if (error instanceof Error) {
+    // secure-files.ts and file-lock.ts stay free of CLI types; recognise their errors by name.
+    if (error.name === 'InsecureFileError')
+      return new CliError(ExitCode.insecureFile, error.message, 'fix the permissions as shown, then retry');
+    if (error.name === 'LockTimeoutError') {
+      return new CliError(ExitCode.busy, error.message, 'if no other rolegate is running, delete the lock file and retry');
+    }
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EPERM') {
+      return new CliError(ExitCode.insecureFile, error.message, 'check the owner and permissions of the rolegate config directory');
+    }
+    return new CliError(ExitCode.internal, `unexpected error: ${error.message}`, 'rerun with --debug and report it');
+  }
+  return new CliError(ExitCode.internal, `unexpected error: ${String(error)}`, 'rerun with --debug and report it');
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ').trim();
+}

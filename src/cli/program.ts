@@ -1,0 +1,162 @@
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { createCliContext } from './cli-context.js';
+import { completionScript, SHELLS, type CompletionSpec } from './commands/completion.js';
+import { runCredentialProcess } from './commands/credential-process.js';
+import { runLogin } from './commands/login.js';
+import { runLogout } from './commands/logout.js';
+import { runWhoami } from './commands/whoami.js';
+import { ExitCode, reportError } from './errors.js';
+import { processOutput, type Output } from './output.js';
+
+interface GlobalOptions {
+  broker?: string;
+  debug?: boolean;
+}
+
+function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+const seconds = (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 10 || n > 3600) throw new InvalidArgumentError('expected whole seconds from 10 to 3600');
+  return n;
+};
+
+/** The whole CLI except the credential-process fast path (see main.ts). Returns the exit code. */
+export async function runProgram(argv: readonly string[], out: Output = processOutput): Promise<number> {
+  let exitCode: number = ExitCode.ok;
+  const program = new Command()
+    .name('rolegate')
+    .description('Sign in to your company’s rolegate broker and get short-lived AWS credentials.')
+    .version(version(), '-V, --version')
+    .option('--broker <url>', 'the rolegate broker (default: $ROLEGATE_URL, config.json, or the one you signed in to)')
+    .option('--debug', 'explain what happens on stderr (never secrets)')
+    .configureHelp({ showGlobalOptions: true })
+    .showSuggestionAfterError()
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => out.stdout(text),
+      writeErr: (text) => out.stderr(text),
+      outputError: (text, write) =>
+        write(
+          `rolegate: ${text
+            .replace(/^error: /, '')
+            .trim()
+            .replace(/\s*\n\s*/g, ' ')}\nhint: see \`rolegate --help\`\n`,
+        ),
+    });
+
+  // Commander calls actions with (...positionals, options, command).
+  const run =
+    (action: (globals: GlobalOptions, options: Record<string, unknown>, positionals: string[]) => Promise<void>) =>
+    async (...args: unknown[]) => {
+      const command = args.at(-1) as Command;
+      const globals = command.optsWithGlobals<GlobalOptions>();
+      try {
+        await action(globals, args.at(-2) as Record<string, unknown>, args.slice(0, -2) as string[]);
+      } catch (error) {
+        exitCode = reportError(error, { debug: globals.debug === true, write: (text) => out.stderr(text) });
+      }
+    };
+  const context = (globals: GlobalOptions) =>
+    createCliContext({ ...(globals.broker !== undefined ? { brokerFlag: globals.broker } : {}), debug: globals.debug === true });
+
+  program
+    .command('login')
+    .description('sign in to the broker (browser with PKCE; a code to confirm on the portal with --no-browser)')
+    .option('--no-browser', 'use a code you confirm on the rolegate portal from any device (headless machines)')
+    .option('--device-name <name>', 'how this machine is listed on the portal (default: its hostname)')
+    .addOption(new Option('--timeout <seconds>', 'how long to wait for the sign-in').argParser(seconds).default(300))
+    .option('--json', 'print the result as JSON')
+    .action(
+      run((globals, o) =>
+        runLogin(
+          context(globals),
+          {
+            saveBroker: globals.broker !== undefined,
+            noBrowser: o.browser === false,
+            ...(typeof o.deviceName === 'string' ? { deviceName: o.deviceName } : {}),
+            timeoutSeconds: o.timeout as number,
+            json: o.json === true,
+          },
+          out,
+        ),
+      ),
+    );
+
+  program
+    .command('logout')
+    .description('revoke this CLI session at the broker and delete local tokens and cached credentials')
+    .option('--json', 'print the result as JSON')
+    .action(run((globals, o) => runLogout(context(globals), { json: o.json === true }, out)));
+
+  program
+    .command('whoami')
+    .alias('status')
+    .description('show who the CLI is signed in as')
+    .option('--json', 'print the result as JSON')
+    .action(run((globals, o) => runWhoami(context(globals), { json: o.json === true }, out)));
+
+  program
+    .command('credential-process')
+    .description('print AWS credential_process JSON for a role (for ~/.aws/config)')
+    .requiredOption('--account <id-or-alias>', 'AWS account id or alias')
+    .requiredOption('--role <name>', 'IAM role name')
+    .option('--duration <seconds>', 'session length, 900-43200 (clamped to what the role allows)')
+    .action(async () => {
+      exitCode = await runCredentialProcess(argv.slice(2));
+    });
+
+  program
+    .command('completion')
+    .description('print a shell completion script (bash, zsh or fish)')
+    .argument('<shell>', `one of ${SHELLS.join(', ')}`)
+    .action(
+      run((_globals, _o, [shell = '']) => {
+        // --version belongs to `rolegate` itself, not to its commands.
+        const globals = optionSpecs(program).filter((o) => !o.flags.includes('--version'));
+        out.stdout(completionScript(shell, completionSpecs(program), globals));
+        return Promise.resolve();
+      }),
+    );
+
+  try {
+    if (argv.length <= 2) {
+      out.stderr(program.helpInformation());
+      return ExitCode.usage;
+    }
+    await program.parseAsync([...argv]);
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end here with exit code 0; everything else is a usage error.
+      return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+    }
+    return reportError(error, { debug: argv.includes('--debug'), write: (text) => out.stderr(text) });
+  }
+}
+
+function optionSpecs(command: Command): CompletionSpec['options'] {
+  return command.options.map((o) => ({
+    flags: [o.long, o.short].filter((f): f is string => typeof f === 'string'),
+    description: o.description,
+    takesValue: o.required || o.optional,
+  }));
+}
+
+function completionSpecs(program: Command): CompletionSpec[] {
+  return program.commands.map((c) => ({
+    name: c.name(),
+    aliases: c.aliases(),
+    description: c.description(),
+    options: optionSpecs(c),
+    ...(c.name() === 'completion' ? { values: [...SHELLS] } : {}),
+  }));
+}

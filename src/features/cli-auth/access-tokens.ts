@@ -1,0 +1,68 @@
+import type { Principal } from '../../domain/principal.js';
+import type { CliGrant } from '../../ports/cli-grant-store.js';
+import type { Clock } from '../../ports/clock.js';
+import type { KvStore } from '../../ports/kv-store.js';
+import { grantIdOfAccessToken, newAccessToken, sha256 } from './secrets.js';
+
+/** What a valid CLI access token stands for. */
+export interface AccessTokenGrant {
+  grantId: string;
+  clientId: string;
+  principal: Principal;
+  deviceName: string;
+  /** ms since epoch. */
+  expiresAt: number;
+  /** When the whole grant ends (ms since epoch). */
+  grantExpiresAt: number;
+}
+
+const tokenKey = (hash: string) => `cli-at:${hash}`;
+const revokedKey = (grantId: string) => `cli-grant-revoked:${grantId}`;
+
+/**
+ * Short-lived opaque access tokens in the KvStore, keyed by their sha256.
+ * Checking one is one Redis round trip (the token's record and its grant's
+ * revocation marker are read together) — no database query per API call.
+ * Revoking a grant writes a marker that outlives every access token issued
+ * before it, so revocation takes effect at once, even against a refresh that
+ * raced it.
+ */
+export class AccessTokens {
+  constructor(
+    private readonly kv: KvStore,
+    private readonly clock: Clock,
+    private readonly ttlMs: number,
+  ) {}
+
+  async issue(grant: CliGrant): Promise<{ token: string; expiresAt: number }> {
+    const now = this.clock.now();
+    const expiresAt = Math.min(now + this.ttlMs, grant.expiresAt.getTime());
+    const token = newAccessToken(grant.id);
+    const record: AccessTokenGrant = {
+      grantId: grant.id,
+      clientId: grant.clientId,
+      principal: grant.principal,
+      deviceName: grant.deviceName,
+      expiresAt,
+      grantExpiresAt: grant.expiresAt.getTime(),
+    };
+    await this.kv.set(tokenKey(sha256(token)), JSON.stringify(record), Math.max(1000, expiresAt - now));
+    return { token, expiresAt };
+  }
+
+  /** The grant behind a live token, or null (malformed, unknown, expired or revoked). Store failures reject. */
+  async verify(token: string): Promise<AccessTokenGrant | null> {
+    const grantId = grantIdOfAccessToken(token);
+    if (grantId === undefined) return null;
+    const [raw, revoked] = await Promise.all([this.kv.get(tokenKey(sha256(token))), this.kv.get(revokedKey(grantId))]);
+    if (raw === null || revoked !== null) return null;
+    const record = JSON.parse(raw) as AccessTokenGrant;
+    if (record.grantId !== grantId || record.expiresAt <= this.clock.now()) return null;
+    return record;
+  }
+
+  /** Makes every access token of the grant invalid at once. */
+  async revokeGrant(grantId: string): Promise<void> {
+    await this.kv.set(revokedKey(grantId), '1', this.ttlMs + 60_000);
+  }
+}
