@@ -160,7 +160,7 @@ export async function startExchangeWorld(
   };
 }
 
-async function signInThroughDemoIdp(rolegateUrl: string, user: string): Promise<SignedIn> {
+export async function signInThroughDemoIdp(rolegateUrl: string, user: string): Promise<SignedIn> {
   const browser = new Browser();
   // rolegate → demo IdP authorize → its sign-in page.
   const toIdp = await browser.follow(`${rolegateUrl}/auth/oidc/demo/login`);

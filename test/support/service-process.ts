@@ -10,6 +10,8 @@ export interface ServiceProcess {
   child: ChildProcess;
   /** Parsed JSON log lines seen on stdout so far. */
   logs(): Record<string, unknown>[];
+  /** Everything written to stdout so far (log lines and any human-readable text). */
+  stdout(): string;
   stderr(): string;
   /** Resolves when a log line matching `predicate` has been written. */
   waitForLog(predicate: (line: Record<string, unknown>) => boolean, what: string, timeoutMs?: number): Promise<Record<string, unknown>>;
@@ -23,8 +25,8 @@ export interface ServiceProcess {
  * Runs the built service (`node dist/main.js`, as users do) with exactly the
  * given environment plus PATH and HOME — nothing leaks in from the test run.
  */
-export function startService(options: { env?: Record<string, string>; cwd?: string } = {}): ServiceProcess {
-  const child = spawn(process.execPath, [builtMain], {
+export function startService(options: { env?: Record<string, string>; cwd?: string; script?: string } = {}): ServiceProcess {
+  const child = spawn(process.execPath, [options.script ?? builtMain], {
     cwd: options.cwd ?? repoRoot,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -58,6 +60,7 @@ export function startService(options: { env?: Record<string, string>; cwd?: stri
   return {
     child,
     logs,
+    stdout: () => stdout,
     stderr: () => stderr,
     waitForLog,
     async ready(timeoutMs) {

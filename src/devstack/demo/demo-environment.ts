@@ -1,0 +1,36 @@
+import type { Devstack } from '../start-devstack.js';
+
+export interface DemoOptions {
+  port: string;
+  publicUrl: string;
+  /** The demo access model (accounts, roles, group mappings), applied at start-up. */
+  accessFile: string | undefined;
+}
+
+/** The environment that wires rolegate to the devstack: the demo IdP, the local STS and federation endpoints, the broker's keys. */
+export function demoEnvironment(devstack: Devstack, options: DemoOptions): Record<string, string> {
+  const [broker] = devstack.accessKeys;
+  const { idp } = devstack;
+  return {
+    ROLEGATE_MODE: 'demo',
+    ROLEGATE_PORT: options.port,
+    ROLEGATE_PUBLIC_URL: options.publicUrl,
+    ROLEGATE_IDENTITY_PROVIDERS: JSON.stringify([
+      {
+        slug: 'demo',
+        displayName: 'Demo IdP',
+        kind: 'oidc',
+        groupsFrom: idp.groupsClaim,
+        settings: { issuer: idp.issuer, clientId: idp.clientId, allowInsecureLoopbackIssuer: true, scopes: idp.scopes },
+        clientSecret: idp.clientSecret,
+      },
+    ]),
+    ROLEGATE_STS_ENDPOINT: devstack.stsUrl,
+    ROLEGATE_FEDERATION_ENDPOINT: devstack.federationUrl,
+    ROLEGATE_SESSION_NAME_IDP: 'demo',
+    // The devstack's broker is an IAM user: its assume-role calls are not role chaining.
+    ROLEGATE_AWS_CALLER_IS_ROLE: 'false',
+    ...(broker ? { ROLEGATE_AWS_ACCESS_KEY_ID: broker.accessKeyId, ROLEGATE_AWS_SECRET_ACCESS_KEY: broker.secretAccessKey } : {}),
+    ...(options.accessFile ? { ROLEGATE_ACCESS_FILE: options.accessFile } : {}),
+  };
+}

@@ -1,0 +1,76 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CredentialsResponse } from '../../src/contracts/credentials.js';
+import { signInThroughDemoIdp } from '../support/exchange-world.js';
+import { freePort } from '../support/ports.js';
+import { repoRoot, startService, type ServiceProcess } from '../support/service-process.js';
+import { waitFor } from '../support/wait.js';
+
+// `npm start` on a fresh clone: no configuration, no DATABASE_URL, no REDIS_URL.
+describe('the demo launcher (npm start)', () => {
+  let demo: ServiceProcess;
+  let dataDir: string;
+  let url: string;
+  let stsUrl: string;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(path.join(tmpdir(), 'rolegate-demo-'));
+    const port = await freePort();
+    demo = startService({
+      script: path.join(repoRoot, 'dist/devstack/demo/run-demo.js'),
+      env: { ROLEGATE_PORT: String(port), DEVSTACK_STS_PORT: '0', DEVSTACK_IDP_PORT: '0', ROLEGATE_DATA_DIR: dataDir },
+    });
+    const banner = await waitFor(
+      () => {
+        const text = demo.stdout();
+        if (demo.child.exitCode !== null) throw new Error(`the demo exited: ${demo.stderr()}`);
+        return text.includes('Stop with Ctrl-C') ? text : undefined;
+      },
+      'the demo banner',
+      60_000,
+    );
+    url = /Portal\s+(http:\S+?)\/?\s/.exec(banner)?.[1] ?? '';
+    stsUrl = /Local STS\s+(http:\S+)/.exec(banner)?.[1] ?? '';
+  }, 90_000);
+
+  afterAll(() => {
+    demo.kill();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('when it starts, then the banner names the portal, the local STS and the demo users', () => {
+    expect(url).toMatch(/^http:\/\/localhost:\d+$/);
+    expect(stsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(demo.stdout()).toMatch(/alice\s+alice@example\.com\s+groups: aws-dev, aws-readonly/);
+  });
+
+  it('when alice signs in through the demo IdP, then she sees her roles and her credentials work against the local STS', async () => {
+    const alice = await signInThroughDemoIdp(url, 'alice');
+    const roles = (await (await alice.api('/api/v1/roles')).json()) as { accounts: { alias: string; roles: { name: string }[] }[] };
+    const sandbox = roles.accounts.find((a) => a.alias === 'sandbox');
+    expect(sandbox?.roles.map((r) => r.name)).toEqual(expect.arrayContaining(['Developer', 'ReadOnly']));
+
+    const answer = await alice.api('/api/v1/credentials', { method: 'POST', body: { alias: 'sandbox', role: 'Developer' } });
+    expect(answer.status).toBe(200);
+    const { credentials } = (await answer.json()) as CredentialsResponse;
+    const sts = new STSClient({
+      region: 'us-east-1',
+      endpoint: stsUrl,
+      credentials: {
+        accessKeyId: credentials.accessKeyId,
+        secretAccessKey: credentials.secretAccessKey,
+        sessionToken: credentials.sessionToken,
+      },
+    });
+    const identity = await sts.send(new GetCallerIdentityCommand({}));
+    expect(identity.Arn).toMatch(/^arn:aws:sts::111111111111:assumed-role\/Developer\/.*alice/);
+  });
+
+  it('when it gets SIGTERM, then it stops cleanly with exit code 0', async () => {
+    demo.child.kill('SIGTERM');
+    expect(await demo.exit()).toEqual({ code: 0, signal: null });
+  });
+});
