@@ -59,7 +59,7 @@ try {
           clientSecret: devstack.idp.clientSecret,
         },
       ]),
-      LOG_LEVEL: 'info', // as in production: one line per request
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info', // as in production: one line per request
     },
   });
   cleanups.push(() => rolegate.stop());
