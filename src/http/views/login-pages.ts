@@ -7,6 +7,8 @@ export function loginChooserPage(input: {
   returnTo: string;
   session?: LoginSession;
   loggedOut: boolean;
+  /** The session cookie named a session that has ended: say so, and come back to returnTo after sign-in. */
+  expired?: boolean;
 }): string {
   const returnTo = input.returnTo === '/' ? '' : `?returnTo=${encodeURIComponent(input.returnTo)}`;
   const items = input.providers.map(
@@ -36,7 +38,9 @@ export function loginChooserPage(input: {
       </section>`
     : html``;
   const body = html`<h1>Sign in to rolegate</h1>
-    ${input.loggedOut ? html`<p>You have signed out.</p>` : html``}${signedIn}${
+    ${input.loggedOut ? html`<p>You have signed out.</p>` : html``}${
+      input.expired ? html`<p role="status">Your session has expired. Sign in again to continue where you were.</p>` : html``
+    }${signedIn}${
       items.length > 0
         ? html`<ul>
             ${items}
