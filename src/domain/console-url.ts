@@ -167,6 +167,7 @@ function parseUrl(value: string, what: string): URL {
   try {
     return new URL(value);
   } catch {
+    if (what === 'destination') throw refused('must be an absolute https URL on the console, or a path starting with /');
     throw new RolegateError('invalid_request', { detail: `${what} is not a valid URL` });
   }
 }

@@ -71,14 +71,15 @@ export async function issueConsoleUrl(deps: ConsoleDeps, caller: Caller, ask: Co
   const issued = await issueCredentials(deps.credentials, caller, credentialsAsk);
   const { account, role, credentials } = issued;
   const notes: string[] = [];
+  const chained = role.exchangeMode === 'assume-role' && deps.credentials.callerIsRole;
   let consoleSeconds = ask.consoleSeconds;
-  if (consoleSeconds !== undefined && consoleSeconds > role.maxSessionSeconds) {
+  // A chained session gets no SessionDuration at all (noted below), so capping it would only confuse.
+  if (!chained && consoleSeconds !== undefined && consoleSeconds > role.maxSessionSeconds) {
     notes.push(
       `Requested a ${String(consoleSeconds)} s console session; asked for ${String(role.maxSessionSeconds)} s, the longest ${role.name} allows.`,
     );
     consoleSeconds = role.maxSessionSeconds;
   }
-  const chained = role.exchangeMode === 'assume-role' && deps.credentials.callerIsRole;
   const tokenRequest = signinTokenRequestFor({
     partition: account.partition,
     region: account.region,
