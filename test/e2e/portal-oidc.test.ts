@@ -12,7 +12,7 @@ let url: string;
 beforeAll(async () => {
   [world, chromium] = await Promise.all([
     // The stand-in console is the Console button's destination, so the sign-in never leaves loopback.
-    startExchangeWorld(async (devstack) => ({ ROLEGATE_CONSOLE_URL: devstack.consoleUrl })),
+    startExchangeWorld((devstack) => Promise.resolve({ ROLEGATE_CONSOLE_URL: devstack.consoleUrl })),
     launchRealBrowser(),
   ]);
   url = world.app.url;
