@@ -157,6 +157,36 @@ describe('POST /api/v1/console-url', () => {
   });
 });
 
+describe('the portal when a dependency is down', () => {
+  it('when the federation endpoint is down and a browser clicks Console, then it gets a friendly 503 page, not JSON', async () => {
+    proxy.dropNext = 1;
+    const res = await alice.browser.request(`${world.app.url}/portal/console`, {
+      method: 'POST',
+      headers: { accept: 'text/html,application/xhtml+xml' },
+      form: { _csrf: alice.csrfToken, accountId: SANDBOX, role: 'Developer' },
+    });
+    expect(res.status).toBe(503);
+    expect(res.headers.get('content-type')).toContain('text/html');
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    const page = await res.text();
+    expect(page).toContain('rolegate is having trouble right now');
+    expect(page).toMatch(/console sign-in endpoint \(127\.0\.0\.1:\d+\) is unreachable/);
+    expect(page).toContain('Signed in as');
+  });
+
+  it('when a portal form comes without the CSRF token, then it is refused and nothing is issued', async () => {
+    const before = (await auditRows(world.app.t, 'credentials.issue')).length;
+    const res = await alice.browser.request(`${world.app.url}/portal/credentials`, {
+      method: 'POST',
+      headers: { accept: 'text/html' },
+      form: { accountId: SANDBOX, role: 'Developer' },
+    });
+    expect(res.status).toBe(403);
+    expect(await res.text()).toContain('Missing or wrong CSRF token');
+    expect((await auditRows(world.app.t, 'credentials.issue')).length).toBe(before);
+  });
+});
+
 describe('POST /api/v1/console-url for a chained session', () => {
   let chained: ExchangeWorld;
   beforeAll(async () => {
