@@ -19,6 +19,15 @@ beforeAll(async () => {
         groupsFrom: GROUPS_ATTRIBUTE,
         settings: { entityId: peer.entityId, ssoUrl: peer.ssoUrl, certificates: [KEYS.idp.cert] },
       },
+      {
+        // An OIDC IdP that is down: nothing listens on port 9 of loopback.
+        slug: 'down',
+        displayName: 'Down IdP',
+        kind: 'oidc',
+        groupsFrom: 'groups',
+        settings: { issuer: 'http://127.0.0.1:9/down', clientId: 'rolegate', allowInsecureLoopbackIssuer: true },
+        clientSecret: 'unused-secret-unused-secret',
+      },
     ],
   });
 }, 90_000);
@@ -36,6 +45,7 @@ describe('the portal in a real browser, signed in through a SAML IdP', () => {
     expect(await page.getByRole('link', { name: /^Sign in with / }).allTextContents()).toEqual([
       'Sign in with Corp SAML',
       'Sign in with Demo IdP',
+      'Sign in with Down IdP',
     ]);
     await screenshot(page, 'login-chooser');
     await page.getByRole('link', { name: 'Sign in with Corp SAML' }).click();
@@ -48,5 +58,20 @@ describe('the portal in a real browser, signed in through a SAML IdP', () => {
     expect(await visibleRoles(page)).toEqual(['sandbox/BrokerDeveloper', 'sandbox/Developer', 'sandbox/WebIdentityDeveloper']);
     expect(await page.locator('.whoami').textContent()).toContain('via corp-saml');
     expect(await page.locator('.whoami').getAttribute('title')).toBe('Groups: aws-admins, aws-dev');
+  });
+
+  it('when the chosen IdP is down, then the browser gets a clear 503 page naming it, and can go back to choose another', async () => {
+    const page = await (await chromium.newContext()).newPage();
+    await page.goto(`${world.app.url}/login`);
+    const [response] = await Promise.all([
+      page.waitForResponse((r) => r.url().startsWith(`${world.app.url}/auth/oidc/down/login`)),
+      page.getByRole('link', { name: 'Sign in with Down IdP' }).click(),
+    ]);
+    expect(response.status()).toBe(503);
+    expect(response.headers()['content-type']).toContain('text/html');
+    await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('A service rolegate depends on is unavailable');
+    expect(await page.locator('main').textContent()).toMatch(/Down IdP|identity provider/i);
+    await page.getByRole('link', { name: 'Back to sign-in' }).click();
+    await page.waitForURL(`${world.app.url}/login`);
   });
 });
