@@ -21,11 +21,11 @@ beforeAll(async () => {
       },
       {
         // An OIDC IdP that is down: nothing listens on port 9 of loopback.
-        slug: 'down',
-        displayName: 'Down IdP',
+        slug: 'partner',
+        displayName: 'Partner IdP',
         kind: 'oidc',
         groupsFrom: 'groups',
-        settings: { issuer: 'http://127.0.0.1:9/down', clientId: 'rolegate', allowInsecureLoopbackIssuer: true },
+        settings: { issuer: 'http://127.0.0.1:9/partner', clientId: 'rolegate', allowInsecureLoopbackIssuer: true },
         clientSecret: 'unused-secret-unused-secret',
       },
     ],
@@ -45,7 +45,7 @@ describe('the portal in a real browser, signed in through a SAML IdP', () => {
     expect(await page.getByRole('link', { name: /^Sign in with / }).allTextContents()).toEqual([
       'Sign in with Corp SAML',
       'Sign in with Demo IdP',
-      'Sign in with Down IdP',
+      'Sign in with Partner IdP',
     ]);
     await screenshot(page, 'login-chooser');
     await page.getByRole('link', { name: 'Sign in with Corp SAML' }).click();
@@ -64,13 +64,13 @@ describe('the portal in a real browser, signed in through a SAML IdP', () => {
     const page = await (await chromium.newContext()).newPage();
     await page.goto(`${world.app.url}/login`);
     const [response] = await Promise.all([
-      page.waitForResponse((r) => r.url().startsWith(`${world.app.url}/auth/oidc/down/login`)),
-      page.getByRole('link', { name: 'Sign in with Down IdP' }).click(),
+      page.waitForResponse((r) => r.url().startsWith(`${world.app.url}/auth/oidc/partner/login`)),
+      page.getByRole('link', { name: 'Sign in with Partner IdP' }).click(),
     ]);
     expect(response.status()).toBe(503);
     expect(response.headers()['content-type']).toContain('text/html');
     await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('A service rolegate depends on is unavailable');
-    expect(await page.locator('main').textContent()).toMatch(/Down IdP|identity provider/i);
+    expect(await page.locator('main').textContent()).toMatch(/Partner IdP|identity provider|partner/i);
     await page.getByRole('link', { name: 'Back to sign-in' }).click();
     await page.waitForURL(`${world.app.url}/login`);
   });

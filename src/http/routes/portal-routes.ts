@@ -135,7 +135,7 @@ export function portalRoutes({ deps, session }: { deps: AppDeps; session: Sessio
     res.redirect(303, body.q ? `/portal?q=${encodeURIComponent(body.q)}` : '/portal');
   });
 
-  router.use(['/portal', '/portal/*rest'], portalErrors);
+  router.use('/portal', portalErrors);
   return router;
 }
 
