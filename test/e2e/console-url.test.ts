@@ -174,6 +174,18 @@ describe('the portal when a dependency is down', () => {
     expect(page).toContain('Signed in as');
   });
 
+  it('when a portal form asks for a role the user is not entitled to, then a 403 page says so and links back to the roles', async () => {
+    const res = await alice.browser.request(`${world.app.url}/portal/credentials`, {
+      method: 'POST',
+      headers: { accept: 'text/html' },
+      form: { _csrf: alice.csrfToken, accountId: '222222222222', role: 'Admin' },
+    });
+    expect(res.status).toBe(403);
+    const page = await res.text();
+    expect(page).toContain('You are not entitled to this role');
+    expect(page).toContain('<a href="/portal">Back to your roles</a>');
+  });
+
   it('when a portal form comes without the CSRF token, then it is refused and nothing is issued', async () => {
     const before = (await auditRows(world.app.t, 'credentials.issue')).length;
     const res = await alice.browser.request(`${world.app.url}/portal/credentials`, {

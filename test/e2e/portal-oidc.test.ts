@@ -154,6 +154,24 @@ describe('the portal in a real browser, signed in through the OIDC IdP', () => {
     expect(issued?.details).toMatchObject({ breakGlass: true, justification });
   });
 
+  it('when bob clicks Console on the break-glass role, then the new tab asks for a justification and then lands on the console', async () => {
+    const context = await chromium.newContext();
+    const page = await context.newPage();
+    await signInWithDemoIdp(page, url, '/portal', 'Bob Example');
+    const [tab] = await Promise.all([
+      context.waitForEvent('page'),
+      page.locator('.break-glass').getByRole('button', { name: 'Open the AWS console as BreakGlass in prod (new tab)' }).click(),
+    ]);
+    await expect(tab.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('⚠ Break-glass role: BreakGlass');
+    const justification = 'INC-2043: inspect the failing deployment in prod';
+    await tab.getByLabel(/^Justification/).fill(justification);
+    await tab.getByRole('button', { name: 'Justify and open the console' }).click();
+    await tab.waitForURL(`${world.devstack.consoleUrl}home?region=us-east-1`);
+    expect(await tab.locator('dl').textContent()).toContain('BreakGlass');
+    const issued = (await auditRows(world.app.t, 'credentials.issue')).filter((r) => r.subject === 'demo:bob').at(-1);
+    expect(issued?.details).toMatchObject({ breakGlass: true, justification });
+  });
+
   it('when carol, who has no roles, signs in, then she sees a page saying so', async () => {
     const page = await (await chromium.newContext()).newPage();
     await signInWithDemoIdp(page, url, '/portal', 'Carol Example');

@@ -68,9 +68,14 @@ export function consoleRedirectPage(input: { url: string; role: string; alias: s
 
 /** A friendly page for HTML requests when a dependency is down (instead of JSON). */
 export function degradedPage(input: { viewer?: Viewer; detail: string; requestId: string; status: number; title: string }): string {
-  const body = html`<h1>${input.status === 503 ? 'rolegate is having trouble right now' : input.title}</h1>
+  const unavailable = input.status === 503;
+  const body = html`<h1>${unavailable ? 'rolegate is having trouble right now' : input.title}</h1>
     <p>${input.detail}</p>
-    <p>Your sign-in is kept. <a href="/portal">Try again</a> in a moment.</p>
+    ${
+      unavailable
+        ? html`<p>Your sign-in is kept. <a href="/portal">Try again</a> in a moment.</p>`
+        : html`<p><a href="/portal">Back to your roles</a></p>`
+    }
     <p class="muted"><small>Request id: ${input.requestId}</small></p>`;
-  return portalPage(input.status === 503 ? 'Temporarily unavailable' : input.title, input.viewer, body);
+  return portalPage(unavailable ? 'Temporarily unavailable' : input.title, input.viewer, body);
 }

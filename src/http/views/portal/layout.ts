@@ -17,7 +17,8 @@ export function portalPage(title: string, viewer: Viewer | undefined, body: Raw)
         <a class="brand" href="/portal">rolegate</a>
         <span class="whoami" title="${groupsTitle(viewer.principal.groups)}" tabindex="0"
           >Signed in as <strong>${viewer.principal.displayName ?? viewer.principal.username}</strong>
-          <span class="muted">(${viewer.principal.username} via ${viewer.principal.idp})</span></span
+          <span class="muted">(${viewer.principal.username} via ${viewer.principal.idp})</span>
+          <span class="sr-only">${groupsTitle(viewer.principal.groups)}</span></span
         >
         <form method="post" action="/auth/logout" class="signout">
           <input type="hidden" name="_csrf" value="${viewer.csrfToken}" /><button type="submit">Sign out</button>
