@@ -13,7 +13,9 @@ export function loginChooserPage(input: {
   const returnTo = input.returnTo === '/' ? '' : `?returnTo=${encodeURIComponent(input.returnTo)}`;
   const items = input.providers.map(
     (idp) =>
-      html`<li><a href="/auth/${idp.kind}/${encodeURIComponent(idp.slug)}/login${returnTo}">Sign in with ${idp.displayName}</a></li>`,
+      html`<li>
+        <a class="button" href="/auth/${idp.kind}/${encodeURIComponent(idp.slug)}/login${returnTo}">Sign in with ${idp.displayName}</a>
+      </li>`,
   );
   const session = input.session;
   const signedIn = session
@@ -42,7 +44,7 @@ export function loginChooserPage(input: {
       input.expired ? html`<p role="status">Your session has expired. Sign in again to continue where you were.</p>` : html``
     }${signedIn}${
       items.length > 0
-        ? html`<ul>
+        ? html`<ul class="idps">
             ${items}
           </ul>`
         : html`<p>No identity provider is configured. An administrator must add one (see docs/authentication.md).</p>`
