@@ -100,6 +100,11 @@ describe('the portal in a real browser, signed in through the OIDC IdP', () => {
       '[profile sandbox-developer]\ncredential_process = rolegate credential-process --account 111111111111 --role Developer',
     );
     expect(await page.locator('button[data-copy]:visible').count()).toBe(4);
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: url });
+    await page.getByRole('button', { name: 'Copy' }).first().click();
+    await page.locator('button[data-copy="bash"]', { hasText: /^Cop(ied|y failed)/ }).waitFor();
+    expect(await page.locator('button[data-copy="bash"]').textContent()).toBe('Copied');
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(bash);
     await expect(page.locator('[data-countdown]').textContent()).resolves.toMatch(/^Expires in (1 h 59|2 h 00) min \d\d s\.$/);
     expect(await page.locator('.expiry time').getAttribute('datetime')).toMatch(/^\d{4}-\d\d-\d\dT/);
     await screenshot(page, 'portal-cli-credentials');
@@ -213,6 +218,30 @@ describe('the portal in a real browser, signed in through the OIDC IdP', () => {
     await page.goto(`${url}/portal?q=prod`);
     await page.waitForURL(`${url}/portal?q=prod`);
     expect(await visibleRoles(page)).toEqual(['prod/BrokerReadOnly', 'prod/ReadOnly']);
+  });
+
+  it('when alice uses only the keyboard, then a skip link comes first, focus is visible, and the search box and buttons are reachable', async () => {
+    const page = await (await chromium.newContext()).newPage();
+    await signInWithDemoIdp(page, url, '/portal', 'Alice Example');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
+    const outline = await page.evaluate(() => (document.activeElement ? getComputedStyle(document.activeElement).outlineWidth : ''));
+    expect(outline).toBe('3px');
+    await page.locator('#q').focus();
+    await page.keyboard.type('sandbox web');
+    await page.keyboard.press('Tab'); // the Search button
+    await page.keyboard.press('Tab'); // the first visible role's Session selector
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('all-111111111111-WebIdentityDeveloper-d');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent?.trim())).toBe('Console');
+    // Every control has a label.
+    const unlabelled = await page.evaluate(
+      () =>
+        Array.from(document.querySelectorAll('input:not([type=hidden]), select, textarea')).filter(
+          (el) => (el as HTMLInputElement).labels?.length === 0 && !el.getAttribute('aria-label'),
+        ).length,
+    );
+    expect(unlabelled).toBe(0);
   });
 
   it('serves every portal page under the strict CSP, with no inline script or style', async () => {
