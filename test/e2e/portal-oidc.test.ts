@@ -233,7 +233,7 @@ describe('the portal in a real browser, signed in through the OIDC IdP', () => {
     await page.keyboard.press('Tab'); // the first visible role's Session selector
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('all-111111111111-WebIdentityDeveloper-d');
     await page.keyboard.press('Tab');
-    expect(await page.evaluate(() => document.activeElement?.textContent?.trim())).toBe('Console');
+    expect(await page.evaluate(() => (document.activeElement?.textContent ?? '').trim())).toBe('Console');
     // Every control has a label.
     const unlabelled = await page.evaluate(
       () =>
