@@ -19,6 +19,8 @@ export default tseslint.config(
     },
   },
   { files: ['**/*.js', '**/*.mjs'], extends: [tseslint.configs.disableTypeChecked] },
+  // The portal's one browser script (served by rolegate, no bundler).
+  { files: ['src/http/static/**/*.js'], languageOptions: { globals: globals.browser } },
   // Architecture boundaries (see docs/architecture.md).
   {
     files: ['src/**/*.ts'],

@@ -26,6 +26,8 @@ import { createMetrics } from './adapters/metrics/prometheus-metrics.js';
 import { RedisKvStore } from './adapters/redis/redis-kv-store.js';
 import type { Config } from './config/load-config.js';
 import { buildCredentialsDeps } from './deps-credentials.js';
+import { FetchFederationGateway } from './adapters/aws-signin/fetch-federation-gateway.js';
+import { RolePreferences } from './features/portal/role-preferences.js';
 import type { AppDeps } from './http/create-app.js';
 import type { AccessStore } from './ports/access-store.js';
 import type { AssertionIssuer } from './ports/assertion-issuer.js';
@@ -272,6 +274,16 @@ export async function buildDeps(config: Config, logger: AppLogger): Promise<Deps
     issuerMetadata: issuerParts.issuer,
     ...(issuerParts.databaseKeys ? { signingKeys: issuerParts.databaseKeys } : {}),
     cliAuth,
+    console: {
+      credentials: exchangeParts.credentials,
+      federation: new FetchFederationGateway({ timeoutMs: config.console.timeoutMs }),
+      settings: {
+        issuerUrl: new URL('/portal', config.server.publicUrl).href,
+        ...(config.console.federationEndpoint ? { federationEndpoint: config.console.federationEndpoint } : {}),
+        ...(config.console.consoleUrl ? { standInConsole: config.console.consoleUrl } : {}),
+      },
+    },
+    preferences: new RolePreferences(kv.value),
     embedded: { ...(postgres ? { postgres } : {}), memoryStore: kv.value.backend === 'memory' },
     probes: [
       { name: postgres ? 'postgres (embedded)' : 'postgres', check: () => database.value.ping() },

@@ -114,6 +114,17 @@ function crossCheck(config: ParsedConfig, source: (key: string) => string): stri
         `issuer.webIdentityIssuer (${source('issuer.webIdentityIssuer')}): expected an https:// URL in production mode (AWS fetches its keys)`,
       );
     }
+    // getSigninToken carries session credentials: never over plain HTTP outside a demo.
+    if (config.console.federationEndpoint !== undefined && !config.console.federationEndpoint.startsWith('https://')) {
+      problems.push(
+        `console.federationEndpoint (${source('console.federationEndpoint')}): expected an https:// URL in production mode (getSigninToken carries credentials)`,
+      );
+    }
+    if (config.console.consoleUrl !== undefined) {
+      problems.push(
+        `console.consoleUrl (${source('console.consoleUrl')}): a stand-in console is for demos and tests; not allowed in production mode`,
+      );
+    }
   }
   problems.push(...checkIdentityProviders(config, source('identityProviders')));
   if ((config.saml.spPrivateKey === undefined) !== (config.saml.spCertificate === undefined)) {

@@ -26,6 +26,8 @@ export interface SigninTokenRequestInput {
   sessionDurationSeconds?: number;
   /** The credentials come from role chaining (AssumeRole with role credentials). */
   chained: boolean;
+  /** A configured federation endpoint replacing the partition's (the devstack's, a proxy). */
+  endpoint?: string;
 }
 
 export interface SigninTokenRequest {
@@ -58,7 +60,10 @@ export function signinTokenRequestFor(input: SigninTokenRequestInput): SigninTok
       sessionToken: input.credentials.sessionToken.reveal(),
     }),
   });
-  const result: SigninTokenRequest = { url: federationEndpointFor(input.partition, input.region), body: new Secret('') };
+  const result: SigninTokenRequest = {
+    url: input.endpoint ?? federationEndpointFor(input.partition, input.region),
+    body: new Secret(''),
+  };
   if (requested !== undefined) {
     if (input.chained) {
       // AWS refuses SessionDuration for credentials from role chaining; their console session is capped at 1 h.
@@ -83,6 +88,10 @@ export interface ConsoleUrlInput {
   signinToken: Secret;
   /** Use the regional federation endpoint (must match where the token was obtained). */
   regionalEndpoint?: boolean;
+  /** A configured federation endpoint replacing the partition's (must be where the token was obtained). */
+  endpoint?: string;
+  /** A stand-in console replacing the partition's console as default and only allowed destination (devstack). */
+  standInConsole?: string;
 }
 
 /** The console sign-in URL (`Action=login`). It is a bearer secret for 15 minutes. */
@@ -91,8 +100,11 @@ export function consoleUrlFor(input: ConsoleUrlInput): Secret {
   if (issuer.protocol !== 'https:' && issuer.protocol !== 'http:') {
     throw new RolegateError('invalid_request', { detail: 'issuer must be an http(s) URL' });
   }
-  const destination = consoleDestinationFor(input.partition, input.region, input.destination);
-  const url = new URL(federationEndpointFor(input.partition, input.regionalEndpoint === true ? input.region : undefined));
+  const destination =
+    input.standInConsole === undefined
+      ? consoleDestinationFor(input.partition, input.region, input.destination)
+      : standInDestinationFor(input.standInConsole, input.region, input.destination);
+  const url = new URL(input.endpoint ?? federationEndpointFor(input.partition, input.regionalEndpoint === true ? input.region : undefined));
   url.searchParams.set('Action', 'login');
   url.searchParams.set('Issuer', issuer.href);
   url.searchParams.set('Destination', destination);
@@ -128,6 +140,25 @@ export function consoleDestinationFor(partition: Partition, region: string, dest
   return url.href;
 }
 
+/**
+ * The destination on a stand-in console (the devstack's): the same rules as
+ * consoleDestinationFor, with the stand-in's origin as the only allowed one.
+ */
+export function standInDestinationFor(standIn: string, region: string, destination?: string): string {
+  const base = parseUrl(standIn, 'standInConsole');
+  if (destination === undefined || destination === '') {
+    const home = new URL('home', base.href.endsWith('/') ? base.href : `${base.href}/`);
+    home.searchParams.set('region', region);
+    return home.href;
+  }
+  if (destination.length > 2048) throw refused('is longer than 2048 characters');
+  const relative = destination.startsWith('/') && !destination.startsWith('//') && !destination.startsWith('/\\');
+  const url = parseUrl(relative ? `${base.origin}${destination}` : destination, 'destination');
+  if (url.username !== '' || url.password !== '') throw refused('must not contain user info');
+  if (url.origin !== base.origin) throw refused(`must be on ${base.host} (the configured stand-in console)`);
+  return url.href;
+}
+
 function refused(reason: string): RolegateError {
   return new RolegateError('invalid_request', { detail: `The console destination ${reason}` });
 }
@@ -136,6 +167,7 @@ function parseUrl(value: string, what: string): URL {
   try {
     return new URL(value);
   } catch {
+    if (what === 'destination') throw refused('must be an absolute https URL on the console, or a path starting with /');
     throw new RolegateError('invalid_request', { detail: `${what} is not a valid URL` });
   }
 }

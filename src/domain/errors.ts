@@ -17,6 +17,7 @@ export const errorCodes = {
   rate_limited: 429,
   sts_access_denied: 403,
   sts_throttled: 503,
+  federation_failed: 502,
   dependency_unavailable: 503,
   server_error: 500,
 } as const satisfies Record<string, number>;

@@ -24,6 +24,10 @@ import { cspReportRoute } from './routes/csp-report-route.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { issuerRoutes } from './routes/issuer-routes.js';
 import { metricsRoute } from './routes/metrics-route.js';
+import type { ConsoleDeps } from '../features/console/issue-console-url.js';
+import type { RolePreferences } from '../features/portal/role-preferences.js';
+import { consoleUrlRoutes } from './routes/console-url-routes.js';
+import { portalRoutes } from './routes/portal-routes.js';
 
 /** What the HTTP layer needs; built once by the composition root (src/deps.ts). */
 export interface AppDeps {
@@ -39,6 +43,10 @@ export interface AppDeps {
   credentials: CredentialsDeps;
   /** rolegate as the authorization server of its own CLI. */
   cliAuth: CliAuthDeps;
+  /** Console sign-in URLs (POST /api/v1/console-url, the portal's Console button). */
+  console: ConsoleDeps;
+  /** The portal's favourites and recently used roles. */
+  preferences: RolePreferences;
 }
 
 /** Builds the Express application. Never listens: main.ts and tests do. */
@@ -84,6 +92,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(oauthApiRoutes(deps.cliAuth));
   app.use(oauthBrowserRoutes({ cli: deps.cliAuth, session }));
   app.use(cliSessionsRoutes({ cli: deps.cliAuth, session }));
+  app.use(consoleUrlRoutes({ console: deps.console, session, publicUrl: deps.config.server.publicUrl, preferences: deps.preferences }));
+  app.use(portalRoutes({ deps, session }));
 
   app.use(notFound);
   app.use(errorHandler());

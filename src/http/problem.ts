@@ -16,6 +16,7 @@ const TITLES: Record<ErrorCode, string> = {
   rate_limited: 'Too many attempts',
   sts_access_denied: 'AWS STS refused the request',
   sts_throttled: 'AWS STS is throttling requests',
+  federation_failed: 'The AWS console sign-in endpoint refused the request',
   dependency_unavailable: 'A service rolegate depends on is unavailable',
   server_error: 'Internal error',
 };

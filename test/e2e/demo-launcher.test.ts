@@ -32,7 +32,7 @@ describe('the demo launcher (npm start)', () => {
       'the demo banner',
       60_000,
     );
-    url = /Portal\s+(http:\S+?)\/?\s/.exec(banner)?.[1] ?? '';
+    url = /Portal\s+(http:\S+?)\/portal\s/.exec(banner)?.[1] ?? '';
     stsUrl = /Local STS\s+(http:\S+)/.exec(banner)?.[1] ?? '';
   }, 90_000);
 

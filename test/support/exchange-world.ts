@@ -65,6 +65,7 @@ export interface SignedIn {
 export async function startExchangeWorld(
   env: Record<string, string> | ((devstack: Devstack) => Promise<Record<string, string>>) = {},
   mappings: MappingSeed[] = DEMO_MAPPINGS,
+  options: { extraIdps?: (publicUrl: string) => unknown[] } = {},
 ): Promise<ExchangeWorld> {
   let devstack: Devstack | undefined;
   const app = await startLoginApp(
@@ -80,6 +81,7 @@ export async function startExchangeWorld(
           settings: { issuer: idp.issuer, clientId: idp.clientId, allowInsecureLoopbackIssuer: true, scopes: idp.scopes },
           clientSecret: idp.clientSecret,
         },
+        ...(options.extraIdps?.(url) ?? []),
       ];
     },
     async () => {
@@ -87,6 +89,7 @@ export async function startExchangeWorld(
       const [broker] = devstack.accessKeys;
       return {
         ROLEGATE_STS_ENDPOINT: devstack.stsUrl,
+        ROLEGATE_FEDERATION_ENDPOINT: devstack.federationUrl,
         ROLEGATE_SESSION_NAME_IDP: 'demo',
         // The devstack's broker is an IAM user: assume-role is not role chaining.
         ROLEGATE_AWS_CALLER_IS_ROLE: 'false',

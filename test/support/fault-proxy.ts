@@ -16,6 +16,8 @@ export class FaultProxy {
   readonly faults: Fault[] = [];
   forwarded = 0;
   answeredWithFault = 0;
+  /** Connections to reset without an answer (an endpoint that is down), before any fault. */
+  dropNext = 0;
   private constructor(
     private readonly server: Server,
     readonly url: string,
@@ -27,6 +29,11 @@ export class FaultProxy {
     const server = createServer((req, res) => {
       const proxy = holder.proxy;
       if (!proxy) return void res.destroy();
+      if (proxy.dropNext > 0) {
+        proxy.dropNext--;
+        req.socket.destroy();
+        return;
+      }
       const fault = proxy.faults.shift();
       if (fault) {
         proxy.answeredWithFault++;

@@ -27,6 +27,8 @@ export function demoEnvironment(devstack: Devstack, options: DemoOptions): Recor
     ]),
     ROLEGATE_STS_ENDPOINT: devstack.stsUrl,
     ROLEGATE_FEDERATION_ENDPOINT: devstack.federationUrl,
+    // The stand-in console: the real one is not reachable from the demo.
+    ROLEGATE_CONSOLE_URL: devstack.consoleUrl,
     ROLEGATE_SESSION_NAME_IDP: 'demo',
     // The devstack's broker is an IAM user: its assume-role calls are not role chaining.
     ROLEGATE_AWS_CALLER_IS_ROLE: 'false',

@@ -42,7 +42,7 @@ function banner(devstack: Devstack, publicUrl: string): string {
     '',
     '  rolegate demo is running (DEMO ONLY: the local STS and the demo IdP stand in for AWS and your company IdP)',
     '',
-    `  Portal              ${publicUrl}/`,
+    `  Portal              ${publicUrl}/portal`,
     `  CLI                 node dist/cli/main.js login --broker ${publicUrl}`,
     `  Local STS           ${devstack.stsUrl}   (aws --endpoint-url ${devstack.stsUrl} ...)`,
     `  Federation          ${devstack.federationUrl}`,

@@ -11,6 +11,7 @@ export function loginPageRoute(deps: { idps: IdentityProviderStore; session: Ses
   router.get('/login', deps.session.optionalSession(), async (req, res) => {
     const returnTo = safeReturnTo(req.query.returnTo);
     const loggedOut = req.query.loggedOut === '1';
+    const expired = req.query.expired === '1';
     const providers = (await orUnavailable('The database', () => deps.idps.list())).providers.filter((idp) => idp.enabled);
     res.setHeader('Cache-Control', 'no-store');
     const only = providers.length === 1 ? providers[0] : undefined;
@@ -19,7 +20,7 @@ export function loginPageRoute(deps: { idps: IdentityProviderStore; session: Ses
       res.redirect(302, `/auth/${only.kind}/${encodeURIComponent(only.slug)}/login${query}`);
       return;
     }
-    res.type('html').send(loginChooserPage({ providers, returnTo, loggedOut, ...(req.session ? { session: req.session } : {}) }));
+    res.type('html').send(loginChooserPage({ providers, returnTo, loggedOut, expired, ...(req.session ? { session: req.session } : {}) }));
   });
   return router;
 }

@@ -72,7 +72,7 @@ export function credentialsRoutes(deps: CredentialsRoutesDeps): Router {
 }
 
 /** Who asks: a portal session or a CLI bearer token — the entitlements are the principal's either way. */
-function callerOf(req: Request): Caller {
+export function callerOf(req: Request): Caller {
   const caller = req.caller;
   if (!caller) throw new RolegateError('login_required', { detail: 'Sign in first' });
   const userAgent = req.headers['user-agent'];

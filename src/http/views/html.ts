@@ -29,6 +29,7 @@ export function page(title: string, body: Raw, head: Raw = new Raw('')): string 
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>${title} · rolegate</title>
+        <link rel="stylesheet" href="/static/portal.css" />
         ${head}
       </head>
       <body>

@@ -7,11 +7,15 @@ export function loginChooserPage(input: {
   returnTo: string;
   session?: LoginSession;
   loggedOut: boolean;
+  /** The session cookie named a session that has ended: say so, and come back to returnTo after sign-in. */
+  expired?: boolean;
 }): string {
   const returnTo = input.returnTo === '/' ? '' : `?returnTo=${encodeURIComponent(input.returnTo)}`;
   const items = input.providers.map(
     (idp) =>
-      html`<li><a href="/auth/${idp.kind}/${encodeURIComponent(idp.slug)}/login${returnTo}">Sign in with ${idp.displayName}</a></li>`,
+      html`<li>
+        <a class="button" href="/auth/${idp.kind}/${encodeURIComponent(idp.slug)}/login${returnTo}">Sign in with ${idp.displayName}</a>
+      </li>`,
   );
   const session = input.session;
   const signedIn = session
@@ -36,9 +40,11 @@ export function loginChooserPage(input: {
       </section>`
     : html``;
   const body = html`<h1>Sign in to rolegate</h1>
-    ${input.loggedOut ? html`<p>You have signed out.</p>` : html``}${signedIn}${
+    ${input.loggedOut ? html`<p>You have signed out.</p>` : html``}${
+      input.expired ? html`<p role="status">Your session has expired. Sign in again to continue where you were.</p>` : html``
+    }${signedIn}${
       items.length > 0
-        ? html`<ul>
+        ? html`<ul class="idps">
             ${items}
           </ul>`
         : html`<p>No identity provider is configured. An administrator must add one (see docs/authentication.md).</p>`

@@ -169,6 +169,27 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('when production mode names a plain-http federation endpoint or a stand-in console, then both are refused', () => {
+    const problems = problemsOf({
+      ROLEGATE_MODE: 'production',
+      DATABASE_URL: 'postgresql://db/rolegate',
+      REDIS_URL: 'redis://cache:6379',
+      ROLEGATE_PUBLIC_URL: 'https://rolegate.corp.example',
+      ROLEGATE_ENCRYPTION_KEYS: Buffer.alloc(32, 7).toString('base64'),
+      ROLEGATE_FEDERATION_ENDPOINT: 'http://127.0.0.1:4566/federation',
+      ROLEGATE_CONSOLE_URL: 'http://127.0.0.1:4566/console/',
+    });
+    expect(problems).toEqual([
+      'console.federationEndpoint (env ROLEGATE_FEDERATION_ENDPOINT): expected an https:// URL in production mode (getSigninToken carries credentials)',
+      'console.consoleUrl (env ROLEGATE_CONSOLE_URL): a stand-in console is for demos and tests; not allowed in production mode',
+    ]);
+  });
+
+  it('when the console section is not set, then the partition endpoints are used with a 5 s timeout', () => {
+    const result = loadConfig({});
+    expect(result.ok && result.config.console).toEqual({ timeoutMs: 5000 });
+  });
+
   it('when session tags are configured from the environment, then pairs and lists are parsed and bad keys refused', () => {
     const result = loadConfig({
       ROLEGATE_SESSION_TAG_ATTRIBUTES: 'Email=email, User=username',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { consoleDestinationFor, consoleUrlFor, signinTokenRequestFor } from '../../../src/domain/console-url.js';
+import { consoleDestinationFor, consoleUrlFor, signinTokenRequestFor, standInDestinationFor } from '../../../src/domain/console-url.js';
 import { Secret } from '../../../src/domain/secret.js';
 
 const credentials = { accessKeyId: 'ASIAEXAMPLE', secretAccessKey: new Secret('s3cr3t/key+'), sessionToken: new Secret('tok&en=') };
@@ -98,8 +98,8 @@ describe('consoleDestinationFor', () => {
     ['http://console.aws.amazon.com/', /must be an https URL/],
     ['https://user:pw@console.aws.amazon.com/', /must not contain user info/],
     ['https://console.aws.amazon.com:8443/', /must not name a port/],
-    ['//evil.example/x', /not a valid URL/],
-    ['/\\evil.example', /not a valid URL/],
+    ['//evil.example/x', /must be an absolute https URL on the console/],
+    ['/\\evil.example', /must be an absolute https URL on the console/],
     ['javascript:alert(1)', /must be an https URL/],
     ['https://signin.aws.amazon.com/oauth?Action=logout', /must be on console.aws.amazon.com/],
     ['https://console.amazonaws.cn/', /must be on console.aws.amazon.com/],
@@ -114,4 +114,79 @@ describe('consoleDestinationFor', () => {
     );
     expect(() => consoleDestinationFor('aws-us-gov', 'us-gov-west-1', 'https://console.aws.amazon.com/')).toThrow(/amazonaws-us-gov/);
   });
+});
+
+describe('console sign-in in every partition', () => {
+  it.each([
+    [
+      'aws',
+      'eu-west-1',
+      'https://eu-west-1.signin.aws.amazon.com/federation',
+      'https://eu-west-1.console.aws.amazon.com/console/home?region=eu-west-1',
+    ],
+    [
+      'aws',
+      'us-east-1',
+      'https://signin.aws.amazon.com/federation',
+      'https://us-east-1.console.aws.amazon.com/console/home?region=us-east-1',
+    ],
+    [
+      'aws-us-gov',
+      'us-gov-east-1',
+      'https://signin.amazonaws-us-gov.com/federation',
+      'https://us-gov-east-1.console.amazonaws-us-gov.com/console/home?region=us-gov-east-1',
+    ],
+    [
+      'aws-cn',
+      'cn-northwest-1',
+      'https://signin.amazonaws.cn/federation',
+      'https://cn-northwest-1.console.amazonaws.cn/console/home?region=cn-northwest-1',
+    ],
+  ] as const)(
+    'when the account is in %s %s, then token and login go to %s and the destination is %s',
+    (partition, region, endpoint, home) => {
+      expect(signinTokenRequestFor({ partition, region, credentials, chained: false }).url).toBe(endpoint);
+      const url = new URL(
+        consoleUrlFor({
+          partition,
+          region,
+          issuer: 'https://rolegate.corp.example/portal',
+          signinToken: new Secret('T'),
+          regionalEndpoint: true,
+        }).reveal(),
+      );
+      expect(url.origin + url.pathname).toBe(endpoint);
+      expect(url.searchParams.get('Destination')).toBe(home);
+    },
+  );
+
+  it('when a federation endpoint is configured, then both steps use it', () => {
+    const endpoint = 'http://127.0.0.1:4566/federation';
+    expect(signinTokenRequestFor({ partition: 'aws-cn', region: 'cn-north-1', credentials, chained: false, endpoint }).url).toBe(endpoint);
+    const url = consoleUrlFor({
+      partition: 'aws',
+      region: 'us-east-1',
+      issuer: 'https://r.example/',
+      signinToken: new Secret('T'),
+      endpoint,
+    });
+    expect(url.reveal().startsWith(`${endpoint}?Action=login&`)).toBe(true);
+  });
+});
+
+describe('standInDestinationFor', () => {
+  const standIn = 'http://127.0.0.1:4566/console/';
+  it('when no destination is given, then the stand-in console home of the region is used', () => {
+    expect(standInDestinationFor(standIn, 'eu-west-1')).toBe('http://127.0.0.1:4566/console/home?region=eu-west-1');
+  });
+  it('when a path or a URL on the stand-in is given, then it is kept', () => {
+    expect(standInDestinationFor(standIn, 'eu-west-1', '/console/ec2')).toBe('http://127.0.0.1:4566/console/ec2');
+    expect(standInDestinationFor(standIn, 'eu-west-1', 'http://127.0.0.1:4566/console/x')).toBe('http://127.0.0.1:4566/console/x');
+  });
+  it.each(['https://evil.example', '//evil.example', 'http://127.0.0.1:9999/', 'https://console.aws.amazon.com/'])(
+    'when the destination is %s, then it is refused',
+    (destination) => {
+      expect(() => standInDestinationFor(standIn, 'eu-west-1', destination)).toThrow(/^The console destination/);
+    },
+  );
 });

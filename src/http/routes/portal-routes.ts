@@ -1,0 +1,188 @@
+import express, { Router, type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
+import { z } from 'zod';
+import { RolegateError, isRolegateError } from '../../domain/errors.js';
+import { issueConsoleUrl } from '../../features/console/issue-console-url.js';
+import { issueCredentials } from '../../features/credentials/issue-credentials.js';
+import { listRoles } from '../../features/credentials/list-roles.js';
+import { orUnavailable } from '../../features/dependency-errors.js';
+import type { AppDeps } from '../create-app.js';
+import { cookiePolicy, readCookie } from '../cookies.js';
+import { csrfProtection } from '../middleware/csrf.js';
+import type { SessionMiddleware } from '../middleware/session.js';
+import { toProblem } from '../problem.js';
+import { consoleRedirectPage, degradedPage, justificationPage, type PortalAction } from '../views/portal/action-pages.js';
+import { credentialsPage } from '../views/portal/credentials-page.js';
+import type { Viewer } from '../views/portal/layout.js';
+import { rolesPage } from '../views/portal/roles-page.js';
+import { callerOf } from './credentials-routes.js';
+import { staticAssets } from './static-assets.js';
+
+const roleForm = z.object({
+  _csrf: z.string().optional(),
+  accountId: z.string().regex(/^\d{12}$/, 'expected a 12-digit AWS account id'),
+  role: z.string().min(1).max(64),
+  durationSeconds: z.coerce.number().int().min(900).max(43_200).optional(),
+  justification: z.string().max(1000).optional(),
+});
+const favouriteForm = roleForm.pick({ accountId: true, role: true }).extend({ q: z.string().max(200).optional() });
+
+/**
+ * The SSO portal (docs/portal.md): server-rendered pages at /portal, the
+ * forms behind its buttons, and its one script and stylesheet. Every POST is
+ * CSRF-checked; pages that carry credentials or sign-in URLs are no-store.
+ */
+export function portalRoutes({ deps, session }: { deps: AppDeps; session: SessionMiddleware }): Router {
+  const router = Router();
+  const publicUrl = deps.config.server.publicUrl;
+  const form = express.urlencoded({ extended: false, limit: 8192, parameterLimit: 10 });
+  const gate = portalGate(session, publicUrl, deps.config.sessions.cookieName);
+  const csrf = csrfProtection(publicUrl);
+  const noStore = (res: Response) => res.setHeader('Cache-Control', 'no-store').setHeader('Pragma', 'no-cache');
+
+  router.use(staticAssets());
+  router.get('/', (_req, res) => res.redirect(303, '/portal'));
+
+  router.get('/portal', ...gate, async (req, res) => {
+    const viewer = viewerOf(req);
+    const caller = callerOf(req);
+    const q = typeof req.query.q === 'string' ? req.query.q.slice(0, 200) : '';
+    const [roles, prefs] = await Promise.all([
+      listRoles(deps.credentials, caller.principal, caller.sourceIp),
+      orUnavailable('The preference store (Redis)', () => deps.preferences.get(caller.principal.id)),
+    ]);
+    noStore(res);
+    res.type('html').send(rolesPage({ viewer, roles, prefs, q }));
+  });
+
+  const needsJustification = (error: unknown) => isRolegateError(error) && error.extras.reason === 'justification_required';
+  const prompt = (req: Request, res: Response, action: PortalAction, body: z.infer<typeof roleForm>, error: unknown) => {
+    const given = body.justification !== undefined && body.justification.trim() !== '';
+    res.status(given ? 400 : 200).type('html');
+    noStore(res);
+    res.send(
+      justificationPage(viewerOf(req), {
+        action,
+        accountId: body.accountId,
+        role: body.role,
+        ...(body.durationSeconds === undefined ? {} : { durationSeconds: body.durationSeconds }),
+        ...(given && isRolegateError(error) ? { error: error.detail, justification: body.justification ?? '' } : {}),
+      }),
+    );
+  };
+  const justification = (body: z.infer<typeof roleForm>) =>
+    body.justification === undefined || body.justification.trim() === '' ? {} : { justification: body.justification };
+
+  router.post('/portal/credentials', form, ...gate, csrf, async (req, res) => {
+    const body = roleForm.parse(req.body);
+    const caller = callerOf(req);
+    let issued;
+    try {
+      issued = await issueCredentials(deps.credentials, caller, {
+        account: body.accountId,
+        role: body.role,
+        ...(body.durationSeconds === undefined ? {} : { durationSeconds: body.durationSeconds }),
+        ...justification(body),
+      });
+    } catch (error) {
+      if (needsJustification(error)) return prompt(req, res, 'credentials', body, error);
+      throw error;
+    }
+    await deps.preferences.touchRecent(caller.principal.id, issued.account.id, issued.role.name, caller.log);
+    const c = issued.credentials;
+    noStore(res);
+    res.type('html').send(
+      credentialsPage(viewerOf(req), {
+        account: issued.account,
+        role: issued.role,
+        accessKeyId: c.accessKeyId,
+        secretAccessKey: c.secretAccessKey,
+        sessionToken: c.sessionToken,
+        expiresAt: new Date(c.expiresAt),
+        durationSeconds: issued.durationSeconds,
+        notes: issued.notes,
+      }),
+    );
+  });
+
+  router.post('/portal/console', form, ...gate, csrf, async (req, res) => {
+    const body = roleForm.parse(req.body);
+    const caller = callerOf(req);
+    let issued;
+    try {
+      issued = await issueConsoleUrl(deps.console, caller, {
+        account: body.accountId,
+        role: body.role,
+        ...(body.durationSeconds === undefined ? {} : { consoleSeconds: body.durationSeconds }),
+        ...justification(body),
+      });
+    } catch (error) {
+      if (needsJustification(error)) return prompt(req, res, 'console', body, error);
+      throw error;
+    }
+    await deps.preferences.touchRecent(caller.principal.id, issued.account.id, issued.role.name, caller.log);
+    noStore(res);
+    res
+      .type('html')
+      .send(consoleRedirectPage({ url: issued.url.reveal(), role: issued.role.name, alias: issued.account.alias, notes: issued.notes }));
+  });
+
+  router.post('/portal/favourites', form, ...gate, csrf, async (req, res) => {
+    const body = favouriteForm.parse(req.body);
+    const caller = callerOf(req);
+    await orUnavailable('The preference store (Redis)', () =>
+      deps.preferences.toggleFavourite(caller.principal.id, body.accountId, body.role),
+    );
+    res.redirect(303, body.q ? `/portal?q=${encodeURIComponent(body.q)}` : '/portal');
+  });
+
+  router.use('/portal', portalErrors);
+  return router;
+}
+
+/**
+ * Signed-in browsers only. Without a session: to the sign-in page, coming
+ * back here afterwards; with a cookie whose session is gone, the sign-in page
+ * says the session expired. A form POST comes back to the role list.
+ */
+function portalGate(session: SessionMiddleware, publicUrl: URL, cookieName: string): RequestHandler[] {
+  return [
+    session.optionalSession({ bearer: false }),
+    (req, res, next) => {
+      if (req.session) return next();
+      const hadCookie = readCookie(req, cookiePolicy(req, publicUrl, cookieName).sessionCookie) !== undefined;
+      const returnTo = req.method === 'GET' ? req.originalUrl : '/portal';
+      res.setHeader('Cache-Control', 'no-store');
+      res.redirect(303, `/login?returnTo=${encodeURIComponent(returnTo)}${hadCookie ? '&expired=1' : ''}`);
+    },
+  ];
+}
+
+/** Errors on portal pages as portal pages (with the header), for browsers; the rest goes on to the JSON/HTML handler. */
+const portalErrors: ErrorRequestHandler = (error: unknown, req, res, next) => {
+  if (!isRolegateError(error) && !(error instanceof z.ZodError)) return next(error);
+  if (res.headersSent || req.accepts(['text/html', 'application/json']) !== 'text/html') return next(error);
+  const known =
+    error instanceof z.ZodError
+      ? new RolegateError('invalid_request', { detail: error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') })
+      : error;
+  if (known.status >= 500 && known.code !== 'dependency_unavailable' && known.code !== 'sts_throttled') return next(error);
+  const problem = toProblem(known, req.id);
+  if (known.status >= 500) req.log.error({ err: error, code: known.code }, 'request failed');
+  for (const [name, value] of Object.entries(known.headers)) res.setHeader(name, value);
+  res.status(known.status).type('html').setHeader('Cache-Control', 'no-store');
+  res.send(
+    degradedPage({
+      ...(req.session ? { viewer: { principal: req.session.principal, csrfToken: req.session.csrfToken } } : {}),
+      detail: problem.detail,
+      requestId: req.id,
+      status: problem.status,
+      title: problem.title,
+    }),
+  );
+};
+
+function viewerOf(req: Request): Viewer {
+  const s = req.session;
+  if (!s) throw new RolegateError('login_required', { detail: 'Sign in first' });
+  return { principal: s.principal, csrfToken: s.csrfToken };
+}

@@ -1,0 +1,27 @@
+import { mkdirSync } from 'node:fs';
+import type { Page } from 'playwright-core';
+
+/** Signs a demo user in through the demo OIDC IdP's sign-in page, starting anywhere on rolegate. */
+export async function signInWithDemoIdp(page: Page, rolegateUrl: string, startPath: string, displayName: string): Promise<void> {
+  await page.goto(`${rolegateUrl}${startPath}`);
+  await page.getByRole('button', { name: `Sign in as ${displayName}` }).click();
+  await page.waitForURL((url) => url.href.startsWith(rolegateUrl) && !url.pathname.startsWith('/auth/'));
+}
+
+/** Role names shown under "All accounts" and not hidden by the filter. */
+export async function visibleRoles(page: Page): Promise<string[]> {
+  const rows = page.locator('section[aria-labelledby="accounts-h"] li.role:visible');
+  const out: string[] = [];
+  for (const row of await rows.all()) {
+    const account = (await row.locator('xpath=ancestor::section[contains(@class,"account")][1]//h3').textContent()) ?? '';
+    out.push(`${account.trim().split(/\s+/)[0] ?? ''}/${(await row.locator('.role-name').textContent()) ?? ''}`);
+  }
+  return out;
+}
+
+/** Saves a screenshot to docs/img/ when ROLEGATE_SCREENSHOTS=1 (how the README's pictures are made). */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  if (process.env.ROLEGATE_SCREENSHOTS !== '1') return;
+  mkdirSync('docs/img', { recursive: true });
+  await page.screenshot({ path: `docs/img/${name}.png`, fullPage: true });
+}
