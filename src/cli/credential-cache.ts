@@ -18,6 +18,8 @@ export interface CachedCredentials {
   credentials: ProcessCredentials;
   accountId?: string;
   roleArn?: string;
+  /** When it was fetched (ms since epoch): the lifetime caps the refresh margin, and waiters recognise a fresh fetch. */
+  obtainedAt?: number;
 }
 
 export interface CacheRequest {
