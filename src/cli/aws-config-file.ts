@@ -138,8 +138,9 @@ function range(start: number, end: number): number[] {
  * with `-`/`+`, two lines of context, `…` for what is skipped.
  */
 export function lineDiff(before: string, after: string): string {
-  const a = before.split(/\r?\n/);
-  const b = after.split(/\r?\n/);
+  const lines = (text: string) => (text === '' ? [] : text.replace(/\r?\n$/, '').split(/\r?\n/));
+  const a = lines(before);
+  const b = lines(after);
   const lcs: number[][] = Array.from({ length: a.length + 1 }, () => new Array<number>(b.length + 1).fill(0));
   for (let i = a.length - 1; i >= 0; i--) {
     for (let j = b.length - 1; j >= 0; j--) {
@@ -154,10 +155,10 @@ export function lineDiff(before: string, after: string): string {
     if (i < a.length && j < b.length && a[i] === b[j]) {
       ops.push([' ', a[i++] ?? '']);
       j++;
-    } else if (j < b.length && (i >= a.length || (lcs[i]?.[j + 1] ?? 0) >= (lcs[i + 1]?.[j] ?? 0))) {
-      ops.push(['+', b[j++] ?? '']);
-    } else {
+    } else if (i < a.length && (j >= b.length || (lcs[i + 1]?.[j] ?? 0) >= (lcs[i]?.[j + 1] ?? 0))) {
       ops.push(['-', a[i++] ?? '']);
+    } else {
+      ops.push(['+', b[j++] ?? '']);
     }
   }
   const near = (k: number) => ops.slice(Math.max(0, k - 2), k + 3).some(([op]) => op !== ' ');

@@ -19,9 +19,9 @@ type Action = (globals: GlobalOptions, options: Record<string, unknown>, positio
 
 export interface CommandKit {
   /** Wraps an action: reports CliErrors and sets the exit code. */
-  run(action: Action): (...args: unknown[]) => Promise<void>;
-  context(globals: GlobalOptions): CliContext;
-  setExitCode(code: number): void;
+  run: (action: Action) => (...args: unknown[]) => Promise<void>;
+  context: (globals: GlobalOptions) => CliContext;
+  setExitCode: (code: number) => void;
   out: Output;
 }
 

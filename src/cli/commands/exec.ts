@@ -31,12 +31,15 @@ export function execEnvironment(
   env: Readonly<Record<string, string | undefined>>,
   credentials: { AccessKeyId: string; SecretAccessKey: string; SessionToken: string; Expiration: string },
 ): Record<string, string> {
+  // A profile (or a container credentials endpoint) would win over or confuse the variables below.
+  const dropped = new Set([
+    'AWS_PROFILE',
+    'AWS_DEFAULT_PROFILE',
+    'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+    'AWS_CONTAINER_AUTHORIZATION_TOKEN',
+  ]);
   const next: Record<string, string> = {};
-  for (const [name, value] of Object.entries(env)) if (value !== undefined) next[name] = value;
-  // A profile (or a container/web-identity source) would win over or confuse the variables below.
-  for (const name of ['AWS_PROFILE', 'AWS_DEFAULT_PROFILE', 'AWS_CONTAINER_CREDENTIALS_FULL_URI', 'AWS_CONTAINER_AUTHORIZATION_TOKEN']) {
-    delete next[name];
-  }
+  for (const [name, value] of Object.entries(env)) if (value !== undefined && !dropped.has(name)) next[name] = value;
   next.AWS_ACCESS_KEY_ID = credentials.AccessKeyId;
   next.AWS_SECRET_ACCESS_KEY = credentials.SecretAccessKey;
   next.AWS_SESSION_TOKEN = credentials.SessionToken;
