@@ -1,5 +1,9 @@
 import { CliError, ExitCode } from './errors.js';
-import { DEFAULT_REFRESH_MARGIN_MS, DEFAULT_STALE_TIMEOUT_MS } from './role-credentials.js';
+
+/** botocore refreshes at 15 min left and re-runs the helper on every call below that (AWS-FACTS.md §4.1): keep 5 min more. */
+export const DEFAULT_REFRESH_MARGIN_MS = 20 * 60_000;
+/** How long a refresh may take when the cache still holds valid credentials to fall back on. */
+export const DEFAULT_STALE_TIMEOUT_MS = 2_000;
 
 export interface RefreshSettings {
   refreshMarginMs: number;

@@ -3,6 +3,7 @@ import type { CliContext } from './cli-context.js';
 import {
   cacheFileFor,
   cacheKeyOf,
+  isWarm,
   readCachedCredentials,
   remainingMs,
   writeCachedCredentials,
@@ -13,10 +14,6 @@ import { CliError, ExitCode } from './errors.js';
 import { withFileLock } from './file-lock.js';
 import { ensurePrivateDir } from './secure-files.js';
 
-/** botocore refreshes at 15 min left and re-runs the helper on every call below that (AWS-FACTS.md §4.1): keep 5 min more. */
-export const DEFAULT_REFRESH_MARGIN_MS = 20 * 60_000;
-/** How long a refresh may take when the cache still holds valid credentials to fall back on. */
-export const DEFAULT_STALE_TIMEOUT_MS = 2_000;
 /** Below this, cached credentials are not handed out even as a fallback: the SDK would reject them at once. */
 const MIN_USABLE_MS = 60_000;
 /** Waiting for another process that fetches the same role: it is bounded by its own API timeout (10 s) plus a token refresh (15 s). */
@@ -56,7 +53,7 @@ export async function getRoleCredentials(ctx: CliContext, request: RoleRequest, 
   const file = cacheFileFor(ctx.paths.cacheDir, key);
   const startedAt = ctx.now();
   const cached = readCachedCredentials(file, key);
-  if (cached && remainingMs(cached.credentials, startedAt) > marginFor(cached, options.refreshMarginMs)) {
+  if (cached && isWarm(cached, startedAt, options.refreshMarginMs)) {
     ctx.debug(`cached credentials with ${minutes(remainingMs(cached.credentials, startedAt))} left`);
     return { entry: cached, source: 'cache' };
   }
@@ -100,21 +97,10 @@ export function cacheRequestOf(ctx: CliContext, request: RoleRequest): CacheRequ
   };
 }
 
-/**
- * The margin, but at most half the credentials' lifetime: 15-minute
- * credentials would otherwise never be served from the cache.
- */
-function marginFor(entry: CachedCredentials, marginMs: number): number {
-  if (entry.obtainedAt === undefined) return marginMs;
-  const lifetime = Date.parse(entry.credentials.Expiration) - entry.obtainedAt;
-  return lifetime <= marginMs ? lifetime / 2 : marginMs;
-}
-
 /** After waiting for the lock: fresh by the margin, or fetched by another process since we started. */
 function isFreshEnough(entry: CachedCredentials, startedAt: number, now: number, marginMs: number): boolean {
-  const left = remainingMs(entry.credentials, now);
-  if (left > marginFor(entry, marginMs)) return true;
-  return left > MIN_USABLE_MS && entry.obtainedAt !== undefined && entry.obtainedAt >= startedAt;
+  if (isWarm(entry, now, marginMs)) return true;
+  return remainingMs(entry.credentials, now) > MIN_USABLE_MS && entry.obtainedAt !== undefined && entry.obtainedAt >= startedAt;
 }
 
 async function fetchFromBroker(ctx: CliContext, key: CacheRequest, request: RoleRequest, timeoutMs?: number): Promise<CachedCredentials> {

@@ -1,13 +1,16 @@
 import { parseArgs } from 'node:util';
-import { createCliContext } from '../cli-context.js';
+import { checkBrokerUrl } from '../broker-url.js';
+import { cliPaths, configDirFrom } from '../config-dir.js';
+import { cacheFileFor, isWarm, readCachedCredentials, type ProcessCredentials } from '../credential-cache.js';
 import { CliError, ExitCode, reportError } from '../errors.js';
 import { durationOf, refreshSettings } from '../refresh-settings.js';
-import { getRoleCredentials } from '../role-credentials.js';
+import { ensurePrivateDir, readPrivateFile } from '../secure-files.js';
 
 // `rolegate credential-process` runs on every AWS CLI/SDK call: main.ts loads
 // this module without commander or zod (start-up budget: 1.5× `node -e 0`).
-// Keep its static imports to node: built-ins and light CLI modules; the HTTP
-// and OAuth modules are imported by role-credentials.ts on a cache miss only.
+// The warm path (a cached answer with more than the margin left) loads only
+// the static imports above — node: built-ins and tiny modules; everything
+// else (context, lock, HTTP, OAuth) is imported on a cache miss only.
 
 export interface CredentialProcessArgs {
   account: string;
@@ -68,6 +71,17 @@ export async function runCredentialProcess(argv: readonly string[]): Promise<num
   const debug = argv.includes('--debug');
   try {
     const args = parseCredentialProcessArgs(argv);
+    const settings = refreshSettings(process.env, args.refreshMargin);
+    const warm = warmCredentials(args, process.env, settings.refreshMarginMs);
+    if (warm) {
+      if (debug) process.stderr.write('rolegate debug: answered from the local cache\n');
+      print(warm);
+      return ExitCode.ok;
+    }
+    const [{ createCliContext }, { getRoleCredentials }] = await Promise.all([
+      import('../cli-context.js'),
+      import('../role-credentials.js'),
+    ]);
     const ctx = createCliContext({ ...(args.broker !== undefined ? { brokerFlag: args.broker } : {}), debug: args.debug });
     const { entry } = await getRoleCredentials(
       ctx,
@@ -77,19 +91,74 @@ export async function runCredentialProcess(argv: readonly string[]): Promise<num
         ...(args.durationSeconds !== undefined ? { durationSeconds: args.durationSeconds } : {}),
         ...(args.justification !== undefined ? { justification: args.justification } : {}),
       },
-      { ...refreshSettings(ctx.env, args.refreshMargin), warn: (text) => process.stderr.write(text) },
+      { ...settings, warn: (text) => process.stderr.write(text) },
     );
-    const c = entry.credentials;
-    const output = {
-      Version: 1,
-      AccessKeyId: c.AccessKeyId,
-      SecretAccessKey: c.SecretAccessKey,
-      SessionToken: c.SessionToken,
-      Expiration: c.Expiration,
-    };
-    process.stdout.write(`${JSON.stringify(output)}\n`);
+    print(entry.credentials);
     return ExitCode.ok;
   } catch (error) {
     return reportError(error, { debug });
+  }
+}
+
+function print(c: ProcessCredentials): void {
+  const output = {
+    Version: 1,
+    AccessKeyId: c.AccessKeyId,
+    SecretAccessKey: c.SecretAccessKey,
+    SessionToken: c.SessionToken,
+    Expiration: c.Expiration,
+  };
+  process.stdout.write(`${JSON.stringify(output)}\n`);
+}
+
+/**
+ * The cached answer when it has more than the margin left, found with the
+ * same broker resolution as cli-context.ts (--broker, ROLEGATE_URL,
+ * config.json, the current sign-in) but nothing heavier than a few file
+ * reads. Undefined whenever anything is unusual: the cold path then does it
+ * properly and reports what is wrong. Insecure files are refused here too.
+ */
+function warmCredentials(
+  args: CredentialProcessArgs,
+  env: Readonly<Record<string, string | undefined>>,
+  marginMs: number,
+): ProcessCredentials | undefined {
+  const home = env.HOME;
+  if (!home) return undefined;
+  const paths = cliPaths(configDirFrom(env, home));
+  ensurePrivateDir(paths.dir);
+  const broker = warmBroker(args.broker, env.ROLEGATE_URL, paths);
+  if (broker === undefined) return undefined;
+  const request = {
+    broker,
+    account: args.account,
+    role: args.role,
+    ...(args.durationSeconds !== undefined ? { durationSeconds: args.durationSeconds } : {}),
+  };
+  const entry = readCachedCredentials(cacheFileFor(paths.cacheDir, request), request);
+  return entry && isWarm(entry, Date.now(), marginMs) ? entry.credentials : undefined;
+}
+
+function warmBroker(flag: string | undefined, fromEnv: string | undefined, paths: { config: string; tokens: string }): string | undefined {
+  const given = (value: unknown): value is string => typeof value === 'string' && value.trim() !== '';
+  let value: unknown = given(flag) ? flag : given(fromEnv) ? fromEnv : undefined;
+  if (value === undefined) value = brokerIn(paths.config);
+  if (!given(value)) value = brokerIn(paths.tokens);
+  if (!given(value)) return undefined;
+  try {
+    return checkBrokerUrl(value.trim(), 'the cache lookup');
+  } catch {
+    return undefined;
+  }
+}
+
+/** The "broker" of a JSON file (config.json, tokens.json); undefined when absent or unparsable. */
+function brokerIn(file: string): unknown {
+  const text = readPrivateFile(file);
+  if (text === undefined) return undefined;
+  try {
+    return (JSON.parse(text) as { broker?: unknown }).broker;
+  } catch {
+    return undefined;
   }
 }
