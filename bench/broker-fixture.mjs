@@ -57,7 +57,7 @@ export async function startBenchBroker(root) {
             clientSecret: devstack.idp.clientSecret,
           },
         ]),
-        LOG_LEVEL: 'warn',
+        LOG_LEVEL: 'info', // the ready line is logged at info
       },
     });
     cleanups.push(() => rolegate.stop());

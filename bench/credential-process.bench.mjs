@@ -24,8 +24,12 @@ try {
   await cliLogin(env, broker);
 
   const args = [cli, 'credential-process', '--account', 'sandbox', '--role', 'Developer'];
-  const once = spawnSync(process.execPath, args, { env, encoding: 'utf8' });
-  if (once.status !== 0) throw new Error(`credential-process failed: ${once.stderr}`);
+  // Warms the broker's own cache. Not spawnSync: the devstack's STS lives in this process and must answer meanwhile.
+  const warmUp = spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  let warmUpErr = '';
+  warmUp.stderr.on('data', (chunk) => (warmUpErr += chunk));
+  const warmUpCode = await new Promise((resolve) => warmUp.once('close', resolve));
+  if (warmUpCode !== 0) throw new Error(`credential-process failed: ${warmUpErr}`);
   const cacheDir = path.join(configDir, 'cache');
   const clearCache = () => {
     for (const f of readdirSync(cacheDir)) rmSync(path.join(cacheDir, f), { force: true });

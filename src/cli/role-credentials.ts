@@ -1,4 +1,5 @@
 import type { CredentialsRequest, CredentialsResponse } from '../contracts/credentials.js';
+import { callApi } from './api-client.js';
 import type { CliContext } from './cli-context.js';
 import {
   cacheFileFor,
@@ -104,8 +105,6 @@ function isFreshEnough(entry: CachedCredentials, startedAt: number, now: number,
 }
 
 async function fetchFromBroker(ctx: CliContext, key: CacheRequest, request: RoleRequest, timeoutMs?: number): Promise<CachedCredentials> {
-  // Loaded only on a cache miss: the warm path stays free of the HTTP and OAuth modules.
-  const { callApi } = await import('./api-client.js');
   const body: CredentialsRequest = {
     ...(/^\d{12}$/.test(request.account) ? { accountId: request.account } : { alias: request.account }),
     role: request.role,
