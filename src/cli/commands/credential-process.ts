@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { writeSync } from 'node:fs';
 import { checkBrokerUrl } from '../broker-url.js';
 import { cliPaths, configDirFrom } from '../config-dir.js';
 import { cacheFileFor, isWarm, readCachedCredentials, type ProcessCredentials } from '../credential-cache.js';
@@ -22,43 +22,58 @@ export interface CredentialProcessArgs {
   debug: boolean;
 }
 
-/** Parses `credential-process --account A --role R [--duration S] [--refresh-margin S] [--justification T] [--broker URL] [--debug]`, strictly. */
+const VALUE_OPTIONS = new Set(['account', 'role', 'duration', 'refresh-margin', 'justification', 'broker']);
+
+/**
+ * Parses `credential-process --account A --role R [--duration S] [--refresh-margin S]
+ * [--justification T] [--broker URL] [--debug]`, strictly (unknown options and
+ * missing values are usage errors). By hand rather than node:util parseArgs:
+ * this runs on every AWS call and parseArgs costs about a millisecond to load.
+ */
 export function parseCredentialProcessArgs(argv: readonly string[]): CredentialProcessArgs {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        account: { type: 'string' },
-        role: { type: 'string' },
-        duration: { type: 'string' },
-        'refresh-margin': { type: 'string' },
-        justification: { type: 'string' },
-        broker: { type: 'string' },
-        debug: { type: 'boolean' },
-      },
-    });
-  } catch (error) {
-    throw new CliError(ExitCode.usage, (error as Error).message, 'see `rolegate credential-process --help`');
+  const usage = (message: string) => new CliError(ExitCode.usage, message, 'see `rolegate credential-process --help`');
+  const values = new Map<string, string>();
+  const positionals: string[] = [];
+  let debug = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    if (arg === '--') {
+      positionals.push(...argv.slice(i + 1));
+      break;
+    }
+    if (!arg.startsWith('-') || arg === '-') {
+      positionals.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const name = arg.startsWith('--') ? arg.slice(2, eq === -1 ? undefined : eq) : arg;
+    if (name === 'debug' && eq === -1) {
+      debug = true;
+      continue;
+    }
+    if (!VALUE_OPTIONS.has(name)) throw usage(`unknown option ${arg.slice(0, eq === -1 ? undefined : eq).slice(0, 60)}`);
+    const value = eq === -1 ? argv[++i] : arg.slice(eq + 1);
+    if (value === undefined || (eq === -1 && value.startsWith('--'))) throw usage(`--${name} needs a value`);
+    values.set(name, value);
   }
-  const { values, positionals } = parsed;
   if (positionals.length !== 1 || positionals[0] !== 'credential-process') {
-    throw new CliError(ExitCode.usage, `unexpected argument ${positionals.filter((p) => p !== 'credential-process').join(' ')}`);
+    throw usage(`unexpected argument ${positionals.filter((p) => p !== 'credential-process').join(' ')}`);
   }
-  if (!values.account || !values.role) {
-    throw new CliError(ExitCode.usage, 'credential-process needs --account and --role', 'see `rolegate credential-process --help`');
-  }
-  const durationSeconds = durationOf(values.duration);
+  const account = values.get('account');
+  const role = values.get('role');
+  if (!account || !role) throw usage('credential-process needs --account and --role');
+  const durationSeconds = durationOf(values.get('duration'));
+  const justification = values.get('justification');
+  const refreshMargin = values.get('refresh-margin');
+  const broker = values.get('broker');
   return {
-    account: values.account,
-    role: values.role,
+    account,
+    role,
     ...(durationSeconds !== undefined ? { durationSeconds } : {}),
-    ...(values.justification !== undefined ? { justification: values.justification } : {}),
-    ...(values['refresh-margin'] !== undefined ? { refreshMargin: values['refresh-margin'] } : {}),
-    ...(values.broker !== undefined ? { broker: values.broker } : {}),
-    debug: values.debug === true,
+    ...(justification !== undefined ? { justification } : {}),
+    ...(refreshMargin !== undefined ? { refreshMargin } : {}),
+    ...(broker !== undefined ? { broker } : {}),
+    debug,
   };
 }
 
@@ -108,7 +123,18 @@ function print(c: ProcessCredentials): void {
     SessionToken: c.SessionToken,
     Expiration: c.Expiration,
   };
-  process.stdout.write(`${JSON.stringify(output)}\n`);
+  const bytes = Buffer.from(`${JSON.stringify(output)}\n`);
+  // Straight to fd 1: creating process.stdout costs more than the rest of the warm path's own work.
+  let written = 0;
+  while (written < bytes.length) {
+    try {
+      written += writeSync(1, bytes, written);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+      process.stdout.write(bytes.subarray(written)); // a full non-blocking pipe: let the stream wait for it
+      return;
+    }
+  }
 }
 
 /**
