@@ -115,6 +115,17 @@ describe('rolegate exec', () => {
     expect(run.child.signalCode).toBe('SIGTERM');
   });
 
+  it('when rolegate gets SIGTERM, then the command gets it, and rolegate exits with the command’s code', async () => {
+    const script =
+      "process.on('SIGTERM', () => { console.log('command got SIGTERM'); process.exit(5); }); console.error('ready'); setInterval(() => {}, 1000);";
+    const run = startCli(['exec', '--account', 'sandbox', '--role', 'Developer', '--', process.execPath, '-e', script], home);
+    await run.waitForStderr(/ready/, 'the command to start');
+    run.child.kill('SIGTERM');
+    const { code, stdout } = await run.exit();
+    expect(stdout).toBe('command got SIGTERM\n');
+    expect(code).toBe(5);
+  });
+
   it('when the command does not exist, then exit 2 naming it', async () => {
     const { code, stderr } = await runCli(['exec', '--account', 'sandbox', '--role', 'Developer', '--', 'no-such-command-here'], home);
     expect(code).toBe(2);

@@ -5,7 +5,7 @@ import { CliError, ExitCode } from '../errors.js';
 import type { RefreshSettings } from '../refresh-settings.js';
 import { getRoleCredentials, type RoleRequest } from '../role-credentials.js';
 
-const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
+const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
 
 /**
  * `rolegate exec --account A --role R -- cmd args…`: runs the command with the
@@ -52,11 +52,15 @@ function spawnWith(file: string, args: string[], env: Record<string, string>, ct
   return new Promise((resolve, reject) => {
     ctx.debug(`running ${file} with the role's credentials`);
     const child = spawn(file, args, { env, stdio: 'inherit' });
-    // The terminal sends Ctrl-C to the whole process group; other signals reach only us: pass them on.
+    // Ctrl-C reaches the whole foreground process group, the child included: rolegate only
+    // outlives it (and waits for the child's exit). Other signals reach only us: pass them on.
     const forward = (signal: NodeJS.Signals) => child.kill(signal);
+    const ignore = () => undefined;
     for (const signal of FORWARDED_SIGNALS) process.on(signal, forward);
+    process.on('SIGINT', ignore);
     const cleanup = () => {
       for (const signal of FORWARDED_SIGNALS) process.off(signal, forward);
+      process.off('SIGINT', ignore);
     };
     child.once('error', (error: NodeJS.ErrnoException) => {
       cleanup();
