@@ -6,6 +6,7 @@ import { fromHttp } from '@aws-sdk/credential-provider-http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtCli, runCli, startCli, type CliHome } from '../support/cli-process.js';
 import { brokerCredentialRequests, callerArnOf, cliSignedIn, startCliWorld } from '../support/cli-world.js';
+import { waitFor } from '../support/wait.js';
 import { PROD, SANDBOX, type ExchangeWorld, type SignedIn } from '../support/exchange-world.js';
 
 // The real AWS CLI v2 (Debian package awscli). Another `aws` may come first on PATH.
@@ -214,6 +215,19 @@ describe('rolegate serve --ecs', { timeout: 120_000 }, () => {
     }
     const { code } = await server.exit();
     expect(code).toBe(0);
+  });
+
+  it('when the credentials come within the refresh margin, then they are fetched again in the background, before anyone asks', async () => {
+    // A margin just under the credentials' hour: the first background refresh is due at once (after the 10 s floor).
+    const server = startCli(['serve', '--ecs', '--account', 'prod', '--role', 'ReadOnly', '--refresh-margin', '3590'], home);
+    try {
+      await server.waitForStderr(/Serving container credentials/, 'the endpoint');
+      const served = await brokerCredentialRequests(world);
+      await waitFor(async () => ((await brokerCredentialRequests(world)) > served ? true : undefined), 'a background refresh', 30_000, 250);
+    } finally {
+      server.child.kill('SIGTERM');
+    }
+    expect((await server.exit()).code).toBe(0);
   });
 });
 

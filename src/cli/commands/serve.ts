@@ -2,7 +2,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { CliContext } from '../cli-context.js';
-import type { CachedCredentials } from '../credential-cache.js';
+import { refreshMarginFor, type CachedCredentials } from '../credential-cache.js';
 import { CliError, ExitCode } from '../errors.js';
 import type { Output } from '../output.js';
 import type { RefreshSettings } from '../refresh-settings.js';
@@ -152,7 +152,7 @@ class ServedRole {
     this.pending ??= getRoleCredentials(this.ctx, this.request, { ...this.settings, warn: (text) => this.out.stderr(text) })
       .then(({ entry }) => {
         this.entry = entry;
-        this.schedule(Date.parse(entry.credentials.Expiration) - this.ctx.now() - this.settings.refreshMarginMs);
+        this.schedule(Date.parse(entry.credentials.Expiration) - this.ctx.now() - refreshMarginFor(entry, this.settings.refreshMarginMs));
         return entry;
       })
       .finally(() => {
