@@ -5,7 +5,7 @@
 //
 // Rows:
 //   node -e 0                    the floor
-//   credential-process (stub)    the fast path's module graph (no commander, no zod)
+//   credential-process (warm)    the fast path answering from the local cache (no commander, no zod, no network)
 //   fast path + getAccessToken   loading the cold-path auth modules and reading a fresh token (no network)
 //   rolegate --version           the commander path (every other command)
 import { spawnSync } from 'node:child_process';
@@ -37,6 +37,20 @@ writeFileSync(
   }),
   { mode: 0o600 },
 );
+// A cached answer for sandbox/Dev with an hour left: credential-process prints it without the network.
+const { cacheFileFor, cacheKeyOf, writeCachedCredentials } = await import(path.join(root, 'dist/cli/credential-cache.js'));
+const cacheRequest = { broker: 'http://127.0.0.1:9', account: '111111111111', role: 'Dev' };
+writeCachedCredentials(cacheFileFor(path.join(configDir, 'cache'), cacheRequest), {
+  key: cacheKeyOf(cacheRequest),
+  credentials: {
+    Version: 1,
+    AccessKeyId: 'ASIA' + 'A'.repeat(16),
+    SecretAccessKey: 'S'.repeat(40),
+    SessionToken: 'T'.repeat(800),
+    Expiration: new Date(Date.now() + 3_600_000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+  },
+  obtainedAt: Date.now(),
+});
 const tokenScript = `
   const { createCliContext } = await import(${JSON.stringify(path.join(root, 'dist/cli/cli-context.js'))});
   const { getAccessToken } = await import(${JSON.stringify(path.join(root, 'dist/cli/access-token.js'))});
@@ -45,7 +59,7 @@ const tokenScript = `
 
 const targets = [
   { name: 'node -e 0', args: ['-e', '0'] },
-  { name: 'credential-process (stub)', args: [cli, 'credential-process', '--account', '111111111111', '--role', 'Dev'] },
+  { name: 'credential-process (warm)', args: [cli, 'credential-process', '--account', '111111111111', '--role', 'Dev'] },
   { name: 'fast path + getAccessToken', args: ['--input-type=module', '-e', tokenScript] },
   { name: 'rolegate --version', args: [cli, '--version'] },
 ];
@@ -56,7 +70,8 @@ for (let i = 0; i < runs; i++) {
     const started = process.hrtime.bigint();
     const result = spawnSync(process.execPath, target.args, { env, stdio: 'ignore' });
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
-    if (target.name === 'fast path + getAccessToken' && result.status !== 0) throw new Error('getAccessToken failed in the bench');
+    if (target.name !== 'node -e 0' && result.status !== 0)
+      throw new Error(`${target.name} failed in the bench (exit ${String(result.status)})`);
     samples.get(target.name).push(ms);
   }
 }

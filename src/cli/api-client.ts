@@ -1,6 +1,6 @@
 import { getAccessToken } from './access-token.js';
 import type { CliContext } from './cli-context.js';
-import { CliError, ExitCode, loginRequired } from './errors.js';
+import { CliError, ExitCode, loginRequired, type ExitCodeValue } from './errors.js';
 import { jsonOf, send, type HttpAnswer } from './http-client.js';
 import { API_TIMEOUT_MS, unexpectedAnswer } from './oauth-client.js';
 
@@ -40,9 +40,21 @@ export async function callApi<T>(ctx: CliContext, call: ApiCall): Promise<T> {
   }
   if (answer.status >= 200 && answer.status < 300) return (answer.status === 204 ? undefined : jsonOf(answer)) as T;
   const detail = detailOf(answer);
-  if (answer.status === 403) throw new CliError(ExitCode.denied, detail ?? 'the broker refused the request (403)');
-  if (detail !== undefined) throw new CliError(ExitCode.brokerError, `the broker answered ${String(answer.status)}: ${detail}`);
+  if (answer.status === 403) throw new ApiError(ExitCode.denied, detail ?? 'the broker refused the request (403)', answer.status);
+  if (detail !== undefined)
+    throw new ApiError(ExitCode.brokerError, `the broker answered ${String(answer.status)}: ${detail}`, answer.status);
   throw unexpectedAnswer(url, answer);
+}
+
+/** A problem+json error answer of the API: the CliError, plus the HTTP status for callers that treat one apart. */
+export class ApiError extends CliError {
+  constructor(
+    exitCode: ExitCodeValue,
+    message: string,
+    readonly status: number,
+  ) {
+    super(exitCode, message);
+  }
 }
 
 /** The `detail` of a problem+json answer. */

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { readPrivateFile, writePrivateFile } from './secure-files.js';
 
@@ -18,6 +17,8 @@ export interface CachedCredentials {
   credentials: ProcessCredentials;
   accountId?: string;
   roleArn?: string;
+  /** When it was fetched (ms since epoch): the lifetime caps the refresh margin, and waiters recognise a fresh fetch. */
+  obtainedAt?: number;
 }
 
 export interface CacheRequest {
@@ -31,9 +32,24 @@ export function cacheKeyOf(request: CacheRequest): string {
   return [request.broker, request.account, request.role, request.durationSeconds ?? ''].join('\n');
 }
 
+/**
+ * The entry's file: a 64-bit FNV-1a digest of the key. Not a secret and not
+ * collision-proof — it need not be: readCachedCredentials checks the key, so
+ * a collision is a miss, never another role's credentials — and it keeps
+ * node:crypto off the warm path.
+ */
 export function cacheFileFor(cacheDir: string, request: CacheRequest): string {
-  const digest = createHash('sha256').update(cacheKeyOf(request)).digest('hex').slice(0, 32);
-  return path.join(cacheDir, `${digest}.json`);
+  const key = cacheKeyOf(request);
+  return path.join(cacheDir, `${fnv1a(key, 0x811c9dc5)}${fnv1a(key, 0x050c5d1f)}.json`);
+}
+
+function fnv1a(text: string, offset: number): string {
+  let hash = offset;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0).toString(16).padStart(8, '0');
 }
 
 /** The cached answer for `request`, or undefined when absent, unreadable or for something else. */
@@ -54,6 +70,22 @@ export function readCachedCredentials(file: string, request: CacheRequest): Cach
 
 export function writeCachedCredentials(file: string, entry: CachedCredentials): void {
   writePrivateFile(file, `${JSON.stringify(entry)}\n`);
+}
+
+/**
+ * The refresh margin for an entry: `marginMs`, but at most half the life the
+ * credentials had when fetched — 15-minute credentials would otherwise never
+ * be answered from the cache.
+ */
+export function refreshMarginFor(entry: CachedCredentials, marginMs: number): number {
+  if (entry.obtainedAt === undefined) return marginMs;
+  const lifetime = Date.parse(entry.credentials.Expiration) - entry.obtainedAt;
+  return lifetime <= marginMs ? lifetime / 2 : marginMs;
+}
+
+/** Whether the entry can be answered without asking the broker. */
+export function isWarm(entry: CachedCredentials, now: number, marginMs: number): boolean {
+  return remainingMs(entry.credentials, now) > refreshMarginFor(entry, marginMs);
 }
 
 /** Milliseconds of life left. */

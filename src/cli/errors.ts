@@ -7,7 +7,7 @@ export const ExitCode = {
   ok: 0,
   /** A bug: an error the CLI did not expect (`--debug` shows the stack). */
   internal: 1,
-  /** Bad arguments, unknown command, or a command that is not implemented yet. */
+  /** Bad arguments or an unknown command (for `exec`: the command to run was not found). */
   usage: 2,
   /** Not signed in, or the CLI session ended or was revoked: run `rolegate login`. */
   loginRequired: 3,

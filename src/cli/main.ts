@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // The `rolegate` bin. `credential-process` runs on every AWS CLI/SDK call, so
 // it is dispatched by a plain argv check to a module that loads neither
-// commander nor zod; everything else goes through commander.
+// commander nor zod; everything else goes through commander. The fast path
+// is imported statically: the ESM loader then fetches its whole (small)
+// module graph in one go instead of one round per level after main.js ran.
+import { runCredentialProcess } from './commands/credential-process.js';
 import { isCredentialProcess } from './fast-path.js';
 
 const args = process.argv.slice(2);
 if (isCredentialProcess(args)) {
-  const { runCredentialProcess } = await import('./commands/credential-process.js');
   process.exitCode = await runCredentialProcess(args);
 } else {
   const { runProgram } = await import('./program.js');

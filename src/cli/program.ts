@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { createCliContext } from './cli-context.js';
+import { addCredentialCommands } from './credential-commands.js';
 import { completionScript, SHELLS, type CompletionSpec } from './commands/completion.js';
 import { runCredentialProcess } from './commands/credential-process.js';
 import { runLogin } from './commands/login.js';
@@ -110,9 +111,13 @@ export async function runProgram(argv: readonly string[], out: Output = processO
     .requiredOption('--account <id-or-alias>', 'AWS account id or alias')
     .requiredOption('--role <name>', 'IAM role name')
     .option('--duration <seconds>', 'session length, 900-43200 (clamped to what the role allows)')
+    .option('--refresh-margin <seconds>', 'ask the broker when cached credentials have less than this left (default 1200)')
+    .option('--justification <text>', 'why you need a break-glass role (required for those; audited)')
     .action(async () => {
       exitCode = await runCredentialProcess(argv.slice(2));
     });
+
+  addCredentialCommands(program, { run, context, out, setExitCode: (code) => (exitCode = code) });
 
   program
     .command('completion')

@@ -7,7 +7,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtCli, cliHome, runCli, type CliHome } from '../support/cli-process.js';
 import { freePort } from '../support/ports.js';
 
-const COMMANDS = ['login', 'logout', 'whoami', 'status', 'credential-process', 'completion'];
+const COMMANDS = [
+  'login',
+  'logout',
+  'whoami',
+  'status',
+  'credential-process',
+  'roles',
+  'exec',
+  'configure',
+  'console',
+  'serve',
+  'completion',
+];
 
 /** A home whose tokens.json says it is signed in to `broker` (tokens that no broker knows). */
 function signedInHome(broker: string): CliHome {
@@ -74,22 +86,24 @@ describe('help, version and usage errors', () => {
 });
 
 describe('credential-process (fast path)', () => {
-  it('when it runs, then neither commander nor zod nor anything else from node_modules is loaded', () => {
-    const home = cliHome();
+  it('when it runs (even on a cache miss that goes to the network), then neither commander nor zod nor anything else from node_modules is loaded', () => {
+    const home = signedInHome('http://127.0.0.1:9');
     const result = spawnSync(process.execPath, [builtCli, 'credential-process', '--account', 'sandbox', '--role', 'Dev'], {
       env: { ...home.env, NODE_DEBUG: 'esm' },
       encoding: 'utf8',
     });
     const loaded = [...result.stderr.matchAll(/Storing (\S+)/g)].map((m) => m[1] ?? '');
     expect(loaded.some((url) => url.endsWith('/dist/cli/commands/credential-process.js'))).toBe(true);
+    expect(loaded.some((url) => url.endsWith('/dist/cli/api-client.js'))).toBe(true);
     expect(loaded.filter((url) => url.includes('node_modules'))).toEqual([]);
+    expect(result.status).toBe(4);
   });
 
-  it('when called, then it is a clear stub: exit 2, "not implemented yet" on stderr, nothing on stdout', async () => {
+  it('when no broker is configured, then exit 8 on stderr and nothing on stdout', async () => {
     const { code, stdout, stderr } = await runCli(['credential-process', '--account', '111111111111', '--role', 'Dev'], cliHome());
-    expect(code).toBe(2);
+    expect(code).toBe(8);
     expect(stdout).toBe('');
-    expect(stderr).toMatch(/^rolegate: credential-process is not implemented yet\nhint: /);
+    expect(stderr).toMatch(/^rolegate: no rolegate broker is configured\nhint: /);
   });
 
   it('when --role is missing or --duration is out of range, then exit 2 with what to fix', async () => {
@@ -123,7 +137,7 @@ describe('shell completion', () => {
     expect(complete(['rolegate', 'log'])).toBe('login logout');
     expect(complete(['rolegate', '--broker', 'https://x', 'login', '--no'])).toBe('--no-browser');
     expect(complete(['rolegate', 'completion', ''])).toContain('zsh');
-    expect(complete(['rolegate', 'credential-process', '--r'])).toBe('--role');
+    expect(complete(['rolegate', 'credential-process', '--ro'])).toBe('--role');
   });
 
   it('when zsh or fish scripts are printed, then they name every command and its options', async () => {

@@ -1,0 +1,151 @@
+// rolegate built (dist/main.js) on the real PostgreSQL and Redis, with the
+// devstack's demo IdP and local STS and one mapping (aws-dev → sandbox
+// Developer), in a database and Redis prefix of its own. Shared by benches
+// that need a running broker.
+import { createServer } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import pg from 'pg';
+import { createClient } from 'redis';
+import { startChild } from './support.mjs';
+
+const postgresUrl = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export async function startBenchBroker(root) {
+  const cleanups = [];
+  const close = async () => {
+    for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch(() => undefined);
+  };
+  try {
+    const { startDevstack } = await import(path.join(root, 'dist/devstack/start-devstack.js'));
+    const dbName = `rolegate_bench_${randomBytes(4).toString('hex')}`;
+    await admin(`CREATE DATABASE ${dbName}`);
+    cleanups.push(() => admin(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`));
+    const databaseUrl = Object.assign(new URL(postgresUrl), { pathname: `/${dbName}` }).href;
+    const prefix = `rolegate-bench:${randomBytes(4).toString('hex')}:`;
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const devstack = await startDevstack({ rolegateUrl: url });
+    cleanups.push(() => devstack.close());
+    const rolegate = startChild(path.join(root, 'dist/main.js'), {
+      cwd: root,
+      ready: /"msg":"rolegate is listening"/,
+      env: {
+        DATABASE_URL: databaseUrl,
+        REDIS_URL: redisUrl,
+        ROLEGATE_REDIS_PREFIX: prefix,
+        ROLEGATE_PORT: String(port),
+        ROLEGATE_PUBLIC_URL: url,
+        ROLEGATE_AUTO_MIGRATE: 'true',
+        ROLEGATE_ENCRYPTION_KEYS: randomBytes(32).toString('base64'),
+        ROLEGATE_STS_ENDPOINT: devstack.stsUrl,
+        ROLEGATE_SESSION_NAME_IDP: 'demo',
+        ROLEGATE_CLI_DEVICE_POLL_INTERVAL_S: '1',
+        ROLEGATE_IDENTITY_PROVIDERS: JSON.stringify([
+          {
+            slug: 'demo',
+            displayName: 'Demo',
+            kind: 'oidc',
+            groupsFrom: 'groups',
+            settings: {
+              issuer: devstack.idp.issuer,
+              clientId: devstack.idp.clientId,
+              allowInsecureLoopbackIssuer: true,
+              scopes: devstack.idp.scopes,
+            },
+            clientSecret: devstack.idp.clientSecret,
+          },
+        ]),
+        LOG_LEVEL: 'info', // the ready line is logged at info
+      },
+    });
+    cleanups.push(() => rolegate.stop());
+    rolegate.child.stdout.resume();
+    await rolegate.started;
+    await seedAccessModel(databaseUrl, prefix);
+    return { url, signIn: (user) => signIn(url, user), close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+async function admin(sql) {
+  const client = new pg.Client({ connectionString: postgresUrl });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+async function seedAccessModel(databaseUrl, prefix) {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query(`INSERT INTO aws_accounts (id, alias, region, updated_at) VALUES ('111111111111', 'sandbox', 'us-east-1', now())`);
+    const role = await client.query(
+      `INSERT INTO roles (id, account_id, name, arn, exchange_mode, provider_arn, max_session_seconds, updated_at)
+       VALUES (gen_random_uuid(), '111111111111', 'Developer', 'arn:aws:iam::111111111111:role/Developer', 'saml',
+               'arn:aws:iam::111111111111:saml-provider/rolegate', 43200, now()) RETURNING id`,
+    );
+    await client.query(`INSERT INTO group_mappings (id, "group", role_id, updated_at) VALUES (gen_random_uuid(), 'aws-dev', $1, now())`, [
+      role.rows[0].id,
+    ]);
+  } finally {
+    await client.end();
+  }
+  const redis = createClient({ url: redisUrl });
+  await redis.connect();
+  await redis.publish(`${prefix}access-model-changed`, 'bench');
+  await redis.close();
+  await new Promise((resolve) => setTimeout(resolve, 300)); // the instance reloads on the message
+}
+
+/** Signs a demo user in through rolegate and the demo IdP; returns the session cookie and CSRF token. */
+async function signIn(base, user) {
+  const jar = new Map();
+  const go = async (url, init = {}) => {
+    const res = await fetch(url, {
+      ...init,
+      redirect: 'manual',
+      headers: { ...init.headers, cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') },
+    });
+    for (const line of res.headers.getSetCookie()) {
+      const [pair] = line.split(';');
+      const at = pair.indexOf('=');
+      jar.set(pair.slice(0, at).trim(), pair.slice(at + 1).trim());
+    }
+    return res;
+  };
+  let url = `${base}/auth/oidc/demo/login`;
+  let res = await go(url);
+  while (res.status >= 300 && res.status < 400) res = await go((url = new URL(res.headers.get('location'), url).href));
+  const action = /<form[^>]*action="([^"]*)"/i.exec(await res.text())?.[1]?.replace(/&amp;/g, '&');
+  url = new URL(action, url).href;
+  res = await go(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ user }),
+  });
+  while (res.status >= 300 && res.status < 400) {
+    url = new URL(res.headers.get('location'), url).href;
+    if (url.startsWith(base) && !url.includes('/auth/oidc/')) break;
+    res = await go(url);
+  }
+  const session = [...jar].filter(([name]) => name.includes('rolegate_session'));
+  const cookie = session.map(([k, v]) => `${k}=${v}`).join('; ');
+  const me = await (await fetch(`${base}/api/v1/me`, { headers: { cookie } })).json();
+  if (!me.csrfToken) throw new Error(`sign-in as ${user} failed`);
+  return { cookie, csrfToken: me.csrfToken };
+}
+
+async function freePort() {
+  const server = createServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
