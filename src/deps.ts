@@ -26,6 +26,7 @@ import { createMetrics } from './adapters/metrics/prometheus-metrics.js';
 import { RedisKvStore } from './adapters/redis/redis-kv-store.js';
 import type { Config } from './config/load-config.js';
 import { buildCredentialsDeps } from './deps-credentials.js';
+import { applyConfiguredAccessFile, buildAdminDeps } from './deps-admin.js';
 import type { AppDeps } from './http/create-app.js';
 import type { AccessStore } from './ports/access-store.js';
 import type { AssertionIssuer } from './ports/assertion-issuer.js';
@@ -184,6 +185,11 @@ export async function buildDeps(config: Config, logger: AppLogger): Promise<Deps
       `identityProviders (ROLEGATE_IDENTITY_PROVIDERS): cannot seed the identity providers: ${(error as Error).message}`,
     ]);
   }
+  const accessFileProblems = await applyConfiguredAccessFile(config, database.value.prisma, logger);
+  if (accessFileProblems.length > 0) {
+    await closeAll();
+    throw new StartupError(accessFileProblems);
+  }
   const audit = new PgAuditLog(database.value);
   const sessions = new SessionStore(kv.value, clock);
   const login: LoginDeps = {
@@ -272,6 +278,7 @@ export async function buildDeps(config: Config, logger: AppLogger): Promise<Deps
     issuerMetadata: issuerParts.issuer,
     ...(issuerParts.databaseKeys ? { signingKeys: issuerParts.databaseKeys } : {}),
     cliAuth,
+    admin: buildAdminDeps({ prisma: database.value.prisma, accessModel: exchangeParts.credentials.accessModel, logger }),
     embedded: { ...(postgres ? { postgres } : {}), memoryStore: kv.value.backend === 'memory' },
     probes: [
       { name: postgres ? 'postgres (embedded)' : 'postgres', check: () => database.value.ping() },

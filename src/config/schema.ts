@@ -13,6 +13,7 @@ import { identityProviders } from './sections/identity-providers.js';
 import { sessionTags } from './sections/session-tags.js';
 import { credentials, sts } from './sections/exchange.js';
 import { cli } from './sections/cli.js';
+import { admin } from './sections/admin.js';
 
 // The whole configuration of a rolegate instance. Every key has a description
 // (rendered into docs/configuration.md by `npm run docs:config`) and, where it
@@ -44,6 +45,7 @@ export const configSchema = z.strictObject({
   sts,
   credentials,
   cli,
+  admin,
 });
 
 /** The configuration as parsed, before defaults that depend on other keys are resolved. */

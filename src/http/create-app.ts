@@ -16,6 +16,7 @@ import { oauthApiRoutes } from './oauth/oauth-api-routes.js';
 import { oauthBrowserRoutes } from './oauth/oauth-browser-routes.js';
 import { cliSessionsRoutes } from './routes/cli-sessions-routes.js';
 import { meRoute } from './routes/me-route.js';
+import { adminRoutes, type AdminAppDeps } from './routes/admin-routes.js';
 import type { IssuerMetadata } from '../ports/assertion-issuer.js';
 import { errorHandler, notFound } from './middleware/error-handler.js';
 import { observeRequests } from './middleware/observe-requests.js';
@@ -39,6 +40,8 @@ export interface AppDeps {
   credentials: CredentialsDeps;
   /** rolegate as the authorization server of its own CLI. */
   cliAuth: CliAuthDeps;
+  /** Administration: access as code, admin API and pages, audit queries, revocation. */
+  admin: AdminAppDeps;
 }
 
 /** Builds the Express application. Never listens: main.ts and tests do. */
@@ -84,6 +87,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(oauthApiRoutes(deps.cliAuth));
   app.use(oauthBrowserRoutes({ cli: deps.cliAuth, session }));
   app.use(cliSessionsRoutes({ cli: deps.cliAuth, session }));
+  app.use(adminRoutes({ admin: deps.admin, session, groups: deps.config.admin, publicUrl: deps.config.server.publicUrl }));
 
   app.use(notFound);
   app.use(errorHandler());

@@ -1,0 +1,20 @@
+import { Router } from 'express';
+import type { AdminDeps } from '../../features/admin/admin-deps.js';
+import { adminGuard, type AdminGroups } from '../middleware/admin-auth.js';
+import type { SessionMiddleware } from '../middleware/session.js';
+import { adminAccessRoutes } from './admin-access-routes.js';
+
+/** What the admin API and pages need (built by src/deps-admin.ts). */
+export type AdminAppDeps = AdminDeps;
+
+/**
+ * Everything under /api/v1/admin (and the /admin pages), each behind the same
+ * guard: 401 without a caller, 403 outside the admin and auditor groups,
+ * 403 for auditors' writes, CSRF for cookie callers' writes.
+ */
+export function adminRoutes(deps: { admin: AdminAppDeps; session: SessionMiddleware; groups: AdminGroups; publicUrl: URL }): Router {
+  const router = Router();
+  router.use('/api/v1/admin', adminGuard({ session: deps.session, admin: deps.groups, publicUrl: deps.publicUrl, mode: 'api' }));
+  router.use(adminAccessRoutes({ admin: deps.admin }));
+  return router;
+}
