@@ -3,6 +3,7 @@ import type { AdminDeps } from '../../features/admin/admin-deps.js';
 import { adminGuard, type AdminGroups } from '../middleware/admin-auth.js';
 import type { SessionMiddleware } from '../middleware/session.js';
 import { adminAccessRoutes } from './admin-access-routes.js';
+import { adminObjectsRoutes } from './admin-objects-routes.js';
 
 /** What the admin API and pages need (built by src/deps-admin.ts). */
 export type AdminAppDeps = AdminDeps;
@@ -16,5 +17,6 @@ export function adminRoutes(deps: { admin: AdminAppDeps; session: SessionMiddlew
   const router = Router();
   router.use('/api/v1/admin', adminGuard({ session: deps.session, admin: deps.groups, publicUrl: deps.publicUrl, mode: 'api' }));
   router.use(adminAccessRoutes({ admin: deps.admin }));
+  router.use(adminObjectsRoutes({ admin: deps.admin }));
   return router;
 }
