@@ -1,5 +1,9 @@
 import { PrismaAccessAdminStore } from './adapters/db/prisma-access-admin-store.js';
-import type { PrismaClient } from './adapters/db/database.js';
+import type { Database, PrismaClient } from './adapters/db/database.js';
+import { PgAuditQuery } from './adapters/db/pg-audit-query.js';
+import { startAuditRetention } from './features/admin/audit-retention.js';
+import type { AdminAppDeps } from './http/routes/admin-routes.js';
+import type { Clock } from './ports/clock.js';
 import type { Config } from './config/load-config.js';
 import type { AdminDeps } from './features/admin/admin-deps.js';
 import { applyAccessFileAtStartup } from './features/admin/apply-access-file.js';
@@ -24,7 +28,21 @@ export async function applyConfiguredAccessFile(config: Config, prisma: PrismaCl
   }
 }
 
-/** The administration use cases' dependencies. */
-export function buildAdminDeps(parts: { prisma: PrismaClient; accessModel: AdminDeps['accessModel']; logger: Logger }): AdminDeps {
-  return { store: new PrismaAccessAdminStore(parts.prisma), accessModel: parts.accessModel, logger: parts.logger };
+/** The administration use cases' dependencies, and the audit retention sweep when configured (stop it on close). */
+export function buildAdminDeps(
+  config: Config,
+  parts: { database: Database; accessModel: AdminDeps['accessModel']; clock: Clock; logger: Logger },
+): { admin: AdminAppDeps; stop(): void } {
+  const auditQuery = new PgAuditQuery(parts.database);
+  const retention =
+    config.admin.auditRetentionDays === undefined
+      ? undefined
+      : startAuditRetention({ query: auditQuery, clock: parts.clock, logger: parts.logger }, config.admin.auditRetentionDays);
+  return {
+    admin: {
+      access: { store: new PrismaAccessAdminStore(parts.database.prisma), accessModel: parts.accessModel, logger: parts.logger },
+      auditQuery,
+    },
+    stop: () => retention?.stop(),
+  };
 }

@@ -258,6 +258,13 @@ export async function buildDeps(config: Config, logger: AppLogger): Promise<Deps
   }
   closers.push(() => exchangeParts.stop());
   login.forgetCredentials = (principalId) => exchangeParts.credentials.cache.deleteAllFor(principalId);
+  const adminParts = buildAdminDeps(config, {
+    database: database.value,
+    accessModel: exchangeParts.credentials.accessModel,
+    clock,
+    logger,
+  });
+  closers.push(() => Promise.resolve(adminParts.stop()));
 
   let shuttingDown = false;
   return {
@@ -278,7 +285,7 @@ export async function buildDeps(config: Config, logger: AppLogger): Promise<Deps
     issuerMetadata: issuerParts.issuer,
     ...(issuerParts.databaseKeys ? { signingKeys: issuerParts.databaseKeys } : {}),
     cliAuth,
-    admin: buildAdminDeps({ prisma: database.value.prisma, accessModel: exchangeParts.credentials.accessModel, logger }),
+    admin: adminParts.admin,
     embedded: { ...(postgres ? { postgres } : {}), memoryStore: kv.value.backend === 'memory' },
     probes: [
       { name: postgres ? 'postgres (embedded)' : 'postgres', check: () => database.value.ping() },

@@ -46,3 +46,46 @@ export interface AccessFileProblemView {
   path: string;
   message: string;
 }
+
+const isoDate = z.iso.datetime({ offset: true, error: 'expected an ISO 8601 date-time, e.g. 2026-01-31T00:00:00Z' });
+
+/** Query of GET /api/v1/admin/audit. */
+export const auditQuerySchema = z.strictObject({
+  user: z.string().min(1).max(300).optional(),
+  role: z.string().min(1).max(2048).optional(),
+  account: z.string().min(1).max(64).optional(),
+  from: isoDate.optional(),
+  to: isoDate.optional(),
+  outcome: z.enum(['success', 'denied', 'error']).optional(),
+  type: z.string().min(1).max(100).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  cursor: z.string().max(200).optional(),
+  format: z.enum(['json', 'jsonl']).optional(),
+});
+export type AuditQueryParams = z.infer<typeof auditQuerySchema>;
+
+/** One audit event as the API shows it. */
+export interface AuditEventView {
+  id: string;
+  at: string;
+  type: string;
+  outcome: 'success' | 'denied' | 'error';
+  reason?: string;
+  subject?: string;
+  idp?: string;
+  groups?: readonly string[];
+  accountId?: string;
+  roleArn?: string;
+  mode?: string;
+  durationSeconds?: number;
+  sourceIp?: string;
+  userAgent?: string;
+  requestId?: string;
+  details?: Record<string, unknown>;
+}
+
+/** Answer of GET /api/v1/admin/audit (JSON): one page, newest first; `nextCursor` fetches the next (older) page. */
+export interface AuditPageResponse {
+  events: AuditEventView[];
+  nextCursor?: string;
+}

@@ -1,12 +1,17 @@
 import { Router } from 'express';
 import type { AdminDeps } from '../../features/admin/admin-deps.js';
+import type { AuditQuery } from '../../ports/audit-query.js';
+import { adminAuditRoutes } from './admin-audit-routes.js';
 import { adminGuard, type AdminGroups } from '../middleware/admin-auth.js';
 import type { SessionMiddleware } from '../middleware/session.js';
 import { adminAccessRoutes } from './admin-access-routes.js';
 import { adminObjectsRoutes } from './admin-objects-routes.js';
 
 /** What the admin API and pages need (built by src/deps-admin.ts). */
-export type AdminAppDeps = AdminDeps;
+export interface AdminAppDeps {
+  access: AdminDeps;
+  auditQuery: AuditQuery;
+}
 
 /**
  * Everything under /api/v1/admin (and the /admin pages), each behind the same
@@ -16,7 +21,8 @@ export type AdminAppDeps = AdminDeps;
 export function adminRoutes(deps: { admin: AdminAppDeps; session: SessionMiddleware; groups: AdminGroups; publicUrl: URL }): Router {
   const router = Router();
   router.use('/api/v1/admin', adminGuard({ session: deps.session, admin: deps.groups, publicUrl: deps.publicUrl, mode: 'api' }));
-  router.use(adminAccessRoutes({ admin: deps.admin }));
-  router.use(adminObjectsRoutes({ admin: deps.admin }));
+  router.use(adminAccessRoutes({ admin: deps.admin.access }));
+  router.use(adminObjectsRoutes({ admin: deps.admin.access }));
+  router.use(adminAuditRoutes({ auditQuery: deps.admin.auditQuery }));
   return router;
 }
