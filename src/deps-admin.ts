@@ -4,6 +4,14 @@ import { PgAuditQuery } from './adapters/db/pg-audit-query.js';
 import { startAuditRetention } from './features/admin/audit-retention.js';
 import type { AdminAppDeps } from './http/routes/admin-routes.js';
 import type { Clock } from './ports/clock.js';
+import type { AuditLog } from './ports/audit-log.js';
+import { sourceIdentityFor } from './domain/session-name.js';
+import { revokeAllCliGrantsOf } from './features/cli-auth/revoke.js';
+import type { CliAuthDeps } from './features/cli-auth/cli-auth-deps.js';
+import type { AccessModelCache } from './features/credentials/access-model-cache.js';
+import type { CredentialCache } from './features/credentials/credential-cache.js';
+import type { RevocationDeps } from './features/admin/revoke-access.js';
+import type { SessionStore } from './features/sessions/session-store.js';
 import type { Config } from './config/load-config.js';
 import type { AdminDeps } from './features/admin/admin-deps.js';
 import { applyAccessFileAtStartup } from './features/admin/apply-access-file.js';
@@ -31,9 +39,48 @@ export async function applyConfiguredAccessFile(config: Config, prisma: PrismaCl
 /** The administration use cases' dependencies, and the audit retention sweep when configured (stop it on close). */
 export function buildAdminDeps(
   config: Config,
-  parts: { database: Database; accessModel: AdminDeps['accessModel']; clock: Clock; logger: Logger },
+  parts: {
+    database: Database;
+    accessModel: AccessModelCache;
+    clock: Clock;
+    logger: Logger;
+    sessions: SessionStore;
+    cliAuth: CliAuthDeps;
+    credentialCache: CredentialCache;
+    audit: AuditLog;
+  },
 ): { admin: AdminAppDeps; stop(): void } {
   const auditQuery = new PgAuditQuery(parts.database);
+  const revocation: RevocationDeps = {
+    endSessionsOf: (principalId) => parts.sessions.endAllSessionsOf(principalId),
+    revokeCliGrantsOf: (principalId, actor) =>
+      revokeAllCliGrantsOf(parts.cliAuth, principalId, {
+        by: 'admin',
+        ctx: {
+          requestId: actor.requestId,
+          log: actor.log,
+          ...(actor.sourceIp ? { sourceIp: actor.sourceIp } : {}),
+          ...(actor.userAgent ? { userAgent: actor.userAgent } : {}),
+        },
+        actor: actor.principal.id,
+      }),
+    dropCredentialsOf: (principalId) => parts.credentialCache.deleteAllFor(principalId),
+    dropCredentialsOfRole: (roleId) => parts.credentialCache.deleteAllForRole(roleId),
+    roleIdOf: async (roleArn) => (await parts.accessModel.current()).roles.find((r) => r.arn === roleArn)?.id,
+    sourceIdentityOf: (principalId) => {
+      const at = principalId.indexOf(':');
+      return sourceIdentityFor(
+        { idp: principalId.slice(0, at), subject: principalId.slice(at + 1) },
+        config.issuer.sessionNameIdp ? { bareIdp: config.issuer.sessionNameIdp } : {},
+      );
+    },
+    rolesIssuedTo: async (principalId, since) => {
+      const events = await auditQuery.find({ user: principalId, type: 'credentials.issue', outcome: 'success', from: since, limit: 1000 });
+      return [...new Set(events.flatMap((e) => (e.roleArn ? [e.roleArn] : [])))].sort();
+    },
+    audit: parts.audit,
+    clock: parts.clock,
+  };
   const retention =
     config.admin.auditRetentionDays === undefined
       ? undefined
@@ -42,6 +89,7 @@ export function buildAdminDeps(
     admin: {
       access: { store: new PrismaAccessAdminStore(parts.database.prisma), accessModel: parts.accessModel, logger: parts.logger },
       auditQuery,
+      revocation,
     },
     stop: () => retention?.stop(),
   };

@@ -263,6 +263,10 @@ export async function buildDeps(config: Config, logger: AppLogger): Promise<Deps
     accessModel: exchangeParts.credentials.accessModel,
     clock,
     logger,
+    sessions,
+    cliAuth,
+    credentialCache: exchangeParts.credentials.cache,
+    audit,
   });
   closers.push(() => Promise.resolve(adminParts.stop()));
 

@@ -89,3 +89,11 @@ export interface AuditPageResponse {
   events: AuditEventView[];
   nextCursor?: string;
 }
+
+/** Body of POST /api/v1/admin/revocations: a user (principal id `<idp>:<subject>`) or a role ARN. */
+export const revocationRequestSchema = z
+  .strictObject({
+    user: z.string().min(3).max(300).optional(),
+    roleArn: z.string().min(1).max(2048).optional(),
+  })
+  .refine((body) => (body.user === undefined) !== (body.roleArn === undefined), { error: 'send exactly one of user or roleArn' });

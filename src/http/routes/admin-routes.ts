@@ -1,6 +1,8 @@
 import { Router } from 'express';
 import type { AdminDeps } from '../../features/admin/admin-deps.js';
 import type { AuditQuery } from '../../ports/audit-query.js';
+import type { RevocationDeps } from '../../features/admin/revoke-access.js';
+import { adminRevocationRoutes } from './admin-revocation-routes.js';
 import { adminAuditRoutes } from './admin-audit-routes.js';
 import { adminGuard, type AdminGroups } from '../middleware/admin-auth.js';
 import type { SessionMiddleware } from '../middleware/session.js';
@@ -11,6 +13,7 @@ import { adminObjectsRoutes } from './admin-objects-routes.js';
 export interface AdminAppDeps {
   access: AdminDeps;
   auditQuery: AuditQuery;
+  revocation: RevocationDeps;
 }
 
 /**
@@ -24,5 +27,6 @@ export function adminRoutes(deps: { admin: AdminAppDeps; session: SessionMiddlew
   router.use(adminAccessRoutes({ admin: deps.admin.access }));
   router.use(adminObjectsRoutes({ admin: deps.admin.access }));
   router.use(adminAuditRoutes({ auditQuery: deps.admin.auditQuery }));
+  router.use(adminRevocationRoutes({ revocation: deps.admin.revocation }));
   return router;
 }
