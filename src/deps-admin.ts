@@ -4,6 +4,7 @@ import { PgAuditQuery } from './adapters/db/pg-audit-query.js';
 import { startAuditRetention } from './features/admin/audit-retention.js';
 import type { AdminAppDeps } from './http/routes/admin-routes.js';
 import type { Clock } from './ports/clock.js';
+import type { Metrics } from './adapters/metrics/prometheus-metrics.js';
 import type { AuditLog } from './ports/audit-log.js';
 import { sourceIdentityFor } from './domain/session-name.js';
 import { revokeAllCliGrantsOf } from './features/cli-auth/revoke.js';
@@ -48,8 +49,15 @@ export function buildAdminDeps(
     cliAuth: CliAuthDeps;
     credentialCache: CredentialCache;
     audit: AuditLog;
+    metrics: Metrics;
   },
 ): { admin: AdminAppDeps; stop(): void } {
+  parts.metrics.probes.activeCliSessions = async () => {
+    const rows = await parts.database.query<{ live: string }>(
+      'SELECT count(*)::text AS live FROM cli_grants WHERE revoked_at IS NULL AND expires_at > now()',
+    );
+    return Number(rows[0]?.live ?? 0);
+  };
   const auditQuery = new PgAuditQuery(parts.database);
   const revocation: RevocationDeps = {
     endSessionsOf: (principalId) => parts.sessions.endAllSessionsOf(principalId),

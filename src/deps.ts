@@ -23,6 +23,7 @@ import type { DatabaseSigningKeys } from './adapters/issuer/database-signing-key
 import type { AppLogger } from './adapters/logging/create-logger.js';
 import { MemoryKvStore } from './adapters/memory/memory-kv-store.js';
 import { createMetrics } from './adapters/metrics/prometheus-metrics.js';
+import { MeteredAuditLog } from './adapters/metrics/metered-audit-log.js';
 import { RedisKvStore } from './adapters/redis/redis-kv-store.js';
 import type { Config } from './config/load-config.js';
 import { buildCredentialsDeps } from './deps-credentials.js';
@@ -190,7 +191,8 @@ export async function buildDeps(config: Config, logger: AppLogger): Promise<Deps
     await closeAll();
     throw new StartupError(accessFileProblems);
   }
-  const audit = new PgAuditLog(database.value);
+  const metrics = createMetrics();
+  const audit = new MeteredAuditLog(new PgAuditLog(database.value), metrics);
   const sessions = new SessionStore(kv.value, clock);
   const login: LoginDeps = {
     idps,
@@ -237,7 +239,6 @@ export async function buildDeps(config: Config, logger: AppLogger): Promise<Deps
     },
   };
 
-  const metrics = createMetrics();
   const access = new PrismaAccessStore(database.value.prisma);
   const cacheSealer = new AesGcmSealer(sealingKeys, 'cache');
   let exchangeParts: Awaited<ReturnType<typeof buildCredentialsDeps>>;
@@ -267,6 +268,7 @@ export async function buildDeps(config: Config, logger: AppLogger): Promise<Deps
     cliAuth,
     credentialCache: exchangeParts.credentials.cache,
     audit,
+    metrics,
   });
   closers.push(() => Promise.resolve(adminParts.stop()));
 

@@ -6,7 +6,11 @@ export function createMetrics() {
   collectDefaultMetrics({ register: registry, prefix: 'rolegate_' });
   const registers = [registry];
   // Gauges read at scrape time from whoever registers a probe (the composition root).
-  const probes = { singleFlightWaiting: () => 0 };
+  const probes = {
+    singleFlightWaiting: () => 0,
+    /** Live CLI sessions (grants neither revoked nor expired), counted in PostgreSQL at scrape time. */
+    activeCliSessions: (): Promise<number> => Promise.resolve(0),
+  };
   return {
     registry,
     probes,
@@ -42,6 +46,27 @@ export function createMetrics() {
       registers,
       collect() {
         this.set(probes.singleFlightWaiting());
+      },
+    }),
+    logins: new Counter({
+      name: 'rolegate_logins_total',
+      help: 'Sign-ins by IdP slug and outcome (success, denied = refused by rolegate or the IdP, error).',
+      labelNames: ['idp', 'outcome'] as const,
+      registers,
+    }),
+    stsErrors: new Counter({
+      name: 'rolegate_sts_errors_total',
+      help: 'Failed AWS STS calls by action and error code (the AWS error name, or throttled, transient, network). Retries count each attempt.',
+      labelNames: ['action', 'code'] as const,
+      registers,
+    }),
+    activeSessions: new Gauge({
+      name: 'rolegate_active_sessions',
+      help: 'Live sessions by kind; cli = CLI sessions (grants) neither revoked nor expired, across all instances.',
+      labelNames: ['kind'] as const,
+      registers,
+      async collect() {
+        this.set({ kind: 'cli' }, await probes.activeCliSessions().catch(() => 0));
       },
     }),
   };
