@@ -7,6 +7,7 @@ import { adminAuditRoutes } from './admin-audit-routes.js';
 import { adminGuard, type AdminGroups } from '../middleware/admin-auth.js';
 import type { SessionMiddleware } from '../middleware/session.js';
 import { adminAccessRoutes } from './admin-access-routes.js';
+import { adminPages } from './admin-pages.js';
 import { adminObjectsRoutes } from './admin-objects-routes.js';
 
 /** What the admin API and pages need (built by src/deps-admin.ts). */
@@ -24,6 +25,8 @@ export interface AdminAppDeps {
 export function adminRoutes(deps: { admin: AdminAppDeps; session: SessionMiddleware; groups: AdminGroups; publicUrl: URL }): Router {
   const router = Router();
   router.use('/api/v1/admin', adminGuard({ session: deps.session, admin: deps.groups, publicUrl: deps.publicUrl, mode: 'api' }));
+  router.use('/admin', adminGuard({ session: deps.session, admin: deps.groups, publicUrl: deps.publicUrl, mode: 'page' }));
+  router.use(adminPages({ access: deps.admin.access, auditQuery: deps.admin.auditQuery }));
   router.use(adminAccessRoutes({ admin: deps.admin.access }));
   router.use(adminObjectsRoutes({ admin: deps.admin.access }));
   router.use(adminAuditRoutes({ auditQuery: deps.admin.auditQuery }));
