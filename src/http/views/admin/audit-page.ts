@@ -32,7 +32,8 @@ export function auditPage(params: AuditQueryParams, events: AuditEventView[], ne
   </form>`;
   const query = (extra: Record<string, string>) => {
     const q = new URLSearchParams();
-    for (const [k, v] of Object.entries({ ...params, ...extra })) if (v !== undefined && v !== '' && k !== 'format') q.set(k, String(v));
+    const merged: Record<string, string | number | undefined> = { ...params, ...extra };
+    for (const [k, v] of Object.entries(merged)) if (v !== undefined && v !== '' && k !== 'format') q.set(k, String(v));
     return q.toString();
   };
   const rows = events.map(
