@@ -3,6 +3,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signedInCliHome, startAdminWorld } from '../support/admin-world.js';
 import { runCli } from '../support/cli-process.js';
+import { startSecondInstance } from '../support/app.js';
+import { waitFor } from '../support/wait.js';
 import type { ExchangeWorld, SignedIn } from '../support/exchange-world.js';
 import { PROD, SANDBOX } from '../support/exchange-world.js';
 
@@ -147,6 +149,30 @@ describe('access as code', () => {
     expect(res.status).toBe(409);
     expect(((await res.json()) as { code: string }).code).toBe('conflict');
     expect(await exportYaml()).toBe(before);
+  });
+
+  it('when an apply commits on one instance, then another instance serves the new model without waiting for its timer', async () => {
+    await apply(demoFile);
+    const second = await startSecondInstance(world.app.t);
+    try {
+      const rolesOnSecond = async () => {
+        const res = await alice.browser.request(`${second.url}/api/v1/roles`);
+        const body = (await res.json()) as { accounts: { roles: { name: string }[] }[] };
+        return body.accounts.flatMap((a) => a.roles.map((r) => r.name));
+      };
+      expect(await rolesOnSecond()).toContain('BrokerReadOnly');
+      const withoutReadOnly = demoFile.replace(/ {2}- group: aws-readonly\n {4}role: [^\n]+\n/g, '');
+      expect(((await (await apply(withoutReadOnly)).json()) as ApplyAnswer).summary.remove).toBe(3);
+      await waitFor(
+        async () => ((await rolesOnSecond()).includes('BrokerReadOnly') ? undefined : true),
+        'the second instance to reload',
+        5000,
+      );
+      expect(await rolesOnSecond()).not.toContain('ReadOnly');
+    } finally {
+      await second.close();
+      await apply(demoFile);
+    }
   });
 
   it('when the CLI applies and exports, then it prints the diff, applies, and writes the file', async () => {
