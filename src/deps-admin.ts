@@ -58,6 +58,7 @@ export function buildAdminDeps(
     );
     return Number(rows[0]?.live ?? 0);
   };
+  parts.metrics.probes.activePortalSessions = () => parts.sessions.countLive();
   const auditQuery = new PgAuditQuery(parts.database);
   const revocation: RevocationDeps = {
     endSessionsOf: (principalId) => parts.sessions.endAllSessionsOf(principalId),

@@ -28,7 +28,7 @@ describe('metrics', () => {
     return res.text();
   };
 
-  it('when traffic flows, then logins, issuance, cache lookups, STS latency and errors, and active CLI sessions move', async () => {
+  it('when traffic flows, then logins, issuance, cache lookups, STS latency and errors, and active portal and CLI sessions move', async () => {
     const before = await scrape();
     const alice = await world.signIn('alice');
     const bob = await world.signIn('bob');
@@ -62,6 +62,9 @@ describe('metrics', () => {
     expect(delta('rolegate_sts_request_duration_seconds_count', { action: 'AssumeRoleWithSAML', outcome: 'success' })).toBe(1);
     expect(delta('rolegate_sts_errors_total', { action: 'AssumeRole', code: 'AccessDenied' })).toBe(1);
     expect(sample(after, 'rolegate_active_sessions', { kind: 'cli' })).toBe(1);
+    expect(sample(after, 'rolegate_active_sessions', { kind: 'portal' })).toBe(2);
+    expect((await alice.api('/auth/logout', { method: 'POST' })).status).toBeLessThan(400);
+    expect(sample(await scrape(), 'rolegate_active_sessions', { kind: 'portal' })).toBe(1);
     expect(after).toContain('rolegate_singleflight_waiting');
   });
 });

@@ -10,6 +10,8 @@ export function createMetrics() {
     singleFlightWaiting: () => 0,
     /** Live CLI sessions (grants neither revoked nor expired), counted in PostgreSQL at scrape time. */
     activeCliSessions: (): Promise<number> => Promise.resolve(0),
+    /** Live portal (browser) sessions, counted in Redis at scrape time. */
+    activePortalSessions: (): Promise<number> => Promise.resolve(0),
   };
   return {
     registry,
@@ -62,11 +64,13 @@ export function createMetrics() {
     }),
     activeSessions: new Gauge({
       name: 'rolegate_active_sessions',
-      help: 'Live sessions by kind; cli = CLI sessions (grants) neither revoked nor expired, across all instances.',
+      help: 'Live sessions across all instances, by kind: portal = signed-in browsers, cli = CLI sessions (grants) neither revoked nor expired.',
       labelNames: ['kind'] as const,
       registers,
       async collect() {
-        this.set({ kind: 'cli' }, await probes.activeCliSessions().catch(() => 0));
+        const [portal, cli] = await Promise.all([probes.activePortalSessions().catch(() => 0), probes.activeCliSessions().catch(() => 0)]);
+        this.set({ kind: 'portal' }, portal);
+        this.set({ kind: 'cli' }, cli);
       },
     }),
   };
