@@ -32,6 +32,13 @@ export function parseAccessYaml(text: string): AccessFileResult {
       }),
     };
   }
+  if (doc.contents === null) {
+    // An empty file would remove every account, role and mapping: say so rather than do it.
+    return {
+      ok: false,
+      problems: [{ line: 1, column: 1, path: '', message: 'the file is empty (to remove everything, write `version: 1` and empty lists)' }],
+    };
+  }
   let data: unknown;
   try {
     data = doc.toJS({ maxAliasCount: MAX_ALIASES }) as unknown;

@@ -29,6 +29,15 @@ describe('parseAccessYaml', () => {
     ]);
   });
 
+  it('when the file is empty (or only comments), then it is refused rather than read as "remove everything"', () => {
+    for (const text of ['', '# nothing yet\n']) {
+      const result = parseAccessYaml(text);
+      expect(result.ok).toBe(false);
+      if (!result.ok) expect(result.problems[0]?.message).toMatch(/the file is empty/);
+    }
+    expect(parseAccessYaml('version: 1\n').ok).toBe(true);
+  });
+
   it('when the YAML itself is broken, then the syntax error is positioned', () => {
     const result = parseAccessYaml('accounts:\n  - id: "1\n');
     expect(result.ok).toBe(false);
