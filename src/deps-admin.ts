@@ -99,6 +99,7 @@ export function buildAdminDeps(
       access: { store: new PrismaAccessAdminStore(parts.database.prisma), accessModel: parts.accessModel, logger: parts.logger },
       auditQuery,
       revocation,
+      audit: parts.audit,
     },
     stop: () => retention?.stop(),
   };

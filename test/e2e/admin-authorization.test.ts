@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signedInCliHome, startAdminWorld } from '../support/admin-world.js';
 import { bearer } from '../support/cli-broker.js';
 import type { ExchangeWorld, SignedIn } from '../support/exchange-world.js';
+import { waitFor } from '../support/wait.js';
 
 interface RouteLayer {
   route?: { path: string; methods: Record<string, boolean> };
@@ -85,6 +86,13 @@ describe('admin authorization', () => {
       expect(res.headers.get('content-type'), `${method} ${path}`).toMatch(/^application\/problem\+json/);
       expect(((await res.json()) as { code: string }).code).toBe('forbidden');
     }
+    // Refusals are audited (written beside the answer, so poll until the last one is in).
+    await waitFor(async () => {
+      const refusals = (await (await bob.api('/api/v1/admin/audit?type=admin.denied&user=demo%3Acarol&limit=1000')).json()) as {
+        events: unknown[];
+      };
+      return refusals.events.length >= routes.length ? true : undefined;
+    }, 'every refusal to be audited');
   });
 
   it('when the same user calls with a CLI bearer token, then it is 403 as well', async () => {

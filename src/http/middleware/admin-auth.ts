@@ -2,6 +2,7 @@ import express, { type NextFunction, type Request, type RequestHandler, type Res
 import { RolegateError } from '../../domain/errors.js';
 import type { Principal } from '../../domain/principal.js';
 import type { Caller } from '../../features/credentials/issue-credentials.js';
+import type { AuditLog } from '../../ports/audit-log.js';
 import { csrfProtection } from './csrf.js';
 import type { SessionMiddleware } from './session.js';
 
@@ -33,7 +34,24 @@ export function adminGuard(deps: {
   admin: AdminGroups;
   publicUrl: URL;
   mode: 'api' | 'page';
+  /** Records refused admin requests (`admin.denied`); a failure to record is logged, the answer stays 403. */
+  audit: AuditLog;
 }): RequestHandler[] {
+  const refuse = (req: Request, next: NextFunction, detail: string) => {
+    const caller = req.caller;
+    void deps.audit
+      .record({
+        type: 'admin.denied',
+        outcome: 'denied',
+        reason: detail,
+        ...(caller ? { subject: caller.principal.id, idp: caller.principal.idp, groups: caller.principal.groups } : {}),
+        requestId: req.id,
+        ...(req.ip ? { sourceIp: req.ip } : {}),
+        details: { method: req.method, path: req.path },
+      })
+      .catch((error: unknown) => req.log.error({ err: error }, 'could not record a refused admin request'));
+    next(new RolegateError('forbidden', { detail }));
+  };
   const check = (req: Request, _res: Response, next: NextFunction) => {
     const caller = req.caller;
     if (!caller) {
@@ -42,11 +60,11 @@ export function adminGuard(deps: {
     }
     const role = adminRoleOf(caller.principal, deps.admin);
     if (!role) {
-      next(new RolegateError('forbidden', { detail: `Administration needs membership of ${deps.admin.groups.join(', ')}` }));
+      refuse(req, next, `Administration needs membership of ${deps.admin.groups.join(', ')}`);
       return;
     }
     if (role === 'auditor' && !READS.has(req.method)) {
-      next(new RolegateError('forbidden', { detail: 'Auditors have read-only access: this change needs an administrator' }));
+      refuse(req, next, 'Auditors have read-only access: this change needs an administrator');
       return;
     }
     next();

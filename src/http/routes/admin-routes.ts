@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { AdminDeps } from '../../features/admin/admin-deps.js';
 import type { AuditQuery } from '../../ports/audit-query.js';
+import type { AuditLog } from '../../ports/audit-log.js';
 import type { RevocationDeps } from '../../features/admin/revoke-access.js';
 import { adminRevocationRoutes } from './admin-revocation-routes.js';
 import { adminAuditRoutes } from './admin-audit-routes.js';
@@ -15,6 +16,7 @@ export interface AdminAppDeps {
   access: AdminDeps;
   auditQuery: AuditQuery;
   revocation: RevocationDeps;
+  audit: AuditLog;
 }
 
 /**
@@ -24,8 +26,14 @@ export interface AdminAppDeps {
  */
 export function adminRoutes(deps: { admin: AdminAppDeps; session: SessionMiddleware; groups: AdminGroups; publicUrl: URL }): Router {
   const router = Router();
-  router.use('/api/v1/admin', adminGuard({ session: deps.session, admin: deps.groups, publicUrl: deps.publicUrl, mode: 'api' }));
-  router.use('/admin', adminGuard({ session: deps.session, admin: deps.groups, publicUrl: deps.publicUrl, mode: 'page' }));
+  router.use(
+    '/api/v1/admin',
+    adminGuard({ session: deps.session, admin: deps.groups, publicUrl: deps.publicUrl, mode: 'api', audit: deps.admin.audit }),
+  );
+  router.use(
+    '/admin',
+    adminGuard({ session: deps.session, admin: deps.groups, publicUrl: deps.publicUrl, mode: 'page', audit: deps.admin.audit }),
+  );
   router.use(adminPages({ access: deps.admin.access, auditQuery: deps.admin.auditQuery }));
   router.use(adminAccessRoutes({ admin: deps.admin.access }));
   router.use(adminObjectsRoutes({ admin: deps.admin.access }));
