@@ -55,7 +55,12 @@ try {
           displayName: 'Demo',
           kind: 'oidc',
           groupsFrom: 'groups',
-          settings: { issuer: devstack.idp.issuer, clientId: devstack.idp.clientId, allowInsecureLoopbackIssuer: true, scopes: devstack.idp.scopes },
+          settings: {
+            issuer: devstack.idp.issuer,
+            clientId: devstack.idp.clientId,
+            allowInsecureLoopbackIssuer: true,
+            scopes: devstack.idp.scopes,
+          },
           clientSecret: devstack.idp.clientSecret,
         },
       ]),
@@ -85,7 +90,10 @@ try {
   cleanups.push(() => baseline.stop());
   const baselineUrl = await baseline.started;
   const rows = [];
-  rows.push({ name: 'baseline: node:http + 1 Redis GET', ...(await load(baselineUrl, { connections: 64, duration: DURATION, pid: baseline.child.pid })) });
+  rows.push({
+    name: 'baseline: node:http + 1 Redis GET',
+    ...(await load(baselineUrl, { connections: 64, duration: DURATION, pid: baseline.child.pid })),
+  });
   rows.push({
     name: 'rolegate POST /api/v1/credentials (cached)',
     ...(await load(`${publicUrl}/api/v1/credentials`, {
@@ -144,7 +152,9 @@ async function seedAccessModel(databaseUrl, prefix) {
        VALUES (gen_random_uuid(), '111111111111', 'Developer', 'arn:aws:iam::111111111111:role/Developer', 'saml',
                'arn:aws:iam::111111111111:saml-provider/rolegate', 43200, now()) RETURNING id`,
     );
-    await client.query(`INSERT INTO group_mappings (id, "group", role_id, updated_at) VALUES (gen_random_uuid(), 'aws-dev', $1, now())`, [role.rows[0].id]);
+    await client.query(`INSERT INTO group_mappings (id, "group", role_id, updated_at) VALUES (gen_random_uuid(), 'aws-dev', $1, now())`, [
+      role.rows[0].id,
+    ]);
   } finally {
     await client.end();
   }
@@ -159,7 +169,11 @@ async function seedAccessModel(databaseUrl, prefix) {
 async function signIn(base, user) {
   const jar = new Map();
   const go = async (url, init = {}) => {
-    const res = await fetch(url, { ...init, redirect: 'manual', headers: { ...init.headers, cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') } });
+    const res = await fetch(url, {
+      ...init,
+      redirect: 'manual',
+      headers: { ...init.headers, cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') },
+    });
     for (const line of res.headers.getSetCookie()) {
       const [pair] = line.split(';');
       const at = pair.indexOf('=');
@@ -172,7 +186,11 @@ async function signIn(base, user) {
   while (res.status >= 300 && res.status < 400) res = await go((url = new URL(res.headers.get('location'), url).href));
   const action = /<form[^>]*action="([^"]*)"/i.exec(await res.text())?.[1]?.replace(/&amp;/g, '&');
   url = new URL(action, url).href;
-  res = await go(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ user }) });
+  res = await go(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ user }),
+  });
   while (res.status >= 300 && res.status < 400) {
     url = new URL(res.headers.get('location'), url).href;
     if (url.startsWith(base) && !url.includes('/auth/oidc/')) break;
@@ -191,10 +209,13 @@ async function countingProxy(target) {
   const proxy = { count: 0 };
   const server = createServer((req, res) => {
     proxy.count++;
-    const forward = httpRequest({ host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
+    const forward = httpRequest(
+      { host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
     forward.on('error', () => res.destroy());
     req.pipe(forward);
   });

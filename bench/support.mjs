@@ -39,7 +39,11 @@ export function table(rows) {
  * `ready` in its stdout (e.g. the URL it listens on).
  */
 export function startChild(file, { args = [], env = {}, ready, cwd, nodeArgs = [] } = {}) {
-  const child = spawn(process.execPath, [...nodeArgs, file, ...args], { cwd, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeArgs, file, ...args], {
+    cwd,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stderr.on('data', (chunk) => (err += chunk));

@@ -43,7 +43,10 @@ export async function buildCredentialsDeps(
     logger,
     retryBudgetMs: config.sts.retryBudgetMs,
     ...(accessKeyId && secretAccessKey ? { credentials: { accessKeyId, secretAccessKey: secretAccessKey.reveal() } } : {}),
-    onCall: ({ action, outcome, seconds }) => metrics.stsRequestDuration.observe({ action, outcome }, seconds),
+    onCall: ({ action, outcome, seconds }) => {
+      metrics.stsRequestDuration.observe({ action, outcome }, seconds);
+      if (outcome !== 'success') metrics.stsErrors.inc({ action, code: outcome });
+    },
   });
   const credentials: CredentialsDeps = {
     accessModel,

@@ -23,11 +23,13 @@ import type { DatabaseSigningKeys } from './adapters/issuer/database-signing-key
 import type { AppLogger } from './adapters/logging/create-logger.js';
 import { MemoryKvStore } from './adapters/memory/memory-kv-store.js';
 import { createMetrics } from './adapters/metrics/prometheus-metrics.js';
+import { MeteredAuditLog } from './adapters/metrics/metered-audit-log.js';
 import { RedisKvStore } from './adapters/redis/redis-kv-store.js';
 import type { Config } from './config/load-config.js';
 import { buildCredentialsDeps } from './deps-credentials.js';
 import { FetchFederationGateway } from './adapters/aws-signin/fetch-federation-gateway.js';
 import { RolePreferences } from './features/portal/role-preferences.js';
+import { applyConfiguredAccessFile, buildAdminDeps } from './deps-admin.js';
 import type { AppDeps } from './http/create-app.js';
 import type { AccessStore } from './ports/access-store.js';
 import type { AssertionIssuer } from './ports/assertion-issuer.js';
@@ -186,7 +188,13 @@ export async function buildDeps(config: Config, logger: AppLogger): Promise<Deps
       `identityProviders (ROLEGATE_IDENTITY_PROVIDERS): cannot seed the identity providers: ${(error as Error).message}`,
     ]);
   }
-  const audit = new PgAuditLog(database.value);
+  const accessFileProblems = await applyConfiguredAccessFile(config, database.value.prisma, logger);
+  if (accessFileProblems.length > 0) {
+    await closeAll();
+    throw new StartupError(accessFileProblems);
+  }
+  const metrics = createMetrics();
+  const audit = new MeteredAuditLog(new PgAuditLog(database.value), metrics);
   const sessions = new SessionStore(kv.value, clock);
   const login: LoginDeps = {
     idps,
@@ -233,7 +241,6 @@ export async function buildDeps(config: Config, logger: AppLogger): Promise<Deps
     },
   };
 
-  const metrics = createMetrics();
   const access = new PrismaAccessStore(database.value.prisma);
   const cacheSealer = new AesGcmSealer(sealingKeys, 'cache');
   let exchangeParts: Awaited<ReturnType<typeof buildCredentialsDeps>>;
@@ -254,6 +261,18 @@ export async function buildDeps(config: Config, logger: AppLogger): Promise<Deps
   }
   closers.push(() => exchangeParts.stop());
   login.forgetCredentials = (principalId) => exchangeParts.credentials.cache.deleteAllFor(principalId);
+  const adminParts = buildAdminDeps(config, {
+    database: database.value,
+    accessModel: exchangeParts.credentials.accessModel,
+    clock,
+    logger,
+    sessions,
+    cliAuth,
+    credentialCache: exchangeParts.credentials.cache,
+    audit,
+    metrics,
+  });
+  closers.push(() => Promise.resolve(adminParts.stop()));
 
   let shuttingDown = false;
   return {
@@ -284,6 +303,7 @@ export async function buildDeps(config: Config, logger: AppLogger): Promise<Deps
       },
     },
     preferences: new RolePreferences(kv.value),
+    admin: adminParts.admin,
     embedded: { ...(postgres ? { postgres } : {}), memoryStore: kv.value.backend === 'memory' },
     probes: [
       { name: postgres ? 'postgres (embedded)' : 'postgres', check: () => database.value.ping() },

@@ -7,6 +7,8 @@ import { runCredentialProcess } from './commands/credential-process.js';
 import { runLogin } from './commands/login.js';
 import { runLogout } from './commands/logout.js';
 import { runWhoami } from './commands/whoami.js';
+import { runApply } from './commands/apply.js';
+import { runExport } from './commands/export.js';
 import { ExitCode, reportError } from './errors.js';
 import { processOutput, type Output } from './output.js';
 
@@ -118,6 +120,31 @@ export async function runProgram(argv: readonly string[], out: Output = processO
     });
 
   addCredentialCommands(program, { run, context, out, setExitCode: (code) => (exitCode = code) });
+
+  program
+    .command('apply')
+    .description("administrators: make the broker's accounts, roles and mappings what an access file says (shows the diff)")
+    .requiredOption('-f, --file <path>', 'the access file (YAML; - for stdin)')
+    .option('--dry-run', 'show the diff, change nothing')
+    .option('--json', 'print the result as JSON')
+    .action(
+      run((globals, o) => runApply(context(globals), { file: String(o.file), dryRun: o.dryRun === true, json: o.json === true }, out)),
+    );
+
+  program
+    .command('export')
+    .description("administrators: write the broker's access model as an access file (YAML)")
+    .option('-o, --output <path>', 'write to this file instead of stdout')
+    .option('--identity-providers', 'include the identity providers')
+    .action(
+      run((globals, o) =>
+        runExport(
+          context(globals),
+          { ...(typeof o.output === 'string' ? { output: o.output } : {}), identityProviders: o.identityProviders === true },
+          out,
+        ),
+      ),
+    );
 
   program
     .command('completion')

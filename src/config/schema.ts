@@ -14,6 +14,7 @@ import { sessionTags } from './sections/session-tags.js';
 import { credentials, sts } from './sections/exchange.js';
 import { cli } from './sections/cli.js';
 import { consoleSection } from './sections/console.js';
+import { admin } from './sections/admin.js';
 
 // The whole configuration of a rolegate instance. Every key has a description
 // (rendered into docs/configuration.md by `npm run docs:config`) and, where it
@@ -46,6 +47,7 @@ export const configSchema = z.strictObject({
   credentials,
   cli,
   console: consoleSection,
+  admin,
 });
 
 /** The configuration as parsed, before defaults that depend on other keys are resolved. */

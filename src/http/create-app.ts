@@ -16,6 +16,7 @@ import { oauthApiRoutes } from './oauth/oauth-api-routes.js';
 import { oauthBrowserRoutes } from './oauth/oauth-browser-routes.js';
 import { cliSessionsRoutes } from './routes/cli-sessions-routes.js';
 import { meRoute } from './routes/me-route.js';
+import { adminRoutes, type AdminAppDeps } from './routes/admin-routes.js';
 import type { IssuerMetadata } from '../ports/assertion-issuer.js';
 import { errorHandler, notFound } from './middleware/error-handler.js';
 import { observeRequests } from './middleware/observe-requests.js';
@@ -47,6 +48,8 @@ export interface AppDeps {
   console: ConsoleDeps;
   /** The portal's favourites and recently used roles. */
   preferences: RolePreferences;
+  /** Administration: access as code, admin API and pages, audit queries, revocation. */
+  admin: AdminAppDeps;
 }
 
 /** Builds the Express application. Never listens: main.ts and tests do. */
@@ -94,6 +97,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(cliSessionsRoutes({ cli: deps.cliAuth, session }));
   app.use(consoleUrlRoutes({ console: deps.console, session, publicUrl: deps.config.server.publicUrl, preferences: deps.preferences }));
   app.use(portalRoutes({ deps, session }));
+  app.use(adminRoutes({ admin: deps.admin, session, groups: deps.config.admin, publicUrl: deps.config.server.publicUrl }));
 
   app.use(notFound);
   app.use(errorHandler());

@@ -6,7 +6,13 @@ export function createMetrics() {
   collectDefaultMetrics({ register: registry, prefix: 'rolegate_' });
   const registers = [registry];
   // Gauges read at scrape time from whoever registers a probe (the composition root).
-  const probes = { singleFlightWaiting: () => 0 };
+  const probes = {
+    singleFlightWaiting: () => 0,
+    /** Live CLI sessions (grants neither revoked nor expired), counted in PostgreSQL at scrape time. */
+    activeCliSessions: (): Promise<number> => Promise.resolve(0),
+    /** Live portal (browser) sessions, counted in Redis at scrape time. */
+    activePortalSessions: (): Promise<number> => Promise.resolve(0),
+  };
   return {
     registry,
     probes,
@@ -42,6 +48,29 @@ export function createMetrics() {
       registers,
       collect() {
         this.set(probes.singleFlightWaiting());
+      },
+    }),
+    logins: new Counter({
+      name: 'rolegate_logins_total',
+      help: 'Sign-ins by IdP slug and outcome (success, denied = refused by rolegate or the IdP, error).',
+      labelNames: ['idp', 'outcome'] as const,
+      registers,
+    }),
+    stsErrors: new Counter({
+      name: 'rolegate_sts_errors_total',
+      help: 'Failed AWS STS calls by action and error code (the AWS error name, or throttled, transient, network). Retries count each attempt.',
+      labelNames: ['action', 'code'] as const,
+      registers,
+    }),
+    activeSessions: new Gauge({
+      name: 'rolegate_active_sessions',
+      help: 'Live sessions across all instances, by kind: portal = signed-in browsers, cli = CLI sessions (grants) neither revoked nor expired.',
+      labelNames: ['kind'] as const,
+      registers,
+      async collect() {
+        const [portal, cli] = await Promise.all([probes.activePortalSessions().catch(() => 0), probes.activeCliSessions().catch(() => 0)]);
+        this.set({ kind: 'portal' }, portal);
+        this.set({ kind: 'cli' }, cli);
       },
     }),
   };

@@ -10,7 +10,7 @@ export interface DemoUser {
   description: string;
 }
 
-/** The demo's people: alice has two groups, bob one, carol none (she sees no roles). */
+/** The demo's people: alice has two groups, bob two (he administers rolegate), carol none (she sees no roles). */
 export const DEMO_USERS: readonly DemoUser[] = [
   {
     id: 'alice',
@@ -24,9 +24,9 @@ export const DEMO_USERS: readonly DemoUser[] = [
     id: 'bob',
     name: 'Bob Example',
     email: 'bob@example.com',
-    groups: ['aws-admin'],
+    groups: ['aws-admin', 'rolegate-admins'],
     amr: ['pwd', 'mfa'],
-    description: 'administrator: aws-admin, signs in with MFA',
+    description: 'administrator: aws-admin, and rolegate administration (rolegate-admins), signs in with MFA',
   },
   {
     id: 'carol',

@@ -59,12 +59,22 @@ export class CredentialCache {
     if (ttlMs <= 0) return false;
     await this.kv.set(key, this.sealer.seal(JSON.stringify(entry), key), ttlMs);
     await this.kv.addToSet(indexKey(slot.principalId), key, entry.expiresAt - this.clock.now());
+    await this.kv.addToSet(roleIndexKey(slot.roleId), key, entry.expiresAt - this.clock.now());
     return true;
   }
 
   /** Drops every cached entry of a user (logout, revocation). Returns how many existed. */
   async deleteAllFor(principalId: string): Promise<number> {
     const index = indexKey(principalId);
+    const keys = await this.kv.setMembers(index);
+    const deleted = keys.length > 0 ? await this.kv.delete(...keys) : 0;
+    await this.kv.delete(index);
+    return deleted;
+  }
+
+  /** Drops every cached entry of a role, whoever it was issued to (role revocation). Returns how many existed. */
+  async deleteAllForRole(roleId: string): Promise<number> {
+    const index = roleIndexKey(roleId);
     const keys = await this.kv.setMembers(index);
     const deleted = keys.length > 0 ? await this.kv.delete(...keys) : 0;
     await this.kv.delete(index);
@@ -83,6 +93,10 @@ export class CredentialCache {
 /** Users appear in keys only hashed: a Redis key listing names no one. */
 function userHash(principalId: string): string {
   return createHash('sha256').update(principalId).digest('base64url').slice(0, 32);
+}
+
+function roleIndexKey(roleId: string): string {
+  return `creds-role-index:${roleId}`;
 }
 
 function indexKey(principalId: string): string {

@@ -31,6 +31,8 @@ export interface NewSession {
 const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
 const sessionKey = (id: string) => `session:${id}`;
 const indexKey = (principalId: string) => `sessions-of:${sha256(principalId)}`;
+/** Every session as `<expiresAt>.<id>`, for counting live sessions (metrics); pruned while counting. */
+const LIVE_INDEX = 'sessions-live';
 
 /**
  * Login sessions over the KvStore. The cookie carries 256 random bits; Redis
@@ -63,6 +65,7 @@ export class SessionStore {
       // The index lives as long as the principal's longest session (re-extended at every login).
       const indexTtl = Math.max(ttlMs, (await this.kv.ttlMs(indexKey(input.principal.id))) ?? 0);
       await this.kv.addToSet(indexKey(input.principal.id), session.id, indexTtl);
+      await this.kv.addToSet(LIVE_INDEX, `${String(session.expiresAt)}.${session.id}`);
     });
     return { cookieValue, session };
   }
@@ -90,6 +93,31 @@ export class SessionStore {
     const ended = ids.length > 0 ? await this.kv.delete(...ids.map(sessionKey)) : 0;
     await this.kv.delete(indexKey(principalId));
     return ended;
+  }
+
+  /**
+   * How many sessions are live, across instances (the active-sessions gauge).
+   * Members whose session expired or was ended are removed from the index as
+   * they are found, so it stays as large as the live sessions.
+   */
+  async countLive(): Promise<number> {
+    const now = this.clock.now();
+    const members = await this.kv.setMembers(LIVE_INDEX);
+    const stale: string[] = [];
+    let live = 0;
+    for (let i = 0; i < members.length; i += 200) {
+      const chunk = members.slice(i, i + 200);
+      const exists = await Promise.all(
+        chunk.map(async (member) => {
+          const dot = member.indexOf('.');
+          if (Number(member.slice(0, dot)) <= now) return false;
+          return (await this.kv.get(sessionKey(member.slice(dot + 1)))) !== null;
+        }),
+      );
+      chunk.forEach((member, j) => (exists[j] ? live++ : stale.push(member)));
+    }
+    if (stale.length > 0) await this.kv.removeFromSet(LIVE_INDEX, ...stale);
+    return live;
   }
 
   /** Ends the sessions of a principal that match a SAML logout request (NameID, optional SessionIndex). */

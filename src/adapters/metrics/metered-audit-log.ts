@@ -1,0 +1,20 @@
+import type { AuditEvent, AuditLog, RecordedAuditEvent } from '../../ports/audit-log.js';
+import type { Metrics } from './prometheus-metrics.js';
+
+/**
+ * An AuditLog that also counts what it records: every sign-in, successful or
+ * not, is audited as a `login` event, so counting here sees them all without
+ * each login path reporting twice.
+ */
+export class MeteredAuditLog implements AuditLog {
+  constructor(
+    private readonly inner: AuditLog,
+    private readonly metrics: Pick<Metrics, 'logins'>,
+  ) {}
+
+  async record(event: AuditEvent): Promise<RecordedAuditEvent> {
+    const recorded = await this.inner.record(event);
+    if (event.type === 'login') this.metrics.logins.inc({ idp: event.idp ?? 'unknown', outcome: event.outcome });
+    return recorded;
+  }
+}

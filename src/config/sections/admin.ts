@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { integer, nonEmptyString, stringList } from '../fields.js';
+
+export const admin = z
+  .strictObject({
+    groups: stringList('a comma-separated list of group names')
+      .default(['rolegate-admins'])
+      .meta({
+        env: ['ROLEGATE_ADMIN_GROUPS'],
+        description:
+          'IdP groups whose members administer rolegate: the admin API (/api/v1/admin/…), the admin pages (/admin), `rolegate apply`, revocations.',
+      }),
+    auditorGroups: stringList('a comma-separated list of group names')
+      .default(['rolegate-auditors'])
+      .meta({
+        env: ['ROLEGATE_AUDITOR_GROUPS'],
+        description: 'IdP groups whose members may read the admin API and pages (mappings, audit log) but change nothing.',
+      }),
+    accessFile: nonEmptyString('a file path')
+      .optional()
+      .meta({
+        env: ['ROLEGATE_ACCESS_FILE'],
+        description:
+          'An access-as-code file (docs/access-as-code.md) applied at start-up, after migrations: accounts, roles and group mappings become what it says. A file with problems stops the start.',
+      }),
+    auditRetentionDays: integer(1, 36_500)
+      .optional()
+      .meta({
+        env: ['ROLEGATE_AUDIT_RETENTION_DAYS'],
+        description:
+          'Audit events older than this many days are deleted (hourly). Unset: kept forever. Deletion by age is the only way events leave the trail.',
+      }),
+  })
+  .prefault({});

@@ -1,0 +1,100 @@
+import { LineCounter, parseDocument, stringify } from 'yaml';
+import type { z } from 'zod';
+import { accessDocumentSchema, type AccessDocument } from '../../domain/access-document.js';
+
+/** One problem in an access file, positioned when it came from YAML (1-based line and column). */
+export interface AccessFileProblem {
+  line?: number;
+  column?: number;
+  /** Where in the document: `mappings[3].role`. */
+  path: string;
+  message: string;
+}
+
+export type AccessFileResult = { ok: true; document: AccessDocument } | { ok: false; problems: AccessFileProblem[] };
+
+const MAX_ALIASES = 100;
+
+/**
+ * Parses and validates an access file (YAML, which includes JSON). Every
+ * problem is reported at once, with the line and column of the offending
+ * value, so an operator can fix the file in one pass.
+ */
+export function parseAccessYaml(text: string): AccessFileResult {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: true });
+  if (doc.errors.length > 0) {
+    return {
+      ok: false,
+      problems: doc.errors.map((error) => {
+        const at = error.linePos?.[0];
+        return { ...(at ? { line: at.line, column: at.col } : {}), path: '', message: error.message.split('\n')[0] ?? error.code };
+      }),
+    };
+  }
+  if (doc.contents === null) {
+    // An empty file would remove every account, role and mapping: say so rather than do it.
+    return {
+      ok: false,
+      problems: [{ line: 1, column: 1, path: '', message: 'the file is empty (to remove everything, write `version: 1` and empty lists)' }],
+    };
+  }
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_ALIASES }) as unknown;
+  } catch (error) {
+    return { ok: false, problems: [{ path: '', message: (error as Error).message }] };
+  }
+  return validate(data ?? {}, (path) => {
+    // The deepest node that exists on the issue's path (an absent key points at its parent).
+    for (let depth = path.length; depth >= 0; depth--) {
+      const node = depth === 0 ? doc.contents : doc.getIn(path.slice(0, depth), true);
+      const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
+      if (range) {
+        const pos = lineCounter.linePos(range[0]);
+        return { line: pos.line, column: pos.col };
+      }
+    }
+    return {};
+  });
+}
+
+/** Validates an already-parsed document (a JSON body): problems carry paths but no positions. */
+export function parseAccessObject(data: unknown): AccessFileResult {
+  return validate(data, () => ({}));
+}
+
+function validate(data: unknown, position: (path: PropertyKey[]) => { line?: number; column?: number }): AccessFileResult {
+  const parsed = accessDocumentSchema.safeParse(data);
+  if (parsed.success) return { ok: true, document: parsed.data };
+  const problems = parsed.error.issues.flatMap((issue) => problemsOf(issue, position));
+  problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
+  return { ok: false, problems };
+}
+
+function problemsOf(issue: z.core.$ZodIssue, position: (path: PropertyKey[]) => { line?: number; column?: number }): AccessFileProblem[] {
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((key) => ({
+      ...position([...issue.path, key]),
+      path: pathText([...issue.path, key]),
+      message: `unknown key "${key}"`,
+    }));
+  }
+  return [{ ...position(issue.path), path: pathText(issue.path), message: issue.message }];
+}
+
+function pathText(path: readonly PropertyKey[]): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${String(p)}]` : `${i === 0 ? '' : '.'}${String(p)}`)).join('');
+}
+
+/** One line per problem: `access.yaml:12:5 mappings[3].role: role is not listed under roles`. */
+export function formatProblem(problem: AccessFileProblem, source = ''): string {
+  const where = problem.line === undefined ? source : `${source}${source ? ':' : ''}${String(problem.line)}:${String(problem.column ?? 1)}`;
+  return [where, problem.path ? `${problem.path}:` : '', problem.message].filter((part) => part !== '').join(' ');
+}
+
+/** The document as YAML, as `rolegate export` writes it. */
+export function renderAccessYaml(document: AccessDocument): string {
+  const header = '# rolegate access model (docs/access-as-code.md). Apply with: rolegate apply -f <this file>\n';
+  return header + stringify(document, { lineWidth: 0 });
+}

@@ -1,0 +1,43 @@
+import type { AccessAdminStore } from '../../ports/access-admin-store.js';
+import type { AuditEvent } from '../../ports/audit-log.js';
+import type { Logger } from '../../ports/logger.js';
+import type { Caller } from '../credentials/issue-credentials.js';
+import type { Principal } from '../../domain/principal.js';
+
+/** What the administration use cases need (wired in src/deps-admin.ts). */
+export interface AdminDeps {
+  store: AccessAdminStore;
+  /** Told after every committed change, so this instance and every other reload at once. */
+  accessModel: { reload(): Promise<unknown>; announceChange(): Promise<void> };
+  logger: Logger;
+}
+
+/** The administrator acting (a portal session or a CLI bearer token), or rolegate itself applying ROLEGATE_ACCESS_FILE. */
+export interface Actor extends Omit<Caller, 'principal'> {
+  principal: Pick<Principal, 'id' | 'idp' | 'groups'>;
+}
+
+/** The request facts every admin audit event carries; the subject is the acting administrator. */
+export function actorFields(actor: Actor): Omit<AuditEvent, 'type' | 'outcome'> {
+  return {
+    subject: actor.principal.id,
+    idp: actor.principal.idp,
+    groups: actor.principal.groups,
+    requestId: actor.requestId,
+    ...(actor.sourceIp ? { sourceIp: actor.sourceIp } : {}),
+    ...(actor.userAgent ? { userAgent: actor.userAgent.slice(0, 512) } : {}),
+  };
+}
+
+/** After a commit: reload here now (so the next request sees it), and tell the other instances. */
+export async function accessChanged(deps: AdminDeps): Promise<void> {
+  await deps.accessModel.reload().catch((error: unknown) => deps.logger.warn({ reason: (error as Error).message }, 'reload failed'));
+  await deps.accessModel
+    .announceChange()
+    .catch((error: unknown) =>
+      deps.logger.warn(
+        { reason: (error as Error).message },
+        'could not announce the access-model change; other instances reload on their timer',
+      ),
+    );
+}

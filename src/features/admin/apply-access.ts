@@ -1,0 +1,122 @@
+import type { AccessDocument } from '../../domain/access-document.js';
+import { ACCESS_KINDS, diffAccess, entryKey, summarizeChanges, type AccessChange, type AccessKind } from '../../domain/access-diff.js';
+import { parseRoleArn } from '../../domain/arn.js';
+import type { AccessState, AccessWrite, Stored } from '../../ports/access-admin-store.js';
+import type { AuditEvent } from '../../ports/audit-log.js';
+import { orUnavailable } from '../dependency-errors.js';
+import { accessChanged, actorFields, type Actor, type AdminDeps } from './admin-deps.js';
+
+export interface ApplyResult {
+  changes: AccessChange[];
+  summary: { add: number; change: number; remove: number };
+  /** False for a dry run or when there was nothing to change. */
+  applied: boolean;
+}
+
+/** The stored model as a document (what `rolegate export` writes). */
+export function documentOf(state: AccessState, withIdentityProviders = false): AccessDocument {
+  return {
+    version: 1,
+    ...(withIdentityProviders ? { identityProviders: state.identityProviders.map((s) => s.entry) } : {}),
+    accounts: state.accounts.map((s) => s.entry),
+    roles: state.roles.map((s) => s.entry),
+    mappings: state.mappings.map((s) => s.entry),
+  };
+}
+
+export async function exportAccess(deps: AdminDeps, options: { identityProviders?: boolean } = {}): Promise<AccessDocument> {
+  return documentOf(await orUnavailable('The database', () => deps.store.read()), options.identityProviders === true);
+}
+
+/** What applying the document would change, without changing anything. */
+export async function planAccess(deps: AdminDeps, document: AccessDocument): Promise<ApplyResult> {
+  const changes = diffAccess(documentOf(await orUnavailable('The database', () => deps.store.read()), true), document);
+  return { changes, summary: summarizeChanges(changes), applied: false };
+}
+
+/**
+ * Makes the stored access model what the document says, in one transaction
+ * (all or nothing) with one audit event per changed object (before/after).
+ * Applying the same document again finds no changes and writes nothing.
+ */
+export async function applyAccess(deps: AdminDeps, actor: Actor, document: AccessDocument, options: { dryRun?: boolean } = {}) {
+  if (options.dryRun === true) return planAccess(deps, document);
+  const changes = await deps.store.transaction(async (state, write) => {
+    const found = diffAccess(documentOf(state, true), document);
+    if (found.length > 0)
+      await write(
+        writesFor(found, state),
+        found.map((c) => changeEvent(actor, c, 'apply')),
+      );
+    return found;
+  });
+  if (changes.length > 0) {
+    await accessChanged(deps);
+    actor.log.info({ event: 'admin.access.apply', summary: summarizeChanges(changes) }, 'access model applied');
+  }
+  return { changes, summary: summarizeChanges(changes), applied: changes.length > 0 };
+}
+
+/** Removals first, most dependent kinds first (mappings → roles → accounts → IdPs); then additions and changes the other way round. */
+function writesFor(changes: readonly AccessChange[], state: AccessState): AccessWrite[] {
+  const stored = (kind: AccessKind, key: string) => storedByKey(state, kind).get(key);
+  const writes: AccessWrite[] = [];
+  for (const kind of [...ACCESS_KINDS].reverse()) {
+    for (const change of changes.filter((c) => c.kind === kind && c.action === 'remove')) {
+      for (const s of stored(kind, change.key) ?? []) writes.push({ kind, action: 'remove', id: s.id, version: s.version });
+    }
+  }
+  for (const kind of ACCESS_KINDS) {
+    for (const change of changes.filter((c) => c.kind === kind && c.action !== 'remove')) {
+      const existing = stored(kind, change.key)?.[0];
+      const entry = change.after ?? {};
+      writes.push(
+        existing ? { kind, action: 'change', id: existing.id, version: existing.version, entry } : { kind, action: 'add', entry },
+      );
+    }
+  }
+  return writes;
+}
+
+function storedByKey(state: AccessState, kind: AccessKind): Map<string, Stored<Record<string, unknown>>[]> {
+  const list: Stored<Record<string, unknown>>[] =
+    kind === 'identityProvider'
+      ? state.identityProviders
+      : kind === 'account'
+        ? state.accounts
+        : kind === 'role'
+          ? state.roles
+          : state.mappings;
+  const map = new Map<string, Stored<Record<string, unknown>>[]>();
+  for (const s of list) {
+    const key = entryKey(kind, s.entry);
+    map.set(key, [...(map.get(key) ?? []), s]);
+  }
+  return map;
+}
+
+/** One audit event per changed object: `admin.<kind>.<add|change|remove>` with before and after. */
+export function changeEvent(actor: Actor, change: AccessChange, via: 'apply' | 'api'): AuditEvent {
+  const roleArn =
+    change.kind === 'role' ? change.key : change.kind === 'mapping' ? String((change.after ?? change.before)?.role) : undefined;
+  const accountId = change.kind === 'account' ? change.key : roleArn ? accountOf(roleArn) : undefined;
+  return {
+    ...actorFields(actor),
+    type: `admin.${change.kind}.${change.action}`,
+    outcome: 'success',
+    ...(roleArn ? { roleArn } : {}),
+    ...(accountId ? { accountId } : {}),
+    details: {
+      via,
+      key: change.key,
+      ...(change.before ? { before: change.before } : {}),
+      ...(change.after ? { after: change.after } : {}),
+      ...(change.fields ? { fields: change.fields } : {}),
+    },
+  };
+}
+
+function accountOf(roleArn: string): string | undefined {
+  const parsed = parseRoleArn(roleArn);
+  return parsed.ok ? parsed.value.accountId : undefined;
+}

@@ -1,0 +1,43 @@
+import { Router } from 'express';
+import type { AdminDeps } from '../../features/admin/admin-deps.js';
+import type { AuditQuery } from '../../ports/audit-query.js';
+import type { AuditLog } from '../../ports/audit-log.js';
+import type { RevocationDeps } from '../../features/admin/revoke-access.js';
+import { adminRevocationRoutes } from './admin-revocation-routes.js';
+import { adminAuditRoutes } from './admin-audit-routes.js';
+import { adminGuard, type AdminGroups } from '../middleware/admin-auth.js';
+import type { SessionMiddleware } from '../middleware/session.js';
+import { adminAccessRoutes } from './admin-access-routes.js';
+import { adminPages } from './admin-pages.js';
+import { adminObjectsRoutes } from './admin-objects-routes.js';
+
+/** What the admin API and pages need (built by src/deps-admin.ts). */
+export interface AdminAppDeps {
+  access: AdminDeps;
+  auditQuery: AuditQuery;
+  revocation: RevocationDeps;
+  audit: AuditLog;
+}
+
+/**
+ * Everything under /api/v1/admin (and the /admin pages), each behind the same
+ * guard: 401 without a caller, 403 outside the admin and auditor groups,
+ * 403 for auditors' writes, CSRF for cookie callers' writes.
+ */
+export function adminRoutes(deps: { admin: AdminAppDeps; session: SessionMiddleware; groups: AdminGroups; publicUrl: URL }): Router {
+  const router = Router();
+  router.use(
+    '/api/v1/admin',
+    adminGuard({ session: deps.session, admin: deps.groups, publicUrl: deps.publicUrl, mode: 'api', audit: deps.admin.audit }),
+  );
+  router.use(
+    '/admin',
+    adminGuard({ session: deps.session, admin: deps.groups, publicUrl: deps.publicUrl, mode: 'page', audit: deps.admin.audit }),
+  );
+  router.use(adminPages({ access: deps.admin.access, auditQuery: deps.admin.auditQuery }));
+  router.use(adminAccessRoutes({ admin: deps.admin.access }));
+  router.use(adminObjectsRoutes({ admin: deps.admin.access }));
+  router.use(adminAuditRoutes({ auditQuery: deps.admin.auditQuery }));
+  router.use(adminRevocationRoutes({ revocation: deps.admin.revocation }));
+  return router;
+}
