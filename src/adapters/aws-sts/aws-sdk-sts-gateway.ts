@@ -89,6 +89,7 @@ export class AwsSdkStsGateway implements StsGateway {
   async #call(action: string, endpoint: StsEndpoint, signed: boolean, send: Send<AssumeRoleResponse>): Promise<AssumedRole> {
     const client = this.#client(endpoint, signed);
     const deadline = Date.now() + this.#options.retryBudgetMs;
+    let throttledBefore = false;
     for (let attempt = 0; ; attempt++) {
       const started = process.hrtime.bigint();
       try {
@@ -101,7 +102,12 @@ export class AwsSdkStsGateway implements StsGateway {
         this.#observe(action, started, kind === 'refused' ? (failure.name ?? 'error') : kind);
         if (kind === 'refused') throw refused(action, failure);
         const wait = backoffMs(attempt, 100, 2000);
-        if (Date.now() + wait >= deadline) throw unavailable(action, kind, failure, this.#options.retryBudgetMs);
+        if (Date.now() + wait >= deadline) {
+          // An attempt cut short by our own deadline says nothing new: if STS was throttling, say so.
+          const ranOutOfTime = kind === 'network' && Date.now() >= deadline;
+          throw unavailable(action, ranOutOfTime && throttledBefore ? 'throttled' : kind, failure, this.#options.retryBudgetMs);
+        }
+        if (kind === 'throttled') throttledBefore = true;
         this.#options.logger.warn({ action, attempt: attempt + 1, kind, awsError: failure.name }, 'STS call failed; retrying');
         await new Promise((resolve) => setTimeout(resolve, wait));
       }
