@@ -74,8 +74,8 @@ describe('revocation', () => {
     });
     expect(refreshed.status).toBe(400);
     expect(refreshed.body.error).toBe('invalid_grant');
-    // (credential-process is not on this branch yet; whoami goes through the same token refresh.)
-    const process = await runCli(['whoami'], cli.home);
+    // What the AWS CLI runs for a profile: it fails with a message that says what to do.
+    const process = await runCli(['credential-process', '--account', SANDBOX, '--role', 'Developer'], cli.home);
     expect(process.code).toBe(3);
     expect(process.stdout).toBe('');
     expect(process.stderr).toMatch(/rolegate login/);
