@@ -68,17 +68,20 @@ export function createApp(deps: AppDeps): Express {
   });
   app.use(securityHeaders());
 
-  app.use(healthRoutes(deps));
-  app.use(metricsRoute(deps.metrics));
-  app.use(cspReportRoute());
-  app.use(issuerRoutes(deps.issuerMetadata));
-
   const session = sessionMiddleware({
     sessions: deps.sessions,
     publicUrl: deps.config.server.publicUrl,
     sessionCookieName: deps.config.sessions.cookieName,
     accessTokens: deps.cliAuth.accessTokens,
   });
+  // First: the hottest route (credential_process calls it on every new AWS CLI process); Express tries routers in order.
+  app.use(credentialsRoutes({ credentials: deps.credentials, session, publicUrl: deps.config.server.publicUrl }));
+
+  app.use(healthRoutes(deps));
+  app.use(metricsRoute(deps.metrics));
+  app.use(cspReportRoute());
+  app.use(issuerRoutes(deps.issuerMetadata));
+
   app.use(loginPageRoute({ idps: deps.login.idps, session }));
   app.use(
     authRoutes({
@@ -91,7 +94,6 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
   app.use(meRoute(session));
-  app.use(credentialsRoutes({ credentials: deps.credentials, session, publicUrl: deps.config.server.publicUrl }));
   app.use(oauthApiRoutes(deps.cliAuth));
   app.use(oauthBrowserRoutes({ cli: deps.cliAuth, session }));
   app.use(cliSessionsRoutes({ cli: deps.cliAuth, session }));
