@@ -53,20 +53,36 @@ describe('the demo launcher (npm start)', () => {
     const sandbox = roles.accounts.find((a) => a.alias === 'sandbox');
     expect(sandbox?.roles.map((r) => r.name)).toEqual(expect.arrayContaining(['Developer', 'ReadOnly']));
 
-    const answer = await alice.api('/api/v1/credentials', { method: 'POST', body: { alias: 'sandbox', role: 'Developer' } });
-    expect(answer.status).toBe(200);
-    const { credentials } = (await answer.json()) as CredentialsResponse;
-    const sts = new STSClient({
-      region: 'us-east-1',
-      endpoint: stsUrl,
-      credentials: {
-        accessKeyId: credentials.accessKeyId,
-        secretAccessKey: credentials.secretAccessKey,
-        sessionToken: credentials.sessionToken,
-      },
-    });
-    const identity = await sts.send(new GetCallerIdentityCommand({}));
-    expect(identity.Arn).toMatch(/^arn:aws:sts::111111111111:assumed-role\/Developer\/.*alice/);
+    // All three exchange modes work on the demo's wiring: SAML, web identity, and rolegate's own keys.
+    for (const [role, mode] of [
+      ['Developer', 'saml'],
+      ['WebIdentityDeveloper', 'web-identity'],
+      ['BrokerDeveloper', 'assume-role'],
+    ] as const) {
+      const answer = await alice.api('/api/v1/credentials', { method: 'POST', body: { alias: 'sandbox', role } });
+      expect(answer.status, `${mode}: ${await answer.clone().text()}`).toBe(200);
+      const { credentials } = (await answer.json()) as CredentialsResponse;
+      const sts = new STSClient({
+        region: 'us-east-1',
+        endpoint: stsUrl,
+        credentials: {
+          accessKeyId: credentials.accessKeyId,
+          secretAccessKey: credentials.secretAccessKey,
+          sessionToken: credentials.sessionToken,
+        },
+      });
+      const identity = await sts.send(new GetCallerIdentityCommand({}));
+      expect(identity.Arn).toMatch(new RegExp(`^arn:aws:sts::111111111111:assumed-role/${role}/.*alice`));
+    }
+  });
+
+  it('when bob signs in, then he is a rolegate admin and sees who can take which role', async () => {
+    const bob = await signInThroughDemoIdp(url, 'bob');
+    const page = await bob.browser.request(`${url}/admin/mappings?by=role`, { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('arn:aws:iam::222222222222:role/breakglass/BreakGlass');
+    const alice = await signInThroughDemoIdp(url, 'alice');
+    expect((await alice.api('/api/v1/admin/audit')).status).toBe(403);
   });
 
   it('when it gets SIGTERM, then it stops cleanly with exit code 0', async () => {
