@@ -96,6 +96,19 @@ describe('rolegate credential-process', () => {
     expect(stderr).toMatch(/^rolegate: .+\nhint: run `rolegate login`\n$/);
   });
 
+  it('when the user runs `rolegate logout`, then the cached credentials are gone too and the next run asks for a login', async () => {
+    const h = await cliSignedIn(world, alice);
+    const first = await credentialProcess(h, 'sandbox', 'Developer');
+    expect(first.code, first.stderr).toBe(0);
+    expect(cacheFiles(h)).toHaveLength(1);
+    const out = await runCli(['logout'], h);
+    expect(out.code, out.stderr).toBe(0);
+    const after = await credentialProcess(h, 'sandbox', 'Developer');
+    expect(after.code).toBe(3);
+    expect(after.stdout).toBe('');
+    expect(after.stderr).toMatch(/rolegate login/);
+  });
+
   it('when not signed in, then exit 3 with the login hint and nothing on stdout', async () => {
     const { code, stdout, stderr } = await credentialProcess(cliHome({ ROLEGATE_URL: world.app.url }), 'sandbox', 'Developer');
     expect(code).toBe(3);
