@@ -17,6 +17,8 @@ export interface CachedCredentials {
   credentials: ProcessCredentials;
   accountId?: string;
   roleArn?: string;
+  /** The account's home region, for `exec`. */
+  region?: string;
   /** When it was fetched (ms since epoch): the lifetime caps the refresh margin, and waiters recognise a fresh fetch. */
   obtainedAt?: number;
 }

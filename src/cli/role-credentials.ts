@@ -128,6 +128,7 @@ async function fetchFromBroker(ctx: CliContext, key: CacheRequest, request: Role
       Expiration: new Date(c.expiration).toISOString().replace(/\.\d{3}Z$/, 'Z'),
     },
     accountId: answer.account.id,
+    ...(answer.account.region ? { region: answer.account.region } : {}),
     roleArn: answer.role.arn,
     obtainedAt: ctx.now(),
   };

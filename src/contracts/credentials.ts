@@ -28,7 +28,8 @@ export const credentialsRequestSchema = z
 export type CredentialsRequest = z.infer<typeof credentialsRequestSchema>;
 
 export interface CredentialsResponse {
-  account: { id: string; alias: string; partition: string };
+  /** `region` is the account's home region (the CLI's `exec` sets AWS_REGION from it when unset). */
+  account: { id: string; alias: string; partition: string; region: string };
   role: { name: string; arn: string };
   credentials: {
     accessKeyId: string;

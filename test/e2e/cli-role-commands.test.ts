@@ -85,15 +85,25 @@ describe('rolegate roles', () => {
 describe('rolegate exec', () => {
   it('when a command runs, then it sees the role’s credentials (not AWS_PROFILE) and its exit code is rolegate’s', async () => {
     const script =
-      'const e = process.env; console.log(JSON.stringify({ id: e.AWS_ACCESS_KEY_ID, secret: e.AWS_SECRET_ACCESS_KEY, token: e.AWS_SESSION_TOKEN, expiration: e.AWS_CREDENTIAL_EXPIRATION, profile: e.AWS_PROFILE ?? null, args: process.argv.slice(1) })); process.exit(7)';
+      'const e = process.env; console.log(JSON.stringify({ id: e.AWS_ACCESS_KEY_ID, secret: e.AWS_SECRET_ACCESS_KEY, token: e.AWS_SESSION_TOKEN, expiration: e.AWS_CREDENTIAL_EXPIRATION, profile: e.AWS_PROFILE ?? null, region: e.AWS_REGION ?? null, args: process.argv.slice(1) })); process.exit(7)';
     const { code, stdout, stderr } = await runCli(
       ['exec', '--account', 'sandbox', '--role', 'Developer', '--', process.execPath, '-e', script, 'one', '--two'],
       home,
       { AWS_PROFILE: 'someone-else' },
     );
     expect(code, stderr).toBe(7);
-    const seen = JSON.parse(stdout) as { id: string; secret: string; token: string; expiration: string; profile: null; args: string[] };
+    const seen = JSON.parse(stdout) as {
+      id: string;
+      secret: string;
+      token: string;
+      expiration: string;
+      profile: null;
+      region: string | null;
+      args: string[];
+    };
     expect(seen.profile).toBeNull();
+    // No region chosen: the account's home region, so `aws …` works without --region.
+    expect(seen.region).toBe('us-east-1');
     expect(seen.args).toEqual(['one', '--two']);
     expect(seen.expiration).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
     const arn = await callerArnOf(world, {

@@ -23,13 +23,14 @@ export async function runExec(
   const [file, ...args] = command;
   if (!file) throw new CliError(ExitCode.usage, 'exec needs a command after --', 'e.g. rolegate exec --account A --role R -- aws s3 ls');
   const { entry } = await getRoleCredentials(ctx, request, { ...settings, warn: stderr });
-  return spawnWith(file, args, execEnvironment(ctx.env, entry.credentials), ctx);
+  return spawnWith(file, args, execEnvironment(ctx.env, entry.credentials, entry.region), ctx);
 }
 
 /** The child's environment: ours, minus AWS_PROFILE and other credential sources, plus the role's credentials. */
 export function execEnvironment(
   env: Readonly<Record<string, string | undefined>>,
   credentials: { AccessKeyId: string; SecretAccessKey: string; SessionToken: string; Expiration: string },
+  accountRegion?: string,
 ): Record<string, string> {
   // A profile (or a container credentials endpoint) would win over or confuse the variables below.
   const dropped = new Set([
@@ -44,7 +45,12 @@ export function execEnvironment(
   next.AWS_SECRET_ACCESS_KEY = credentials.SecretAccessKey;
   next.AWS_SESSION_TOKEN = credentials.SessionToken;
   next.AWS_CREDENTIAL_EXPIRATION = credentials.Expiration;
-  if (!next.AWS_REGION && next.AWS_DEFAULT_REGION) next.AWS_REGION = next.AWS_DEFAULT_REGION;
+  // A region the user chose wins; otherwise the account's home region, so `aws …` works without --region.
+  const region = next.AWS_REGION ?? next.AWS_DEFAULT_REGION ?? accountRegion;
+  if (region) {
+    next.AWS_REGION ??= region;
+    next.AWS_DEFAULT_REGION ??= region;
+  }
   return next;
 }
 

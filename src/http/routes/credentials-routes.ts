@@ -49,7 +49,7 @@ export function credentialsRoutes(deps: CredentialsRoutesDeps): Router {
       });
       const { credentials: c } = issued;
       const answer: CredentialsResponse = {
-        account: { id: issued.account.id, alias: issued.account.alias, partition: issued.account.partition },
+        account: { id: issued.account.id, alias: issued.account.alias, partition: issued.account.partition, region: issued.account.region },
         role: { name: issued.role.name, arn: issued.role.arn },
         credentials: {
           accessKeyId: c.accessKeyId,
