@@ -46,10 +46,10 @@ export function execEnvironment(
   next.AWS_SESSION_TOKEN = credentials.SessionToken;
   next.AWS_CREDENTIAL_EXPIRATION = credentials.Expiration;
   // A region the user chose wins; otherwise the account's home region, so `aws …` works without --region.
-  const region = next.AWS_REGION ?? next.AWS_DEFAULT_REGION ?? accountRegion;
+  const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? accountRegion;
   if (region) {
-    next.AWS_REGION ??= region;
-    next.AWS_DEFAULT_REGION ??= region;
+    if (env.AWS_REGION === undefined) next.AWS_REGION = region;
+    if (env.AWS_DEFAULT_REGION === undefined) next.AWS_DEFAULT_REGION = region;
   }
   return next;
 }
