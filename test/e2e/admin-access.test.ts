@@ -175,6 +175,41 @@ describe('access as code', () => {
     }
   });
 
+  it('when the file manages identity providers, then an added IdP is offered at sign-in and a removed one no longer is', async () => {
+    const exported = await bob.api('/api/v1/admin/access/export?identityProviders=true');
+    expect(exported.status).toBe(200);
+    const withIdps = await exported.text();
+    expect(withIdps).toMatch(/identityProviders:[\s\S]*slug: demo/);
+    const corp = [
+      '  - slug: corp',
+      '    displayName: Corp Okta',
+      '    kind: oidc',
+      '    groupsFrom: groups',
+      '    settings:',
+      '      issuer: https://corp.okta.example',
+      '      clientId: rolegate',
+      '',
+    ].join('\n');
+    const added = withIdps.replace(/identityProviders:\n/, `identityProviders:\n${corp}`);
+    const chooser = async () => (await bob.browser.request(`${world.app.url}/login`, { headers: { accept: 'text/html' } })).text();
+
+    const res = await apply(added);
+    expect(res.status, await res.clone().text()).toBe(200);
+    expect(((await res.json()) as ApplyAnswer).changes).toEqual([
+      expect.objectContaining({ kind: 'identityProvider', action: 'add', key: 'corp' }),
+    ]);
+    expect(await chooser()).toContain('Corp Okta');
+
+    const removed = await apply(withIdps);
+    expect(removed.status).toBe(200);
+    expect(((await removed.json()) as ApplyAnswer).changes).toEqual([
+      expect.objectContaining({ kind: 'identityProvider', action: 'remove', key: 'corp' }),
+    ]);
+    expect(await chooser()).not.toContain('Corp Okta');
+    // The demo IdP the file listed is still there, and still signs people in.
+    expect((await world.signIn('carol')).csrfToken).toBeTruthy();
+  });
+
   it('when the CLI applies and exports, then it prints the diff, applies, and writes the file', async () => {
     await apply(demoFile);
     const { home } = await signedInCliHome(world, bob);
