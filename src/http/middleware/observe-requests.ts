@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type { Metrics } from '../../adapters/metrics/prometheus-metrics.js';
 import type { Logger } from '../../ports/logger.js';
+import { RequestLogger } from './request-logger.js';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -31,7 +32,7 @@ export function observeRequests(logger: Logger, metrics: Metrics): RequestHandle
     req.id = requestId;
     // A plain property: defining a getter per request would push the request
     // object into V8's slow dictionary mode.
-    req.log = logger.child({ requestId });
+    req.log = new RequestLogger(logger, requestId);
     res.setHeader('X-Request-Id', requestId);
 
     res.once('finish', () => {
