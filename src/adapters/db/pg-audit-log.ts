@@ -1,4 +1,5 @@
 import type { AuditEvent, AuditLog, RecordedAuditEvent } from '../../ports/audit-log.js';
+import { auditRowOf, type AuditRow } from './audit-row.js';
 import type { Database } from './database.js';
 
 interface Pending {
@@ -15,23 +16,24 @@ const MAX_BATCH = 500;
  * at ~200 µs CPU per request, 4 gave ~4,400 at 221 µs, 16 gave ~3,500 at 254 µs).
  */
 const MAX_IN_FLIGHT = 2;
+/** audit_events columns, each with the AuditRow field it holds. */
 const COLUMNS = [
-  'type',
-  'outcome',
-  'reason',
-  'subject',
-  'idp',
-  'groups',
-  'account_id',
-  'role_arn',
-  'mode',
-  'duration_seconds',
-  'source_ip',
-  'user_agent',
-  'request_id',
-  'details',
-] as const;
-const CASTS: Partial<Record<(typeof COLUMNS)[number], string>> = { outcome: '::"AuditOutcome"', groups: '::text[]', details: '::jsonb' };
+  ['type', 'type'],
+  ['outcome', 'outcome'],
+  ['reason', 'reason'],
+  ['subject', 'subject'],
+  ['idp', 'idp'],
+  ['groups', 'groups'],
+  ['account_id', 'accountId'],
+  ['role_arn', 'roleArn'],
+  ['mode', 'mode'],
+  ['duration_seconds', 'durationSeconds'],
+  ['source_ip', 'sourceIp'],
+  ['user_agent', 'userAgent'],
+  ['request_id', 'requestId'],
+  ['details', 'details'],
+] as const satisfies readonly (readonly [string, keyof AuditRow])[];
+const CASTS: Partial<Record<(typeof COLUMNS)[number][0], string>> = { outcome: '::"AuditOutcome"', groups: '::text[]', details: '::jsonb' };
 
 /**
  * AuditLog on the append-only audit_events table, with group commit: events
@@ -61,14 +63,14 @@ export class PgAuditLog implements AuditLog {
       try {
         const params: unknown[] = [];
         const rows = batch.map(({ event }) => {
-          const values = rowOf(event);
-          return `(${COLUMNS.map((column) => {
-            params.push(values[column]);
+          const row = auditRowOf(event);
+          return `(${COLUMNS.map(([column, field]) => {
+            params.push(field === 'details' ? (row.details === null ? null : JSON.stringify(row.details)) : row[field]);
             return `$${String(params.length)}${CASTS[column] ?? ''}`;
           }).join(', ')})`;
         });
         const inserted = await this.database.query<{ id: string; at: Date }>(
-          `INSERT INTO audit_events (${COLUMNS.map((c) => `"${c}"`).join(', ')}) VALUES ${rows.join(', ')} RETURNING id, at`,
+          `INSERT INTO audit_events (${COLUMNS.map(([c]) => `"${c}"`).join(', ')}) VALUES ${rows.join(', ')} RETURNING id, at`,
           params,
         );
         // INSERT … RETURNING gives rows in VALUES order.
@@ -83,23 +85,4 @@ export class PgAuditLog implements AuditLog {
     }
     this.#inFlight--;
   }
-}
-
-function rowOf(event: AuditEvent): Record<(typeof COLUMNS)[number], unknown> {
-  return {
-    type: event.type,
-    outcome: event.outcome,
-    reason: event.reason ?? null,
-    subject: event.subject ?? null,
-    idp: event.idp ?? null,
-    groups: event.groups ? [...event.groups] : [],
-    account_id: event.accountId ?? null,
-    role_arn: event.roleArn ?? null,
-    mode: event.mode ?? null,
-    duration_seconds: event.durationSeconds ?? null,
-    source_ip: event.sourceIp ?? null,
-    user_agent: event.userAgent ?? null,
-    request_id: event.requestId ?? null,
-    details: event.details === undefined ? null : JSON.stringify(event.details),
-  };
 }

@@ -3,6 +3,7 @@ import type { AccountEntry, IdentityProviderEntry, MappingEntry, RoleEntry } fro
 import { RolegateError } from '../../domain/errors.js';
 import type { AccessAdminStore, AccessState, AccessWrite } from '../../ports/access-admin-store.js';
 import type { AuditEvent } from '../../ports/audit-log.js';
+import { auditRowOf } from './audit-row.js';
 import { Prisma, type PrismaClient } from './generated/client.js';
 
 type Tx = Prisma.TransactionClient;
@@ -197,22 +198,8 @@ function stale(kind: string, id: string): RolegateError {
 }
 
 function auditRow(event: AuditEvent): Prisma.AuditEventCreateManyInput {
-  return {
-    type: event.type,
-    outcome: event.outcome,
-    reason: event.reason ?? null,
-    subject: event.subject ?? null,
-    idp: event.idp ?? null,
-    groups: event.groups ? [...event.groups] : [],
-    accountId: event.accountId ?? null,
-    roleArn: event.roleArn ?? null,
-    mode: event.mode ?? null,
-    durationSeconds: event.durationSeconds ?? null,
-    sourceIp: event.sourceIp ?? null,
-    userAgent: event.userAgent ?? null,
-    requestId: event.requestId ?? null,
-    ...(event.details === undefined ? {} : { details: event.details as Prisma.InputJsonObject }),
-  };
+  const { details, ...row } = auditRowOf(event);
+  return { ...row, ...(details === null ? {} : { details: details as Prisma.InputJsonObject }) };
 }
 
 /** Database constraint failures become conflicts the caller can act on. */
