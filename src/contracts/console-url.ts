@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { exactlyOneAccount, roleRequestFields } from './credentials.js';
 
 /**
  * `POST /api/v1/console-url` — a one-time AWS console sign-in URL for one role.
@@ -6,26 +7,13 @@ import { z } from 'zod';
  */
 export const consoleUrlRequestSchema = z
   .strictObject({
-    /** The 12-digit account id; give this or `alias`. */
-    accountId: z
-      .string()
-      .regex(/^\d{12}$/, 'expected a 12-digit AWS account id')
-      .optional(),
-    /** The account's friendly alias; give this or `accountId`. */
-    alias: z.string().min(1).max(64).optional(),
-    /** Role name as in IAM (without path). */
-    role: z.string().min(1).max(64),
+    ...roleRequestFields,
     /** Where the console opens; only the partition's console host is allowed. Default: the account region's console home. */
     destination: z.string().min(1).max(2048).optional(),
     /** Console session length (SessionDuration), 900–43200; ignored for chained sessions (the answer says so). */
     durationSeconds: z.number().int().min(900).max(43_200).optional(),
-    /** Required for break-glass roles: why you need emergency access. Audited. */
-    justification: z.string().trim().min(10, 'a justification needs at least 10 characters').max(1000).optional(),
   })
-  .refine((body) => (body.accountId === undefined) !== (body.alias === undefined), {
-    message: 'give exactly one of accountId or alias',
-    path: ['accountId'],
-  });
+  .refine(...exactlyOneAccount);
 
 export type ConsoleUrlRequest = z.infer<typeof consoleUrlRequestSchema>;
 

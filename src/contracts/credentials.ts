@@ -1,29 +1,40 @@
 import { z } from 'zod';
 
+/** The fields that name one role and vouch for break-glass use: shared by every request for a role. */
+export const roleRequestFields = {
+  /** The 12-digit account id; give this or `alias`. */
+  accountId: z
+    .string()
+    .regex(/^\d{12}$/, 'expected a 12-digit AWS account id')
+    .optional(),
+  /** The account's friendly alias; give this or `accountId`. */
+  alias: z.string().min(1).max(64).optional(),
+  /** Role name as in IAM (without path). */
+  role: z.string().min(1).max(64),
+  /** Required for break-glass roles: why you need emergency access. Audited. */
+  justification: z.string().trim().min(10, 'a justification needs at least 10 characters').max(1000).optional(),
+};
+
+/** `.refine(...exactlyOneAccount)`: an account is named by its id or its alias, never both. */
+export const exactlyOneAccount: [
+  (body: { accountId?: string | undefined; alias?: string | undefined }) => boolean,
+  { message: string; path: string[] },
+] = [
+  (body) => (body.accountId === undefined) !== (body.alias === undefined),
+  { message: 'give exactly one of accountId or alias', path: ['accountId'] },
+];
+
 /**
  * `POST /api/v1/credentials` — temporary AWS credentials for one role.
  * Shared by the API and the rolegate CLI (`credential-process`, `exec`, `serve`).
  */
 export const credentialsRequestSchema = z
   .strictObject({
-    /** The 12-digit account id; give this or `alias`. */
-    accountId: z
-      .string()
-      .regex(/^\d{12}$/, 'expected a 12-digit AWS account id')
-      .optional(),
-    /** The account's friendly alias; give this or `accountId`. */
-    alias: z.string().min(1).max(64).optional(),
-    /** Role name as in IAM (without path). */
-    role: z.string().min(1).max(64),
+    ...roleRequestFields,
     /** Requested session length; clamped to what the role and mapping allow (the answer says so). */
     durationSeconds: z.number().int().min(900).max(43_200).optional(),
-    /** Required for break-glass roles: why you need emergency access. Audited. */
-    justification: z.string().trim().min(10, 'a justification needs at least 10 characters').max(1000).optional(),
   })
-  .refine((body) => (body.accountId === undefined) !== (body.alias === undefined), {
-    message: 'give exactly one of accountId or alias',
-    path: ['accountId'],
-  });
+  .refine(...exactlyOneAccount);
 
 export type CredentialsRequest = z.infer<typeof credentialsRequestSchema>;
 
