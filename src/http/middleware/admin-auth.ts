@@ -1,7 +1,6 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { RolegateError } from '../../domain/errors.js';
 import type { Principal } from '../../domain/principal.js';
-import type { Caller } from '../../features/credentials/issue-credentials.js';
 import type { AuditLog } from '../../ports/audit-log.js';
 import { csrfProtection } from './csrf.js';
 import type { SessionMiddleware } from './session.js';
@@ -77,18 +76,4 @@ export function adminGuard(deps: {
     express.urlencoded({ extended: false, limit: '64kb' }),
     csrfProtection(deps.publicUrl),
   ];
-}
-
-/** The acting administrator, in the shape features take. */
-export function actorOf(req: Request): Caller {
-  const caller = req.caller;
-  if (!caller) throw new RolegateError('login_required', { detail: 'Sign in first' });
-  const userAgent = req.headers['user-agent'];
-  return {
-    principal: caller.principal,
-    ...(req.ip ? { sourceIp: req.ip } : {}),
-    ...(userAgent ? { userAgent } : {}),
-    requestId: req.id,
-    log: req.log,
-  };
 }

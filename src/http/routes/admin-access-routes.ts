@@ -11,7 +11,7 @@ import {
 } from '../../features/admin/access-file.js';
 import type { AdminDeps } from '../../features/admin/admin-deps.js';
 import { applyAccess, exportAccess, planAccess } from '../../features/admin/apply-access.js';
-import { actorOf } from '../middleware/admin-auth.js';
+import { callerOf } from '../middleware/caller-of.js';
 
 /**
  * Access as code over HTTP (docs/admin.md): plan (diff only), apply (one
@@ -28,7 +28,7 @@ export function adminAccessRoutes(deps: { admin: AdminDeps }): Router {
 
   router.post('/api/v1/admin/access/apply', async (req, res) => {
     const { document, dryRun } = documentFrom(req);
-    const result = await applyAccess(deps.admin, actorOf(req), document, { dryRun });
+    const result = await applyAccess(deps.admin, callerOf(req), document, { dryRun });
     res.setHeader('Cache-Control', 'no-store');
     res.json({ ...result, dryRun } satisfies AccessApplyResponse);
   });

@@ -11,7 +11,7 @@ import {
   type ObjectKind,
   type ObjectView,
 } from '../../features/admin/admin-objects.js';
-import { actorOf } from '../middleware/admin-auth.js';
+import { callerOf } from '../middleware/caller-of.js';
 
 const KINDS: Record<string, ObjectKind> = { accounts: 'account', roles: 'role', mappings: 'mapping' };
 const idParam = z.object({ id: z.string().min(1).max(64) });
@@ -34,15 +34,15 @@ export function adminObjectsRoutes(deps: { admin: AdminDeps }): Router {
       send(res, await getObject(deps.admin, kind, idParam.parse(req.params).id));
     });
     router.post(base, async (req, res) => {
-      send(res.status(201).setHeader('Location', `${base}/`), await createObject(deps.admin, actorOf(req), kind, fields(req, kind)), base);
+      send(res.status(201).setHeader('Location', `${base}/`), await createObject(deps.admin, callerOf(req), kind, fields(req, kind)), base);
     });
     router.put(`${base}/:id`, async (req, res) => {
       const { id } = idParam.parse(req.params);
-      send(res, await updateObject(deps.admin, actorOf(req), kind, id, versionOf(req), fields(req, kind)));
+      send(res, await updateObject(deps.admin, callerOf(req), kind, id, versionOf(req), fields(req, kind)));
     });
     router.delete(`${base}/:id`, async (req, res) => {
       const { id } = idParam.parse(req.params);
-      await deleteObject(deps.admin, actorOf(req), kind, id, versionOf(req));
+      await deleteObject(deps.admin, callerOf(req), kind, id, versionOf(req));
       res.setHeader('Cache-Control', 'no-store');
       res.status(204).end();
     });

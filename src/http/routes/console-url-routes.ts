@@ -1,11 +1,11 @@
-import express, { Router } from 'express';
+import { Router } from 'express';
 import { consoleUrlRequestSchema, type ConsoleUrlResponse } from '../../contracts/console-url.js';
-import { RolegateError } from '../../domain/errors.js';
 import { issueConsoleUrl, type ConsoleDeps } from '../../features/console/issue-console-url.js';
 import type { RolePreferences } from '../../features/portal/role-preferences.js';
 import { csrfProtection } from '../middleware/csrf.js';
+import { jsonBody } from '../middleware/json-body.js';
 import type { SessionMiddleware } from '../middleware/session.js';
-import { callerOf } from './credentials-routes.js';
+import { callerOf } from '../middleware/caller-of.js';
 
 /**
  * POST /api/v1/console-url (docs/api.md): a one-time console sign-in URL.
@@ -21,14 +21,7 @@ export function consoleUrlRoutes(deps: {
   router.post(
     '/api/v1/console-url',
     deps.session.requireSession({ mode: 'api' }),
-    (req, _res, next) => {
-      next(
-        req.is('application/json')
-          ? undefined
-          : new RolegateError('unsupported_media_type', { detail: 'Send the body as application/json' }),
-      );
-    },
-    express.json({ limit: '8kb', strict: true }),
+    ...jsonBody(),
     csrfProtection(deps.publicUrl),
     async (req, res) => {
       const body = consoleUrlRequestSchema.parse(req.body);

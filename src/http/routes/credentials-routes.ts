@@ -1,9 +1,10 @@
-import express, { Router, type Request } from 'express';
+import { Router } from 'express';
 import { credentialsRequestSchema, type CredentialsResponse } from '../../contracts/credentials.js';
-import { RolegateError } from '../../domain/errors.js';
-import { issueCredentials, type Caller, type CredentialsDeps } from '../../features/credentials/issue-credentials.js';
+import { issueCredentials, type CredentialsDeps } from '../../features/credentials/issue-credentials.js';
 import { listRoles } from '../../features/credentials/list-roles.js';
+import { callerOf } from '../middleware/caller-of.js';
 import { csrfProtection } from '../middleware/csrf.js';
+import { jsonBody } from '../middleware/json-body.js';
 import type { SessionMiddleware } from '../middleware/session.js';
 
 export interface CredentialsRoutesDeps {
@@ -27,67 +28,40 @@ export function credentialsRoutes(deps: CredentialsRoutesDeps): Router {
     res.json(await listRoles(deps.credentials, caller.principal, caller.sourceIp));
   });
 
-  router.post(
-    '/api/v1/credentials',
-    api,
-    (req, _res, next) => {
-      next(
-        req.is('application/json')
-          ? undefined
-          : new RolegateError('unsupported_media_type', { detail: 'Send the body as application/json' }),
-      );
-    },
-    express.json({ limit: '8kb', strict: true }),
-    csrfProtection(deps.publicUrl),
-    async (req, res) => {
-      const body = credentialsRequestSchema.parse(req.body);
-      const issued = await issueCredentials(deps.credentials, callerOf(req), {
-        account: body.accountId ?? body.alias ?? '',
-        role: body.role,
-        ...(body.durationSeconds === undefined ? {} : { durationSeconds: body.durationSeconds }),
-        ...(body.justification === undefined ? {} : { justification: body.justification }),
-      });
-      const { credentials: c } = issued;
-      const answer: CredentialsResponse = {
-        account: { id: issued.account.id, alias: issued.account.alias, partition: issued.account.partition, region: issued.account.region },
-        role: { name: issued.role.name, arn: issued.role.arn },
-        credentials: {
-          accessKeyId: c.accessKeyId,
-          secretAccessKey: c.secretAccessKey,
-          sessionToken: c.sessionToken,
-          expiration: new Date(c.expiresAt).toISOString(),
-        },
-        durationSeconds: issued.durationSeconds,
-        notes: issued.notes,
-        sessionName: c.sessionName,
-        ...(c.sourceIdentity ? { sourceIdentity: c.sourceIdentity } : {}),
-        cached: issued.source !== 'sts',
-      };
-      // Written directly rather than through res.json: this is the hottest answer rolegate gives,
-      // and Express's send (freshness, ETag and HEAD checks) does nothing for a POST.
-      const json = JSON.stringify(answer);
-      res.writeHead(200, {
-        'Content-Type': 'application/json; charset=utf-8',
-        'Content-Length': Buffer.byteLength(json),
-        'Cache-Control': 'no-store',
-        Pragma: 'no-cache',
-      });
-      res.end(json);
-    },
-  );
+  router.post('/api/v1/credentials', api, ...jsonBody(), csrfProtection(deps.publicUrl), async (req, res) => {
+    const body = credentialsRequestSchema.parse(req.body);
+    const issued = await issueCredentials(deps.credentials, callerOf(req), {
+      account: body.accountId ?? body.alias ?? '',
+      role: body.role,
+      ...(body.durationSeconds === undefined ? {} : { durationSeconds: body.durationSeconds }),
+      ...(body.justification === undefined ? {} : { justification: body.justification }),
+    });
+    const { credentials: c } = issued;
+    const answer: CredentialsResponse = {
+      account: { id: issued.account.id, alias: issued.account.alias, partition: issued.account.partition, region: issued.account.region },
+      role: { name: issued.role.name, arn: issued.role.arn },
+      credentials: {
+        accessKeyId: c.accessKeyId,
+        secretAccessKey: c.secretAccessKey,
+        sessionToken: c.sessionToken,
+        expiration: new Date(c.expiresAt).toISOString(),
+      },
+      durationSeconds: issued.durationSeconds,
+      notes: issued.notes,
+      sessionName: c.sessionName,
+      ...(c.sourceIdentity ? { sourceIdentity: c.sourceIdentity } : {}),
+      cached: issued.source !== 'sts',
+    };
+    // Written directly rather than through res.json: this is the hottest answer rolegate gives,
+    // and Express's send (freshness, ETag and HEAD checks) does nothing for a POST.
+    const json = JSON.stringify(answer);
+    res.writeHead(200, {
+      'Content-Type': 'application/json; charset=utf-8',
+      'Content-Length': Buffer.byteLength(json),
+      'Cache-Control': 'no-store',
+      Pragma: 'no-cache',
+    });
+    res.end(json);
+  });
   return router;
-}
-
-/** Who asks: a portal session or a CLI bearer token — the entitlements are the principal's either way. */
-export function callerOf(req: Request): Caller {
-  const caller = req.caller;
-  if (!caller) throw new RolegateError('login_required', { detail: 'Sign in first' });
-  const userAgent = req.headers['user-agent'];
-  return {
-    principal: caller.principal,
-    ...(req.ip ? { sourceIp: req.ip } : {}),
-    ...(userAgent ? { userAgent } : {}),
-    requestId: req.id,
-    log: req.log,
-  };
 }

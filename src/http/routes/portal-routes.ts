@@ -14,7 +14,7 @@ import { consoleRedirectPage, degradedPage, justificationPage, type PortalAction
 import { credentialsPage } from '../views/portal/credentials-page.js';
 import type { Viewer } from '../views/portal/layout.js';
 import { rolesPage } from '../views/portal/roles-page.js';
-import { callerOf } from './credentials-routes.js';
+import { callerOf } from '../middleware/caller-of.js';
 import { staticAssets } from './static-assets.js';
 
 const roleForm = z.object({

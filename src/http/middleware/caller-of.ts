@@ -1,0 +1,21 @@
+import type { Request } from 'express';
+import { RolegateError } from '../../domain/errors.js';
+import type { Caller } from '../../features/credentials/issue-credentials.js';
+
+/**
+ * Who asks, in the shape features take: a portal session or a CLI bearer
+ * token (resolved by the session middleware), with the request's source IP,
+ * user agent, id and logger for the audit trail.
+ */
+export function callerOf(req: Request): Caller {
+  const caller = req.caller;
+  if (!caller) throw new RolegateError('login_required', { detail: 'Sign in first' });
+  const userAgent = req.headers['user-agent'];
+  return {
+    principal: caller.principal,
+    ...(req.ip ? { sourceIp: req.ip } : {}),
+    ...(userAgent ? { userAgent } : {}),
+    requestId: req.id,
+    log: req.log,
+  };
+}
