@@ -1,5 +1,6 @@
 import { DevstackConfigError } from './config/load-devstack-config.js';
 import { startDevstack, type Devstack } from './start-devstack.js';
+import { portSetting } from './support/port-setting.js';
 
 // `npm run devstack`: the local STS endpoint and the demo IdP, without rolegate.
 // The devstack is a development tool, so it reads its few settings straight from the environment.
@@ -9,8 +10,8 @@ async function main(): Promise<void> {
   const devstack = await startDevstack({
     rolegateUrl: env.ROLEGATE_PUBLIC_URL ?? 'http://localhost:8080',
     ...(env.DEVSTACK_CONFIG ? { configFile: env.DEVSTACK_CONFIG } : {}),
-    stsPort: port(env.DEVSTACK_STS_PORT, 4566),
-    idpPort: port(env.DEVSTACK_IDP_PORT, 4567),
+    stsPort: portSetting('devstack', 'DEVSTACK_STS_PORT', env.DEVSTACK_STS_PORT, 4566),
+    idpPort: portSetting('devstack', 'DEVSTACK_IDP_PORT', env.DEVSTACK_IDP_PORT, 4567),
     logger: { info: () => undefined, warn: (object, message) => process.stderr.write(`devstack: ${message} ${JSON.stringify(object)}\n`) },
   });
   process.stdout.write(describe(devstack));
@@ -41,16 +42,6 @@ function describe(devstack: Devstack): string {
     '',
   ];
   return `${lines.join('\n')}\n`;
-}
-
-function port(value: string | undefined, fallback: number): number {
-  if (value === undefined || value === '') return fallback;
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65535) {
-    process.stderr.write(`devstack: expected a port from 0 to 65535, got ${value}\n`);
-    process.exit(78);
-  }
-  return parsed;
 }
 
 main().catch((error: unknown) => {

@@ -1,3 +1,4 @@
+import { demoIdentityProvider, devstackExchangeEnvironment } from '../../src/devstack/demo/demo-environment.js';
 import { startDevstack, type Devstack } from '../../src/devstack/start-devstack.js';
 import { Browser, formAction } from './browser.js';
 import { startLoginApp, type RunningApp } from './login-app.js';
@@ -71,29 +72,12 @@ export async function startExchangeWorld(
   const app = await startLoginApp(
     async (url) => {
       devstack = await startDevstack({ rolegateUrl: url });
-      const { idp } = devstack;
-      return [
-        {
-          slug: 'demo',
-          displayName: 'Demo IdP',
-          kind: 'oidc',
-          groupsFrom: idp.groupsClaim,
-          settings: { issuer: idp.issuer, clientId: idp.clientId, allowInsecureLoopbackIssuer: true, scopes: idp.scopes },
-          clientSecret: idp.clientSecret,
-        },
-        ...(options.extraIdps?.(url) ?? []),
-      ];
+      return [demoIdentityProvider(devstack), ...(options.extraIdps?.(url) ?? [])];
     },
     async () => {
       if (!devstack) throw new Error('devstack not started');
-      const [broker] = devstack.accessKeys;
       return {
-        ROLEGATE_STS_ENDPOINT: devstack.stsUrl,
-        ROLEGATE_FEDERATION_ENDPOINT: devstack.federationUrl,
-        ROLEGATE_SESSION_NAME_IDP: 'demo',
-        // The devstack's broker is an IAM user: assume-role is not role chaining.
-        ROLEGATE_AWS_CALLER_IS_ROLE: 'false',
-        ...(broker ? { ROLEGATE_AWS_ACCESS_KEY_ID: broker.accessKeyId, ROLEGATE_AWS_SECRET_ACCESS_KEY: broker.secretAccessKey } : {}),
+        ...devstackExchangeEnvironment(devstack),
         ...(typeof env === 'function' ? await env(devstack) : env),
       };
     },

@@ -7,32 +7,42 @@ export interface DemoOptions {
   accessFile: string | undefined;
 }
 
-/** The environment that wires rolegate to the devstack: the demo IdP, the local STS and federation endpoints, the broker's keys. */
-export function demoEnvironment(devstack: Devstack, options: DemoOptions): Record<string, string> {
-  const [broker] = devstack.accessKeys;
+/** rolegate's identity provider entry for the devstack's demo OIDC IdP (slug `demo`). */
+export function demoIdentityProvider(devstack: Devstack) {
   const { idp } = devstack;
   return {
-    ROLEGATE_MODE: 'demo',
-    ROLEGATE_PORT: options.port,
-    ROLEGATE_PUBLIC_URL: options.publicUrl,
-    ROLEGATE_IDENTITY_PROVIDERS: JSON.stringify([
-      {
-        slug: 'demo',
-        displayName: 'Demo IdP',
-        kind: 'oidc',
-        groupsFrom: idp.groupsClaim,
-        settings: { issuer: idp.issuer, clientId: idp.clientId, allowInsecureLoopbackIssuer: true, scopes: idp.scopes },
-        clientSecret: idp.clientSecret,
-      },
-    ]),
+    slug: 'demo',
+    displayName: 'Demo IdP',
+    kind: 'oidc',
+    groupsFrom: idp.groupsClaim,
+    settings: { issuer: idp.issuer, clientId: idp.clientId, allowInsecureLoopbackIssuer: true, scopes: idp.scopes },
+    clientSecret: idp.clientSecret,
+  };
+}
+
+/** What points rolegate's exchange at the devstack: the local STS and federation endpoints and the broker's keys. */
+export function devstackExchangeEnvironment(devstack: Devstack): Record<string, string> {
+  const [broker] = devstack.accessKeys;
+  return {
     ROLEGATE_STS_ENDPOINT: devstack.stsUrl,
     ROLEGATE_FEDERATION_ENDPOINT: devstack.federationUrl,
-    // The stand-in console: the real one is not reachable from the demo.
-    ROLEGATE_CONSOLE_URL: devstack.consoleUrl,
     ROLEGATE_SESSION_NAME_IDP: 'demo',
     // The devstack's broker is an IAM user: its assume-role calls are not role chaining.
     ROLEGATE_AWS_CALLER_IS_ROLE: 'false',
     ...(broker ? { ROLEGATE_AWS_ACCESS_KEY_ID: broker.accessKeyId, ROLEGATE_AWS_SECRET_ACCESS_KEY: broker.secretAccessKey } : {}),
+  };
+}
+
+/** The environment of `npm start`: rolegate wired to the devstack, with the demo IdP and access model. */
+export function demoEnvironment(devstack: Devstack, options: DemoOptions): Record<string, string> {
+  return {
+    ROLEGATE_MODE: 'demo',
+    ROLEGATE_PORT: options.port,
+    ROLEGATE_PUBLIC_URL: options.publicUrl,
+    ROLEGATE_IDENTITY_PROVIDERS: JSON.stringify([demoIdentityProvider(devstack)]),
+    ...devstackExchangeEnvironment(devstack),
+    // The stand-in console: the real one is not reachable from the demo.
+    ROLEGATE_CONSOLE_URL: devstack.consoleUrl,
     ...(options.accessFile ? { ROLEGATE_ACCESS_FILE: options.accessFile } : {}),
   };
 }

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { failedToStart, runServer } from '../../main.js';
 import { DevstackConfigError } from '../config/load-devstack-config.js';
 import { startDevstack, type Devstack } from '../start-devstack.js';
+import { portSetting } from '../support/port-setting.js';
 import { demoEnvironment } from './demo-environment.js';
 
 /**
@@ -21,8 +22,8 @@ async function main(): Promise<void> {
   const devstack = await startDevstack({
     rolegateUrl: publicUrl,
     ...(env.DEVSTACK_CONFIG ? { configFile: env.DEVSTACK_CONFIG } : {}),
-    stsPort: portFrom(env.DEVSTACK_STS_PORT, 4566),
-    idpPort: portFrom(env.DEVSTACK_IDP_PORT, 4567),
+    stsPort: portSetting('rolegate demo', 'DEVSTACK_STS_PORT', env.DEVSTACK_STS_PORT, 4566),
+    idpPort: portSetting('rolegate demo', 'DEVSTACK_IDP_PORT', env.DEVSTACK_IDP_PORT, 4567),
     logger: {
       info: () => undefined,
       warn: (object, message) => process.stderr.write(`devstack: ${message} ${JSON.stringify(object)}\n`),
@@ -55,16 +56,6 @@ function banner(devstack: Devstack, publicUrl: string): string {
     '',
   ];
   return `${lines.join('\n')}\n`;
-}
-
-function portFrom(value: string | undefined, fallback: number): number {
-  if (value === undefined || value === '') return fallback;
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65535) {
-    process.stderr.write(`rolegate demo: expected a port from 0 to 65535, got ${value}\n`);
-    process.exit(78);
-  }
-  return parsed;
 }
 
 main().catch((error: unknown) => {
