@@ -2,7 +2,7 @@
 // devstack's demo IdP and local STS and one mapping (aws-dev → sandbox
 // Developer), in a database and Redis prefix of its own. Shared by benches
 // that need a running broker.
-import { createServer } from 'node:http';
+import { createServer, request as httpRequest } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import pg from 'pg';
@@ -12,7 +12,13 @@ import { startChild } from './support.mjs';
 const postgresUrl = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-export async function startBenchBroker(root) {
+/**
+ * Options: `countStsCalls` puts a counting proxy in front of the local STS
+ * (`broker.stsCalls()`); `nodeArgs` go to rolegate's node (e.g. --cpu-prof);
+ * `logLevel` is rolegate's LOG_LEVEL (info, as in production: one line per request).
+ * Returns the URL, rolegate's pid (for CPU per request), signIn(user) and close().
+ */
+export async function startBenchBroker(root, { countStsCalls = false, nodeArgs = [], logLevel = 'info' } = {}) {
   const cleanups = [];
   const close = async () => {
     for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch(() => undefined);
@@ -28,8 +34,11 @@ export async function startBenchBroker(root) {
     const url = `http://127.0.0.1:${port}`;
     const devstack = await startDevstack({ rolegateUrl: url });
     cleanups.push(() => devstack.close());
+    const sts = countStsCalls ? await countingProxy(devstack.stsUrl) : undefined;
+    if (sts) cleanups.push(() => sts.close());
     const rolegate = startChild(path.join(root, 'dist/main.js'), {
       cwd: root,
+      nodeArgs,
       ready: /"msg":"rolegate is listening"/,
       env: {
         DATABASE_URL: databaseUrl,
@@ -39,7 +48,7 @@ export async function startBenchBroker(root) {
         ROLEGATE_PUBLIC_URL: url,
         ROLEGATE_AUTO_MIGRATE: 'true',
         ROLEGATE_ENCRYPTION_KEYS: randomBytes(32).toString('base64'),
-        ROLEGATE_STS_ENDPOINT: devstack.stsUrl,
+        ROLEGATE_STS_ENDPOINT: sts?.url ?? devstack.stsUrl,
         ROLEGATE_SESSION_NAME_IDP: 'demo',
         ROLEGATE_CLI_DEVICE_POLL_INTERVAL_S: '1',
         ROLEGATE_IDENTITY_PROVIDERS: JSON.stringify([
@@ -57,14 +66,14 @@ export async function startBenchBroker(root) {
             clientSecret: devstack.idp.clientSecret,
           },
         ]),
-        LOG_LEVEL: 'info', // the ready line is logged at info
+        LOG_LEVEL: logLevel,
       },
     });
     cleanups.push(() => rolegate.stop());
     rolegate.child.stdout.resume();
     await rolegate.started;
     await seedAccessModel(databaseUrl, prefix);
-    return { url, signIn: (user) => signIn(url, user), close };
+    return { url, pid: rolegate.child.pid, stsCalls: () => sts?.count ?? 0, signIn: (user) => signIn(url, user), close };
   } catch (error) {
     await close();
     throw error;
@@ -140,6 +149,28 @@ async function signIn(base, user) {
   const me = await (await fetch(`${base}/api/v1/me`, { headers: { cookie } })).json();
   if (!me.csrfToken) throw new Error(`sign-in as ${user} failed`);
   return { cookie, csrfToken: me.csrfToken };
+}
+
+/** A loopback proxy in front of the local STS that counts the calls it forwards. */
+async function countingProxy(target) {
+  const upstream = new URL(target);
+  const proxy = { count: 0 };
+  const server = createServer((req, res) => {
+    proxy.count++;
+    const forward = httpRequest(
+      { host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    forward.on('error', () => res.destroy());
+    req.pipe(forward);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  proxy.url = `http://127.0.0.1:${server.address().port}`;
+  proxy.close = () => new Promise((resolve) => server.close(resolve));
+  return proxy;
 }
 
 async function freePort() {
