@@ -46,14 +46,20 @@ export function startChild(file, { args = [], env = {}, ready, cwd, nodeArgs = [
   });
   let out = '';
   let err = '';
-  child.stderr.on('data', (chunk) => (err += chunk));
+  child.stderr.on('data', (chunk) => (err = (err + chunk).slice(-4000)));
   const started = new Promise((resolve, reject) => {
-    child.stdout.on('data', (chunk) => {
+    const watch = (chunk) => {
       out += chunk;
       const match = out.match(ready);
-      if (match) resolve(match[1]);
-      if (out.length > 1e6) out = out.slice(-1e5);
-    });
+      if (!match) return;
+      // Stop reading what it prints: a server logging a line per request would
+      // otherwise make this process (the load generator) scan its log all run long.
+      child.stdout.off('data', watch);
+      child.stdout.resume();
+      out = '';
+      resolve(match[1]);
+    };
+    child.stdout.on('data', watch);
     child.once('exit', (code) => reject(new Error(`${file} exited with ${code}: ${err.slice(-2000)}`)));
   });
   return { child, started, stop: () => child.kill('SIGTERM') };
