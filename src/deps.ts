@@ -98,6 +98,7 @@ export async function buildDeps(config: Config, logger: AppLogger): Promise<Deps
           url: databaseUrl,
           // PGlite is a single session: more than one connection would interleave transactions.
           poolSize: postgres ? 1 : config.database.poolSize,
+          singleSession: Boolean(postgres),
           connectTimeoutMs: config.database.connectTimeoutMs,
           logger,
         }),

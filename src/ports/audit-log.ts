@@ -31,5 +31,5 @@ export interface RecordedAuditEvent extends AuditEvent {
  * and fail when it rejects.
  */
 export interface AuditLog {
-  record(event: AuditEvent): Promise<RecordedAuditEvent>;
+  record(event: AuditEvent): Promise<void>;
 }

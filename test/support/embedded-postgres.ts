@@ -13,7 +13,13 @@ import { captureLogs } from './logs.js';
 export async function createEmbeddedTestDatabase(): Promise<{ database: Database; close(): Promise<void> }> {
   const dir = mkdtempSync(path.join(tmpdir(), 'rolegate-pglite-'));
   const embedded = await startEmbeddedPostgres(dir);
-  const database = await connectDatabase({ url: embedded.url, poolSize: 1, connectTimeoutMs: 5000, logger: captureLogs().logger });
+  const database = await connectDatabase({
+    url: embedded.url,
+    poolSize: 1,
+    singleSession: true,
+    connectTimeoutMs: 5000,
+    logger: captureLogs().logger,
+  });
   await database.migrate();
   return {
     database,

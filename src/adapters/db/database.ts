@@ -14,6 +14,12 @@ export interface DatabaseOptions {
   logger: Logger;
   /** How long a readiness ping may take. */
   pingTimeoutMs?: number;
+  /**
+   * The server is one session shared by every connection (embedded PGlite):
+   * named prepared statements would outlive the connection that made them and
+   * collide with the next one's, so statements are never named there.
+   */
+  singleSession?: boolean;
 }
 
 /** A connected PostgreSQL database: the Prisma client for stores, plus health and lifecycle. */
@@ -23,8 +29,9 @@ export interface Database {
    * Plain parameterised SQL on the same pool, for the few hot paths where
    * Prisma's per-query overhead shows (the audit write on every request:
    * 64 rows took ~10x longer through Prisma's driver adapter than through pg).
+   * With `preparedAs`, the statement is prepared once per connection under that name.
    */
-  query<T extends Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+  query<T extends Record<string, unknown>>(sql: string, params?: readonly unknown[], preparedAs?: string): Promise<T[]>;
   ping(): Promise<void>;
   migrate(): Promise<MigrationResult>;
   close(): Promise<void>;
@@ -51,8 +58,10 @@ export async function connectDatabase(options: DatabaseOptions): Promise<Databas
   const pingTimeoutMs = options.pingTimeoutMs ?? 2000;
   return {
     prisma,
-    async query<T extends Record<string, unknown>>(sql: string, params: readonly unknown[] = []) {
-      const result = await pool.query<T>(sql, params as unknown[]);
+    async query<T extends Record<string, unknown>>(sql: string, params: readonly unknown[] = [], preparedAs?: string) {
+      const values = params as unknown[];
+      const named = preparedAs !== undefined && !options.singleSession;
+      const result = await pool.query<T>(named ? { name: preparedAs, text: sql, values } : { text: sql, values });
       return result.rows;
     },
     async ping() {

@@ -1,88 +1,112 @@
-import type { AuditEvent, AuditLog, RecordedAuditEvent } from '../../ports/audit-log.js';
-import { auditRowOf, type AuditRow } from './audit-row.js';
+import type { AuditEvent, AuditLog } from '../../ports/audit-log.js';
+import { auditRowOf } from './audit-row.js';
 import type { Database } from './database.js';
 
 interface Pending {
   event: AuditEvent;
-  resolve: (recorded: RecordedAuditEvent) => void;
+  resolve: () => void;
   reject: (error: unknown) => void;
 }
 
 const MAX_BATCH = 500;
+
 /**
- * INSERTs in flight at once. Two overlap enough that a request never queues
- * behind a slow flush for long, while keeping batches large under load
- * (measured with bench/credentials.bench.mjs: 1–2 in flight gave ~4,600 req/s
- * at ~200 µs CPU per request, 4 gave ~4,400 at 221 µs, 16 gave ~3,500 at 254 µs).
+ * One INSERT for a whole batch, with the rows as a single JSON parameter: the
+ * statement text never changes, so it is prepared once per connection, and
+ * PostgreSQL parses one JSON document instead of 14 parameters per row.
+ * Measured against multi-row VALUES and unnest of 14 arrays (25-row batches):
+ * ~30% less time per batch in PostgreSQL and ~30% less CPU in rolegate.
+ * The column names are those of the table: the JSON keys are audit_events'.
  */
-const MAX_IN_FLIGHT = 2;
-/** audit_events columns, each with the AuditRow field it holds. */
-const COLUMNS = [
-  ['type', 'type'],
-  ['outcome', 'outcome'],
-  ['reason', 'reason'],
-  ['subject', 'subject'],
-  ['idp', 'idp'],
-  ['groups', 'groups'],
-  ['account_id', 'accountId'],
-  ['role_arn', 'roleArn'],
-  ['mode', 'mode'],
-  ['duration_seconds', 'durationSeconds'],
-  ['source_ip', 'sourceIp'],
-  ['user_agent', 'userAgent'],
-  ['request_id', 'requestId'],
-  ['details', 'details'],
-] as const satisfies readonly (readonly [string, keyof AuditRow])[];
-const CASTS: Partial<Record<(typeof COLUMNS)[number][0], string>> = { outcome: '::"AuditOutcome"', groups: '::text[]', details: '::jsonb' };
+const INSERT_BATCH = {
+  name: 'rolegate_audit_insert_batch',
+  text: `INSERT INTO audit_events (type, outcome, reason, subject, idp, groups, account_id, role_arn, mode, duration_seconds, source_ip, user_agent, request_id, details)
+SELECT type, outcome, reason, subject, idp, groups, account_id, role_arn, mode, duration_seconds, source_ip, user_agent, request_id, details
+FROM json_populate_recordset(NULL::audit_events, $1::json)`,
+};
+
+/** PostgreSQL text cannot hold NUL; JSON.stringify writes it as this escape. */
+const NUL_ESCAPE = /\\u0000/g;
 
 /**
  * AuditLog on the append-only audit_events table, with group commit: events
- * recorded while writes are in flight go together into the next single
- * INSERT (a few INSERTs overlap). Each `record` resolves only once its own row is committed, so "no
+ * recorded while a write is in flight go together into the next single
+ * INSERT. Each `record` resolves only once its own row is committed, so "no
  * audit row, no credentials" holds; under load one round trip (and one WAL
- * flush) serves many requests, and with no load nothing waits. Plain SQL on
- * the pg pool: this runs on every credentials request.
+ * flush) serves many requests, and with no load nothing waits.
+ *
+ * One INSERT in flight at a time: the next batch gathers while the current one
+ * commits. Measured with 64 concurrent requests, one in flight gave batches of
+ * ~28 rows and the most answers per second; two gave ~13-row batches and ~30%
+ * fewer answers (each INSERT costs PostgreSQL a fixed ~0.5 ms beside its rows).
  */
 export class PgAuditLog implements AuditLog {
   readonly #queue: Pending[] = [];
-  #inFlight = 0;
+  #writing = false;
 
   constructor(private readonly database: Pick<Database, 'query'>) {}
 
-  record(event: AuditEvent): Promise<RecordedAuditEvent> {
+  record(event: AuditEvent): Promise<void> {
     return new Promise((resolve, reject) => {
       this.#queue.push({ event, resolve, reject });
-      if (this.#inFlight < MAX_IN_FLIGHT) void this.#drain();
+      if (!this.#writing) void this.#drain();
     });
   }
 
   async #drain(): Promise<void> {
-    this.#inFlight++;
+    this.#writing = true;
     while (this.#queue.length > 0) {
       const batch = this.#queue.splice(0, MAX_BATCH);
       try {
-        const params: unknown[] = [];
-        const rows = batch.map(({ event }) => {
-          const row = auditRowOf(event);
-          return `(${COLUMNS.map(([column, field]) => {
-            params.push(field === 'details' ? (row.details === null ? null : JSON.stringify(row.details)) : row[field]);
-            return `$${String(params.length)}${CASTS[column] ?? ''}`;
-          }).join(', ')})`;
-        });
-        const inserted = await this.database.query<{ id: string; at: Date }>(
-          `INSERT INTO audit_events (${COLUMNS.map(([c]) => `"${c}"`).join(', ')}) VALUES ${rows.join(', ')} RETURNING id, at`,
-          params,
-        );
-        // INSERT … RETURNING gives rows in VALUES order.
-        batch.forEach((pending, i) => {
-          const row = inserted[i];
-          if (row) pending.resolve({ ...pending.event, id: row.id, at: row.at });
-          else pending.reject(new Error('audit row missing from the database answer'));
-        });
+        await this.#insert(batch.map((pending) => pending.event));
+        for (const pending of batch) pending.resolve();
       } catch (error) {
-        for (const pending of batch) pending.reject(error);
+        if (batch.length > 1 && isDataError(error)) await this.#oneByOne(batch);
+        else for (const pending of batch) pending.reject(error);
       }
     }
-    this.#inFlight--;
+    this.#writing = false;
   }
+
+  /** A row PostgreSQL refuses must not take its batch with it: the others are written alone. */
+  async #oneByOne(batch: Pending[]): Promise<void> {
+    for (const pending of batch) {
+      try {
+        await this.#insert([pending.event]);
+        pending.resolve();
+      } catch (error) {
+        pending.reject(error);
+      }
+    }
+  }
+
+  async #insert(events: AuditEvent[]): Promise<void> {
+    const rows = events.map((event) => {
+      const row = auditRowOf(event);
+      return {
+        type: row.type,
+        outcome: row.outcome,
+        reason: row.reason,
+        subject: row.subject,
+        idp: row.idp,
+        groups: row.groups,
+        account_id: row.accountId,
+        role_arn: row.roleArn,
+        mode: row.mode,
+        duration_seconds: row.durationSeconds,
+        source_ip: row.sourceIp,
+        user_agent: row.userAgent,
+        request_id: row.requestId,
+        details: row.details,
+      };
+    });
+    const json = JSON.stringify(rows);
+    await this.database.query(INSERT_BATCH.text, [json.includes('\\u0000') ? json.replace(NUL_ESCAPE, '\\ufffd') : json], INSERT_BATCH.name);
+  }
+}
+
+/** SQLSTATE class 22 (data exception) or 23 (integrity constraint): this row, not the database, is the problem. */
+function isDataError(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
 }

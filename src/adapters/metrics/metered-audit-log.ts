@@ -1,4 +1,4 @@
-import type { AuditEvent, AuditLog, RecordedAuditEvent } from '../../ports/audit-log.js';
+import type { AuditEvent, AuditLog } from '../../ports/audit-log.js';
 import type { Metrics } from './prometheus-metrics.js';
 
 /**
@@ -12,9 +12,8 @@ export class MeteredAuditLog implements AuditLog {
     private readonly metrics: Pick<Metrics, 'logins'>,
   ) {}
 
-  async record(event: AuditEvent): Promise<RecordedAuditEvent> {
-    const recorded = await this.inner.record(event);
+  async record(event: AuditEvent): Promise<void> {
+    await this.inner.record(event);
     if (event.type === 'login') this.metrics.logins.inc({ idp: event.idp ?? 'unknown', outcome: event.outcome });
-    return recorded;
   }
 }
