@@ -10,12 +10,13 @@ import { PrismaIdentityProviderStore } from './adapters/db/prisma-identity-provi
 import { OpenidClientGateway } from './adapters/oidc/openid-client-gateway.js';
 import { HttpSamlMetadataReader } from './adapters/saml/idp-metadata.js';
 import { NodeSamlGateway } from './adapters/saml/node-saml-gateway.js';
-import { AccessTokens } from './features/cli-auth/access-tokens.js';
+import { ACCESS_TOKEN_KEY_PREFIX, AccessTokens } from './features/cli-auth/access-tokens.js';
 import type { CliAuthDeps } from './features/cli-auth/cli-auth-deps.js';
 import type { LoginDeps } from './features/login/login-deps.js';
 import { LoginTransactions } from './features/login/login-transactions.js';
 import { seedIdentityProviders } from './features/login/seed-identity-providers.js';
-import { SessionStore } from './features/sessions/session-store.js';
+import { SESSION_KEY_PREFIX, SessionStore } from './features/sessions/session-store.js';
+import { CREDENTIALS_KEY_PREFIX } from './features/credentials/credential-cache.js';
 import type { IdentityProviderStore } from './ports/identity-provider-store.js';
 import { PrismaSigningKeyStore } from './adapters/db/prisma-signing-key-store.js';
 import { createIssuer } from './adapters/issuer/create-issuer.js';
@@ -37,6 +38,14 @@ import type { AuditLog } from './ports/audit-log.js';
 import { systemClock, type Clock } from './ports/clock.js';
 import type { KvStore } from './ports/kv-store.js';
 import type { Sealer } from './ports/sealer.js';
+
+/**
+ * What is read on every API request and may be answered from memory, kept
+ * exact by Redis's client tracking (RedisKvStore's near cache): login
+ * sessions, CLI access tokens and sealed cached credentials. Locks, login
+ * transactions and revocation markers are always read from Redis.
+ */
+const NEAR_CACHED_KEYS = [SESSION_KEY_PREFIX, ACCESS_TOKEN_KEY_PREFIX, CREDENTIALS_KEY_PREFIX];
 
 /** Everything a running rolegate holds, built once at start-up. */
 export interface Deps extends AppDeps {
@@ -108,6 +117,7 @@ export async function buildDeps(config: Config, logger: AppLogger): Promise<Deps
           url: config.redis.url.reveal(),
           keyPrefix: config.redis.keyPrefix,
           connectTimeoutMs: config.redis.connectTimeoutMs,
+          ...(config.redis.nearCacheMs > 0 ? { nearCache: { ttlMs: config.redis.nearCacheMs, prefixes: NEAR_CACHED_KEYS } } : {}),
           logger,
         }),
   ]);

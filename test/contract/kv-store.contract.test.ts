@@ -14,6 +14,17 @@ const implementations: { name: string; create: (prefix: string) => Promise<KvSto
     create: (prefix) =>
       RedisKvStore.connect({ url: testRedisUrl, keyPrefix: prefix, connectTimeoutMs: 2000, logger: captureLogs().logger }),
   },
+  {
+    name: 'redis with near cache',
+    create: (prefix) =>
+      RedisKvStore.connect({
+        url: testRedisUrl,
+        keyPrefix: prefix,
+        connectTimeoutMs: 2000,
+        nearCache: { ttlMs: 10_000, prefixes: [''] },
+        logger: captureLogs().logger,
+      }),
+  },
 ];
 
 describe.each(implementations)('KvStore contract: $name', ({ name, create }) => {
@@ -101,7 +112,7 @@ describe.each(implementations)('KvStore contract: $name', ({ name, create }) => 
     await expect(store.setIfAbsent('bad', 'x', -5)).rejects.toThrow(/ttlMs must be a positive number/);
   });
 
-  if (name === 'redis') {
+  if (name.startsWith('redis')) {
     it('when writing, then every key lands under the configured prefix', async () => {
       await store.set('prefixed', 'v');
       expect(await rawRedisGet(`${prefix}prefixed`)).toBe('v');

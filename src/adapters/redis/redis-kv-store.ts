@@ -1,7 +1,8 @@
-import { createClient, type RedisClientType } from 'redis';
+import { createClient } from 'redis';
 import type { KvStore } from '../../ports/kv-store.js';
 import type { Logger } from '../../ports/logger.js';
 import { withTimeout } from '../../support/with-timeout.js';
+import { NearCache } from './near-cache.js';
 
 export interface RedisKvStoreOptions {
   url: string;
@@ -9,8 +10,18 @@ export interface RedisKvStoreOptions {
   connectTimeoutMs: number;
   /** How long a single command may take before it is reported as failed. */
   commandTimeoutMs?: number;
+  /**
+   * Values that may be answered from this process's memory (see NearCache):
+   * keys starting with one of `prefixes` (given without `keyPrefix`), for at
+   * most `ttlMs`; Redis's client tracking drops them sooner when they change.
+   * Without it, every read goes to Redis.
+   */
+  nearCache?: { ttlMs: number; prefixes: readonly string[] };
   logger: Logger;
 }
+
+/** Bounds the near cache's memory: roughly one entry per signed-in user and role in use. */
+const NEAR_CACHE_MAX_ENTRIES = 20_000;
 
 // Back-off between reconnect attempts: 100 ms doubling to 3 s, with jitter so
 // a fleet of instances does not reconnect in lockstep after a Redis restart.
@@ -29,14 +40,18 @@ const DELETE_IF_EQUALS = `if redis.call('GET', KEYS[1]) == ARGV[1] then return r
  */
 export class RedisKvStore implements KvStore {
   readonly backend = 'redis' as const;
-  readonly #client: RedisClientType;
+  readonly #client: RedisClient;
   readonly #prefix: string;
   readonly #commandTimeoutMs: number;
   readonly #logger: Logger;
-  #subscriber: RedisClientType | undefined;
+  readonly #near: NearCache | undefined;
+  readonly #nearPrefixes: readonly string[];
+  #subscriber: RedisClient | undefined;
 
-  private constructor(client: RedisClientType, options: RedisKvStoreOptions) {
+  private constructor(client: RedisClient, near: NearCache | undefined, options: RedisKvStoreOptions) {
     this.#client = client;
+    this.#near = near;
+    this.#nearPrefixes = (options.nearCache?.prefixes ?? []).map((p) => options.keyPrefix + p);
     this.#prefix = options.keyPrefix;
     this.#commandTimeoutMs = options.commandTimeoutMs ?? 2000;
     this.#logger = options.logger;
@@ -46,43 +61,48 @@ export class RedisKvStore implements KvStore {
   static async connect(options: RedisKvStoreOptions): Promise<RedisKvStore> {
     const client = createRedisClient(options);
     const connection = watchConnection(client, options.logger, 'redis');
+    const near = options.nearCache ? trackInvalidations(client, new NearCache(options.nearCache.ttlMs, NEAR_CACHE_MAX_ENTRIES)) : undefined;
     try {
       await withTimeout(client.connect(), options.connectTimeoutMs, () => connection.lastError()?.message ?? 'timed out');
     } catch (error) {
       client.destroy();
       throw new Error(describeRedisError(connection.lastError() ?? error), { cause: error });
     }
-    return new RedisKvStore(client as RedisClientType, options);
+    return new RedisKvStore(client, near, options);
   }
 
   async get(key: string): Promise<string | null> {
-    return this.#run(() => this.#client.get(this.#key(key)));
+    const k = this.#key(key);
+    if (!this.#near || !this.#nearPrefixes.some((p) => k.startsWith(p))) return this.#run(() => this.#client.get(k));
+    const cached = this.#near.get(k);
+    if (cached !== undefined) return cached;
+    return this.#near.readThrough(k, () => this.#run(() => this.#client.get(k)));
   }
 
   async set(key: string, value: string, ttlMs?: number): Promise<void> {
-    await this.#run(() =>
+    await this.#write([key], () =>
       this.#client.set(this.#key(key), value, ttlMs === undefined ? undefined : { expiration: { type: 'PX', value: positive(ttlMs) } }),
     );
   }
 
   async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
-    const reply = await this.#run(() =>
+    const reply = await this.#write([key], () =>
       this.#client.set(this.#key(key), value, { condition: 'NX', expiration: { type: 'PX', value: positive(ttlMs) } }),
     );
     return reply === 'OK';
   }
 
   async take(key: string): Promise<string | null> {
-    return this.#run(() => this.#client.getDel(this.#key(key)));
+    return this.#write([key], () => this.#client.getDel(this.#key(key)));
   }
 
   async delete(...keys: string[]): Promise<number> {
     if (keys.length === 0) return 0;
-    return this.#run(() => this.#client.del(keys.map((k) => this.#key(k))));
+    return this.#write(keys, () => this.#client.del(keys.map((k) => this.#key(k))));
   }
 
   async deleteIfEquals(key: string, value: string): Promise<boolean> {
-    const deleted = await this.#run(() => this.#client.eval(DELETE_IF_EQUALS, { keys: [this.#key(key)], arguments: [value] }));
+    const deleted = await this.#write([key], () => this.#client.eval(DELETE_IF_EQUALS, { keys: [this.#key(key)], arguments: [value] }));
     return deleted === 1;
   }
 
@@ -93,7 +113,7 @@ export class RedisKvStore implements KvStore {
 
   async addToSet(key: string, member: string, ttlMs?: number): Promise<void> {
     const k = this.#key(key);
-    await this.#run(async () => {
+    await this.#write([key], async () => {
       const transaction = this.#client.multi().sAdd(k, member);
       if (ttlMs !== undefined) transaction.pExpire(k, positive(ttlMs));
       await transaction.exec();
@@ -102,7 +122,7 @@ export class RedisKvStore implements KvStore {
 
   async removeFromSet(key: string, ...members: string[]): Promise<void> {
     if (members.length === 0) return;
-    await this.#run(() => this.#client.sRem(this.#key(key), members));
+    await this.#write([key], () => this.#client.sRem(this.#key(key), members));
   }
 
   async setMembers(key: string): Promise<string[]> {
@@ -139,14 +159,29 @@ export class RedisKvStore implements KvStore {
     return this.#prefix + key;
   }
 
-  async #subscriberClient(): Promise<RedisClientType> {
+  async #subscriberClient(): Promise<RedisClient> {
     if (!this.#subscriber) {
-      const subscriber = this.#client.duplicate();
+      // Subscribers only receive: no tracking on that connection.
+      const subscriber = this.#client.duplicate({ emitInvalidate: false });
       watchConnection(subscriber, this.#logger, 'redis subscriber');
       await this.#run(() => subscriber.connect());
       this.#subscriber = subscriber;
     }
     return this.#subscriber;
+  }
+
+  /**
+   * A command that changes keys. Redis tells every tracking client, this one
+   * included, but its message may trail the reply: dropping our own copies as
+   * the write completes means a read that follows a write in this process
+   * never sees the old value.
+   */
+  async #write<T>(keys: readonly string[], command: () => Promise<T>): Promise<T> {
+    try {
+      return await this.#run(command);
+    } finally {
+      if (this.#near) for (const key of keys) this.#near.invalidate(this.#key(key));
+    }
   }
 
   async #run<T>(command: () => Promise<T>): Promise<T> {
@@ -159,12 +194,28 @@ export class RedisKvStore implements KvStore {
   }
 }
 
+type RedisClient = ReturnType<typeof createRedisClient>;
+
+/** RESP3 with client tracking when values are near-cached (Redis 6 or newer); RESP2 otherwise. */
 function createRedisClient(options: RedisKvStoreOptions) {
   return createClient({
     url: options.url,
+    ...(options.nearCache ? { RESP: 3 as const, emitInvalidate: true } : {}),
     disableOfflineQueue: true,
     socket: { connectTimeout: options.connectTimeoutMs, reconnectStrategy: reconnectDelay },
   });
+}
+
+/**
+ * Keeps `near` exact: Redis's invalidations drop keys, and any break in the
+ * connection drops everything (invalidations may have been lost; node-redis
+ * turns tracking on again when it reconnects). Attached before connect().
+ */
+function trackInvalidations(client: RedisClient, near: NearCache): NearCache {
+  // Keys arrive as strings or Buffers (RESP3 blob strings); null means "everything".
+  client.on('invalidate', (key: string | Buffer | null) => near.invalidate(key === null ? null : key.toString()));
+  for (const event of ['error', 'end', 'reconnecting', 'connect']) client.on(event, () => near.clear());
+  return near;
 }
 
 /**

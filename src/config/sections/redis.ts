@@ -20,5 +20,12 @@ export const redis = z
         env: ['ROLEGATE_REDIS_CONNECT_TIMEOUT_MS'],
         description: 'How long to wait for Redis at start-up and per reconnect attempt.',
       }),
+    nearCacheMs: integer(0, 60_000)
+      .default(10_000)
+      .meta({
+        env: ['ROLEGATE_REDIS_NEAR_CACHE_MS'],
+        description:
+          'How long a value read from Redis (a login session, sealed cached credentials) may be answered from process memory. Redis client tracking (RESP3, Redis 6+) drops the copy as soon as any instance changes the key; this bounds its life regardless. 0 reads Redis every time (for Redis-compatible servers without CLIENT TRACKING).',
+      }),
   })
   .prefault({});

@@ -16,7 +16,9 @@ export interface AccessTokenGrant {
   grantExpiresAt: number;
 }
 
-const tokenKey = (hash: string) => `cli-at:${hash}`;
+/** Every access token record's key starts with this. */
+export const ACCESS_TOKEN_KEY_PREFIX = 'cli-at:';
+const tokenKey = (hash: string) => `${ACCESS_TOKEN_KEY_PREFIX}${hash}`;
 const revokedKey = (grantId: string) => `cli-grant-revoked:${grantId}`;
 
 /**

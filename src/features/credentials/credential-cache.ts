@@ -17,6 +17,9 @@ export interface CachedCredentials {
   issuedAt: number;
 }
 
+/** Every cached credentials entry's key starts with this. */
+export const CREDENTIALS_KEY_PREFIX = 'creds:';
+
 export interface CacheSlot {
   principalId: string;
   roleId: string;
@@ -40,7 +43,7 @@ export class CredentialCache {
   ) {}
 
   keyOf(slot: CacheSlot): string {
-    return `creds:${userHash(slot.principalId)}:${slot.roleId}:${String(slot.durationSeconds)}`;
+    return `${CREDENTIALS_KEY_PREFIX}${userHash(slot.principalId)}:${slot.roleId}:${String(slot.durationSeconds)}`;
   }
 
   /** The usable entry, or undefined (absent, expiring within the margin, or not opening). */

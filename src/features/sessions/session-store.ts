@@ -29,7 +29,9 @@ export interface NewSession {
 }
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
-const sessionKey = (id: string) => `session:${id}`;
+/** Every session's key starts with this (the KvStore may keep such values near: they are read on every request). */
+export const SESSION_KEY_PREFIX = 'session:';
+const sessionKey = (id: string) => `${SESSION_KEY_PREFIX}${id}`;
 const indexKey = (principalId: string) => `sessions-of:${sha256(principalId)}`;
 /** Every session as `<expiresAt>.<id>`, for counting live sessions (metrics); pruned while counting. */
 const LIVE_INDEX = 'sessions-live';

@@ -1,0 +1,119 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { RedisKvStore } from '../../src/adapters/redis/redis-kv-store.js';
+import { captureLogs } from '../support/logs.js';
+import { deleteRedisKeys, testRedisUrl, uniqueRedisPrefix } from '../support/redis.js';
+import { TcpProxy } from '../support/tcp-proxy.js';
+import { waitFor } from '../support/wait.js';
+
+// The near cache answers repeated reads from memory; these tests watch the
+// bytes rolegate sends to Redis through a proxy to prove when it does not ask,
+// and that any change made elsewhere, any expiry and any broken connection
+// ends what it may answer from memory.
+describe('RedisKvStore near cache', () => {
+  const prefix = uniqueRedisPrefix();
+  const target = new URL(testRedisUrl);
+  let proxy: TcpProxy;
+  let cached: RedisKvStore;
+  let other: RedisKvStore;
+  const stores: RedisKvStore[] = [];
+
+  const connect = async (url: string, nearCache?: { ttlMs: number; prefixes: string[] }) => {
+    const store = await RedisKvStore.connect({
+      url,
+      keyPrefix: prefix,
+      connectTimeoutMs: 2000,
+      ...(nearCache === undefined ? {} : { nearCache }),
+      logger: captureLogs().logger,
+    });
+    stores.push(store);
+    return store;
+  };
+
+  beforeAll(async () => {
+    proxy = await TcpProxy.start({ host: target.hostname, port: Number(target.port || 6379) });
+    const viaProxy = new URL(testRedisUrl);
+    viaProxy.host = `127.0.0.1:${String(proxy.port)}`;
+    cached = await connect(viaProxy.href, { ttlMs: 10_000, prefixes: ['k'] });
+    other = await connect(testRedisUrl);
+  });
+  afterEach(async () => {
+    await other.delete('k');
+  });
+  afterAll(async () => {
+    for (const store of stores) await store.close();
+    await proxy.close();
+    await deleteRedisKeys(prefix);
+  });
+
+  /** Bytes the cached store sends to Redis while `action` runs. */
+  const sentDuring = async (action: () => Promise<unknown>) => {
+    const before = proxy.bytesFromClients;
+    await action();
+    return proxy.bytesFromClients - before;
+  };
+
+  it('when a key is read again, then the answer comes from memory without a round trip', async () => {
+    await other.set('k', 'v1');
+    expect(await sentDuring(() => cached.get('k'))).toBeGreaterThan(0);
+    expect(await sentDuring(async () => expect(await cached.get('k')).toBe('v1'))).toBe(0);
+  });
+
+  it('when another instance changes or deletes the key, then the next reads see it', async () => {
+    await other.set('k', 'v1');
+    expect(await cached.get('k')).toBe('v1');
+    await other.set('k', 'v2');
+    await waitFor(async () => ((await cached.get('k')) === 'v2' ? true : undefined), 'the change to reach the near cache', 2000, 5);
+    await other.delete('k');
+    await waitFor(async () => ((await cached.get('k')) === null ? true : undefined), 'the delete to reach the near cache', 2000, 5);
+  });
+
+  it('when a key is not among those kept near, then every read asks Redis', async () => {
+    await other.set('lock', 'held');
+    expect(await cached.get('lock')).toBe('held');
+    expect(await sentDuring(() => cached.get('lock'))).toBeGreaterThan(0);
+    await other.delete('lock');
+  });
+
+  it('when a key is missing, then a key created elsewhere is seen by the very next read', async () => {
+    expect(await cached.get('k')).toBeNull();
+    await other.set('k', 'created');
+    expect(await cached.get('k')).toBe('created');
+  });
+
+  it('when this instance writes a key, then its very next read sees the write', async () => {
+    await cached.set('k', 'v1');
+    expect(await cached.get('k')).toBe('v1');
+    await cached.set('k', 'v2');
+    expect(await cached.get('k')).toBe('v2');
+    expect(await cached.take('k')).toBe('v2');
+    expect(await cached.get('k')).toBeNull();
+  });
+
+  it('when the key expires in Redis, then it is no longer answered', async () => {
+    await other.set('k', 'short-lived', 100);
+    expect(await cached.get('k')).toBe('short-lived');
+    await waitFor(async () => ((await cached.get('k')) === null ? true : undefined), 'the expiry to reach the near cache', 3000, 10);
+  });
+
+  it('when the connection to Redis breaks, then nothing is answered from memory until Redis answers again', async () => {
+    await other.set('k', 'before');
+    expect(await cached.get('k')).toBe('before');
+    proxy.cutAll();
+    // Whatever happens meanwhile, a read either fails (Redis unreachable) or reaches Redis again: never the old copy.
+    await other.set('k', 'after');
+    await waitFor(
+      async () => {
+        try {
+          const value = await cached.get('k');
+          expect(value).toBe('after');
+          return true;
+        } catch {
+          return undefined; // still reconnecting: refused, not answered from memory
+        }
+      },
+      'the store to reconnect',
+      5000,
+      20,
+    );
+  });
+});

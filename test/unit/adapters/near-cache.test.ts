@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { NearCache } from '../../../src/adapters/redis/near-cache.js';
+
+function deferred<T>() {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+describe('NearCache', () => {
+  it('when a value was read through, then it is answered until its ttl ends', async () => {
+    let now = 1000;
+    const cache = new NearCache(500, 10, () => now);
+    expect(cache.get('a')).toBeUndefined();
+    expect(await cache.readThrough('a', () => Promise.resolve('one'))).toBe('one');
+    expect(cache.get('a')).toBe('one');
+    now += 499;
+    expect(cache.get('a')).toBe('one');
+    now += 1;
+    expect(cache.get('a')).toBeUndefined();
+  });
+
+  it('when a key was absent, then that is not remembered (it may be created elsewhere any moment)', async () => {
+    const cache = new NearCache(500, 10);
+    expect(await cache.readThrough('gone', () => Promise.resolve(null))).toBeNull();
+    expect(cache.get('gone')).toBeUndefined();
+    expect(cache.size).toBe(0);
+  });
+
+  it('when a key is invalidated while its read is in flight, then the (possibly old) answer is not kept', async () => {
+    const cache = new NearCache(500, 10);
+    const read = deferred<string | null>();
+    const answered = cache.readThrough('a', () => read.promise);
+    cache.invalidate('a');
+    read.resolve('old');
+    expect(await answered).toBe('old');
+    expect(cache.get('a')).toBeUndefined();
+  });
+
+  it('when everything is invalidated or cleared, then nothing is answered', async () => {
+    const cache = new NearCache(500, 10);
+    await cache.readThrough('a', () => Promise.resolve('1'));
+    await cache.readThrough('b', () => Promise.resolve('2'));
+    cache.invalidate(null);
+    expect([cache.get('a'), cache.get('b')]).toEqual([undefined, undefined]);
+    await cache.readThrough('a', () => Promise.resolve('1'));
+    const inFlight = deferred<string | null>();
+    const answered = cache.readThrough('b', () => inFlight.promise);
+    cache.clear();
+    inFlight.resolve('2');
+    await answered;
+    expect([cache.get('a'), cache.get('b')]).toEqual([undefined, undefined]);
+  });
+
+  it('when a read fails, then nothing is kept and the error reaches the caller', async () => {
+    const cache = new NearCache(500, 10);
+    await expect(cache.readThrough('a', () => Promise.reject(new Error('Redis is not connected')))).rejects.toThrow('not connected');
+    expect(cache.get('a')).toBeUndefined();
+    expect(cache.size).toBe(0);
+  });
+
+  it('when more keys are read than it holds, then the least recently read are dropped first', async () => {
+    const cache = new NearCache(10_000, 2);
+    await cache.readThrough('a', () => Promise.resolve('1'));
+    await cache.readThrough('b', () => Promise.resolve('2'));
+    await cache.readThrough('c', () => Promise.resolve('3'));
+    expect(cache.size).toBe(2);
+    expect([cache.get('a'), cache.get('b'), cache.get('c')]).toEqual([undefined, '2', '3']);
+  });
+});
