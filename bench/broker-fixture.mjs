@@ -36,7 +36,7 @@ export async function startBenchBroker(root, { countStsCalls = false, nodeArgs =
     cleanups.push(() => devstack.close());
     const sts = countStsCalls ? await countingProxy(devstack.stsUrl) : undefined;
     if (sts) cleanups.push(() => sts.close());
-    const rolegate = startChild(path.join(root, 'dist/main.js'), {
+    const rolegate = startChild(path.join(root, process.env.BENCH_DIST ?? 'dist', 'main.js'), {
       cwd: root,
       nodeArgs,
       ready: /"msg":"rolegate is listening"/,
