@@ -11,7 +11,8 @@ import type { SessionStore } from '../features/sessions/session-store.js';
 import { authRoutes } from './auth/auth-routes.js';
 import { loginPageRoute } from './auth/login-page-route.js';
 import { sessionMiddleware } from './middleware/session.js';
-import { credentialsRoutes } from './routes/credentials-routes.js';
+import { credentialsRoutes, issueCredentialsEndpoint } from './routes/credentials-routes.js';
+import { DirectRoutes } from './direct-routes.js';
 import { oauthApiRoutes } from './oauth/oauth-api-routes.js';
 import { oauthBrowserRoutes } from './oauth/oauth-browser-routes.js';
 import { cliSessionsRoutes } from './routes/cli-sessions-routes.js';
@@ -20,7 +21,7 @@ import { adminRoutes, type AdminAppDeps } from './routes/admin-routes.js';
 import type { IssuerMetadata } from '../ports/assertion-issuer.js';
 import { errorHandler, notFound } from './middleware/error-handler.js';
 import { observeRequests } from './middleware/observe-requests.js';
-import { securityHeaders } from './middleware/security-headers.js';
+import { computeSecurityHeaders, securityHeaders } from './middleware/security-headers.js';
 import { cspReportRoute } from './routes/csp-report-route.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { issuerRoutes } from './routes/issuer-routes.js';
@@ -52,8 +53,11 @@ export interface AppDeps {
   admin: AdminAppDeps;
 }
 
-/** Builds the Express application. Never listens: main.ts and tests do. */
-export function createApp(deps: AppDeps): Express {
+/** The Express application, and the endpoints served before it (create-http-server.ts dispatches). */
+export type RolegateApp = Express & { readonly directRoutes: DirectRoutes };
+
+/** Builds the Express application and its direct routes. Never listens: main.ts and tests do. */
+export function createApp(deps: AppDeps): RolegateApp {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', deps.config.server.trustProxy);
@@ -74,8 +78,15 @@ export function createApp(deps: AppDeps): Express {
     sessionCookieName: deps.config.sessions.cookieName,
     accessTokens: deps.cliAuth.accessTokens,
   });
-  // First: the hottest route (credential_process calls it on every new AWS CLI process); Express tries routers in order.
-  app.use(credentialsRoutes({ credentials: deps.credentials, session, publicUrl: deps.config.server.publicUrl }));
+  const credentials = { credentials: deps.credentials, session, publicUrl: deps.config.server.publicUrl };
+  // The hottest endpoint: credential_process calls it for every new AWS CLI process.
+  const directRoutes = new DirectRoutes({
+    logger: deps.logger,
+    metrics: deps.metrics,
+    securityHeaders: computeSecurityHeaders(),
+    isShuttingDown: () => deps.isShuttingDown(),
+  }).add('POST', '/api/v1/credentials', issueCredentialsEndpoint(credentials));
+  app.use(credentialsRoutes(credentials));
 
   app.use(healthRoutes(deps));
   app.use(metricsRoute(deps.metrics));
@@ -103,5 +114,5 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(notFound);
   app.use(errorHandler());
-  return app;
+  return Object.assign(app, { directRoutes });
 }

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import type { Express } from 'express';
+import { createApp, type RolegateApp } from '../../src/http/create-app.js';
 import { loadConfig, type Config } from '../../src/config/load-config.js';
 import { buildDeps, type Deps } from '../../src/deps.js';
-import { createApp } from '../../src/http/create-app.js';
+
 import { createHttpServer } from '../../src/http/create-http-server.js';
 import type { AppLogger } from '../../src/adapters/logging/create-logger.js';
 import { createTestDatabase, type TestDatabase } from './postgres.js';
@@ -13,7 +13,7 @@ import { captureLogs, type CapturedLogs } from './logs.js';
 import { sharedTestRsaPem } from './issuer.js';
 
 export interface TestApp {
-  app: Express;
+  app: RolegateApp;
   deps: Deps;
   config: Config;
   logs: CapturedLogs;
@@ -68,7 +68,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
 }
 
 /** Listens on loopback (an ephemeral port unless `port` is given, e.g. one that ROLEGATE_PUBLIC_URL names); returns the base URL. */
-export async function listen(app: Express, port = 0): Promise<{ url: string; server: Server; close(): Promise<void> }> {
+export async function listen(app: RolegateApp, port = 0): Promise<{ url: string; server: Server; close(): Promise<void> }> {
   const server = createHttpServer(app);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

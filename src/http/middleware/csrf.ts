@@ -37,33 +37,25 @@ export function crossSiteReason(req: Request, publicUrl: URL): string | undefine
  */
 export function csrfProtection(publicUrl: URL): RequestHandler {
   return (req: Request, _res: Response, next: NextFunction) => {
-    if (SAFE_METHODS.has(req.method)) {
-      next();
-      return;
-    }
-    if (req.caller?.kind === 'bearer') {
-      next();
-      return;
-    }
-    const session = req.session;
-    if (!session || req.caller?.kind !== 'session') {
-      next(new RolegateError('login_required', { detail: 'Sign in first' }));
-      return;
-    }
-    const crossSite = crossSiteReason(req, publicUrl);
-    if (crossSite) {
-      next(new RolegateError('forbidden', { detail: `Cross-site request refused (CSRF): ${crossSite}` }));
-      return;
-    }
-    const header = req.headers['x-csrf-token'];
-    const body = (req.body as Record<string, unknown> | undefined)?._csrf;
-    const sent = typeof header === 'string' ? header : typeof body === 'string' ? body : undefined;
-    if (sent === undefined || !equal(sent, session.csrfToken)) {
-      next(new RolegateError('forbidden', { detail: 'Missing or wrong CSRF token (send X-CSRF-Token or the _csrf form field)' }));
-      return;
-    }
-    next();
+    next(csrfRefusal(req, publicUrl));
   };
+}
+
+/** Why csrfProtection refuses this request (after the caller and the body are on it), or undefined. */
+export function csrfRefusal(req: Request, publicUrl: URL): RolegateError | undefined {
+  if (SAFE_METHODS.has(req.method)) return undefined;
+  if (req.caller?.kind === 'bearer') return undefined;
+  const session = req.session;
+  if (!session || req.caller?.kind !== 'session') return new RolegateError('login_required', { detail: 'Sign in first' });
+  const crossSite = crossSiteReason(req, publicUrl);
+  if (crossSite) return new RolegateError('forbidden', { detail: `Cross-site request refused (CSRF): ${crossSite}` });
+  const header = req.headers['x-csrf-token'];
+  const body = (req.body as Record<string, unknown> | undefined)?._csrf;
+  const sent = typeof header === 'string' ? header : typeof body === 'string' ? body : undefined;
+  if (sent === undefined || !equal(sent, session.csrfToken)) {
+    return new RolegateError('forbidden', { detail: 'Missing or wrong CSRF token (send X-CSRF-Token or the _csrf form field)' });
+  }
+  return undefined;
 }
 
 function equal(a: string, b: string): boolean {

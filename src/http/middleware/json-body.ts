@@ -1,16 +1,81 @@
-import express, { type RequestHandler } from 'express';
+import type { IncomingMessage } from 'node:http';
+import type { RequestHandler } from 'express';
 import { RolegateError } from '../../domain/errors.js';
 
-/** A JSON API body: 415 unless it is sent as application/json, then parsed (strict, at most `limit`). */
-export function jsonBody(limit = '8kb'): RequestHandler[] {
-  return [
-    (req, _res, next) => {
-      next(
-        req.is('application/json')
-          ? undefined
-          : new RolegateError('unsupported_media_type', { detail: 'Send the body as application/json' }),
-      );
-    },
-    express.json({ limit, strict: true }),
-  ];
+/** A JSON API body on `req.body`, read by readJsonBody (`limitBytes` at most). */
+export function jsonBody(limitBytes = 8 * 1024): RequestHandler {
+  return (req, _res, next) => {
+    readJsonBody(req, limitBytes).then((body) => {
+      req.body = body;
+      next();
+    }, next);
+  };
+}
+
+const MEDIA_TYPE = /^\s*application\/json\s*(;|$)/i;
+const CHARSET = /;\s*charset\s*=\s*"?([^";\s]+)"?/i;
+const NOT_JSON = () => new RolegateError('invalid_request', { detail: 'The request body is not valid JSON' });
+
+/**
+ * The body of a JSON API request: 415 unless it is sent as application/json in
+ * UTF-8 without a content encoding, 413 (and the connection closed) above
+ * `limitBytes`, 400 unless it is a JSON object or array. An empty body reads as
+ * `{}`, so the schema names what is missing.
+ */
+export function readJsonBody(req: IncomingMessage, limitBytes: number): Promise<unknown> {
+  const contentType = req.headers['content-type'];
+  if (contentType === undefined || !MEDIA_TYPE.test(contentType)) {
+    return Promise.reject(new RolegateError('unsupported_media_type', { detail: 'Send the body as application/json' }));
+  }
+  const charset = CHARSET.exec(contentType)?.[1]?.toLowerCase();
+  const encoding = req.headers['content-encoding'];
+  if ((charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') || (encoding !== undefined && encoding !== 'identity')) {
+    return Promise.reject(
+      new RolegateError('unsupported_media_type', { detail: 'The request body uses an unsupported encoding or charset' }),
+    );
+  }
+  const declared = Number(req.headers['content-length']);
+  if (declared > limitBytes) return Promise.reject(tooLarge());
+
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let received = 0;
+    const finish = (error: RolegateError | undefined, body?: unknown) => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('aborted', onAborted);
+      req.off('error', onAborted);
+      if (error) reject(error);
+      else resolve(body);
+    };
+    const onData = (chunk: Buffer) => {
+      received += chunk.length;
+      if (received > limitBytes) finish(tooLarge());
+      else chunks.push(chunk);
+    };
+    const onEnd = () => {
+      const text = chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8');
+      const start = text.trimStart()[0];
+      if (start === undefined) return finish(undefined, {});
+      if (start !== '{' && start !== '[') return finish(NOT_JSON());
+      try {
+        finish(undefined, JSON.parse(text) as unknown);
+      } catch {
+        finish(NOT_JSON());
+      }
+    };
+    const onAborted = () => finish(new RolegateError('invalid_request', { detail: 'The client aborted the request' }));
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('aborted', onAborted);
+    req.on('error', onAborted);
+  });
+}
+
+/** The rest of the body is not read: the answer closes the connection. */
+function tooLarge(): RolegateError {
+  return new RolegateError('payload_too_large', {
+    detail: 'The request body is larger than this endpoint accepts',
+    headers: { Connection: 'close' },
+  });
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import type { Metrics } from '../../adapters/metrics/prometheus-metrics.js';
 import type { Logger } from '../../ports/logger.js';
 import { RequestLogger } from './request-logger.js';
@@ -26,35 +26,53 @@ const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
  */
 export function observeRequests(logger: Logger, metrics: Metrics): RequestHandler {
   return (req, res, next) => {
-    const started = process.hrtime.bigint();
-    const incoming = req.headers['x-request-id'];
-    const requestId = typeof incoming === 'string' && INCOMING_ID.test(incoming) ? incoming : randomUUID();
-    req.id = requestId;
-    // A plain property: defining a getter per request would push the request
-    // object into V8's slow dictionary mode.
-    req.log = new RequestLogger(logger, requestId);
-    res.setHeader('X-Request-Id', requestId);
-
-    res.once('finish', () => {
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const status = res.statusCode;
-      const route = (req.route as { path?: unknown } | undefined)?.path;
-      metrics.httpRequestDuration.observe(
-        { method: req.method, route: typeof route === 'string' ? `${req.baseUrl}${route}` : 'unmatched', status_code: status },
-        seconds,
-      );
-      const line = {
-        requestId,
-        req: { method: req.method, url: withoutQueryValues(req.originalUrl), remoteAddress: req.ip, userAgent: req.headers['user-agent'] },
-        res: { statusCode: status },
-        responseTimeMs: Math.round(seconds * 1e4) / 10,
-      };
-      if (status >= 500) logger.error(line, 'request failed');
-      else if (QUIET_PATHS.has(req.path) && status < 400) logger.debug(line, 'request completed');
-      else logger.info(line, 'request completed');
-    });
+    observeRequest(req, res, logger, metrics);
     next();
   };
+}
+
+/**
+ * observeRequests for one request, also for endpoints served without Express's
+ * router (src/http/direct-routes.ts), which name their `route` up front (they
+ * have no `originalUrl` either: Express sets it while routing).
+ */
+export function observeRequest(req: Request, res: Response, logger: Logger, metrics: Metrics, route?: string): void {
+  const started = process.hrtime.bigint();
+  const incoming = req.headers['x-request-id'];
+  const requestId = typeof incoming === 'string' && INCOMING_ID.test(incoming) ? incoming : randomUUID();
+  req.id = requestId;
+  // A plain property: defining a getter per request would push the request
+  // object into V8's slow dictionary mode.
+  req.log = new RequestLogger(logger, requestId);
+  res.setHeader('X-Request-Id', requestId);
+
+  res.once('finish', () => {
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const status = res.statusCode;
+    const matched = route ?? routeOf(req);
+    // Unset on direct routes: Express sets it while routing.
+    const { originalUrl } = req as { originalUrl?: string };
+    metrics.httpRequestDuration.observe({ method: req.method, route: matched, status_code: status }, seconds);
+    const line = {
+      requestId,
+      req: {
+        method: req.method,
+        url: withoutQueryValues(originalUrl ?? req.url),
+        remoteAddress: req.ip,
+        userAgent: req.headers['user-agent'],
+      },
+      res: { statusCode: status },
+      responseTimeMs: Math.round(seconds * 1e4) / 10,
+    };
+    if (status >= 500) logger.error(line, 'request failed');
+    else if (QUIET_PATHS.has(req.path) && status < 400) logger.debug(line, 'request completed');
+    else logger.info(line, 'request completed');
+  });
+}
+
+function routeOf(req: Request): string {
+  const route = (req.route as { path?: unknown } | undefined)?.path;
+  return typeof route === 'string' ? `${req.baseUrl}${route}` : 'unmatched';
 }
 
 /** `/cb?code=abc&state=x` → `/cb?code=…&state=…` */

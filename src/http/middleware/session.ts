@@ -108,6 +108,20 @@ export interface SessionMiddleware {
   optionalSession(options?: { bearer?: boolean }): RequestHandler;
   /** Refuses requests without a caller (see RequireOptions). */
   requireSession(options?: RequireOptions): RequestHandler;
+  /**
+   * requireSession({ mode: 'api' }) for endpoints served without Express's
+   * router: attaches and returns the caller, or throws the same 401.
+   */
+  requireCaller(req: Request, options?: { bearer?: boolean }): Promise<Caller>;
+}
+
+function loginRequired(bearer: boolean): RolegateError {
+  return new RolegateError('login_required', {
+    detail: bearer
+      ? 'Sign in first: send the session cookie (see /login) or a CLI access token (run `rolegate login`)'
+      : 'Sign in first: no valid session cookie was sent (see /login)',
+    ...(bearer ? { headers: { 'WWW-Authenticate': 'Bearer realm="rolegate"' } } : {}),
+  });
 }
 
 export function sessionMiddleware(deps: SessionMiddlewareDeps): SessionMiddleware {
@@ -133,14 +147,13 @@ export function sessionMiddleware(deps: SessionMiddlewareDeps): SessionMiddlewar
           res.redirect(303, `/login?returnTo=${encodeURIComponent(req.originalUrl)}`);
           return;
         }
-        next(
-          new RolegateError('login_required', {
-            detail: bearer
-              ? 'Sign in first: send the session cookie (see /login) or a CLI access token (run `rolegate login`)'
-              : 'Sign in first: no valid session cookie was sent (see /login)',
-            ...(bearer ? { headers: { 'WWW-Authenticate': 'Bearer realm="rolegate"' } } : {}),
-          }),
-        );
+        next(loginRequired(bearer));
       },
+    async requireCaller(req, { bearer = true } = {}) {
+      const caller = await resolveCaller(deps, req, { bearer });
+      if (!caller) throw loginRequired(bearer);
+      attach(req, caller);
+      return caller;
+    },
   };
 }

@@ -21,7 +21,7 @@ export function consoleUrlRoutes(deps: {
   router.post(
     '/api/v1/console-url',
     deps.session.requireSession({ mode: 'api' }),
-    ...jsonBody(),
+    jsonBody(),
     csrfProtection(deps.publicUrl),
     async (req, res) => {
       const body = consoleUrlRequestSchema.parse(req.body);
