@@ -97,7 +97,13 @@ describe.each(implementations)('AuditLog contract: $name', ({ create }) => {
 
   it('when an event carries a NUL character, then it is stored with a replacement character instead of failing', async () => {
     const log = new PgAuditLog(database);
-    await log.record({ type: 'credentials.issue', outcome: 'denied', reason: 'bad\u0000byte', details: { justification: 'x\u0000y' }, requestId: 'nul' });
+    await log.record({
+      type: 'credentials.issue',
+      outcome: 'denied',
+      reason: 'bad\u0000byte',
+      details: { justification: 'x\u0000y' },
+      requestId: 'nul',
+    });
     const [row] = await rowsOf('nul');
     expect(row).toMatchObject({ reason: 'bad\ufffdbyte', details: { justification: 'x\ufffdy' } });
   });

@@ -101,7 +101,11 @@ export class PgAuditLog implements AuditLog {
       };
     });
     const json = JSON.stringify(rows);
-    await this.database.query(INSERT_BATCH.text, [json.includes('\\u0000') ? json.replace(NUL_ESCAPE, '\\ufffd') : json], INSERT_BATCH.name);
+    await this.database.query(
+      INSERT_BATCH.text,
+      [json.includes('\\u0000') ? json.replace(NUL_ESCAPE, '\\ufffd') : json],
+      INSERT_BATCH.name,
+    );
   }
 }
 
