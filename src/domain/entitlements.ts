@@ -196,7 +196,22 @@ function conditionFailures(
   return failures;
 }
 
+/**
+ * Roles and accounts come from the loaded access model and are not changed
+ * afterwards, so what is wrong with a role (parsing its ARNs) is worked out
+ * once per loaded role rather than on every request.
+ */
+const problems = new WeakMap<AwsRole, { account: AwsAccount; problem: string | undefined }>();
+
 function roleProblem(role: AwsRole, account: AwsAccount): string | undefined {
+  const known = problems.get(role);
+  if (known?.account === account) return known.problem;
+  const problem = findRoleProblem(role, account);
+  problems.set(role, { account, problem });
+  return problem;
+}
+
+function findRoleProblem(role: AwsRole, account: AwsAccount): string | undefined {
   const checked = checkRoleProvider(role.exchangeMode, role.arn, role.providerArn);
   if (!checked.ok) return checked.error;
   if (checked.value.role.accountId !== account.id) return `role ${role.arn} is not in account ${account.id}`;

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Clock } from '../../ports/clock.js';
 import type { KvStore } from '../../ports/kv-store.js';
 import type { Sealer } from '../../ports/sealer.js';
+import { DecodedValues } from '../../support/decoded-values.js';
 
 /** What rolegate keeps of one STS answer. The whole value is sealed at rest. */
 export interface CachedCredentials {
@@ -35,6 +36,14 @@ export interface CacheSlot {
  * so logout and revocation can drop them all.
  */
 export class CredentialCache {
+  /**
+   * Opened entries, reused while Redis holds the very same sealed text:
+   * opening one (AES-GCM and JSON) was the largest part of a cached answer's
+   * CPU. The plaintext lives in this process's memory as it does while each
+   * answer is built; the keys that open every entry live here too.
+   */
+  readonly #opened = new DecodedValues<CachedCredentials | Unusable>(20_000);
+
   constructor(
     private readonly kv: KvStore,
     private readonly sealer: Sealer,
@@ -49,10 +58,16 @@ export class CredentialCache {
   /** The usable entry, or undefined (absent, expiring within the margin, or not opening). */
   async get(key: string): Promise<CachedCredentials | undefined> {
     const sealed = await this.kv.get(key);
-    if (sealed === null) return undefined;
-    const opened = this.sealer.open(sealed, key);
-    if (!opened.ok) return undefined; // tampered, or sealed under a retired key: a miss, refetched
-    const entry = JSON.parse(opened.plaintext.toString('utf8')) as CachedCredentials;
+    if (sealed === null) {
+      this.#opened.forget(key);
+      return undefined;
+    }
+    const entry = this.#opened.decode(key, sealed, (text) => {
+      const opened = this.sealer.open(text, key);
+      // Tampered, or sealed under a retired key: a miss, refetched.
+      return opened.ok ? (JSON.parse(opened.plaintext.toString('utf8')) as CachedCredentials) : UNUSABLE;
+    });
+    if ('unusable' in entry) return undefined;
     return entry.expiresAt - this.clock.now() > this.marginFor(entry) ? entry : undefined;
   }
 
@@ -72,6 +87,7 @@ export class CredentialCache {
     const keys = await this.kv.setMembers(index);
     const deleted = keys.length > 0 ? await this.kv.delete(...keys) : 0;
     await this.kv.delete(index);
+    for (const key of keys) this.#opened.forget(key);
     return deleted;
   }
 
@@ -81,6 +97,7 @@ export class CredentialCache {
     const keys = await this.kv.setMembers(index);
     const deleted = keys.length > 0 ? await this.kv.delete(...keys) : 0;
     await this.kv.delete(index);
+    for (const key of keys) this.#opened.forget(key);
     return deleted;
   }
 
@@ -93,9 +110,21 @@ export class CredentialCache {
   }
 }
 
-/** Users appear in keys only hashed: a Redis key listing names no one. */
+/** An entry that does not open: a frozen marker, so DecodedValues can keep it too. */
+const UNUSABLE = Object.freeze({ unusable: true as const });
+type Unusable = typeof UNUSABLE;
+
+const userHashes = new Map<string, string>();
+
+/** Users appear in keys only hashed: a Redis key listing names no one. Remembered per user (a sha256 per request adds up). */
 function userHash(principalId: string): string {
-  return createHash('sha256').update(principalId).digest('base64url').slice(0, 32);
+  let hash = userHashes.get(principalId);
+  if (hash === undefined) {
+    hash = createHash('sha256').update(principalId).digest('base64url').slice(0, 32);
+    if (userHashes.size >= 50_000) userHashes.clear();
+    userHashes.set(principalId, hash);
+  }
+  return hash;
 }
 
 function roleIndexKey(roleId: string): string {

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Principal } from '../../domain/principal.js';
 import type { Clock } from '../../ports/clock.js';
 import type { KvStore } from '../../ports/kv-store.js';
+import { DecodedValues } from '../../support/decoded-values.js';
 import { orUnavailable } from '../dependency-errors.js';
 
 /** What the IdP session needs for single logout (SAML) or RP-initiated logout (OIDC). */
@@ -43,6 +44,9 @@ const LIVE_INDEX = 'sessions-live';
  * revocation can end them all.
  */
 export class SessionStore {
+  /** Parsed sessions, reused while the store holds the very same text (read on every request). */
+  readonly #parsed = new DecodedValues<LoginSession>(50_000);
+
   constructor(
     private readonly kv: KvStore,
     private readonly clock: Clock,
@@ -75,14 +79,19 @@ export class SessionStore {
   /** The live session for a cookie value, or null (absent, expired or malformed). */
   async get(cookieValue: string): Promise<LoginSession | null> {
     if (!/^[A-Za-z0-9_-]{43}$/.test(cookieValue)) return null;
-    const raw = await this.kv.get(sessionKey(sha256(cookieValue)));
-    if (raw === null) return null;
-    const session = JSON.parse(raw) as LoginSession;
+    const id = sha256(cookieValue);
+    const raw = await this.kv.get(sessionKey(id));
+    if (raw === null) {
+      this.#parsed.forget(id);
+      return null;
+    }
+    const session = this.#parsed.decode(id, raw, (text) => JSON.parse(text) as LoginSession);
     return session.expiresAt > this.clock.now() ? session : null;
   }
 
   /** Ends one session (logout). */
   async end(session: Pick<LoginSession, 'id' | 'principal'>): Promise<void> {
+    this.#parsed.forget(session.id);
     await orUnavailable('The session store (Redis)', async () => {
       await this.kv.delete(sessionKey(session.id));
       await this.kv.removeFromSet(indexKey(session.principal.id), session.id);
@@ -92,6 +101,7 @@ export class SessionStore {
   /** Ends every session of a principal (revocation, logout everywhere); returns how many were live. */
   async endAllSessionsOf(principalId: string): Promise<number> {
     const ids = await this.kv.setMembers(indexKey(principalId));
+    for (const id of ids) this.#parsed.forget(id);
     const ended = ids.length > 0 ? await this.kv.delete(...ids.map(sessionKey)) : 0;
     await this.kv.delete(indexKey(principalId));
     return ended;

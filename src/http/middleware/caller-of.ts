@@ -10,11 +10,11 @@ import type { Caller } from '../../features/credentials/issue-credentials.js';
 export function callerOf(req: Request): Caller {
   const caller = req.caller;
   if (!caller) throw new RolegateError('login_required', { detail: 'Sign in first' });
-  const userAgent = req.headers['user-agent'];
+  // One literal, no conditional spreads: this runs on every API request.
   return {
     principal: caller.principal,
-    ...(req.ip ? { sourceIp: req.ip } : {}),
-    ...(userAgent ? { userAgent } : {}),
+    sourceIp: req.ip || undefined,
+    userAgent: req.headers['user-agent'] || undefined,
     requestId: req.id,
     log: req.log,
   };

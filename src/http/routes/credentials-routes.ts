@@ -3,8 +3,9 @@ import { credentialsRequestSchema, type CredentialsResponse } from '../../contra
 import { issueCredentials, type CredentialsDeps } from '../../features/credentials/issue-credentials.js';
 import { listRoles } from '../../features/credentials/list-roles.js';
 import { callerOf } from '../middleware/caller-of.js';
-import { csrfProtection } from '../middleware/csrf.js';
-import { jsonBody } from '../middleware/json-body.js';
+import type { DirectHandler } from '../direct-routes.js';
+import { csrfRefusal } from '../middleware/csrf.js';
+import { readJsonBody } from '../middleware/json-body.js';
 import type { SessionMiddleware } from '../middleware/session.js';
 
 export interface CredentialsRoutesDeps {
@@ -13,11 +14,7 @@ export interface CredentialsRoutesDeps {
   publicUrl: URL;
 }
 
-/**
- * GET /api/v1/roles and POST /api/v1/credentials (docs/api.md). Thin: parse
- * with the shared zod contract, call the feature, serialise. Answers that
- * carry credentials are never stored by browsers or proxies.
- */
+/** GET /api/v1/roles (docs/api.md): the caller's entitled roles, and the visible denied ones with why. */
 export function credentialsRoutes(deps: CredentialsRoutesDeps): Router {
   const router = Router();
   const api = deps.session.requireSession({ mode: 'api' });
@@ -28,15 +25,32 @@ export function credentialsRoutes(deps: CredentialsRoutesDeps): Router {
     res.json(await listRoles(deps.credentials, caller.principal, caller.sourceIp));
   });
 
-  router.post('/api/v1/credentials', api, ...jsonBody(), csrfProtection(deps.publicUrl), async (req, res) => {
+  return router;
+}
+
+/**
+ * POST /api/v1/credentials (docs/api.md), served as a direct route (see
+ * direct-routes.ts): every AWS CLI process that needs credentials asks it.
+ * The same steps as the Express routes, in the same order: the caller
+ * (session cookie or CLI bearer token: 401), the JSON body (415/413/400),
+ * CSRF for browser sessions (403), the shared zod contract (400), then the
+ * feature. Answers that carry credentials are never stored by browsers or proxies.
+ */
+export function issueCredentialsEndpoint(deps: CredentialsRoutesDeps): DirectHandler {
+  return async (req, res) => {
+    await deps.session.requireCaller(req, { bearer: true });
+    req.body = await readJsonBody(req, 8 * 1024);
+    const refusal = csrfRefusal(req, deps.publicUrl);
+    if (refusal) throw refusal;
     const body = credentialsRequestSchema.parse(req.body);
     const issued = await issueCredentials(deps.credentials, callerOf(req), {
       account: body.accountId ?? body.alias ?? '',
       role: body.role,
-      ...(body.durationSeconds === undefined ? {} : { durationSeconds: body.durationSeconds }),
-      ...(body.justification === undefined ? {} : { justification: body.justification }),
+      durationSeconds: body.durationSeconds,
+      justification: body.justification,
     });
     const { credentials: c } = issued;
+    // Literals of one shape throughout (no conditional spreads): the hottest answer rolegate gives.
     const answer: CredentialsResponse = {
       account: { id: issued.account.id, alias: issued.account.alias, partition: issued.account.partition, region: issued.account.region },
       role: { name: issued.role.name, arn: issued.role.arn },
@@ -49,11 +63,9 @@ export function credentialsRoutes(deps: CredentialsRoutesDeps): Router {
       durationSeconds: issued.durationSeconds,
       notes: issued.notes,
       sessionName: c.sessionName,
-      ...(c.sourceIdentity ? { sourceIdentity: c.sourceIdentity } : {}),
+      sourceIdentity: c.sourceIdentity || undefined,
       cached: issued.source !== 'sts',
     };
-    // Written directly rather than through res.json: this is the hottest answer rolegate gives,
-    // and Express's send (freshness, ETag and HEAD checks) does nothing for a POST.
     const json = JSON.stringify(answer);
     res.writeHead(200, {
       'Content-Type': 'application/json; charset=utf-8',
@@ -62,6 +74,5 @@ export function credentialsRoutes(deps: CredentialsRoutesDeps): Router {
       Pragma: 'no-cache',
     });
     res.end(json);
-  });
-  return router;
+  };
 }
