@@ -21,7 +21,7 @@ import { adminRoutes, type AdminAppDeps } from './routes/admin-routes.js';
 import type { IssuerMetadata } from '../ports/assertion-issuer.js';
 import { errorHandler, notFound } from './middleware/error-handler.js';
 import { observeRequests } from './middleware/observe-requests.js';
-import { computeSecurityHeaders, securityHeaders } from './middleware/security-headers.js';
+import { computeApiSecurityHeaders, securityHeaders } from './middleware/security-headers.js';
 import { cspReportRoute } from './routes/csp-report-route.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { issuerRoutes } from './routes/issuer-routes.js';
@@ -83,7 +83,7 @@ export function createApp(deps: AppDeps): RolegateApp {
   const directRoutes = new DirectRoutes({
     logger: deps.logger,
     metrics: deps.metrics,
-    securityHeaders: computeSecurityHeaders(),
+    securityHeaders: computeApiSecurityHeaders(),
     isShuttingDown: () => deps.isShuttingDown(),
   }).add('POST', '/api/v1/credentials', issueCredentialsEndpoint(credentials));
   app.use(credentialsRoutes(credentials));

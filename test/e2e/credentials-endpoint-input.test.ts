@@ -36,7 +36,8 @@ async function expectProblem(res: Response, status: number, code: string, detail
   expect(res.status, text).toBe(status);
   expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
   expect(res.headers.get('cache-control')).toBe('no-store');
-  expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");
+  expect(res.headers.get('content-security-policy')).toBe("default-src 'none'; frame-ancestors 'none'");
+  expect(res.headers.get('x-frame-options')).toBe('DENY');
   expect(res.headers.get('x-content-type-options')).toBe('nosniff');
   const problem = JSON.parse(text) as { code: string; detail: string; requestId: string };
   expect(problem.code).toBe(code);

@@ -51,14 +51,38 @@ export function computeSecurityHeaders(): HeaderList {
   return headers;
 }
 
+/**
+ * The headers of JSON API answers (`/api/…`), as the OWASP REST Security
+ * Cheat Sheet lists them: nothing of a JSON answer may run, be framed, be
+ * sniffed as another type or be read by another origin. The page-oriented
+ * rest of helmet's set (XSS filter, DNS prefetch, download options,
+ * origin-agent-cluster, opener policy…) says nothing about JSON and was a
+ * measurable part of the hottest answer, for the server and for clients.
+ */
+export function computeApiSecurityHeaders(): HeaderList {
+  const wanted = new Set([
+    'strict-transport-security',
+    'x-content-type-options',
+    'x-frame-options',
+    'referrer-policy',
+    'cross-origin-resource-policy',
+  ]);
+  return [
+    ['Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'"],
+    ...computeSecurityHeaders().filter(([name]) => wanted.has(name.toLowerCase())),
+  ];
+}
+
 export function applyHeaders(res: ServerResponse, headers: HeaderList): void {
   for (const [name, value] of headers) res.setHeader(name, value);
 }
 
+/** The page set on everything, the API set on `/api/…`. */
 export function securityHeaders(): RequestHandler {
-  const headers = computeSecurityHeaders();
-  return (_req, res, next) => {
-    applyHeaders(res, headers);
+  const pages = computeSecurityHeaders();
+  const api = computeApiSecurityHeaders();
+  return (req, res, next) => {
+    applyHeaders(res, req.path.startsWith('/api/') ? api : pages);
     next();
   };
 }

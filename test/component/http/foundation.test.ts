@@ -90,6 +90,19 @@ describe('security headers', () => {
     expect(res.headers['x-frame-options']).toBe('DENY');
     expect(res.headers['x-powered-by']).toBeUndefined();
   });
+
+  it('when a JSON API answer is served, then it gets the API set: nothing of it may run, be framed, sniffed or read cross-origin', async () => {
+    const res = await request(t.app).get('/api/v1/me');
+    expect(res.status).toBe(401);
+    expect(res.headers['content-security-policy']).toBe("default-src 'none'; frame-ancestors 'none'");
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['x-frame-options']).toBe('DENY');
+    expect(res.headers['cross-origin-resource-policy']).toBe('same-origin');
+    expect(res.headers['referrer-policy']).toBe('no-referrer');
+    expect(res.headers['strict-transport-security']).toMatch(/^max-age=\d+/);
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.headers['x-xss-protection']).toBeUndefined();
+  });
 });
 
 describe('logging', () => {
