@@ -43,7 +43,8 @@ try {
   const rows = [];
   rows.push({
     name: 'baseline: node:http + 1 Redis GET',
-    ...(await load(baselineUrl, { connections: 64, duration: DURATION, pid: baseline.child.pid })),
+    // The very request rolegate gets (POST, cookie, CSRF header, JSON body): both pay for receiving it.
+    ...(await load(baselineUrl, { connections: 64, duration: DURATION, pid: baseline.child.pid, ...ask({ alias: 'sandbox', role: 'Developer' }) })),
   });
   rows.push({
     name: 'rolegate POST /api/v1/credentials (cached)',
