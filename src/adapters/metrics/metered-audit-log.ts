@@ -12,8 +12,9 @@ export class MeteredAuditLog implements AuditLog {
     private readonly metrics: Pick<Metrics, 'logins'>,
   ) {}
 
-  async record(event: AuditEvent): Promise<void> {
-    await this.inner.record(event);
-    if (event.type === 'login') this.metrics.logins.inc({ idp: event.idp ?? 'unknown', outcome: event.outcome });
+  record(event: AuditEvent): Promise<void> {
+    const recorded = this.inner.record(event);
+    if (event.type !== 'login') return recorded; // no extra promise on the credentials path
+    return recorded.then(() => this.metrics.logins.inc({ idp: event.idp ?? 'unknown', outcome: event.outcome }));
   }
 }

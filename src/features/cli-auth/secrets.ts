@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 
 // Every credential rolegate's authorization server hands out is 256 random
 // bits, with a prefix that names its kind (so secret scanners and humans can
@@ -11,7 +11,7 @@ const CODE = new RegExp(`^rgac_${SECRET}$`);
 const DEVICE = new RegExp(`^rgdc_${SECRET}$`);
 
 export function sha256(value: string): string {
-  return createHash('sha256').update(value).digest('hex');
+  return hash('sha256', value, 'hex');
 }
 
 const secret = () => randomBytes(32).toString('base64url');

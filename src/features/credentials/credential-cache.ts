@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Clock } from '../../ports/clock.js';
 import type { KvStore } from '../../ports/kv-store.js';
 import type { Sealer } from '../../ports/sealer.js';
@@ -118,13 +118,13 @@ const userHashes = new Map<string, string>();
 
 /** Users appear in keys only hashed: a Redis key listing names no one. Remembered per user (a sha256 per request adds up). */
 function userHash(principalId: string): string {
-  let hash = userHashes.get(principalId);
-  if (hash === undefined) {
-    hash = createHash('sha256').update(principalId).digest('base64url').slice(0, 32);
+  let known = userHashes.get(principalId);
+  if (known === undefined) {
+    known = hash('sha256', principalId, 'base64url').slice(0, 32);
     if (userHashes.size >= 50_000) userHashes.clear();
-    userHashes.set(principalId, hash);
+    userHashes.set(principalId, known);
   }
-  return hash;
+  return known;
 }
 
 function roleIndexKey(roleId: string): string {
