@@ -16,7 +16,7 @@ const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
  * Options: `countStsCalls` puts a counting proxy in front of the local STS
  * (`broker.stsCalls()`); `nodeArgs` go to rolegate's node (e.g. --cpu-prof);
  * `logLevel` is rolegate's LOG_LEVEL (info, as in production: one line per request).
- * Returns the URL, rolegate's pid (for CPU per request), signIn(user) and close().
+ * Returns the URL, its database URL, rolegate's pid (for CPU per request), signIn(user) and close().
  */
 export async function startBenchBroker(root, { countStsCalls = false, nodeArgs = [], logLevel = 'info' } = {}) {
   const cleanups = [];
@@ -73,7 +73,7 @@ export async function startBenchBroker(root, { countStsCalls = false, nodeArgs =
     rolegate.child.stdout.resume();
     await rolegate.started;
     await seedAccessModel(databaseUrl, prefix);
-    return { url, pid: rolegate.child.pid, stsCalls: () => sts?.count ?? 0, signIn: (user) => signIn(url, user), close };
+    return { url, databaseUrl, pid: rolegate.child.pid, stsCalls: () => sts?.count ?? 0, signIn: (user) => signIn(url, user), close };
   } catch (error) {
     await close();
     throw error;

@@ -1,6 +1,8 @@
 // Issue 5 benchmarks, each beside a baseline measured in the same run:
 //  (a) cached POST /api/v1/credentials at 64 connections (autocannon), against
-//      a bare node:http server doing one Redis GET of a same-sized value;
+//      a bare node:http server doing one Redis GET of a same-sized value, and
+//      against the same server also committing the audit row rolegate must
+//      commit before answering (the floor for that promise);
 //  (b) 1,000 concurrent cold requests for one (user, role): STS calls made and
 //      time to the last answer.
 // rolegate runs built (dist/main.js) on the real PostgreSQL and Redis, with the
@@ -44,7 +46,28 @@ try {
   rows.push({
     name: 'baseline: node:http + 1 Redis GET',
     // The very request rolegate gets (POST, cookie, CSRF header, JSON body): both pay for receiving it.
-    ...(await load(baselineUrl, { connections: 64, duration: DURATION, pid: baseline.child.pid, ...ask({ alias: 'sandbox', role: 'Developer' }) })),
+    ...(await load(baselineUrl, {
+      connections: 64,
+      duration: DURATION,
+      pid: baseline.child.pid,
+      ...ask({ alias: 'sandbox', role: 'Developer' }),
+    })),
+  });
+  // The floor for "no audit row, no credentials": the baseline plus rolegate's audit writer alone.
+  const floor = startChild(path.join(root, 'bench/baseline-audit-server.mjs'), {
+    ready: /listening (http:\/\/\S+)/,
+    env: { REDIS_URL: redisUrl, DATABASE_URL: broker.databaseUrl, VALUE_BYTES: String(Buffer.byteLength(warmBody)) },
+  });
+  cleanups.push(() => floor.stop());
+  const floorUrl = await floor.started;
+  rows.push({
+    name: 'floor: baseline + 1 audit row committed',
+    ...(await load(floorUrl, {
+      connections: 64,
+      duration: DURATION,
+      pid: floor.child.pid,
+      ...ask({ alias: 'sandbox', role: 'Developer' }),
+    })),
   });
   rows.push({
     name: 'rolegate POST /api/v1/credentials (cached)',
@@ -57,9 +80,12 @@ try {
   });
   console.log(`(a) cached credentials at 64 connections, ${DURATION} s each, answer ${Buffer.byteLength(warmBody)} bytes`);
   console.log(table(rows));
-  const [base, ours] = rows;
+  const [base, audited, ours] = rows;
   console.log(
     `rolegate/baseline: throughput ${(ours.requestsPerSecond / base.requestsPerSecond).toFixed(2)} (target ≥ 0.50), p99 ${(ours.p99 / base.p99).toFixed(2)}× (target ≤ 2), CPU per request ${(ours.cpuUsPerRequest / base.cpuUsPerRequest).toFixed(1)}×`,
+  );
+  console.log(
+    `floor/baseline: throughput ${(audited.requestsPerSecond / base.requestsPerSecond).toFixed(2)}, p99 ${(audited.p99 / base.p99).toFixed(2)}×; rolegate/floor: throughput ${(ours.requestsPerSecond / audited.requestsPerSecond).toFixed(2)}`,
   );
 
   // (b) 1,000 concurrent cold requests for one (user, role, duration).
