@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RedisKvStore } from '../../src/adapters/redis/redis-kv-store.js';
 import { captureLogs } from '../support/logs.js';
@@ -115,5 +116,29 @@ describe('RedisKvStore near cache', () => {
       5000,
       20,
     );
+  });
+});
+
+describe('RedisKvStore near cache on a server without RESP3', () => {
+  it('when the server refuses HELLO, then start-up fails with a line that says how to run without the near cache', async () => {
+    // A Redis 5 lookalike: every command is unknown.
+    const server = createServer((socket) => {
+      socket.on('data', () => socket.write("-ERR unknown command 'HELLO'\r\n"));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `redis://127.0.0.1:${String((server.address() as AddressInfo).port)}`;
+      await expect(
+        RedisKvStore.connect({
+          url,
+          keyPrefix: 'x:',
+          connectTimeoutMs: 1000,
+          nearCache: { ttlMs: 1000, prefixes: [''] },
+          logger: captureLogs().logger,
+        }),
+      ).rejects.toThrow(/HELLO.*Redis 6 or newer; set ROLEGATE_REDIS_NEAR_CACHE_MS=0/);
+    } finally {
+      server.close();
+    }
   });
 });

@@ -66,7 +66,13 @@ export class RedisKvStore implements KvStore {
       await withTimeout(client.connect(), options.connectTimeoutMs, () => connection.lastError()?.message ?? 'timed out');
     } catch (error) {
       client.destroy();
-      throw new Error(describeRedisError(connection.lastError() ?? error), { cause: error });
+      const reason = describeRedisError(connection.lastError() ?? error);
+      // Servers older than Redis 6 (or compatibles without RESP3) refuse HELLO 3.
+      const hint =
+        near && /HELLO|NOPROTO/i.test(reason)
+          ? ' (the near cache needs RESP3 and CLIENT TRACKING, Redis 6 or newer; set ROLEGATE_REDIS_NEAR_CACHE_MS=0 for this server)'
+          : '';
+      throw new Error(reason + hint, { cause: error });
     }
     return new RedisKvStore(client, near, options);
   }
