@@ -42,42 +42,22 @@ try {
   });
   cleanups.push(() => baseline.stop());
   const baselineUrl = await baseline.started;
+  // Each target gets the very request rolegate gets (POST, cookie, CSRF header, JSON body): all pay for receiving it.
   const rows = [];
-  rows.push({
-    name: 'baseline: node:http + 1 Redis GET',
-    // The very request rolegate gets (POST, cookie, CSRF header, JSON body): both pay for receiving it.
-    ...(await load(baselineUrl, {
-      connections: 64,
-      duration: DURATION,
-      pid: baseline.child.pid,
-      ...ask({ alias: 'sandbox', role: 'Developer' }),
-    })),
-  });
+  const measure = async (name, url, pid) =>
+    rows.push({
+      name,
+      ...(await load(url, { connections: 64, duration: DURATION, pid, ...ask({ alias: 'sandbox', role: 'Developer' }) })),
+    });
+  await measure('baseline: node:http + 1 Redis GET', baselineUrl, baseline.child.pid);
   // The floor for "no audit row, no credentials": the baseline plus rolegate's audit writer alone.
   const floor = startChild(path.join(root, 'bench/baseline-audit-server.mjs'), {
     ready: /listening (http:\/\/\S+)/,
     env: { REDIS_URL: redisUrl, DATABASE_URL: broker.databaseUrl, VALUE_BYTES: String(Buffer.byteLength(warmBody)) },
   });
   cleanups.push(() => floor.stop());
-  const floorUrl = await floor.started;
-  rows.push({
-    name: 'floor: baseline + 1 audit row committed',
-    ...(await load(floorUrl, {
-      connections: 64,
-      duration: DURATION,
-      pid: floor.child.pid,
-      ...ask({ alias: 'sandbox', role: 'Developer' }),
-    })),
-  });
-  rows.push({
-    name: 'rolegate POST /api/v1/credentials (cached)',
-    ...(await load(`${publicUrl}/api/v1/credentials`, {
-      connections: 64,
-      duration: DURATION,
-      pid: broker.pid,
-      ...ask({ alias: 'sandbox', role: 'Developer' }),
-    })),
-  });
+  await measure('floor: baseline + 1 audit row committed', await floor.started, floor.child.pid);
+  await measure('rolegate POST /api/v1/credentials (cached)', `${publicUrl}/api/v1/credentials`, broker.pid);
   console.log(`(a) cached credentials at 64 connections, ${DURATION} s each, answer ${Buffer.byteLength(warmBody)} bytes`);
   console.log(table(rows));
   const [base, audited, ours] = rows;

@@ -19,9 +19,9 @@ describe.each(implementations)('AuditLog contract: $name', ({ create }) => {
 
   it('when an event is recorded, then it is stored with an id and time and reads back unchanged', async () => {
     const log = new PgAuditLog(database);
-    await log.record({
+    const event = {
       type: 'credentials.issue',
-      outcome: 'success',
+      outcome: 'success' as const,
       subject: 'corp:alice',
       idp: 'corp',
       groups: ['aws-dev', 'aws-readonly'],
@@ -33,26 +33,14 @@ describe.each(implementations)('AuditLog contract: $name', ({ create }) => {
       userAgent: 'aws-cli/2.9.19',
       requestId: 'req-1',
       details: { sessionName: 'alice', accessKeyIdPrefix: 'ASIA1234' },
-    });
+    };
+    await log.record(event);
     const [row, ...more] = await rowsOf('req-1');
     expect(more).toEqual([]);
     expect(row?.id).toBeGreaterThan(0n);
     expect(row?.at).toBeInstanceOf(Date);
-    expect(row).toMatchObject({
-      type: 'credentials.issue',
-      outcome: 'success',
-      reason: null,
-      subject: 'corp:alice',
-      idp: 'corp',
-      groups: ['aws-dev', 'aws-readonly'],
-      accountId: '111122223333',
-      roleArn: 'arn:aws:iam::111122223333:role/Developer',
-      mode: 'saml',
-      durationSeconds: 3600,
-      sourceIp: '10.0.0.7',
-      userAgent: 'aws-cli/2.9.19',
-      details: { sessionName: 'alice', accessKeyIdPrefix: 'ASIA1234' },
-    });
+    // Every field as given, in Prisma's names (the same as the event's), nothing else set.
+    expect(row).toMatchObject({ ...event, reason: null });
   });
 
   it('when an event has only a type and outcome, then the rest is stored empty', async () => {
