@@ -42,7 +42,11 @@ export class DirectRoutes {
       if (deps.isShuttingDown()) res.setHeader('Connection', 'close');
       applyHeaders(res, deps.securityHeaders);
       handler(req, res).catch((error: unknown) => {
-        answerError(error, req, res);
+        try {
+          answerError(error, req, res);
+        } catch {
+          res.destroy(); // nothing sensible can be sent any more
+        }
       });
     });
     return this;
@@ -51,7 +55,9 @@ export class DirectRoutes {
   /** The route for this request, or undefined (Express then handles it). */
   match(req: IncomingMessage): ((req: Request, res: Response) => void) | undefined {
     if (this.#routes.size === 0) return undefined;
-    const url = req.url ?? '';
+    let url = req.url ?? '';
+    // absolute-form (`POST http://host/path HTTP/1.1`), which origin servers must accept too
+    if (!url.startsWith('/')) url = URL.canParse(url) ? new URL(url).pathname : '';
     const query = url.indexOf('?');
     let path = query === -1 ? url : url.slice(0, query);
     if (path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);

@@ -19,6 +19,7 @@ afterAll(async () => {
 
 const auditOf = (where: { requestId?: string; type?: string }) =>
   world.app.t.deps.database.prisma.auditEvent.findMany({ where, orderBy: { id: 'asc' } });
+const cookieOf = (user: SignedIn) => [...user.browser.cookies].map(([name, c]) => `${name}=${c.value}`).join('; ');
 const url = () => `${world.app.url}/api/v1/credentials`;
 const ask = JSON.stringify({ alias: 'sandbox', role: 'Developer' });
 
@@ -75,6 +76,28 @@ describe('POST /api/v1/credentials: what a well-formed request gets', () => {
       const res = await post(ask, {}, path);
       expect(res.status, path).toBe(200);
     }
+  });
+
+  it('when the request line carries an absolute URL, then it is the same endpoint', async () => {
+    const target = new URL(url());
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = httpRequest(
+        {
+          host: target.hostname,
+          port: target.port,
+          path: target.href, // absolute-form request target
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-csrf-token': alice.csrfToken, cookie: cookieOf(alice) },
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on('error', reject);
+      req.end(ask);
+    });
+    expect(status).toBe(200);
   });
 
   it('when the charset is given as utf-8, then it is accepted', async () => {
@@ -142,7 +165,7 @@ describe('POST /api/v1/credentials: what a confused or hostile client gets', () 
   });
 
   it('when a large body is streamed without a length, then it is 413 as well', async () => {
-    const cookie = [...alice.browser.cookies].map(([name, c]) => `${name}=${c.value}`).join('; ');
+    const cookie = cookieOf(alice);
     const target = new URL(url());
     const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
       const req = httpRequest(
