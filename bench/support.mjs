@@ -44,6 +44,10 @@ export function startChild(file, { args = [], env = {}, ready, cwd, nodeArgs = [
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // A bench that stops early (an error, Ctrl-C, process.exit) must not leave servers running.
+  const orphanGuard = () => child.kill('SIGKILL');
+  process.once('exit', orphanGuard);
+  child.once('exit', () => process.off('exit', orphanGuard));
   let out = '';
   let err = '';
   child.stderr.on('data', (chunk) => (err = (err + chunk).slice(-4000)));
