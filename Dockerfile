@@ -2,7 +2,7 @@
 # rolegate production image: built in one stage, run from a slim one as a
 # non-root user. Migrations run before start (see docker-compose.yml).
 
-FROM node:22-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -11,7 +11,7 @@ COPY prisma ./prisma
 COPY src ./src
 RUN npm run build && npm prune --omit=dev
 
-FROM node:22-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production \
     ROLEGATE_MODE=production \
     ROLEGATE_PORT=8080
