@@ -1,6 +1,7 @@
 import express, { Router, type Response } from 'express';
 import { z } from 'zod';
 import { isRolegateError, RolegateError } from '../../domain/errors.js';
+import { signInPath } from '../../domain/return-to.js';
 import {
   checkAuthorizationParams,
   checkClientAndRedirect,
@@ -42,7 +43,7 @@ export function oauthBrowserRoutes(deps: { cli: CliAuthDeps; session: SessionMid
     }
     const session = req.session;
     if (!session) {
-      res.redirect(303, `/login?returnTo=${encodeURIComponent(req.originalUrl)}`);
+      res.redirect(303, signInPath(req.originalUrl));
       return;
     }
     const consentId = await startConsent(deps.cli, session, params.request);
