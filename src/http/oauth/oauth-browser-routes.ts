@@ -79,7 +79,7 @@ export function oauthBrowserRoutes(deps: { cli: CliAuthDeps; session: SessionMid
       return;
     }
     try {
-      const { record, userCode } = await lookUpUserCode(deps.cli, requestContext(req), session, typed);
+      const { record, userCode, review } = await lookUpUserCode(deps.cli, requestContext(req), session, typed);
       res.type('html').send(
         deviceConfirmPage({
           username: session.principal.username,
@@ -88,6 +88,8 @@ export function oauthBrowserRoutes(deps: { cli: CliAuthDeps; session: SessionMid
           deviceName: record.deviceName,
           grantEndsAt: Math.min(session.expiresAt, deps.cli.clock.now() + deps.cli.settings.maxSessionTtlMs),
           csrfToken: session.csrfToken,
+          review,
+          now: deps.cli.clock.now(),
         }),
       );
     } catch (error) {
