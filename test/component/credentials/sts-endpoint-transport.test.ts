@@ -18,8 +18,13 @@ async function productionApp(env: Record<string, string> = {}): Promise<TestApp>
   return t;
 }
 
-const account = (stsEndpoint?: string): AwsAccount =>
-  ({ id: '111111111111', alias: 'sandbox', partition: 'aws', region: 'eu-west-1', ...(stsEndpoint ? { stsEndpoint } : {}) });
+const account = (stsEndpoint?: string): AwsAccount => ({
+  id: '111111111111',
+  alias: 'sandbox',
+  partition: 'aws',
+  region: 'eu-west-1',
+  ...(stsEndpoint ? { stsEndpoint } : {}),
+});
 
 function refusalOf(call: () => unknown): string | undefined {
   try {
