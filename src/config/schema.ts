@@ -34,7 +34,7 @@ export const configSchema = z.strictObject({
     .meta({
       env: ['ROLEGATE_ALLOW_INSECURE_LOOPBACK'],
       description:
-        'Production mode only: accept plain-http URLs whose host is loopback (localhost, 127.0.0.0/8, [::1]) for sts.endpoint, console.federationEndpoint, SAML IdP metadata, sign-in and sign-out URLs, and OIDC issuers that also set settings.allowInsecureLoopbackIssuer: a sidecar on the same host. Any other plain-http URL is still refused, and so are http server.publicUrl and issuer.webIdentityIssuer. Logged at warn on every start, naming each such URL. Has no effect in demo mode, which allows http anyway.',
+        'Production mode only: accept plain-http URLs whose host is loopback (localhost, 127.0.0.0/8, [::1]) for sts.endpoint and the stsEndpoint of accounts, console.federationEndpoint, SAML IdP metadata, sign-in and sign-out URLs, and OIDC issuers that also set settings.allowInsecureLoopbackIssuer: a sidecar on the same host. Any other plain-http URL is still refused, and so are http server.publicUrl and issuer.webIdentityIssuer. Logged at warn on every start, naming each such URL. Has no effect in demo mode, which allows http anyway.',
     }),
   dataDir: nonEmptyString('a directory path')
     .default('.rolegate')
