@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { safeReturnTo } from '../../domain/return-to.js';
 import type { KvStore } from '../../ports/kv-store.js';
 import { orUnavailable } from '../dependency-errors.js';
 
@@ -28,10 +29,16 @@ export class LoginTransactions {
     return id;
   }
 
-  /** Consumes the transaction (GETDEL): a second callback with the same cookie finds nothing. */
+  /**
+   * Consumes the transaction (GETDEL): a second callback with the same cookie finds nothing.
+   * The return path is checked again on the way out: the browser is sent there next, and a
+   * transaction may have been stored by an older instance during a rolling upgrade.
+   */
   async take(id: string | undefined): Promise<LoginTransaction | null> {
     if (id === undefined || !/^[A-Za-z0-9_-]{43}$/.test(id)) return null;
     const raw = await orUnavailable('The session store (Redis)', () => this.kv.take(key(id)));
-    return raw === null ? null : (JSON.parse(raw) as LoginTransaction);
+    if (raw === null) return null;
+    const transaction = JSON.parse(raw) as LoginTransaction;
+    return { ...transaction, returnTo: safeReturnTo(transaction.returnTo) };
   }
 }
