@@ -227,6 +227,7 @@ export async function buildDeps(config: Config, logger: AppLogger): Promise<Deps
       discoveryTtlMs: config.oidc.discoveryTtlMs,
       httpTimeoutMs: config.oidc.httpTimeoutMs,
       production: config.production,
+      allowInsecureLoopback: config.allowInsecureLoopback,
       logger,
     }),
     saml: new NodeSamlGateway({

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { nonEmptyString, oneOf } from './fields.js';
+import { boolean, nonEmptyString, oneOf } from './fields.js';
 import { server } from './sections/server.js';
 import { database } from './sections/database.js';
 import { redis } from './sections/redis.js';
@@ -29,6 +29,13 @@ export const configSchema = z.strictObject({
       env: ['ROLEGATE_MODE'],
       description:
         'demo: embedded defaults allowed, development-only settings warn loudly. production: every security setting must be given explicitly.',
+    }),
+  allowInsecureLoopback: boolean()
+    .default(false)
+    .meta({
+      env: ['ROLEGATE_ALLOW_INSECURE_LOOPBACK'],
+      description:
+        'Production mode only: accept plain-http URLs whose host is loopback (localhost, 127.0.0.0/8, [::1]) for sts.endpoint and the stsEndpoint of accounts, console.federationEndpoint, SAML IdP metadata, sign-in and sign-out URLs, and OIDC issuers that also set settings.allowInsecureLoopbackIssuer: a sidecar on the same host. Any other plain-http URL is still refused, and so are http server.publicUrl and issuer.webIdentityIssuer. Logged at warn on every start, naming each such URL. Has no effect in demo mode, which allows http anyway.',
     }),
   dataDir: nonEmptyString('a directory path')
     .default('.rolegate')

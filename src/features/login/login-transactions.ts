@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { clientAddressKey } from '../../domain/client-address.js';
+import { safeReturnTo } from '../../domain/return-to.js';
 import type { KvStore } from '../../ports/kv-store.js';
 import type { Logger } from '../../ports/logger.js';
 import { orUnavailable } from '../dependency-errors.js';
@@ -56,14 +57,19 @@ export class LoginTransactions {
     return id;
   }
 
-  /** Consumes the transaction (GETDEL): a second callback with the same cookie finds nothing. Frees its pending place. */
+  /**
+   * Consumes the transaction (GETDEL): a second callback with the same cookie finds nothing,
+   * and its pending place is free again. The return path is checked again on the way out: the
+   * browser is sent there next, and a transaction may have been stored by an older instance
+   * during a rolling upgrade.
+   */
   async take(id: string | undefined): Promise<LoginTransaction | null> {
     if (id === undefined || !/^[A-Za-z0-9_-]{43}$/.test(id)) return null;
     const raw = await orUnavailable('The session store (Redis)', () => this.kv.take(key(id)));
     if (raw === null) return null;
     const { pending, ...transaction } = JSON.parse(raw) as StoredTransaction;
     if (pending) await this.#release(pending);
-    return transaction;
+    return { ...transaction, returnTo: safeReturnTo(transaction.returnTo) };
   }
 
   async #reserve(starter: LoginStarter): Promise<LimitTicket[]> {

@@ -81,7 +81,7 @@ export function oauthApiRoutes(deps: CliAuthDeps, limits: Limits): Router {
 
   router.post('/oauth/device_authorization', rateLimit(limits, 'deviceAuthorizationsPerIp'), oauthFormParser, async (req, res) => {
     const p = formParams(req);
-    const answer = await startDeviceAuthorization(deps, { clientId: p.client_id, deviceName: p.device_name });
+    const answer = await startDeviceAuthorization(deps, requestContext(req), { clientId: p.client_id, deviceName: p.device_name });
     noStore(res);
     res.json(answer);
   });
