@@ -15,6 +15,7 @@ import type { AuditLog } from './ports/audit-log.js';
 import type { Clock } from './ports/clock.js';
 import type { KvStore } from './ports/kv-store.js';
 import type { Sealer } from './ports/sealer.js';
+import type { Limits } from './features/rate-limits/limits.js';
 
 /** The part of the composition root that wires the exchange (issue credentials, list roles). */
 export async function buildCredentialsDeps(
@@ -28,6 +29,7 @@ export async function buildCredentialsDeps(
     issuer: AssertionIssuer;
     audit: AuditLog;
     clock: Clock;
+    limits: Limits;
   },
 ): Promise<{ credentials: CredentialsDeps; stop(): Promise<void> }> {
   const { logger, metrics, kv, clock } = parts;
@@ -57,6 +59,7 @@ export async function buildCredentialsDeps(
     audit: parts.audit,
     clock,
     callerIsRole: config.sts.callerIsRole,
+    limits: parts.limits,
     exchange: {
       issuer: parts.issuer,
       sts,

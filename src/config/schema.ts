@@ -15,6 +15,7 @@ import { credentials, sts } from './sections/exchange.js';
 import { cli } from './sections/cli.js';
 import { consoleSection } from './sections/console.js';
 import { admin } from './sections/admin.js';
+import { rateLimits } from './sections/rate-limits.js';
 
 // The whole configuration of a rolegate instance. Every key has a description
 // (rendered into docs/configuration.md by `npm run docs:config`) and, where it
@@ -55,6 +56,7 @@ export const configSchema = z.strictObject({
   cli,
   console: consoleSection,
   admin,
+  rateLimits,
 });
 
 /** The configuration as parsed, before defaults that depend on other keys are resolved. */

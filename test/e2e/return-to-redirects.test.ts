@@ -5,7 +5,7 @@ import { GROUPS_ATTRIBUTE, KEYS, startSamlIdp, type SamlIdpPeer } from '../peers
 import { Browser, formAction, formField } from '../support/browser.js';
 import { authorizeParams, authorizeUrl, pkcePair, startCliBroker, type CliBroker } from '../support/cli-broker.js';
 import { HOSTILE_RETURN_TO, KEPT_RETURN_TO } from '../support/hostile-return-to.js';
-import { startLoginApp, type RunningApp } from '../support/login-app.js';
+import { MANY_SIGN_INS_FROM_ONE_ADDRESS, startLoginApp, type RunningApp } from '../support/login-app.js';
 import { postAcs, samlUrls, startSamlLogin } from '../support/saml-flow.js';
 
 // Every way a return address reaches rolegate, driven like a browser through real sign-ins:
@@ -47,8 +47,8 @@ beforeAll(async () => {
         },
       },
     ];
-  });
-  broker = await startCliBroker();
+  }, MANY_SIGN_INS_FROM_ONE_ADDRESS);
+  broker = await startCliBroker(MANY_SIGN_INS_FROM_ONE_ADDRESS);
   atOidcIdp = await signedInAtIdp(`${app.url}/auth/oidc/corp/login`, app.url);
   atBrokerIdp = await signedInAtIdp(`${broker.url}/auth/oidc/corp/login`, broker.url);
 }, 30_000);
