@@ -1,7 +1,7 @@
 import type { AwsAccount, AwsRole } from '../../domain/access-model.js';
 import { clampDuration, type DurationDecision } from '../../domain/durations.js';
 import { entitlementsFor, type RoleEntitlement } from '../../domain/entitlements.js';
-import { RolegateError } from '../../domain/errors.js';
+import { isErrorCode, RolegateError } from '../../domain/errors.js';
 import type { Principal } from '../../domain/principal.js';
 import { checkRoleRequest, roleRequestError } from '../../domain/role-request.js';
 import type { AuditEvent, AuditLog } from '../../ports/audit-log.js';
@@ -11,7 +11,7 @@ import { orUnavailable } from '../dependency-errors.js';
 import type { AccessModelCache } from './access-model-cache.js';
 import type { CachedCredentials, CredentialCache } from './credential-cache.js';
 import { exchange, type ExchangeDeps } from './exchange.js';
-import type { SingleFlight } from './single-flight.js';
+import type { FlightError, SingleFlight } from './single-flight.js';
 
 export type CredentialSource = 'cache' | 'sts' | 'shared';
 
@@ -121,11 +121,7 @@ export async function issueCredentials(deps: CredentialsDeps, caller: Caller, as
         error instanceof RolegateError
           ? { code: error.code, message: error.detail }
           : { code: 'server_error', message: 'the exchange failed' },
-      reviveError: (error) => {
-        const code = error.code as RolegateError['code'];
-        const retry = code === 'sts_throttled' || code === 'dependency_unavailable' ? { headers: { 'Retry-After': '5' } } : {};
-        return new RolegateError(code, { detail: error.message, ...retry });
-      },
+      reviveError: reviveFlightError,
     });
     credentials = JSON.parse(value) as CachedCredentials;
   }
@@ -133,6 +129,22 @@ export async function issueCredentials(deps: CredentialsDeps, caller: Caller, as
   const notes = notesFor(duration, role, deps.callerIsRole);
   await grant(deps, caller, entitlement, credentials, duration.seconds, source, result.justification);
   return { account, role, credentials, durationSeconds: duration.seconds, notes, source };
+}
+
+/**
+ * The error another request's exchange ended with, as this request's answer.
+ * The code came back through Redis: one outside the closed set (another
+ * version, a garbled message) becomes a 503 rather than an unknown code or a 500.
+ */
+function reviveFlightError(error: FlightError): RolegateError {
+  if (!isErrorCode(error.code)) {
+    return new RolegateError('dependency_unavailable', {
+      detail: 'The exchange for these credentials failed; try again shortly',
+      headers: { 'Retry-After': '5' },
+    });
+  }
+  const retry = error.code === 'sts_throttled' || error.code === 'dependency_unavailable' ? { headers: { 'Retry-After': '5' } } : {};
+  return new RolegateError(error.code, { detail: error.message, ...retry });
 }
 
 /** One STS exchange, with its intent audited before and its outcome after (vault-style write-ahead). */
