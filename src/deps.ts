@@ -117,7 +117,10 @@ export async function buildDeps(config: Config, logger: AppLogger): Promise<Deps
           url: config.redis.url.reveal(),
           keyPrefix: config.redis.keyPrefix,
           connectTimeoutMs: config.redis.connectTimeoutMs,
-          ...(config.redis.nearCacheMs > 0 ? { nearCache: { ttlMs: config.redis.nearCacheMs, prefixes: NEAR_CACHED_KEYS } } : {}),
+          commandTimeoutMs: config.redis.commandTimeoutMs,
+          ...(config.redis.nearCacheMs > 0
+            ? { nearCache: { ttlMs: config.redis.nearCacheMs, prefixes: NEAR_CACHED_KEYS, proofMaxAgeMs: config.redis.nearCacheProofMs } }
+            : {}),
           logger,
         }),
   ]);
