@@ -109,6 +109,9 @@ export async function buildDeps(config: Config, logger: AppLogger): Promise<Deps
           poolSize: postgres ? 1 : config.database.poolSize,
           singleSession: Boolean(postgres),
           connectTimeoutMs: config.database.connectTimeoutMs,
+          // The embedded database is one in-process session shared by every connection: a query
+          // given up on there would leave its transaction open for the next one. No limits.
+          ...(postgres ? {} : { limits: config.database }),
           logger,
         }),
     config.redis.url === undefined
@@ -208,7 +211,13 @@ export async function buildDeps(config: Config, logger: AppLogger): Promise<Deps
     throw new StartupError(accessFileProblems);
   }
   const metrics = createMetrics();
-  const audit = new MeteredAuditLog(new PgAuditLog(database.value), metrics);
+  const audit = new MeteredAuditLog(
+    new PgAuditLog(database.value, {
+      commitTimeoutMs: config.database.auditCommitTimeoutMs,
+      maxQueued: config.database.auditQueueMaxRows,
+    }),
+    metrics,
+  );
   const sessions = new SessionStore(kv.value, clock);
   const login: LoginDeps = {
     idps,

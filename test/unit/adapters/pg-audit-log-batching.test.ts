@@ -58,3 +58,65 @@ describe('PgAuditLog group commit', () => {
     await expect(recorded).resolves.toBeUndefined();
   });
 });
+
+describe('PgAuditLog when PostgreSQL cannot commit', () => {
+  const refusal = { code: 'dependency_unavailable', status: 503, headers: { 'Retry-After': '5' } };
+
+  it('when an INSERT never finishes, then every record waiting on it or behind it is refused within commitTimeoutMs, and the queued ones are never written', async () => {
+    const { database, inserts } = heldDatabase();
+    const log = new PgAuditLog(database, { maxInFlight: 1, commitTimeoutMs: 200 });
+    const startedAt = performance.now();
+    const inFlight = log.record(event('in-flight'));
+    await settle();
+    const queued = [log.record(event('q1')), log.record(event('q2'))];
+    const outcomes = await Promise.allSettled([inFlight, ...queued]);
+    const elapsed = performance.now() - startedAt;
+    expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    for (const outcome of outcomes) expect(outcome.status === 'rejected' ? outcome.reason : undefined).toMatchObject(refusal);
+    expect(elapsed).toBeGreaterThanOrEqual(190);
+    expect(elapsed).toBeLessThan(400);
+    expect(log.queued).toBe(0);
+    // The stuck INSERT ends at last: the refused rows behind it are not written after the fact.
+    inserts[0]?.finish();
+    await settle();
+    await settle();
+    expect(inserts.map((i) => i.rows.map((r) => r.request_id))).toEqual([['in-flight']]);
+  });
+
+  it('when records arrive while others time out, then each is refused at its own deadline, not its neighbours’', async () => {
+    const { database, inserts } = heldDatabase();
+    const log = new PgAuditLog(database, { maxInFlight: 1, commitTimeoutMs: 300 });
+    const first = log.record(event('first'));
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    const later = log.record(event('later'));
+    await expect(first).rejects.toMatchObject(refusal);
+    // "later" still has time: once the stuck INSERT ends, it is written and resolves.
+    inserts[0]?.finish();
+    await settle();
+    expect(inserts.map((i) => i.rows.map((r) => r.request_id))).toEqual([['first'], ['later']]);
+    inserts[1]?.finish();
+    await expect(later).resolves.toBeUndefined();
+  });
+
+  it('when maxQueued events already wait, then the next record is refused at once with 503 and Retry-After', async () => {
+    const { database, inserts } = heldDatabase();
+    const log = new PgAuditLog(database, { maxInFlight: 1, maxQueued: 3, commitTimeoutMs: 10_000 });
+    const accepted = [log.record(event('a'))];
+    await settle();
+    for (const id of ['b', 'c', 'd']) accepted.push(log.record(event(id)));
+    expect(log.queued).toBe(3);
+    await expect(log.record(event('one too many'))).rejects.toMatchObject(refusal);
+    inserts[0]?.finish();
+    await settle();
+    inserts[1]?.finish();
+    await Promise.all(accepted);
+    expect(inserts.flatMap((i) => i.rows.map((r) => r.request_id))).toEqual(['a', 'b', 'c', 'd']);
+  });
+
+  it('when an INSERT fails, then its records are refused at once, without waiting for the deadline', async () => {
+    const log = new PgAuditLog({ query: () => Promise.reject(new Error('the database system is starting up')) }, { commitTimeoutMs: 10_000 });
+    const startedAt = performance.now();
+    await expect(log.record(event('x'))).rejects.toThrow(/starting up/);
+    expect(performance.now() - startedAt).toBeLessThan(100);
+  });
+});
