@@ -101,4 +101,19 @@ describe('credentials while PostgreSQL cannot commit', () => {
     await cluster.restart();
     await waitFor(async () => ((await ask('Developer')).status === 200 ? true : undefined), 'credentials after the restart', 20_000, 100);
   }, 90_000);
+
+  it('when PostgreSQL restarts behind a proxy that accepts connections but answers nothing yet, then requests are refused within the bound, and it recovers', async () => {
+    expect((await ask('Developer')).status).toBe(200);
+    await cluster.crash(); // every pooled connection breaks
+    proxy.pause(); // new ones are accepted and then hang, as with a host or pooler still coming up
+    await cluster.restart();
+    try {
+      const answers = await Promise.all(Array.from({ length: 5 }, () => ask('Developer')));
+      for (const answer of answers) expectCleanRefusal(answer);
+      for (let i = 0; i < 3; i++) expectCleanRefusal(await ask('Developer'));
+    } finally {
+      proxy.resume();
+    }
+    await waitFor(async () => ((await ask('Developer')).status === 200 ? true : undefined), 'credentials after the restart', 20_000, 100);
+  }, 90_000);
 });
