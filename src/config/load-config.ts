@@ -96,6 +96,11 @@ function crossCheck(config: ParsedConfig, source: (key: string) => string): stri
       `credentials.lockTtlMs (${source('credentials.lockTtlMs')}): must be longer than sts.retryBudgetMs (${String(config.sts.retryBudgetMs)} ms), or a slow exchange loses its lock`,
     );
   }
+  if (config.identityProviderChecks.retryMaxMs < config.identityProviderChecks.retryInitialMs) {
+    problems.push(
+      `identityProviderChecks.retryMaxMs (${source('identityProviderChecks.retryMaxMs')}): must be at least identityProviderChecks.retryInitialMs (${String(config.identityProviderChecks.retryInitialMs)} ms)`,
+    );
+  }
   const { queryTimeoutMs, statementTimeoutMs } = config.database;
   if (statementTimeoutMs > 0 && statementTimeoutMs >= queryTimeoutMs) {
     problems.push(

@@ -173,12 +173,7 @@ describe('RedisKvStore near cache over a connection that stalls', () => {
     // The stalled connection is noticed and replaced; once the path passes traffic again, so does the store.
     await waitFor(() => (stalling.stallsDetected > 0 ? true : undefined), 'the stall to be detected', 5000, 10);
     proxy.resume();
-    await waitFor(
-      async () => ((await stalling.get('k')) === null ? true : undefined),
-      'the store to answer from Redis again',
-      10_000,
-      20,
-    );
+    await waitFor(async () => ((await stalling.get('k')) === null ? true : undefined), 'the store to answer from Redis again', 10_000, 20);
     await other.set('k', 'after');
     await waitFor(async () => ((await stalling.get('k')) === 'after' ? true : undefined), 'the change to be seen', 5000, 10);
     await waitFor(() => (stalling.nearCacheLive ? true : undefined), 'the near cache to answer again', 5000, 10);

@@ -107,7 +107,10 @@ describe('waiting for another instance’s exchange', () => {
       );
       const response = await answer;
       expect(response.status).toBe(403);
-      expect(await response.json()).toMatchObject({ code: 'sts_access_denied', detail: expect.stringMatching(/Not authorized/) as unknown });
+      expect(await response.json()).toMatchObject({
+        code: 'sts_access_denied',
+        detail: expect.stringMatching(/Not authorized/) as unknown,
+      });
     } finally {
       await release();
     }

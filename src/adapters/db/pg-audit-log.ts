@@ -101,7 +101,9 @@ export class PgAuditLog implements AuditLog {
   record(event: AuditEvent): Promise<void> {
     if (this.#queue.length >= this.#maxQueued) {
       return Promise.reject(
-        unavailable(`The audit trail (PostgreSQL) is ${String(this.#queue.length)} rows behind, so nothing that needs a record is done now`),
+        unavailable(
+          `The audit trail (PostgreSQL) is ${String(this.#queue.length)} rows behind, so nothing that needs a record is done now`,
+        ),
       );
     }
     return new Promise((resolve, reject) => {
@@ -142,7 +144,10 @@ export class PgAuditLog implements AuditLog {
       for (const pending of batch) {
         if (pending.settled) continue;
         if (pending.deadline <= at) {
-          settle(pending, unavailable(`The audit trail (PostgreSQL) did not confirm the record within ${String(this.#commitTimeoutMs)} ms`));
+          settle(
+            pending,
+            unavailable(`The audit trail (PostgreSQL) did not confirm the record within ${String(this.#commitTimeoutMs)} ms`),
+          );
         } else next = Math.min(next, pending.deadline);
       }
     }

@@ -302,14 +302,17 @@ export class RedisKvStore implements KvStore {
     }
     const generation = this.#generation;
     this.#pingSentAt = at;
-    client.ping().then(
-      () => {
-        if (generation === this.#generation) this.#near?.prove(at);
-      },
-      () => undefined, // a broken connection reports itself through its events
-    ).finally(() => {
-      if (this.#pingSentAt === at) this.#pingSentAt = undefined;
-    });
+    client
+      .ping()
+      .then(
+        () => {
+          if (generation === this.#generation) this.#near?.prove(at);
+        },
+        () => undefined, // a broken connection reports itself through its events
+      )
+      .finally(() => {
+        if (this.#pingSentAt === at) this.#pingSentAt = undefined;
+      });
   }
 
   /** Drops a stalled main connection and opens a new one in the background; commands fail fast meanwhile. */

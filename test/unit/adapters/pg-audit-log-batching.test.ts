@@ -114,7 +114,10 @@ describe('PgAuditLog when PostgreSQL cannot commit', () => {
   });
 
   it('when an INSERT fails, then its records are refused at once, without waiting for the deadline', async () => {
-    const log = new PgAuditLog({ query: () => Promise.reject(new Error('the database system is starting up')) }, { commitTimeoutMs: 10_000 });
+    const log = new PgAuditLog(
+      { query: () => Promise.reject(new Error('the database system is starting up')) },
+      { commitTimeoutMs: 10_000 },
+    );
     const startedAt = performance.now();
     await expect(log.record(event('x'))).rejects.toThrow(/starting up/);
     expect(performance.now() - startedAt).toBeLessThan(100);
