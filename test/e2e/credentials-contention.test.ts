@@ -43,7 +43,9 @@ const askOnSecond = () =>
 async function holdLock(): Promise<() => Promise<void>> {
   const kv = world.app.t.deps.kv;
   expect(await kv.setIfAbsent(lockKey, 'stalled-exchange-elsewhere', 60_000)).toBe(true);
-  return async () => void (await kv.delete(lockKey));
+  return async () => {
+    await kv.delete(lockKey);
+  };
 }
 
 describe('waiting for another instance’s exchange', () => {

@@ -76,12 +76,12 @@ describe('credentials while PostgreSQL cannot commit', () => {
     expect((await ask('Developer')).status).toBe(200);
     const answers: Answer[] = [];
     const during = async (phase: () => Promise<unknown>) => {
-      let done = false;
+      const state = { done: false };
       const asking = (async () => {
-        for (let i = 0; i < 200 && !done; i++) answers.push(await ask('Developer'));
+        for (let i = 0; i < 200 && !state.done; i++) answers.push(await ask('Developer'));
       })();
       await phase();
-      done = true;
+      state.done = true;
       await asking;
     };
 

@@ -1,6 +1,6 @@
 import { setTimeout } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RedisKvStore } from '../../src/adapters/redis/redis-kv-store.js';
+import { RedisKvStore } from '../../src/adapters/redis/redis-kv-store.js';
 import { Secret } from '../../src/domain/secret.js';
 import { startAdminWorld } from '../support/admin-world.js';
 import { startSecondInstance } from '../support/app.js';
@@ -80,7 +80,9 @@ async function watch(ask: Ask, revokedAt: number, untilMs: number): Promise<{ at
 async function warm(ask: Ask): Promise<void> {
   expect(await ask()).toBe(200);
   expect(await ask()).toBe(200);
-  await waitFor(() => ((b.deps.kv as RedisKvStore).nearCacheLive ? true : undefined), 'B to prove its tracking connection', 5000, 5);
+  const kv = b.deps.kv;
+  if (!(kv instanceof RedisKvStore)) throw new Error('instance B should run on Redis');
+  await waitFor(() => (kv.nearCacheLive ? true : undefined), 'B to prove its tracking connection', 5000, 5);
 }
 
 function expectRefusedWithinBound(answers: { at: number; status: number }[]): void {
