@@ -93,7 +93,14 @@ export function createApp(deps: AppDeps): RolegateApp {
     healthRoutes({
       probes: deps.probes,
       isShuttingDown: () => deps.isShuttingDown(),
-      ...(availability ? { details: () => ({ identityProviders: identityProviderDetails(availability.statuses()) }) } : {}),
+      ...(availability
+        ? {
+            details: () => {
+              const statuses = availability.statuses();
+              return statuses.length > 0 ? { identityProviders: identityProviderDetails(statuses) } : {};
+            },
+          }
+        : {}),
     }),
   );
   app.use(metricsRoute(deps.metrics));

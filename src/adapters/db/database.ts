@@ -30,10 +30,11 @@ export interface DatabaseOptions {
 
 /**
  * What bounds a request's wait on PostgreSQL when it is slow, stalled, down
- * or restarting: waiting for a connection (a free one, or a new one opened)
- * at most `acquireTimeoutMs`, then the query at most `queryTimeoutMs`
- * (client side: a query without an answer fails, and its connection is
- * dropped). PostgreSQL itself cancels a statement after `statementTimeoutMs`
+ * or restarting: one query, from asking the pool for a connection to its
+ * answer, at most `queryTimeoutMs`, of which waiting for a connection (a free
+ * one, or a new one opened) at most `acquireTimeoutMs` (client side: a query
+ * without an answer fails, and its connection is dropped; in a transaction,
+ * each statement). PostgreSQL itself cancels a statement after `statementTimeoutMs`
  * (kept below `queryTimeoutMs`, so that on a live server a slow statement ends
  * with a known outcome: cancelled, not committed), and ends a session left
  * idle inside a transaction after `idleInTransactionTimeoutMs`, freeing its
@@ -85,6 +86,7 @@ export async function connectDatabase(options: DatabaseOptions): Promise<Databas
     idleTimeoutMillis: 30_000,
     ...(limits ? { query_timeout: limits.queryTimeoutMs } : {}),
   });
+  if (limits) boundQueries(pool, limits.queryTimeoutMs);
   // An idle connection that dies (Postgres restarted) must not crash the process;
   // the next query reconnects.
   pool.on('error', (error) => options.logger.warn({ dependency: 'postgres', reason: describePgError(error) }, 'postgres connection lost'));
@@ -168,6 +170,32 @@ export async function connectDatabase(options: DatabaseOptions): Promise<Databas
       await pool.end().catch(() => undefined);
     },
   };
+}
+
+/**
+ * Makes `pool.query` (Prisma's queries outside transactions, and ours) keep
+ * one deadline for the whole query: the time spent waiting for a connection
+ * is taken from the time the query may then run. pg-pool's own query
+ * releases a failed connection the same way (dropped, not reused).
+ */
+function boundQueries(pool: pg.Pool, queryTimeoutMs: number): void {
+  const query = async (config: string | pg.QueryConfig, values?: unknown[]): Promise<pg.QueryResult> => {
+    const startedAt = performance.now();
+    const client = await pool.connect();
+    let failure: Error | undefined;
+    try {
+      const left = Math.floor(queryTimeoutMs - (performance.now() - startedAt));
+      if (left < 1) throw new Error(`no connection in time for a query within ${String(queryTimeoutMs)} ms`);
+      const text = typeof config === 'string' ? { text: config } : config;
+      return await client.query({ ...text, query_timeout: left } as pg.QueryConfig, values);
+    } catch (error) {
+      failure = error instanceof Error ? error : new Error(String(error));
+      throw error;
+    } finally {
+      client.release(failure);
+    }
+  };
+  Object.defineProperty(pool, 'query', { value: query, configurable: true, writable: true });
 }
 
 /** A short reason without the connection URL (it may carry a password). */

@@ -27,21 +27,21 @@ export const database = z
         description: 'How long to wait for PostgreSQL at start-up (and for the migrator). Requests wait at most acquireTimeoutMs.',
       }),
     acquireTimeoutMs: integer(50, 60_000)
-      .default(500)
+      .default(1500)
       .meta({
         env: ['ROLEGATE_DB_ACQUIRE_TIMEOUT_MS'],
         description:
-          'How long a request waits for a PostgreSQL connection (a free one from the pool, or a new one opened) before it answers 503. With queryTimeoutMs this bounds any one query of a request (500 + 1500 ms by default).',
+          'How long a request waits for a PostgreSQL connection (a free one from the pool, or a new one opened) before it answers 503. Counts toward queryTimeoutMs.',
       }),
     queryTimeoutMs: integer(100, 600_000)
-      .default(1500)
+      .default(2000)
       .meta({
         env: ['ROLEGATE_DB_QUERY_TIMEOUT_MS'],
         description:
-          'How long rolegate waits for the answer to one query; then the request answers 503 and the connection is dropped (a stalled network or server). Keep it above statementTimeoutMs.',
+          'The longest one query of a request may take, from asking for a connection to the answer; then the request answers 503 and the connection is dropped (a stalled network or server). In a transaction, each statement. Keep it above statementTimeoutMs.',
       }),
     statementTimeoutMs: integer(0, 600_000)
-      .default(1000)
+      .default(1500)
       .meta({
         env: ['ROLEGATE_DB_STATEMENT_TIMEOUT_MS'],
         description:

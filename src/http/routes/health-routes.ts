@@ -32,6 +32,7 @@ export function healthRoutes(deps: HealthDeps): Router {
       return;
     }
     const readiness = await checkReadiness(deps.probes);
+    const details = deps.details?.() ?? {};
     const failed = Object.entries(readiness.checks)
       .filter(([, check]) => !check.ok)
       .map(([name]) => name);
@@ -39,7 +40,7 @@ export function healthRoutes(deps: HealthDeps): Router {
       status: readiness.ready ? 'ready' : 'unavailable',
       ...(failed.length > 0 ? { unavailable: failed } : {}),
       checks: readiness.checks,
-      ...(deps.details ? { details: deps.details() } : {}),
+      ...(Object.keys(details).length > 0 ? { details } : {}),
     });
   });
   return router;
