@@ -43,7 +43,7 @@ export interface GroupCommitOptions {
   maxInFlight?: number;
   /** Another INSERT starts beside those in flight only once this many events wait. */
   overlapAt?: number;
-  /** How long `record` waits for its row's commit before it rejects (default 2000 ms). */
+  /** How long `record` waits for its row's commit before it rejects (default 1800 ms). */
   commitTimeoutMs?: number;
   /** Events that may wait at once; beyond it `record` rejects at once (default 10,000). */
   maxQueued?: number;
@@ -89,7 +89,7 @@ export class PgAuditLog implements AuditLog {
   ) {
     this.#maxInFlight = options.maxInFlight ?? 2;
     this.#overlapAt = options.overlapAt ?? 32;
-    this.#commitTimeoutMs = options.commitTimeoutMs ?? 2000;
+    this.#commitTimeoutMs = options.commitTimeoutMs ?? 1800;
     this.#maxQueued = options.maxQueued ?? 10_000;
   }
 

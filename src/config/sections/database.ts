@@ -55,11 +55,11 @@ export const database = z
           "PostgreSQL's idle_in_transaction_session_timeout for rolegate's connections: a session that stays idle inside a transaction this long (an instance that froze mid-transaction) is ended and its locks freed. 0 leaves the server's setting.",
       }),
     auditCommitTimeoutMs: integer(100, 60_000)
-      .default(2000)
+      .default(1800)
       .meta({
         env: ['ROLEGATE_DB_AUDIT_COMMIT_TIMEOUT_MS'],
         description:
-          'How long a request waits for its audit row to be committed. Past it the request is refused with 503 and Retry-After (no audit row, no credentials), whether the row was still queued or its commit outcome is unknown.',
+          'How long a request waits for its audit row to be committed. Past it the request is refused with 503 and Retry-After (no audit row, no credentials), whether the row was still queued or its commit outcome is unknown. The default keeps a credentials answer, with the rest of the request, under 2 s.',
       }),
     auditQueueMaxRows: integer(100, 1_000_000)
       .default(10_000)
