@@ -76,6 +76,8 @@ export class RedisKvStore implements KvStore {
   /** When the current connection's TCP connect completed, while its handshake is not yet done. */
   #handshakeSince: number | undefined;
   #closed = false;
+  #heartbeatMs = 0;
+  #lastBeatAt = 0;
   /** Stalled connections closed and opened again (a metric). */
   stallsDetected = 0;
 
@@ -109,8 +111,9 @@ export class RedisKvStore implements KvStore {
       throw new Error(reason + hint, { cause: error });
     }
     // Three heartbeats per proof lifetime: one late or lost PING does not yet send reads to Redis.
-    const heartbeatMs = Math.max(20, Math.floor(proofMaxAgeMs / 3));
-    store.#heartbeat = setInterval(() => store.#beat(), heartbeatMs);
+    store.#heartbeatMs = Math.max(20, Math.floor(proofMaxAgeMs / 3));
+    store.#lastBeatAt = now();
+    store.#heartbeat = setInterval(() => store.#beat(), store.#heartbeatMs);
     store.#heartbeat.unref();
     return store;
   }
@@ -288,6 +291,11 @@ export class RedisKvStore implements KvStore {
     if (this.#closed) return;
     const client = this.#client;
     const at = now();
+    const sinceLastBeat = at - this.#lastBeatAt;
+    this.#lastBeatAt = at;
+    // This process was not running (CPU starvation, a long GC pause): answers may be waiting
+    // unread in the socket. Judge the connection at the next beat, once they have been read.
+    if (sinceLastBeat > 2 * this.#heartbeatMs) return;
     if (!client.isReady) {
       if (this.#handshakeSince !== undefined && at - this.#handshakeSince > this.#commandTimeoutMs) {
         this.#reopen(`the connection handshake got no answer within ${String(this.#commandTimeoutMs)} ms`);

@@ -87,16 +87,36 @@ describe('IdentityProviderAvailability', () => {
   });
 
   it('when checks keep failing, then each wait doubles up to the maximum, jittered between half and all of it', async () => {
-    const reader: Reader = { up: false, reads: [] };
-    const { availability } = availabilityWith(reader, memoryStore(), { initialDelayMs: 50, maxDelayMs: 200 });
-    await availability.start([samlSeed]);
-    await waitFor(() => (reader.reads.length >= 6 ? true : undefined), 'six checks', 5000, 5);
-    availability.stop();
-    const waits = reader.reads.slice(1, 6).map((at, i) => at - (reader.reads[i] ?? at));
-    [50, 100, 200, 200, 200].forEach((ceiling, i) => {
-      expect(waits[i]).toBeGreaterThanOrEqual(ceiling / 2 - 5);
-      expect(waits[i]).toBeLessThan(ceiling + 60);
-    });
+    for (const [random, share] of [
+      [0, 0.5],
+      [0.999_999, 1],
+    ] as const) {
+      // Each check reads the metadata: what the status said when it started is the wait that led to it.
+      const waits = new Map<number, number>();
+      const holder: { availability?: IdentityProviderAvailability } = {};
+      const availability = new IdentityProviderAvailability(
+        {
+          idps: memoryStore(),
+          metadata: {
+            read: () => {
+              const status = holder.availability?.statusOf('corp');
+              if (status?.nextCheckAt !== undefined) waits.set(status.failures, status.nextCheckAt);
+              return Promise.reject(new Error('cannot fetch: fetch failed'));
+            },
+          },
+          oidc: { discover: () => Promise.resolve() },
+          logger: captureLogs().logger,
+          clock: { now: () => 0 }, // nextCheckAt is then the wait itself
+          random: () => random,
+        },
+        { initialDelayMs: 20, maxDelayMs: 80 },
+      );
+      holder.availability = availability;
+      await availability.start([samlSeed]);
+      await waitFor(() => (waits.size >= 5 ? true : undefined), 'five failed checks', 5000, 5);
+      availability.stop();
+      expect([1, 2, 3, 4, 5].map((failures) => waits.get(failures))).toEqual([20, 40, 80, 80, 80].map((c) => Math.round(c * share)));
+    }
   });
 
   it('when stopped, then no further check runs', async () => {
