@@ -14,7 +14,8 @@ import { ACCESS_TOKEN_KEY_PREFIX, AccessTokens } from './features/cli-auth/acces
 import type { CliAuthDeps } from './features/cli-auth/cli-auth-deps.js';
 import type { LoginDeps } from './features/login/login-deps.js';
 import { LoginTransactions } from './features/login/login-transactions.js';
-import { seedIdentityProviders } from './features/login/seed-identity-providers.js';
+import { IdentityProviderAvailability } from './features/login/identity-provider-availability.js';
+import { withUnavailableIdps } from './features/login/unavailable-identity-providers.js';
 import { SESSION_KEY_PREFIX, SessionStore } from './features/sessions/session-store.js';
 import { CREDENTIALS_KEY_PREFIX } from './features/credentials/credential-cache.js';
 import type { IdentityProviderStore } from './ports/identity-provider-store.js';
@@ -110,6 +111,9 @@ export async function buildDeps(config: Config, logger: AppLogger): Promise<Deps
           poolSize: postgres ? 1 : config.database.poolSize,
           singleSession: Boolean(postgres),
           connectTimeoutMs: config.database.connectTimeoutMs,
+          // The embedded database is one in-process session shared by every connection: a query
+          // given up on there would leave its transaction open for the next one. No limits.
+          ...(postgres ? {} : { limits: config.database }),
           logger,
         }),
     config.redis.url === undefined
@@ -118,7 +122,10 @@ export async function buildDeps(config: Config, logger: AppLogger): Promise<Deps
           url: config.redis.url.reveal(),
           keyPrefix: config.redis.keyPrefix,
           connectTimeoutMs: config.redis.connectTimeoutMs,
-          ...(config.redis.nearCacheMs > 0 ? { nearCache: { ttlMs: config.redis.nearCacheMs, prefixes: NEAR_CACHED_KEYS } } : {}),
+          commandTimeoutMs: config.redis.commandTimeoutMs,
+          ...(config.redis.nearCacheMs > 0
+            ? { nearCache: { ttlMs: config.redis.nearCacheMs, prefixes: NEAR_CACHED_KEYS, proofMaxAgeMs: config.redis.nearCacheProofMs } }
+            : {}),
           logger,
         }),
   ]);
@@ -186,11 +193,24 @@ export async function buildDeps(config: Config, logger: AppLogger): Promise<Deps
   }
   logger.info({ keySource: issuerParts.keySource, entityId: config.issuer.entityId }, 'signing keys ready');
   const idps = new PrismaIdentityProviderStore(database.value.prisma);
+  const holder: { availability?: IdentityProviderAvailability } = {};
+  const oidc = new OpenidClientGateway({
+    clientSecrets: config.oidcClientSecrets,
+    discoveryTtlMs: config.oidc.discoveryTtlMs,
+    httpTimeoutMs: config.oidc.httpTimeoutMs,
+    production: config.production,
+    allowInsecureLoopback: config.allowInsecureLoopback,
+    logger,
+    onDiscovery: (slug, outcome) => holder.availability?.observe(slug, outcome),
+  });
+  const availability = new IdentityProviderAvailability(
+    { idps, metadata: new HttpSamlMetadataReader(config.oidc.httpTimeoutMs), oidc, logger, clock },
+    { initialDelayMs: config.identityProviderChecks.retryInitialMs, maxDelayMs: config.identityProviderChecks.retryMaxMs },
+  );
+  holder.availability = availability;
+  closers.push(() => Promise.resolve(availability.stop()));
   try {
-    await seedIdentityProviders(
-      { idps, metadata: new HttpSamlMetadataReader(config.oidc.httpTimeoutMs), logger },
-      config.identityProviders,
-    );
+    await availability.start(config.identityProviders);
     const { invalid } = await idps.list();
     for (const row of invalid)
       logger.error({ idp: row.slug, problem: row.problem }, 'identity provider settings are invalid; it cannot be used to sign in');
@@ -215,21 +235,28 @@ export async function buildDeps(config: Config, logger: AppLogger): Promise<Deps
   }
   closers.push(() => limitParts.store.close());
   const { limits } = limitParts;
-  const audit = new MeteredAuditLog(new PgAuditLog(database.value), metrics);
+  metrics.probes.identityProviders = () =>
+    availability.statuses().map((s) => ({ idp: s.slug, kind: s.kind, up: s.state === 'checking' ? undefined : s.state !== 'unavailable' }));
+  if (kv.value instanceof RedisKvStore) {
+    const redis = kv.value;
+    metrics.probes.redisNearCacheLive = () => (config.redis.nearCacheMs > 0 ? redis.nearCacheLive : undefined);
+    metrics.probes.redisStalls = () => redis.stallsDetected;
+  }
+  const audit = new MeteredAuditLog(
+    new PgAuditLog(database.value, {
+      commitTimeoutMs: config.database.auditCommitTimeoutMs,
+      maxQueued: config.database.auditQueueMaxRows,
+    }),
+    metrics,
+  );
   const sessions = new SessionStore(kv.value, clock);
   const login: LoginDeps = {
-    idps,
+    idps: withUnavailableIdps(idps, availability),
+    availability,
     transactions: new LoginTransactions(kv.value, config.sessions.loginTimeoutMs, limits, logger),
     sessions,
     audit,
-    oidc: new OpenidClientGateway({
-      clientSecrets: config.oidcClientSecrets,
-      discoveryTtlMs: config.oidc.discoveryTtlMs,
-      httpTimeoutMs: config.oidc.httpTimeoutMs,
-      production: config.production,
-      allowInsecureLoopback: config.allowInsecureLoopback,
-      logger,
-    }),
+    oidc,
     saml: new NodeSamlGateway({
       publicUrl: config.server.publicUrl,
       clockSkewMs: config.saml.clockSkewMs,

@@ -98,6 +98,17 @@ function crossCheck(config: ParsedConfig, source: (key: string) => string): stri
       `credentials.lockTtlMs (${source('credentials.lockTtlMs')}): must be longer than sts.retryBudgetMs (${String(config.sts.retryBudgetMs)} ms), or a slow exchange loses its lock`,
     );
   }
+  if (config.identityProviderChecks.retryMaxMs < config.identityProviderChecks.retryInitialMs) {
+    problems.push(
+      `identityProviderChecks.retryMaxMs (${source('identityProviderChecks.retryMaxMs')}): must be at least identityProviderChecks.retryInitialMs (${String(config.identityProviderChecks.retryInitialMs)} ms)`,
+    );
+  }
+  const { queryTimeoutMs, statementTimeoutMs } = config.database;
+  if (statementTimeoutMs > 0 && statementTimeoutMs >= queryTimeoutMs) {
+    problems.push(
+      `database.statementTimeoutMs (${source('database.statementTimeoutMs')}): must be shorter than database.queryTimeoutMs (${String(queryTimeoutMs)} ms), so PostgreSQL cancels a slow statement before rolegate stops waiting for its answer`,
+    );
+  }
   if (config.mode === 'production') {
     const required = 'is required in production mode (embedded defaults are for demos only)';
     if (config.database.url === undefined) problems.push(`database.url (${source('database.url')}): ${required}`);

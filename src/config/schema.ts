@@ -10,6 +10,7 @@ import { oidc } from './sections/oidc.js';
 import { encryption } from './sections/encryption.js';
 import { issuer } from './sections/issuer.js';
 import { identityProviders } from './sections/identity-providers.js';
+import { identityProviderChecks } from './sections/identity-provider-checks.js';
 import { sessionTags } from './sections/session-tags.js';
 import { credentials, sts } from './sections/exchange.js';
 import { cli } from './sections/cli.js';
@@ -48,6 +49,7 @@ export const configSchema = z.strictObject({
   saml,
   oidc,
   identityProviders,
+  identityProviderChecks,
   encryption,
   issuer,
   sessionTags,

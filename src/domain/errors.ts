@@ -24,6 +24,11 @@ export const errorCodes = {
 
 export type ErrorCode = keyof typeof errorCodes;
 
+/** Whether `value` is one of the codes above (for codes read back from another process or a store). */
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(errorCodes, value);
+}
+
 export interface RolegateErrorOptions {
   /** Human-readable explanation, safe to show to the caller when `expose` is true. */
   detail?: string;

@@ -24,7 +24,7 @@ import { errorHandler, notFound } from './middleware/error-handler.js';
 import { observeRequests } from './middleware/observe-requests.js';
 import { computeApiSecurityHeaders, securityHeaders } from './middleware/security-headers.js';
 import { cspReportRoute } from './routes/csp-report-route.js';
-import { healthRoutes } from './routes/health-routes.js';
+import { healthRoutes, identityProviderDetails } from './routes/health-routes.js';
 import { issuerRoutes } from './routes/issuer-routes.js';
 import { metricsRoute } from './routes/metrics-route.js';
 import type { ConsoleDeps } from '../features/console/issue-console-url.js';
@@ -91,12 +91,26 @@ export function createApp(deps: AppDeps): RolegateApp {
   }).add('POST', '/api/v1/credentials', issueCredentialsEndpoint(credentials));
   app.use(credentialsRoutes(credentials));
 
-  app.use(healthRoutes(deps));
+  const availability = deps.login.availability;
+  app.use(
+    healthRoutes({
+      probes: deps.probes,
+      isShuttingDown: () => deps.isShuttingDown(),
+      ...(availability
+        ? {
+            details: () => {
+              const statuses = availability.statuses();
+              return statuses.length > 0 ? { identityProviders: identityProviderDetails(statuses) } : {};
+            },
+          }
+        : {}),
+    }),
+  );
   app.use(metricsRoute(deps.metrics));
   app.use(cspReportRoute());
   app.use(issuerRoutes(deps.issuerMetadata));
 
-  app.use(loginPageRoute({ idps: deps.login.idps, session }));
+  app.use(loginPageRoute({ idps: deps.login.idps, session, ...(availability ? { availability } : {}) }));
   app.use(
     authRoutes({
       login: deps.login,

@@ -32,4 +32,6 @@ export interface OidcGateway {
   ): Promise<OidcSignIn>;
   /** The IdP's RP-initiated logout URL, or null when it has no end_session_endpoint. */
   logoutUrl(idp: OidcIdentityProvider, postLogoutRedirectUri: string): Promise<URL | null>;
+  /** Reads (and caches) the IdP's discovery document: a check that the IdP can be reached. */
+  discover(idp: OidcIdentityProvider): Promise<void>;
 }

@@ -119,6 +119,68 @@ describe('RedisKvStore near cache', () => {
   });
 });
 
+describe('RedisKvStore near cache over a connection that stalls', () => {
+  const prefix = uniqueRedisPrefix();
+  const target = new URL(testRedisUrl);
+  let proxy: TcpProxy;
+  let stalling: RedisKvStore;
+  let other: RedisKvStore;
+  const PROOF_MS = 300;
+  const COMMAND_TIMEOUT_MS = 600;
+
+  beforeAll(async () => {
+    proxy = await TcpProxy.start({ host: target.hostname, port: Number(target.port || 6379) });
+    const viaProxy = new URL(testRedisUrl);
+    viaProxy.host = proxy.url;
+    const logger = captureLogs().logger;
+    stalling = await RedisKvStore.connect({
+      url: viaProxy.href,
+      keyPrefix: prefix,
+      connectTimeoutMs: 2000,
+      commandTimeoutMs: COMMAND_TIMEOUT_MS,
+      nearCache: { ttlMs: 60_000, prefixes: ['k'], proofMaxAgeMs: PROOF_MS },
+      logger,
+    });
+    other = await RedisKvStore.connect({ url: testRedisUrl, keyPrefix: prefix, connectTimeoutMs: 2000, logger });
+  });
+  afterAll(async () => {
+    proxy.resume();
+    await stalling.close();
+    await other.close();
+    await proxy.close();
+    await deleteRedisKeys(prefix);
+  });
+
+  it('when the connection passes nothing, then no copy is answered after the proof deadline, reads fail within the command timeout, and it recovers', async () => {
+    await other.set('k', 'before');
+    await waitFor(() => (stalling.nearCacheLive ? true : undefined), 'the heartbeat to prove the connection', 2000, 5);
+    expect(await stalling.get('k')).toBe('before');
+    const pausedAt = performance.now();
+    proxy.pause();
+    await other.delete('k'); // a logout elsewhere: its invalidation is stuck in the paused proxy
+    const deletedAt = performance.now();
+
+    // Copies may be answered only until the newest proof, sent before the pause, is PROOF_MS old.
+    await waitFor(() => (stalling.nearCacheLive ? undefined : true), 'the near cache to stop answering', 2000, 5);
+    // Slack for a loaded test machine; what matters is that it ends, and soon.
+    expect(performance.now() - pausedAt).toBeLessThan(PROOF_MS + 1000);
+    const startedAt = performance.now();
+    await expect(stalling.get('k')).rejects.toThrow();
+    expect(performance.now() - startedAt).toBeLessThan(COMMAND_TIMEOUT_MS + 1500);
+    // Every read from now on is refused, never answered with the deleted value.
+    for (let i = 0; i < 5; i++) await expect(stalling.get('k')).rejects.toThrow();
+    expect(performance.now() - deletedAt).toBeGreaterThan(PROOF_MS);
+
+    // The stalled connection is noticed and replaced; once the path passes traffic again, so does the store.
+    await waitFor(() => (stalling.stallsDetected > 0 ? true : undefined), 'the stall to be detected', 5000, 10);
+    proxy.resume();
+    await waitFor(async () => ((await stalling.get('k')) === null ? true : undefined), 'the store to answer from Redis again', 10_000, 20);
+    await other.set('k', 'after');
+    await waitFor(async () => ((await stalling.get('k')) === 'after' ? true : undefined), 'the change to be seen', 5000, 10);
+    await waitFor(() => (stalling.nearCacheLive ? true : undefined), 'the near cache to answer again', 5000, 10);
+  });
+});
+
 describe('RedisKvStore near cache on a server without RESP3', () => {
   it('when the server refuses HELLO, then start-up fails with a line that says how to run without the near cache', async () => {
     // A Redis 5 lookalike: every command is unknown.

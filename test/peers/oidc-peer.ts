@@ -46,9 +46,11 @@ export async function startOidcPeer(options: {
   postLogoutRedirectUris?: string[];
   /** Profile claims (groups included) only from userinfo, not in the id_token (oidc-provider's conform mode). */
   groupsOnlyInUserinfo?: boolean;
+  /** A port chosen beforehand (an IdP configured while it is still down); ephemeral by default. */
+  port?: number;
 }): Promise<OidcPeer> {
   const server: Server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const issuer = `http://127.0.0.1:${String((server.address() as AddressInfo).port)}`;
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
   const clientId = 'rolegate-test';

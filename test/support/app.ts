@@ -95,9 +95,11 @@ export type { AppLogger };
  */
 export async function startSecondInstance(
   first: TestApp,
+  /** Changes to the shared configuration for this instance only (e.g. Redis through a proxy). */
+  configure: (config: Config) => Config = (config) => config,
 ): Promise<{ url: string; deps: Deps; logs: CapturedLogs; close(): Promise<void> }> {
   const logs = captureLogs();
-  const deps = await buildDeps(first.config, logs.logger);
+  const deps = await buildDeps(configure(first.config), logs.logger);
   const server = await listen(createApp(deps));
   return {
     url: server.url,

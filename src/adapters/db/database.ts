@@ -20,6 +20,32 @@ export interface DatabaseOptions {
    * collide with the next one's, so statements are never named there.
    */
   singleSession?: boolean;
+  /**
+   * Time limits for the queries requests make (see DatabaseLimits). Without
+   * them (the embedded database, command-line tools) a query may take as
+   * long as it takes and the pool waits `connectTimeoutMs` for a connection.
+   */
+  limits?: DatabaseLimits;
+}
+
+/**
+ * What bounds a request's wait on PostgreSQL when it is slow, stalled, down
+ * or restarting: one query, from asking the pool for a connection to its
+ * answer, at most `queryTimeoutMs`, of which waiting for a connection (a free
+ * one, or a new one opened) at most `acquireTimeoutMs` (client side: a query
+ * without an answer fails, and its connection is dropped; in a transaction,
+ * each statement). PostgreSQL itself cancels a statement after `statementTimeoutMs`
+ * (kept below `queryTimeoutMs`, so that on a live server a slow statement ends
+ * with a known outcome: cancelled, not committed), and ends a session left
+ * idle inside a transaction after `idleInTransactionTimeoutMs`, freeing its
+ * locks. 0 leaves a server-side limit unset (poolers that refuse startup
+ * parameters). https://www.postgresql.org/docs/current/runtime-config-client.html
+ */
+export interface DatabaseLimits {
+  acquireTimeoutMs: number;
+  queryTimeoutMs: number;
+  statementTimeoutMs: number;
+  idleInTransactionTimeoutMs: number;
 }
 
 /** A connected PostgreSQL database: the Prisma client for stores, plus health and lifecycle. */
@@ -32,6 +58,12 @@ export interface Database {
    * With `preparedAs`, the statement is prepared once per connection under that name.
    */
   query<T extends Record<string, unknown>>(sql: string, params?: readonly unknown[], preparedAs?: string): Promise<T[]>;
+  /**
+   * One statement allowed to run longer than the request limits (audit
+   * retention, audit searches): in its own transaction, with PostgreSQL's
+   * statement_timeout and the client's wait both raised to `timeoutMs`.
+   */
+  slowQuery<T extends Record<string, unknown>>(sql: string, params: readonly unknown[], timeoutMs: number): Promise<T[]>;
   ping(): Promise<void>;
   migrate(): Promise<MigrationResult>;
   close(): Promise<void>;
@@ -39,17 +71,43 @@ export interface Database {
 
 /** Connects (verifying with one query) or rejects with a short, secret-free reason. */
 export async function connectDatabase(options: DatabaseOptions): Promise<Database> {
-  const pool = new pg.Pool({
+  const { limits } = options;
+  const session = {
     connectionString: options.url,
+    // TCP keepalive finds idle connections to a server that vanished without a reset.
+    keepAlive: true,
+    ...(limits && limits.statementTimeoutMs > 0 ? { statement_timeout: limits.statementTimeoutMs } : {}),
+    ...(limits && limits.idleInTransactionTimeoutMs > 0 ? { idle_in_transaction_session_timeout: limits.idleInTransactionTimeoutMs } : {}),
+  };
+  const pool = new pg.Pool({
+    ...session,
     max: options.poolSize,
-    connectionTimeoutMillis: options.connectTimeoutMs,
+    connectionTimeoutMillis: limits?.acquireTimeoutMs ?? options.connectTimeoutMs,
     idleTimeoutMillis: 30_000,
+    ...(limits ? { query_timeout: limits.queryTimeoutMs } : {}),
   });
+  if (limits) boundQueries(pool, limits.queryTimeoutMs);
   // An idle connection that dies (Postgres restarted) must not crash the process;
   // the next query reconnects.
   pool.on('error', (error) => options.logger.warn({ dependency: 'postgres', reason: describePgError(error) }, 'postgres connection lost'));
   try {
-    await withTimeout(pool.query('SELECT 1'), options.connectTimeoutMs, () => 'timed out');
+    if (limits) {
+      // Start-up may wait connectTimeoutMs, longer than a request waits for a connection; the
+      // same session settings, so a pooler that refuses them says so now rather than on each request.
+      const probe = new pg.Client({ ...session, connectionTimeoutMillis: options.connectTimeoutMs });
+      try {
+        await withTimeout(
+          probe.connect().then(() => probe.query('SELECT 1')),
+          options.connectTimeoutMs,
+          () => 'timed out',
+        );
+      } finally {
+        // Not awaited: ending waits for the server's goodbye, which a stalled server never sends.
+        void probe.end().catch(() => undefined);
+      }
+    } else {
+      await withTimeout(pool.query('SELECT 1'), options.connectTimeoutMs, () => 'timed out');
+    }
   } catch (error) {
     await pool.end().catch(() => undefined);
     throw new Error(describePgError(error), { cause: error });
@@ -64,6 +122,24 @@ export async function connectDatabase(options: DatabaseOptions): Promise<Databas
       const result = await pool.query<T>(named ? { name: preparedAs, text: sql, values } : { text: sql, values });
       return result.rows;
     },
+    async slowQuery<T extends Record<string, unknown>>(sql: string, params: readonly unknown[], timeoutMs: number) {
+      const client = await pool.connect();
+      let failure: unknown;
+      try {
+        const wait = { query_timeout: timeoutMs + 1000 };
+        await client.query({ text: 'BEGIN', ...wait });
+        await client.query({ text: `SET LOCAL statement_timeout = ${String(Math.ceil(timeoutMs))}`, ...wait });
+        const result = await client.query<T>({ text: sql, values: params as unknown[], ...wait });
+        await client.query({ text: 'COMMIT', ...wait });
+        return result.rows;
+      } catch (error) {
+        failure = error;
+        throw error;
+      } finally {
+        // A failed connection may be mid-transaction or stalled: dropped, not reused.
+        client.release(failure instanceof Error ? failure : undefined);
+      }
+    },
     async ping() {
       try {
         await withTimeout(pool.query('SELECT 1'), pingTimeoutMs, () => `no answer within ${String(pingTimeoutMs)} ms`);
@@ -72,6 +148,16 @@ export async function connectDatabase(options: DatabaseOptions): Promise<Databas
       }
     },
     async migrate() {
+      if (limits) {
+        // Its own connection without the request limits: a migration may run for minutes.
+        const client = new pg.Client({ connectionString: options.url, connectionTimeoutMillis: options.connectTimeoutMs, keepAlive: true });
+        await client.connect();
+        try {
+          return await migrate(client, options.logger);
+        } finally {
+          await client.end().catch(() => undefined);
+        }
+      }
       const client = await pool.connect();
       try {
         return await migrate(client, options.logger);
@@ -84,6 +170,32 @@ export async function connectDatabase(options: DatabaseOptions): Promise<Databas
       await pool.end().catch(() => undefined);
     },
   };
+}
+
+/**
+ * Makes `pool.query` (Prisma's queries outside transactions, and ours) keep
+ * one deadline for the whole query: the time spent waiting for a connection
+ * is taken from the time the query may then run. pg-pool's own query
+ * releases a failed connection the same way (dropped, not reused).
+ */
+function boundQueries(pool: pg.Pool, queryTimeoutMs: number): void {
+  const query = async (config: string | pg.QueryConfig, values?: unknown[]): Promise<pg.QueryResult> => {
+    const startedAt = performance.now();
+    const client = await pool.connect();
+    let failure: Error | undefined;
+    try {
+      const left = Math.floor(queryTimeoutMs - (performance.now() - startedAt));
+      if (left < 1) throw new Error(`no connection in time for a query within ${String(queryTimeoutMs)} ms`);
+      const text = typeof config === 'string' ? { text: config } : config;
+      return await client.query({ ...text, query_timeout: left } as pg.QueryConfig, values);
+    } catch (error) {
+      failure = error instanceof Error ? error : new Error(String(error));
+      throw error;
+    } finally {
+      client.release(failure);
+    }
+  };
+  Object.defineProperty(pool, 'query', { value: query, configurable: true, writable: true });
 }
 
 /** A short reason without the connection URL (it may carry a password). */

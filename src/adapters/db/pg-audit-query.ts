@@ -21,9 +21,16 @@ interface Row extends Record<string, unknown> {
   details: Record<string, unknown> | null;
 }
 
+/**
+ * Longer than a request's database limits (database.statementTimeoutMs): a search by role name
+ * cannot use an index, and the retention sweep may delete a day of rows at once.
+ */
+const SEARCH_TIMEOUT_MS = 15_000;
+const RETENTION_TIMEOUT_MS = 600_000;
+
 /** AuditQuery in plain SQL on audit_events: keyset pages on the id (newest first), using the (subject, at), (role_arn, at) and at indexes. */
 export class PgAuditQuery implements AuditQuery {
-  constructor(private readonly database: Pick<Database, 'query'>) {}
+  constructor(private readonly database: Pick<Database, 'slowQuery'>) {}
 
   async find(filter: AuditFilter): Promise<RecordedAuditEvent[]> {
     const where: string[] = [];
@@ -46,20 +53,22 @@ export class PgAuditQuery implements AuditQuery {
       where.push(filter.type.endsWith('.') ? `type LIKE ${param(`${escapeLike(filter.type)}%`)}` : `type = ${param(filter.type)}`);
     }
     if (filter.beforeId !== undefined) where.push(`id < ${param(filter.beforeId)}::bigint`);
-    const rows = await this.database.query<Row>(
+    const rows = await this.database.slowQuery<Row>(
       `SELECT id::text AS id, at, type, outcome::text AS outcome, reason, subject, idp, groups, account_id, role_arn, mode,
               duration_seconds, source_ip, user_agent, request_id, details
          FROM audit_events ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
         ORDER BY audit_events.id DESC LIMIT ${param(filter.limit)}`,
       params,
+      SEARCH_TIMEOUT_MS,
     );
     return rows.map(toEvent);
   }
 
   async deleteBefore(cutoff: Date): Promise<number> {
-    const rows = await this.database.query<{ deleted: string }>(
+    const rows = await this.database.slowQuery<{ deleted: string }>(
       'WITH gone AS (DELETE FROM audit_events WHERE at < $1 RETURNING 1) SELECT count(*)::text AS deleted FROM gone',
       [cutoff],
+      RETENTION_TIMEOUT_MS,
     );
     return Number(rows[0]?.deleted ?? 0);
   }

@@ -12,6 +12,12 @@ export function createMetrics() {
     activeCliSessions: (): Promise<number> => Promise.resolve(0),
     /** Live portal (browser) sessions, counted in Redis at scrape time. */
     activePortalSessions: (): Promise<number> => Promise.resolve(0),
+    /** Each configured IdP, and whether it can be reached (undefined while not known yet). */
+    identityProviders: (): { idp: string; kind: string; up: boolean | undefined }[] => [],
+    /** Whether near-cached Redis values may be answered from memory (the tracking connection proved itself recently). */
+    redisNearCacheLive: (): boolean | undefined => undefined,
+    /** Stalled Redis connections detected (and replaced) so far. */
+    redisStalls: (): number => 0,
   };
   return {
     registry,
@@ -73,6 +79,34 @@ export function createMetrics() {
       help: 'Rate-limit counts that failed because the store (Redis) did not answer, by limit and what was decided instead (allowed, refused = 503).',
       labelNames: ['limit', 'decision'] as const,
       registers,
+    }),
+    identityProviderUp: new Gauge({
+      name: 'rolegate_identity_provider_up',
+      help: 'Per configured IdP: 1 when its metadata or discovery could be read at the last check (or sign-in uses stored metadata), 0 while it is unavailable and being retried.',
+      labelNames: ['idp', 'kind'] as const,
+      registers,
+      collect() {
+        this.reset();
+        for (const { idp, kind, up } of probes.identityProviders()) if (up !== undefined) this.set({ idp, kind }, up ? 1 : 0);
+      },
+    }),
+    redisNearCacheLive: new Gauge({
+      name: 'rolegate_redis_near_cache_live',
+      help: '1 while values may be answered from the near cache: a reply on the Redis tracking connection proved recently that invalidations are flowing; 0 while every read goes to Redis.',
+      registers,
+      collect() {
+        const live = probes.redisNearCacheLive();
+        if (live !== undefined) this.set(live ? 1 : 0);
+      },
+    }),
+    redisStalls: new Counter({
+      name: 'rolegate_redis_stalls_total',
+      help: 'Redis connections found stalled (open, but the heartbeat or handshake unanswered within redis.commandTimeoutMs) and replaced.',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(probes.redisStalls());
+      },
     }),
     activeSessions: new Gauge({
       name: 'rolegate_active_sessions',

@@ -17,6 +17,8 @@ export interface OpenidClientGatewayOptions {
   /** The operator's opt-in (allowInsecureLoopback) to plain-http loopback issuers in production mode. */
   allowInsecureLoopback?: boolean;
   logger: Logger;
+  /** Told what each discovery fetch found (a failure only when no earlier document can stand in). */
+  onDiscovery?: (slug: string, outcome: { ok: true } | { ok: false; reason: string }) => void;
 }
 
 interface CachedConfiguration {
@@ -100,6 +102,10 @@ export class OpenidClientGateway implements OidcGateway {
     return client.buildEndSessionUrl(configuration, { post_logout_redirect_uri: postLogoutRedirectUri, client_id: idp.settings.clientId });
   }
 
+  async discover(idp: OidcIdentityProvider): Promise<void> {
+    await this.#configuration(idp);
+  }
+
   /** The discovered configuration, from cache while fresh; a failed refresh falls back to the last good one. */
   async #configuration(idp: OidcIdentityProvider): Promise<client.Configuration> {
     const fingerprint = createHash('sha256').update(JSON.stringify(idp.settings)).digest('hex');
@@ -116,7 +122,9 @@ export class OpenidClientGateway implements OidcGateway {
     attempt.catch(() => undefined);
     this.#cache.set(idp.slug, { fingerprint, fetchedAt: now, configuration: attempt });
     try {
-      return await attempt;
+      const configuration = await attempt;
+      this.options.onDiscovery?.(idp.slug, { ok: true });
+      return configuration;
     } catch (error) {
       if (cached?.fingerprint === fingerprint) {
         const stale = await cached.configuration.catch(() => undefined);
@@ -130,6 +138,7 @@ export class OpenidClientGateway implements OidcGateway {
         }
       }
       this.#cache.delete(idp.slug);
+      this.options.onDiscovery?.(idp.slug, { ok: false, reason: (error as Error).message });
       throw error;
     }
   }

@@ -11,7 +11,7 @@ interface Entry {
  * the copy is dropped. A read that is still in flight when its key is
  * invalidated is not kept (it may carry the old value). `ttlMs` bounds how
  * long a copy lives regardless; `clear()` runs whenever the connection
- * breaks, since invalidations may then have been missed.
+ * breaks or is replaced, since invalidations may then have been missed.
  *
  * Absent keys are not remembered: a key another instance has just created
  * (a lock, freshly cached credentials) must never look missing here while
@@ -22,18 +22,52 @@ interface Entry {
  * node-redis ships a client-side cache too, but its hit path (a cache key
  * built from the command's arguments, a structuredClone of the value and a
  * tracing event per read) cost more CPU here than the round trip it saves.
+ *
+ * Invalidations only help while they arrive. A connection that stalls (open,
+ * but passing nothing) delivers none and breaks nothing, so with
+ * `proofMaxAgeMs` a copy is answered only while the connection has recently
+ * proved it is flowing: Redis answers a connection's commands in order, and
+ * the invalidation pushes caused by writes it ran before a command precede
+ * that command's reply on the same connection. A reply to a command sent at
+ * time t (a heartbeat PING or any read) therefore proves every invalidation
+ * for a write completed before t has been applied here (`prove(t)`). While
+ * the newest proof is older than `proofMaxAgeMs`, nothing is answered from
+ * memory and every read goes to Redis, which fails within its command
+ * timeout if the connection is stalled. A change made anywhere is thus
+ * honoured here within `proofMaxAgeMs`, whatever the connection does.
  */
 export class NearCache {
   readonly #entries = new Map<string, Entry>();
+  #provenAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly ttlMs: number,
     private readonly maxEntries: number,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number = performance.now.bind(performance),
+    /** Without it, copies need no proof (unit tests of the cache alone). */
+    private readonly proofMaxAgeMs: number = Number.POSITIVE_INFINITY,
   ) {}
+
+  /**
+   * A reply arrived to a command sent at `sentAt` (by `now()`) on the
+   * tracking connection: every invalidation Redis sent before it is applied.
+   */
+  prove(sentAt: number): void {
+    if (sentAt > this.#provenAt) this.#provenAt = sentAt;
+  }
+
+  /** Whether copies may be answered now: the newest proof is recent enough. */
+  get live(): boolean {
+    return this.now() - this.#provenAt <= this.proofMaxAgeMs;
+  }
 
   /** The cached value, or undefined when there is no usable copy. */
   get(key: string): string | undefined {
+    if (!this.live) {
+      // Invalidations may be stuck behind a stalled connection: none of these copies is known good.
+      if (this.#entries.size > 0) this.#entries.clear();
+      return undefined;
+    }
     const entry = this.#entries.get(key);
     if (entry === undefined || entry.value === undefined) return undefined;
     if (entry.expiresAt <= this.now()) {
@@ -75,8 +109,10 @@ export class NearCache {
     else this.#entries.delete(key);
   }
 
+  /** The connection broke or was replaced: invalidations may have been lost, and earlier proofs say nothing of the next one. */
   clear(): void {
     this.#entries.clear();
+    this.#provenAt = Number.NEGATIVE_INFINITY;
   }
 
   get size(): number {

@@ -8,20 +8,29 @@ export interface RedisKvStoreOptions {
   url: string;
   keyPrefix: string;
   connectTimeoutMs: number;
-  /** How long a single command may take before it is reported as failed. */
+  /**
+   * How long a single command may take before it is reported as failed; also
+   * how long the heartbeat (or a connection handshake) may go unanswered
+   * before the connection is taken as stalled, closed and opened again.
+   */
   commandTimeoutMs?: number;
   /**
    * Values that may be answered from this process's memory (see NearCache):
    * keys starting with one of `prefixes` (given without `keyPrefix`), for at
    * most `ttlMs`; Redis's client tracking drops them sooner when they change.
-   * Without it, every read goes to Redis.
+   * A copy is answered only while a reply to a command sent at most
+   * `proofMaxAgeMs` ago has arrived on the tracking connection (a heartbeat
+   * PING goes out every third of it). Without it, every read goes to Redis.
    */
-  nearCache?: { ttlMs: number; prefixes: readonly string[] };
+  nearCache?: { ttlMs: number; prefixes: readonly string[]; proofMaxAgeMs?: number };
   logger: Logger;
 }
 
 /** Bounds the near cache's memory: roughly one entry per signed-in user and role in use. */
 const NEAR_CACHE_MAX_ENTRIES = 20_000;
+
+/** Proof age allowed by default: with an invalidation's propagation (milliseconds), well inside 2 s. */
+const DEFAULT_PROOF_MAX_AGE_MS = 1000;
 
 // Back-off between reconnect attempts: 100 ms doubling to 3 s, with jitter so
 // a fleet of instances does not reconnect in lockstep after a Redis restart.
@@ -33,35 +42,62 @@ const ERROR_LOG_INTERVAL_MS = 30_000;
 
 const DELETE_IF_EQUALS = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
 
+const now = performance.now.bind(performance);
+
 /**
  * KvStore on Redis (node-redis). Commands fail fast while disconnected (no
  * offline queue), so a dead Redis turns into errors callers can answer with a
  * 503 instead of requests that hang; the client reconnects in the background.
+ *
+ * A connection can also stall: open, but passing nothing (a hung proxy or
+ * load balancer, a peer that vanished without a reset, a paused VM). TCP
+ * notices that only after many minutes, and node-redis not at all, so a
+ * heartbeat PING runs on the connection: while it is answered it proves the
+ * near cache's invalidations are flowing (NearCache.prove), and once one has
+ * waited `commandTimeoutMs` the connection is dropped and a new one opened
+ * (as is one whose handshake does not finish in that time). Meanwhile every
+ * command fails within `commandTimeoutMs`, or at once while reconnecting.
  */
 export class RedisKvStore implements KvStore {
   readonly backend = 'redis' as const;
-  readonly #client: RedisClient;
+  #client: RedisClient;
+  readonly #options: RedisKvStoreOptions;
   readonly #prefix: string;
   readonly #commandTimeoutMs: number;
   readonly #logger: Logger;
   readonly #near: NearCache | undefined;
   readonly #nearPrefixes: readonly string[];
   #subscriber: RedisClient | undefined;
+  /** Bumped whenever the main connection changes: a reply proves something only about the connection it came on. */
+  #generation = 0;
+  #heartbeat: NodeJS.Timeout | undefined;
+  /** When the heartbeat PING now in flight was sent. */
+  #pingSentAt: number | undefined;
+  /** When the current connection's TCP connect completed, while its handshake is not yet done. */
+  #handshakeSince: number | undefined;
+  #closed = false;
+  #heartbeatMs = 0;
+  #lastBeatAt = 0;
+  /** Stalled connections closed and opened again (a metric). */
+  stallsDetected = 0;
 
-  private constructor(client: RedisClient, near: NearCache | undefined, options: RedisKvStoreOptions) {
-    this.#client = client;
+  private constructor(near: NearCache | undefined, options: RedisKvStoreOptions) {
+    this.#options = options;
     this.#near = near;
     this.#nearPrefixes = (options.nearCache?.prefixes ?? []).map((p) => options.keyPrefix + p);
     this.#prefix = options.keyPrefix;
     this.#commandTimeoutMs = options.commandTimeoutMs ?? 2000;
     this.#logger = options.logger;
+    this.#client = this.#newClient();
   }
 
   /** Connects, or rejects with the reason after `connectTimeoutMs`. */
   static async connect(options: RedisKvStoreOptions): Promise<RedisKvStore> {
-    const client = createRedisClient(options);
+    const proofMaxAgeMs = options.nearCache?.proofMaxAgeMs ?? DEFAULT_PROOF_MAX_AGE_MS;
+    const near = options.nearCache ? new NearCache(options.nearCache.ttlMs, NEAR_CACHE_MAX_ENTRIES, now, proofMaxAgeMs) : undefined;
+    const store = new RedisKvStore(near, options);
+    const client = store.#client;
     const connection = watchConnection(client, options.logger, 'redis');
-    const near = options.nearCache ? trackInvalidations(client, new NearCache(options.nearCache.ttlMs, NEAR_CACHE_MAX_ENTRIES)) : undefined;
     try {
       await withTimeout(client.connect(), options.connectTimeoutMs, () => connection.lastError()?.message ?? 'timed out');
     } catch (error) {
@@ -74,53 +110,63 @@ export class RedisKvStore implements KvStore {
           : '';
       throw new Error(reason + hint, { cause: error });
     }
-    return new RedisKvStore(client, near, options);
+    // Three heartbeats per proof lifetime: one late or lost PING does not yet send reads to Redis.
+    store.#heartbeatMs = Math.max(20, Math.floor(proofMaxAgeMs / 3));
+    store.#lastBeatAt = now();
+    store.#heartbeat = setInterval(() => store.#beat(), store.#heartbeatMs);
+    store.#heartbeat.unref();
+    return store;
+  }
+
+  /** Whether near-cached values may be answered from memory right now (false without a near cache). */
+  get nearCacheLive(): boolean {
+    return this.#near?.live ?? false;
   }
 
   async get(key: string): Promise<string | null> {
     const k = this.#key(key);
-    if (!this.#near || !this.#nearPrefixes.some((p) => k.startsWith(p))) return this.#run(() => this.#client.get(k));
+    if (!this.#near || !this.#nearPrefixes.some((p) => k.startsWith(p))) return this.#run((c) => c.get(k));
     const cached = this.#near.get(k);
     if (cached !== undefined) return cached;
-    return this.#near.readThrough(k, () => this.#run(() => this.#client.get(k)));
+    return this.#near.readThrough(k, () => this.#run((c) => c.get(k)));
   }
 
   async set(key: string, value: string, ttlMs?: number): Promise<void> {
-    await this.#write([key], () =>
-      this.#client.set(this.#key(key), value, ttlMs === undefined ? undefined : { expiration: { type: 'PX', value: positive(ttlMs) } }),
+    await this.#write([key], (c) =>
+      c.set(this.#key(key), value, ttlMs === undefined ? undefined : { expiration: { type: 'PX', value: positive(ttlMs) } }),
     );
   }
 
   async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
-    const reply = await this.#write([key], () =>
-      this.#client.set(this.#key(key), value, { condition: 'NX', expiration: { type: 'PX', value: positive(ttlMs) } }),
+    const reply = await this.#write([key], (c) =>
+      c.set(this.#key(key), value, { condition: 'NX', expiration: { type: 'PX', value: positive(ttlMs) } }),
     );
     return reply === 'OK';
   }
 
   async take(key: string): Promise<string | null> {
-    return this.#write([key], () => this.#client.getDel(this.#key(key)));
+    return this.#write([key], (c) => c.getDel(this.#key(key)));
   }
 
   async delete(...keys: string[]): Promise<number> {
     if (keys.length === 0) return 0;
-    return this.#write(keys, () => this.#client.del(keys.map((k) => this.#key(k))));
+    return this.#write(keys, (c) => c.del(keys.map((k) => this.#key(k))));
   }
 
   async deleteIfEquals(key: string, value: string): Promise<boolean> {
-    const deleted = await this.#write([key], () => this.#client.eval(DELETE_IF_EQUALS, { keys: [this.#key(key)], arguments: [value] }));
+    const deleted = await this.#write([key], (c) => c.eval(DELETE_IF_EQUALS, { keys: [this.#key(key)], arguments: [value] }));
     return deleted === 1;
   }
 
   async ttlMs(key: string): Promise<number | null> {
-    const ttl = await this.#run(() => this.#client.pTTL(this.#key(key)));
+    const ttl = await this.#run((c) => c.pTTL(this.#key(key)));
     return ttl < 0 ? null : ttl;
   }
 
   async addToSet(key: string, member: string, ttlMs?: number): Promise<void> {
     const k = this.#key(key);
-    await this.#write([key], async () => {
-      const transaction = this.#client.multi().sAdd(k, member);
+    await this.#write([key], async (c) => {
+      const transaction = c.multi().sAdd(k, member);
       if (ttlMs !== undefined) transaction.pExpire(k, positive(ttlMs));
       await transaction.exec();
     });
@@ -128,32 +174,34 @@ export class RedisKvStore implements KvStore {
 
   async removeFromSet(key: string, ...members: string[]): Promise<void> {
     if (members.length === 0) return;
-    await this.#write([key], () => this.#client.sRem(this.#key(key), members));
+    await this.#write([key], (c) => c.sRem(this.#key(key), members));
   }
 
   async setMembers(key: string): Promise<string[]> {
-    return this.#run(() => this.#client.sMembers(this.#key(key)));
+    return this.#run((c) => c.sMembers(this.#key(key)));
   }
 
   async publish(channel: string, message: string): Promise<void> {
-    await this.#run(() => this.#client.publish(this.#key(channel), message));
+    await this.#run((c) => c.publish(this.#key(channel), message));
   }
 
   async subscribe(channel: string, handler: (message: string) => void): Promise<() => Promise<void>> {
     const subscriber = await this.#subscriberClient();
     const name = this.#key(channel);
     const listener = (message: string) => handler(message);
-    await this.#run(() => subscriber.subscribe(name, listener));
+    await this.#bounded(subscriber.subscribe(name, listener));
     return async () => {
       if (subscriber.isReady) await subscriber.unsubscribe(name, listener);
     };
   }
 
   async ping(): Promise<void> {
-    await this.#run(() => this.#client.ping());
+    await this.#run((c) => c.ping());
   }
 
   async close(): Promise<void> {
+    this.#closed = true;
+    clearInterval(this.#heartbeat);
     for (const client of [this.#subscriber, this.#client]) {
       if (!client) continue;
       if (client.isReady) await client.close().catch(() => client.destroy());
@@ -170,7 +218,7 @@ export class RedisKvStore implements KvStore {
       // Subscribers only receive: no tracking on that connection.
       const subscriber = this.#client.duplicate({ emitInvalidate: false });
       watchConnection(subscriber, this.#logger, 'redis subscriber');
-      await this.#run(() => subscriber.connect());
+      await this.#bounded(subscriber.connect());
       this.#subscriber = subscriber;
     }
     return this.#subscriber;
@@ -182,7 +230,7 @@ export class RedisKvStore implements KvStore {
    * the write completes means a read that follows a write in this process
    * never sees the old value.
    */
-  async #write<T>(keys: readonly string[], command: () => Promise<T>): Promise<T> {
+  async #write<T>(keys: readonly string[], command: (client: RedisClient) => Promise<T>): Promise<T> {
     try {
       return await this.#run(command);
     } finally {
@@ -190,13 +238,109 @@ export class RedisKvStore implements KvStore {
     }
   }
 
-  async #run<T>(command: () => Promise<T>): Promise<T> {
-    if (!this.#client.isReady) throw new Error('Redis is not connected');
+  /** A command on the main (tracking) connection; its reply is also a proof for the near cache. */
+  async #run<T>(command: (client: RedisClient) => Promise<T>): Promise<T> {
+    const client = this.#client;
+    if (!client.isReady) throw new Error('Redis is not connected');
+    const generation = this.#generation;
+    const sentAt = now();
+    const result = await this.#bounded(command(client));
+    if (generation === this.#generation) this.#near?.prove(sentAt);
+    return result;
+  }
+
+  async #bounded<T>(promise: Promise<T>): Promise<T> {
     try {
-      return await withTimeout(command(), this.#commandTimeoutMs, () => `Redis did not answer within ${String(this.#commandTimeoutMs)} ms`);
+      return await withTimeout(promise, this.#commandTimeoutMs, () => `Redis did not answer within ${String(this.#commandTimeoutMs)} ms`);
     } catch (error) {
       throw new Error(describeRedisError(error), { cause: error });
     }
+  }
+
+  /** A client for the main connection, with the listeners that keep the near cache exact (attached before connect()). */
+  #newClient(): RedisClient {
+    const client = createRedisClient(this.#options);
+    // Keys arrive as strings or Buffers (RESP3 blob strings); null means "everything".
+    if (this.#near) {
+      const near = this.#near;
+      client.on('invalidate', (key: string | Buffer | null) => near.invalidate(key === null ? null : key.toString()));
+    }
+    // Any break drops every copy: invalidations may have been lost (node-redis turns tracking on again as it reconnects).
+    for (const event of ['error', 'end', 'reconnecting', 'connect'] as const) {
+      client.on(event, () => {
+        if (client === this.#client) this.#connectionChanged(event === 'connect');
+      });
+    }
+    client.on('ready', () => {
+      if (client !== this.#client) return;
+      this.#generation++;
+      this.#handshakeSince = undefined;
+    });
+    return client;
+  }
+
+  #connectionChanged(handshaking: boolean): void {
+    this.#generation++;
+    this.#near?.clear();
+    this.#pingSentAt = undefined;
+    this.#handshakeSince = handshaking ? now() : undefined;
+  }
+
+  /** One heartbeat: PING when none is in flight; a PING or handshake unanswered for commandTimeoutMs means a stalled connection. */
+  #beat(): void {
+    if (this.#closed) return;
+    const client = this.#client;
+    const at = now();
+    const sinceLastBeat = at - this.#lastBeatAt;
+    this.#lastBeatAt = at;
+    // This process was not running (CPU starvation, a long GC pause): answers may be waiting
+    // unread in the socket. Judge the connection at the next beat, once they have been read.
+    if (sinceLastBeat > 2 * this.#heartbeatMs) return;
+    if (!client.isReady) {
+      if (this.#handshakeSince !== undefined && at - this.#handshakeSince > this.#commandTimeoutMs) {
+        this.#reopen(`the connection handshake got no answer within ${String(this.#commandTimeoutMs)} ms`);
+      }
+      return;
+    }
+    if (this.#pingSentAt !== undefined) {
+      if (at - this.#pingSentAt > this.#commandTimeoutMs) {
+        this.#reopen(`the heartbeat got no answer within ${String(this.#commandTimeoutMs)} ms`);
+      }
+      return;
+    }
+    const generation = this.#generation;
+    this.#pingSentAt = at;
+    client
+      .ping()
+      .then(
+        () => {
+          if (generation === this.#generation) this.#near?.prove(at);
+        },
+        () => undefined, // a broken connection reports itself through its events
+      )
+      .finally(() => {
+        if (this.#pingSentAt === at) this.#pingSentAt = undefined;
+      });
+  }
+
+  /** Drops a stalled main connection and opens a new one in the background; commands fail fast meanwhile. */
+  #reopen(reason: string): void {
+    const stalled = this.#client;
+    this.stallsDetected++;
+    this.#logger.warn({ dependency: 'redis', reason }, 'redis connection stalled; opening a new one');
+    this.#client = this.#newClient();
+    this.#connectionChanged(false);
+    const fresh = this.#client;
+    fresh.on('ready', () => {
+      if (fresh === this.#client) this.#logger.info({ dependency: 'redis' }, 'redis connection restored');
+    });
+    watchConnection(fresh, this.#logger, 'redis');
+    try {
+      stalled.destroy(); // rejects whatever was waiting on it: those requests answer 503 now
+    } catch {
+      // already closed
+    }
+    fresh.connect().catch(() => undefined); // retries on its own (reconnectStrategy); errors are logged by watchConnection
   }
 }
 
@@ -210,18 +354,6 @@ function createRedisClient(options: RedisKvStoreOptions) {
     disableOfflineQueue: true,
     socket: { connectTimeout: options.connectTimeoutMs, reconnectStrategy: reconnectDelay },
   });
-}
-
-/**
- * Keeps `near` exact: Redis's invalidations drop keys, and any break in the
- * connection drops everything (invalidations may have been lost; node-redis
- * turns tracking on again when it reconnects). Attached before connect().
- */
-function trackInvalidations(client: RedisClient, near: NearCache): NearCache {
-  // Keys arrive as strings or Buffers (RESP3 blob strings); null means "everything".
-  client.on('invalidate', (key: string | Buffer | null) => near.invalidate(key === null ? null : key.toString()));
-  for (const event of ['error', 'end', 'reconnecting', 'connect']) client.on(event, () => near.clear());
-  return near;
 }
 
 /**

@@ -20,6 +20,20 @@ export const redis = z
         env: ['ROLEGATE_REDIS_CONNECT_TIMEOUT_MS'],
         description: 'How long to wait for Redis at start-up and per reconnect attempt.',
       }),
+    commandTimeoutMs: integer(100, 60_000)
+      .default(2000)
+      .meta({
+        env: ['ROLEGATE_REDIS_COMMAND_TIMEOUT_MS'],
+        description:
+          'How long one Redis command may take before the request answers 503. A connection whose heartbeat PING (or handshake) goes unanswered this long is taken as stalled, closed and opened again.',
+      }),
+    nearCacheProofMs: integer(100, 10_000)
+      .default(1000)
+      .meta({
+        env: ['ROLEGATE_REDIS_NEAR_CACHE_PROOF_MS'],
+        description:
+          'A value is answered from process memory only while Redis has answered, on the tracking connection, a command sent at most this long ago: that reply proves every invalidation sent before it has arrived. A heartbeat PING goes out every third of it. This bounds how long a logout or revocation on another instance can go unnoticed here, even when the connection to Redis stalls (add the milliseconds an invalidation takes); see docs/operations.md.',
+      }),
     nearCacheMs: integer(0, 60_000)
       .default(10_000)
       .meta({

@@ -1,7 +1,7 @@
 import type { AwsAccount, AwsRole } from '../../domain/access-model.js';
 import { clampDuration, type DurationDecision } from '../../domain/durations.js';
 import { entitlementsFor, type RoleEntitlement } from '../../domain/entitlements.js';
-import { RolegateError } from '../../domain/errors.js';
+import { isErrorCode, RolegateError } from '../../domain/errors.js';
 import type { Principal } from '../../domain/principal.js';
 import { checkRoleRequest, roleRequestError } from '../../domain/role-request.js';
 import type { AuditEvent, AuditLog } from '../../ports/audit-log.js';
@@ -12,7 +12,7 @@ import type { Limits } from '../rate-limits/limits.js';
 import type { AccessModelCache } from './access-model-cache.js';
 import type { CachedCredentials, CredentialCache } from './credential-cache.js';
 import { exchange, type ExchangeDeps } from './exchange.js';
-import type { SingleFlight } from './single-flight.js';
+import type { FlightError, SingleFlight } from './single-flight.js';
 
 export type CredentialSource = 'cache' | 'sts' | 'shared';
 
@@ -131,11 +131,7 @@ export async function issueCredentials(deps: CredentialsDeps, caller: Caller, as
               ...(error.headers['Retry-After'] ? { retryAfter: error.headers['Retry-After'] } : {}),
             }
           : { code: 'server_error', message: 'the exchange failed' },
-      reviveError: (error) => {
-        const code = error.code as RolegateError['code'];
-        const retryAfter = error.retryAfter ?? (code === 'sts_throttled' || code === 'dependency_unavailable' ? '5' : undefined);
-        return new RolegateError(code, { detail: error.message, ...(retryAfter ? { headers: { 'Retry-After': retryAfter } } : {}) });
-      },
+      reviveError: reviveFlightError,
     });
     credentials = JSON.parse(value) as CachedCredentials;
   }
@@ -154,6 +150,28 @@ async function limitExchanges(deps: CredentialsDeps, caller: Caller, role: AwsRo
   const id = caller.principal.id;
   await deps.limits.enforce('stsExchangesPerRole', JSON.stringify([id, role.id]), caller.log);
   await deps.limits.enforce('stsExchangesPerUser', id, caller.log);
+}
+
+/**
+ * The error another request's exchange ended with, as this request's answer.
+ * The code came back through Redis: one outside the closed set (another
+ * version, a garbled message) becomes a 503 rather than an unknown code or a 500.
+ */
+function reviveFlightError(error: FlightError): RolegateError {
+  if (!isErrorCode(error.code)) {
+    return new RolegateError('dependency_unavailable', {
+      detail: 'The exchange for these credentials failed; try again shortly',
+      headers: { 'Retry-After': '5' },
+    });
+  }
+  // Retry-After came back through Redis too: only whole seconds are passed on.
+  const retryAfter =
+    error.retryAfter !== undefined && /^\d{1,5}$/.test(error.retryAfter)
+      ? error.retryAfter
+      : error.code === 'sts_throttled' || error.code === 'dependency_unavailable' || error.code === 'rate_limited'
+        ? '5'
+        : undefined;
+  return new RolegateError(error.code, { detail: error.message, ...(retryAfter ? { headers: { 'Retry-After': retryAfter } } : {}) });
 }
 
 /** One STS exchange, with its intent audited before and its outcome after (vault-style write-ahead). */

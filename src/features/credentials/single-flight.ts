@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { RolegateError } from '../../domain/errors.js';
 import type { KvStore } from '../../ports/kv-store.js';
 
 /** What the one producer of a flight tells everyone waiting on it. */
@@ -34,9 +35,8 @@ export interface Flight {
   reviveError(error: FlightError): Error;
 }
 
-export class FlightAbandoned extends Error {
-  override name = 'FlightAbandoned';
-}
+/** The longest message kept from a producer's error (what a follower shows its caller). */
+const MAX_MESSAGE_LENGTH = 500;
 
 /**
  * Makes concurrent requests for the same key share one production — within a
@@ -78,7 +78,12 @@ export class SingleFlight {
       if (outcome) throw flight.reviveError(outcome.error);
       // No outcome in time: the producer died or is slow. Try to take over.
     }
-    throw new FlightAbandoned(`no result for ${key} after ${String(this.#options.maxAttempts)} attempts`);
+    // Contention, not a bug: another request kept the lock for longer than this one may wait. The
+    // caller may try again once the holder's lock has run out (RFC 9110 section 10.2.3, Retry-After).
+    throw new RolegateError('dependency_unavailable', {
+      detail: 'Another request for the same credentials is still being served and did not finish in time; try again shortly',
+      headers: { 'Retry-After': String(Math.max(1, Math.ceil(this.#options.lockTtlMs / 1000))) },
+    });
   }
 
   async #produce(flight: Flight, lockKey: string, token: string, channel: string): Promise<string> {
@@ -118,7 +123,7 @@ export class SingleFlight {
       if ((await this.#kv.get(lockKey)) === null) return undefined;
       const message = await announced;
       if (message === 'timeout') return undefined;
-      const parsed = JSON.parse(message) as FlightOutcome | { ok: true };
+      const parsed = parseAnnouncement(message);
       if (!parsed.ok) return parsed;
       const value = await flight.lookup();
       return value === undefined ? undefined : { ok: true, value };
@@ -128,4 +133,31 @@ export class SingleFlight {
       await unsubscribe().catch(() => undefined);
     }
   }
+}
+
+/**
+ * What a producer announced, checked: the message crossed Redis, so it may
+ * come from another version of rolegate or be garbled. Anything that is not a
+ * well-formed outcome reads as a failure with code `unknown` (the caller's
+ * reviveError turns codes it does not know into a 503), never as a success.
+ */
+export function parseAnnouncement(message: string): FlightOutcome | { ok: true } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(message);
+  } catch {
+    parsed = undefined;
+  }
+  if (typeof parsed === 'object' && parsed !== null) {
+    const { ok, error } = parsed as { ok?: unknown; error?: unknown };
+    if (ok === true) return { ok: true };
+    if (ok === false && typeof error === 'object' && error !== null) {
+      const { code, message: text, retryAfter } = error as { code?: unknown; message?: unknown; retryAfter?: unknown };
+      if (typeof code === 'string' && typeof text === 'string') {
+        const retry = typeof retryAfter === 'string' && /^\d{1,5}$/.test(retryAfter) ? { retryAfter } : {};
+        return { ok: false, error: { code: code.slice(0, 100), message: text.slice(0, MAX_MESSAGE_LENGTH), ...retry } };
+      }
+    }
+  }
+  return { ok: false, error: { code: 'unknown', message: 'the exchange ended with an outcome this instance cannot read' } };
 }

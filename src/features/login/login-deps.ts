@@ -7,6 +7,7 @@ import type { OidcGateway } from '../../ports/oidc-gateway.js';
 import type { SamlGateway } from '../../ports/saml-gateway.js';
 import type { Limits } from '../rate-limits/limits.js';
 import type { SessionStore } from '../sessions/session-store.js';
+import type { IdentityProviderAvailability } from './identity-provider-availability.js';
 import type { LoginTransactions } from './login-transactions.js';
 
 /** What the sign-in use cases need; built once in src/deps.ts. */
@@ -27,6 +28,8 @@ export interface LoginDeps {
   limits: Limits;
   /** Drops a user's cached AWS credentials when they sign out (the credential cache). */
   forgetCredentials?: (principalId: string) => Promise<unknown>;
+  /** Which configured IdPs can be reached now (the chooser, /readyz, metrics). */
+  availability?: IdentityProviderAvailability;
 }
 
 /** Who is asking, for the audit trail. */

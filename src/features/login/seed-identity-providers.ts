@@ -1,40 +1,37 @@
 import type { IdentityProviderSeed } from '../../domain/identity-provider.js';
 import type { IdentityProviderStore } from '../../ports/identity-provider-store.js';
-import type { Logger } from '../../ports/logger.js';
 import type { SamlMetadataReader } from '../../ports/saml-gateway.js';
 
+/** The IdP's metadata could not be read from its URL: an outage to retry, not a configuration problem. */
+export class MetadataUnavailable extends Error {
+  override name = 'MetadataUnavailable';
+}
+
 /**
- * Upserts the configured IdPs by slug. A SAML seed that names metadata gets
- * entityID, endpoints and certificates from it (explicit settings win). If
- * the metadata cannot be read, that IdP keeps what the database already has
- * and the problem is logged: one unreachable IdP must not stop rolegate.
- * Returns the problems (one line each).
+ * Upserts one configured IdP by slug. A SAML seed that names metadata gets
+ * entityID, endpoints and certificates from it (explicit settings win). When
+ * metadata from a URL cannot be read, nothing is written (the database keeps
+ * what an earlier start stored, if anything) and MetadataUnavailable is
+ * thrown; any other failure is a configuration or database problem.
  */
-export async function seedIdentityProviders(
-  deps: { idps: IdentityProviderStore; metadata: SamlMetadataReader; logger: Logger },
-  seeds: readonly IdentityProviderSeed[],
-): Promise<string[]> {
-  const problems: string[] = [];
-  for (const seed of seeds) {
-    let resolved = seed;
-    if (seed.kind === 'saml' && seed.metadata) {
-      try {
-        const metadata = await deps.metadata.read(seed.metadata);
-        const { metadata: _source, ...rest } = seed;
-        resolved = { ...rest, settings: { ...seed.settings, ...metadata, ...definedOnly(seed.settings) } };
-      } catch (error) {
-        problems.push(`identity provider ${seed.slug}: cannot read its SAML metadata: ${(error as Error).message}`);
-        continue;
-      }
-    }
+export async function seedIdentityProvider(
+  deps: { idps: IdentityProviderStore; metadata: SamlMetadataReader },
+  seed: IdentityProviderSeed,
+): Promise<void> {
+  let resolved = seed;
+  if (seed.kind === 'saml' && seed.metadata) {
+    let metadata: Awaited<ReturnType<SamlMetadataReader['read']>>;
     try {
-      await deps.idps.upsert(resolved);
+      metadata = await deps.metadata.read(seed.metadata);
     } catch (error) {
-      problems.push((error as Error).message);
+      const problem = `identity provider ${seed.slug}: cannot read its SAML metadata: ${(error as Error).message}`;
+      if ('url' in seed.metadata) throw new MetadataUnavailable(problem, { cause: error });
+      throw new Error(problem, { cause: error });
     }
+    const { metadata: _source, ...rest } = seed;
+    resolved = { ...rest, settings: { ...seed.settings, ...metadata, ...definedOnly(seed.settings) } };
   }
-  for (const problem of problems) deps.logger.error({ problem }, 'identity provider not updated from configuration');
-  return problems;
+  await deps.idps.upsert(resolved);
 }
 
 /** The keys the operator set explicitly (they win over metadata). */

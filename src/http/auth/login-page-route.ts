@@ -1,20 +1,26 @@
 import { Router } from 'express';
 import { safeReturnTo } from '../../domain/return-to.js';
 import { orUnavailable } from '../../features/dependency-errors.js';
+import { signInChoices, type IdpStatus } from '../../features/login/identity-provider-availability.js';
 import type { IdentityProviderStore } from '../../ports/identity-provider-store.js';
 import type { SessionMiddleware } from '../middleware/session.js';
 import { loginChooserPage } from '../views/login-pages.js';
 
-/** GET /login: the IdP chooser (straight to the only IdP when there is one and nobody is signed in). */
-export function loginPageRoute(deps: { idps: IdentityProviderStore; session: SessionMiddleware }): Router {
+/** GET /login: the IdP chooser (straight to the only IdP when there is one, it can be reached, and nobody is signed in). */
+export function loginPageRoute(deps: {
+  idps: IdentityProviderStore;
+  session: SessionMiddleware;
+  availability?: { statuses(): IdpStatus[] };
+}): Router {
   const router = Router();
   router.get('/login', deps.session.optionalSession(), async (req, res) => {
     const returnTo = safeReturnTo(req.query.returnTo);
     const loggedOut = req.query.loggedOut === '1';
     const expired = req.query.expired === '1';
-    const providers = (await orUnavailable('The database', () => deps.idps.list())).providers.filter((idp) => idp.enabled);
+    const stored = (await orUnavailable('The database', () => deps.idps.list())).providers;
+    const providers = signInChoices(stored, deps.availability?.statuses() ?? []);
     res.setHeader('Cache-Control', 'no-store');
-    const only = providers.length === 1 ? providers[0] : undefined;
+    const only = providers.length === 1 && !providers[0]?.unavailable ? providers[0] : undefined;
     if (only && !req.session && !loggedOut) {
       const query = returnTo === '/' ? '' : `?returnTo=${encodeURIComponent(returnTo)}`;
       res.redirect(302, `/auth/${only.kind}/${encodeURIComponent(only.slug)}/login${query}`);

@@ -3,7 +3,8 @@ import type { LoginSession } from '../../features/sessions/session-store.js';
 import { html, page } from './html.js';
 
 export function loginChooserPage(input: {
-  providers: Pick<IdentityProvider, 'slug' | 'kind' | 'displayName'>[];
+  /** `unavailable`: configured, but it cannot be reached right now (shown, not offered). */
+  providers: (Pick<IdentityProvider, 'slug' | 'kind' | 'displayName'> & { unavailable?: boolean })[];
   returnTo: string;
   session?: LoginSession;
   loggedOut: boolean;
@@ -11,11 +12,15 @@ export function loginChooserPage(input: {
   expired?: boolean;
 }): string {
   const returnTo = input.returnTo === '/' ? '' : `?returnTo=${encodeURIComponent(input.returnTo)}`;
-  const items = input.providers.map(
-    (idp) =>
-      html`<li>
-        <a class="button" href="/auth/${idp.kind}/${encodeURIComponent(idp.slug)}/login${returnTo}">Sign in with ${idp.displayName}</a>
-      </li>`,
+  const items = input.providers.map((idp) =>
+    idp.unavailable
+      ? html`<li class="unavailable">
+          <span class="button" aria-disabled="true">Sign in with ${idp.displayName}</span>
+          <small>Temporarily unavailable: rolegate cannot reach this identity provider right now and keeps trying.</small>
+        </li>`
+      : html`<li>
+          <a class="button" href="/auth/${idp.kind}/${encodeURIComponent(idp.slug)}/login${returnTo}">Sign in with ${idp.displayName}</a>
+        </li>`,
   );
   const session = input.session;
   const signedIn = session

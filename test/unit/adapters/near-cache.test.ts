@@ -71,4 +71,49 @@ describe('NearCache', () => {
     expect(cache.size).toBe(2);
     expect([cache.get('a'), cache.get('b'), cache.get('c')]).toEqual([undefined, '2', '3']);
   });
+
+  describe('with proofs that the tracking connection is flowing', () => {
+    it('when the newest proof is older than the limit, then nothing is answered and the copies are dropped', async () => {
+      let now = 1000;
+      const cache = new NearCache(60_000, 10, () => now, 300);
+      cache.prove(now);
+      await cache.readThrough('a', () => Promise.resolve('one'));
+      expect(cache.get('a')).toBe('one');
+      now += 300;
+      expect(cache.get('a')).toBe('one');
+      now += 1; // no reply to anything sent in the last 300 ms: invalidations may be stuck
+      expect(cache.live).toBe(false);
+      expect(cache.get('a')).toBeUndefined();
+      expect(cache.size).toBe(0);
+      // A proof for a command sent now makes copies usable again, but the dropped one must be read afresh.
+      cache.prove(now);
+      expect(cache.get('a')).toBeUndefined();
+      await cache.readThrough('a', () => Promise.resolve('two'));
+      expect(cache.get('a')).toBe('two');
+    });
+
+    it('when a reply arrives late for an old command, then it proves only as of when that command was sent', () => {
+      let now = 1000;
+      const cache = new NearCache(60_000, 10, () => now, 300);
+      cache.prove(1500);
+      now = 1700;
+      cache.prove(1200); // an older command answered after a newer one: the proof does not go back
+      expect(cache.live).toBe(true);
+      now = 1801;
+      expect(cache.live).toBe(false);
+    });
+
+    it('when nothing has been proved yet, or the connection changed since, then nothing is answered', async () => {
+      const now = 1000;
+      const cache = new NearCache(60_000, 10, () => now, 300);
+      expect(cache.live).toBe(false);
+      await cache.readThrough('a', () => Promise.resolve('one'));
+      expect(cache.get('a')).toBeUndefined();
+      cache.prove(now);
+      await cache.readThrough('a', () => Promise.resolve('one'));
+      expect(cache.get('a')).toBe('one');
+      cache.clear(); // a new connection: proofs about the old one say nothing
+      expect(cache.live).toBe(false);
+    });
+  });
 });

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { PgAuditLog } from '../../../src/adapters/db/pg-audit-log.js';
 
 /** A database whose INSERTs finish only when the test says so; it records the rows of each. */
@@ -56,5 +56,82 @@ describe('PgAuditLog group commit', () => {
     expect(inserts).toHaveLength(1);
     inserts[0]?.finish();
     await expect(recorded).resolves.toBeUndefined();
+  });
+});
+
+describe('PgAuditLog when PostgreSQL cannot commit', () => {
+  const refusal = { code: 'dependency_unavailable', status: 503, headers: { 'Retry-After': '5' } };
+
+  // Time is driven by fake timers: the deadlines are what is tested, not how busy the machine is.
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'performance'] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('when an INSERT never finishes, then every record waiting on it or behind it is refused within commitTimeoutMs, and the queued ones are never written', async () => {
+    const { database, inserts } = heldDatabase();
+    const log = new PgAuditLog(database, { maxInFlight: 1, commitTimeoutMs: 200 });
+    const inFlight = log.record(event('in-flight'));
+    await settle();
+    const queued = [log.record(event('q1')), log.record(event('q2'))];
+    const outcomes = Promise.allSettled([inFlight, ...queued]);
+    let answered = false;
+    void outcomes.then(() => (answered = true));
+    await vi.advanceTimersByTimeAsync(199);
+    expect(answered).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    const settled = await outcomes;
+    expect(settled.map((o) => o.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    for (const outcome of settled) expect(outcome.status === 'rejected' ? outcome.reason : undefined).toMatchObject(refusal);
+    expect(log.queued).toBe(0);
+    // The stuck INSERT ends at last: the refused rows behind it are not written after the fact.
+    inserts[0]?.finish();
+    await settle();
+    await settle();
+    expect(inserts.map((i) => i.rows.map((r) => r.request_id))).toEqual([['in-flight']]);
+  });
+
+  it('when records arrive while others time out, then each is refused at its own deadline, not its neighbours’', async () => {
+    const { database, inserts } = heldDatabase();
+    const log = new PgAuditLog(database, { maxInFlight: 1, commitTimeoutMs: 300 });
+    const first = log.record(event('first'));
+    const firstRefused = expect(first).rejects.toMatchObject(refusal);
+    await vi.advanceTimersByTimeAsync(150);
+    const later = log.record(event('later'));
+    await vi.advanceTimersByTimeAsync(150);
+    await firstRefused;
+    // "later" still has 150 ms: once the stuck INSERT ends, it is written and resolves.
+    inserts[0]?.finish();
+    await settle();
+    expect(inserts.map((i) => i.rows.map((r) => r.request_id))).toEqual([['first'], ['later']]);
+    inserts[1]?.finish();
+    await expect(later).resolves.toBeUndefined();
+  });
+
+  it('when maxQueued events already wait, then the next record is refused at once with 503 and Retry-After', async () => {
+    const { database, inserts } = heldDatabase();
+    const log = new PgAuditLog(database, { maxInFlight: 1, maxQueued: 3, commitTimeoutMs: 10_000 });
+    const accepted = [log.record(event('a'))];
+    await settle();
+    for (const id of ['b', 'c', 'd']) accepted.push(log.record(event(id)));
+    expect(log.queued).toBe(3);
+    await expect(log.record(event('one too many'))).rejects.toMatchObject(refusal);
+    inserts[0]?.finish();
+    await settle();
+    inserts[1]?.finish();
+    await Promise.all(accepted);
+    expect(inserts.flatMap((i) => i.rows.map((r) => r.request_id))).toEqual(['a', 'b', 'c', 'd']);
+  });
+
+  it('when an INSERT fails, then its records are refused at once, without waiting for the deadline', async () => {
+    const log = new PgAuditLog(
+      { query: () => Promise.reject(new Error('the database system is starting up')) },
+      { commitTimeoutMs: 10_000 },
+    );
+    const startedAt = performance.now();
+    await expect(log.record(event('x'))).rejects.toThrow(/starting up/);
+    expect(performance.now() - startedAt).toBeLessThan(100);
   });
 });
