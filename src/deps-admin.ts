@@ -6,6 +6,7 @@ import type { AdminAppDeps } from './http/routes/admin-routes.js';
 import type { Clock } from './ports/clock.js';
 import type { Metrics } from './adapters/metrics/prometheus-metrics.js';
 import type { AuditLog } from './ports/audit-log.js';
+import { parseRoleArn } from './domain/arn.js';
 import { sourceIdentityFor } from './domain/session-name.js';
 import { revokeAllCliGrantsOf } from './features/cli-auth/revoke.js';
 import type { CliAuthDeps } from './features/cli-auth/cli-auth-deps.js';
@@ -75,7 +76,11 @@ export function buildAdminDeps(
       }),
     dropCredentialsOf: (principalId) => parts.credentialCache.deleteAllFor(principalId),
     dropCredentialsOfRole: (roleId) => parts.credentialCache.deleteAllForRole(roleId),
-    roleIdOf: async (roleArn) => (await parts.accessModel.current()).roles.find((r) => r.arn === roleArn)?.id,
+    roleIdOf: async (roleArn) => {
+      const model = await parts.accessModel.index();
+      const arn = parseRoleArn(roleArn);
+      return arn.ok ? model.rolesByAccount.get(arn.value.accountId)?.exact.get(roleArn)?.id : undefined;
+    },
     sourceIdentityOf: (principalId) => {
       const at = principalId.indexOf(':');
       return sourceIdentityFor(
