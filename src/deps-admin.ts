@@ -27,7 +27,7 @@ export async function applyConfiguredAccessFile(config: Config, prisma: PrismaCl
   const path = config.admin.accessFile;
   if (path === undefined) return [];
   const deps: AdminDeps = {
-    store: new PrismaAccessAdminStore(prisma),
+    store: new PrismaAccessAdminStore(prisma, { transactionTimeoutMs: config.admin.applyTimeoutMs }),
     accessModel: { reload: () => Promise.resolve(), announceChange: () => Promise.resolve() },
     logger,
   };
@@ -101,7 +101,11 @@ export function buildAdminDeps(
       : startAuditRetention({ query: auditQuery, clock: parts.clock, logger: parts.logger }, config.admin.auditRetentionDays);
   return {
     admin: {
-      access: { store: new PrismaAccessAdminStore(parts.database.prisma), accessModel: parts.accessModel, logger: parts.logger },
+      access: {
+        store: new PrismaAccessAdminStore(parts.database.prisma, { transactionTimeoutMs: config.admin.applyTimeoutMs }),
+        accessModel: parts.accessModel,
+        logger: parts.logger,
+      },
       auditQuery,
       revocation,
       audit: parts.audit,

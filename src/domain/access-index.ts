@@ -70,11 +70,7 @@ export function indexAccessModel(model: AccessModelLists): AccessIndex {
  * between slices, so building the index of a large model never holds the
  * event loop for long.
  */
-export async function indexAccessModelInSteps(
-  model: AccessModelLists,
-  pause: () => Promise<void>,
-  sliceSize = 2000,
-): Promise<AccessIndex> {
+export async function indexAccessModelInSteps(model: AccessModelLists, pause: () => Promise<void>, sliceSize = 2000): Promise<AccessIndex> {
   const steps = indexSteps(model, sliceSize);
   let step = steps.next();
   while (step.done !== true) {

@@ -134,10 +134,7 @@ export function entitlementsIn(index: AccessIndex, asker: Asker): Entitlements {
 }
 
 /** One role's decision for one user: entitled, denied (with why), or undefined when no group of the user is mapped to it. */
-export type RoleDecision =
-  | { account: AwsAccount; entitled: RoleEntitlement }
-  | { account: AwsAccount; denied: RoleDenial }
-  | undefined;
+export type RoleDecision = { account: AwsAccount; entitled: RoleEntitlement } | { account: AwsAccount; denied: RoleDenial } | undefined;
 
 /** The decision for one role alone (what a credentials request needs): the user's groups against that role's mappings only. */
 export function roleEntitlementIn(index: AccessIndex, asker: Asker, roleId: string): RoleDecision {
@@ -153,7 +150,13 @@ export function roleEntitlementIn(index: AccessIndex, asker: Asker, roleId: stri
     if (group !== undefined) candidates.push({ placed, group });
   }
   if (candidates.length === 0) return undefined;
-  return decideRole(index, asker, sourceOf(asker), roleId, candidates.sort((a, b) => a.placed.at - b.placed.at));
+  return decideRole(
+    index,
+    asker,
+    sourceOf(asker),
+    roleId,
+    candidates.sort((a, b) => a.placed.at - b.placed.at),
+  );
 }
 
 function sourceOf(asker: Asker): IpAddress | undefined {

@@ -1,7 +1,14 @@
 import type { AwsAccount, AwsRole } from './access-model.js';
 import { RolegateError } from './errors.js';
 import type { AccessIndex } from './access-index.js';
-import { describeFailure, roleEntitlementIn, type Asker, type Entitlements, type RoleDenial, type RoleEntitlement } from './entitlements.js';
+import {
+  describeFailure,
+  roleEntitlementIn,
+  type Asker,
+  type Entitlements,
+  type RoleDenial,
+  type RoleEntitlement,
+} from './entitlements.js';
 
 /** What a user asks for: an account (12-digit id or alias) and a role (name or ARN). */
 export interface RoleRequest {

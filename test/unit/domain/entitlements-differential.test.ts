@@ -84,7 +84,17 @@ function random(seed: number) {
 }
 
 const NOW = Date.UTC(2026, 11, 1, 12, 0, 0);
-const IPS = [undefined, 'not-an-ip', '10.1.2.3', '172.16.9.9', '192.168.1.1', '198.51.100.7', '203.0.113.5', '2001:db8::5', '::ffff:10.0.0.1'];
+const IPS = [
+  undefined,
+  'not-an-ip',
+  '10.1.2.3',
+  '172.16.9.9',
+  '192.168.1.1',
+  '198.51.100.7',
+  '203.0.113.5',
+  '2001:db8::5',
+  '::ffff:10.0.0.1',
+];
 
 function askerFor(next: () => number, groups: string[]): Asker {
   const mfa = next() < 0.6;
@@ -119,7 +129,7 @@ function randomGroups(next: () => number): string[] {
             : 'aws-readonly'
           : kind < 0.95
             ? `unmapped-${String(i)}`
-            : ['grp-😀x', 'grp-😀', 'team-*', 'TEAM-0001', ''][Math.floor(next() * 5)] ?? '',
+            : (['grp-😀x', 'grp-😀', 'team-*', 'TEAM-0001', ''][Math.floor(next() * 5)] ?? ''),
     );
   }
   return groups;
