@@ -42,7 +42,9 @@ try {
   cleanups.push(() => small.close());
   const large = await startBenchBroker(root, { accessFile: largeFile, extraUsers: [wide] });
   cleanups.push(() => large.close());
-  console.log(`\n(a) start-up applying the access file (spawn to listening): small ${small.startMs} ms, large ${large.startMs} ms (target ≤ 10,000 ms)`);
+  console.log(
+    `\n(a) start-up applying the access file (spawn to listening): small ${small.startMs} ms, large ${large.startMs} ms (target ≤ 10,000 ms)`,
+  );
 
   const users = {};
   for (const [name, broker] of [
@@ -65,7 +67,10 @@ try {
   const rows = [];
   for (const key of ['small/alice', 'large/alice', 'large/wide', 'small/alice']) {
     const user = users[key];
-    rows.push({ name: `${key} (${key.startsWith('small') ? '8' : '20,008'} roles)`, ...(await load(`${user.broker.url}/api/v1/credentials`, { connections: 64, duration: DURATION, pid: user.broker.pid, ...ask(user) })) });
+    rows.push({
+      name: `${key} (${key.startsWith('small') ? '8' : '20,008'} roles)`,
+      ...(await load(`${user.broker.url}/api/v1/credentials`, { connections: 64, duration: DURATION, pid: user.broker.pid, ...ask(user) })),
+    });
   }
   console.log(`\n(b) cached POST /api/v1/credentials, 64 connections (small measured first and last)`);
   console.log(table(rows));
@@ -90,7 +95,10 @@ try {
   console.log(table(roleRows));
 
   // (d) reloads under load
-  const lag = (m) => ({ max: Math.round(m['rolegate_nodejs_eventloop_lag_max_seconds'] * 1000), p99: Math.round(m['rolegate_nodejs_eventloop_lag_p99_seconds'] * 1000) });
+  const lag = (m) => ({
+    max: Math.round(m['rolegate_nodejs_eventloop_lag_max_seconds'] * 1000),
+    p99: Math.round(m['rolegate_nodejs_eventloop_lag_p99_seconds'] * 1000),
+  });
   const aliceLarge = users['large/alice'];
   const underLoad = async (reloads) => {
     await large.metrics(); // resets the delay histogram
@@ -106,8 +114,12 @@ try {
   const reloading = await underLoad(3);
   const m = await large.metrics();
   console.log(`\n(d) event-loop delay inside rolegate (large) under 64 connections of cached credentials`);
-  console.log(`no reload:      ${quiet.requestsPerSecond} req/s, p99 ${quiet.p99} ms, event-loop delay max ${quiet.lag.max} ms, p99 ${quiet.lag.p99} ms`);
-  console.log(`3 full reloads: ${reloading.requestsPerSecond} req/s, p99 ${reloading.p99} ms, event-loop delay max ${reloading.lag.max} ms, p99 ${reloading.lag.p99} ms (target: max ≲ 50 ms)`);
+  console.log(
+    `no reload:      ${quiet.requestsPerSecond} req/s, p99 ${quiet.p99} ms, event-loop delay max ${quiet.lag.max} ms, p99 ${quiet.lag.p99} ms`,
+  );
+  console.log(
+    `3 full reloads: ${reloading.requestsPerSecond} req/s, p99 ${reloading.p99} ms, event-loop delay max ${reloading.lag.max} ms, p99 ${reloading.lag.p99} ms (target: max ≲ 50 ms)`,
+  );
   console.log(
     `last load: read ${Math.round(m['rolegate_access_model_load_seconds{phase="read"}'] * 1000)} ms, index ${Math.round(m['rolegate_access_model_load_seconds{phase="index"}'] * 1000)} ms, heap delta ${(m['rolegate_access_model_heap_delta_bytes'] / 1e6).toFixed(0)} MB; rolegate heap used ${(m['rolegate_nodejs_heap_size_used_bytes'] / 1e6).toFixed(0)} MB (small: ${((await small.metrics())['rolegate_nodejs_heap_size_used_bytes'] / 1e6).toFixed(0)} MB)`,
   );
@@ -137,7 +149,9 @@ try {
   console.log(`apply the demo file (remove the company):   ${await call('apply', readFileSync(demoFile, 'utf8'))}`);
   for (const accounts of [500, 1000, 1500, 2000]) {
     const yaml = renderAccessFile(company(accounts).document);
-    console.log(`apply ${String(accounts).padStart(4)} accounts (${String((accounts - 500) * 10).padStart(5)} roles stored): ${await call('apply', yaml)}`);
+    console.log(
+      `apply ${String(accounts).padStart(4)} accounts (${String((accounts - 500) * 10).padStart(5)} roles stored): ${await call('apply', yaml)}`,
+    );
   }
 } finally {
   for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch(() => undefined);

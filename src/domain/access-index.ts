@@ -37,7 +37,7 @@ export interface AccessIndex {
   readonly globPrefixLengths: readonly number[];
   readonly globsByRole: ReadonlyMap<string, readonly PlacedMapping[]>;
   /** A CIDR parsed once per model version. */
-  cidr(text: string): CidrBlock | { error: string };
+  readonly cidr: (text: string) => CidrBlock | { error: string };
   /** Memo of what is wrong with a role (computed by the caller, once per role and version). */
   readonly roleProblems: Map<string, string | undefined>;
 }
@@ -119,7 +119,7 @@ function* indexSteps(model: AccessModelLists, sliceSize = Number.POSITIVE_INFINI
     if (mapping.match === 'exact') {
       push(exactByGroup, mapping.group, placed);
       let byGroup = exactByRole.get(mapping.roleId);
-      if (byGroup === undefined) exactByRole.set(mapping.roleId, (byGroup = new Map()));
+      if (byGroup === undefined) exactByRole.set(mapping.roleId, (byGroup = new Map<string, PlacedMapping[]>()));
       push(byGroup, mapping.group, placed);
     } else {
       push(globsByPrefix, literalPrefix(mapping.group), placed);
@@ -143,7 +143,7 @@ function* indexSteps(model: AccessModelLists, sliceSize = Number.POSITIVE_INFINI
     globsByPrefix,
     globPrefixLengths: [...new Set([...globsByPrefix.keys()].map((p) => p.length))].sort((a, b) => a - b),
     globsByRole,
-    cidr(text) {
+    cidr: (text) => {
       let block = cidrs.get(text);
       if (block === undefined) cidrs.set(text, (block = parseCidr(text)));
       return block;

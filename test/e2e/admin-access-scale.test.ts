@@ -64,7 +64,9 @@ describe('access as code at scale', () => {
     expect(changed).not.toBe(companyYaml);
     const res = await post('/api/v1/admin/access/plan', changed, 'text/yaml');
     const plan = (await res.json()) as ApplyAnswer;
-    expect(plan.changes).toEqual([expect.objectContaining({ kind: 'role', action: 'change', key: 'arn:aws:iam::300000000000:role/Developer' })]);
+    expect(plan.changes).toEqual([
+      expect.objectContaining({ kind: 'role', action: 'change', key: 'arn:aws:iam::300000000000:role/Developer' }),
+    ]);
   });
 
   it('when the large file has a YAML error near its end, then 400 gives its line and column', async () => {

@@ -8,12 +8,29 @@ type MappingRow = Prisma.GroupMappingGetPayload<{ include: { idp: { select: { sl
 
 const withIdpSlug = { idp: { select: { slug: true } } } as const;
 
+/** Rows per page of the whole-model reads. */
+const PAGE = 2500;
+
+/** Every row of an ordered query, a page at a time (keyset: each page starts after the last row's key). */
+async function pages<T>(prisma: PrismaClient, sql: (after: boolean) => string, keyOf: (row: T) => unknown[]): Promise<T[]> {
+  const all: T[] = [];
+  let after: unknown[] | undefined;
+  for (;;) {
+    const rows = await prisma.$queryRawUnsafe<T[]>(sql(after !== undefined), ...(after ?? []));
+    for (const row of rows) all.push(row);
+    const last = rows.at(-1);
+    if (rows.length < PAGE || last === undefined) return all;
+    after = keyOf(last);
+  }
+}
+
 /** AccessStore on aws_accounts, roles and group_mappings (IdPs resolved to their slug). */
 export class PrismaAccessStore implements AccessStore {
   constructor(private readonly prisma: PrismaClient) {}
 
   // The three lists the access-model cache loads (the whole model): plain statements, whose rows
-  // Prisma hands over with far less work than its model queries (20,000 roles: ~0.9 s → ~0.2 s).
+  // Prisma hands over with far less work than its model queries (20,000 roles: ~0.9 s → ~0.2 s),
+  // read in pages by keyset so that no single result holds the event loop for long.
   async listAccounts(): Promise<AwsAccount[]> {
     const rows = await this.prisma.$queryRawUnsafe<RawAccount[]>(
       `SELECT id, alias, partition::text AS partition, region, sts_endpoint FROM aws_accounts ORDER BY alias`,
@@ -28,9 +45,12 @@ export class PrismaAccessStore implements AccessStore {
   }
 
   async listRoles(): Promise<AwsRole[]> {
-    const rows = await this.prisma.$queryRawUnsafe<RawRole[]>(
-      `SELECT id::text AS id, account_id, name, arn, exchange_mode::text AS exchange_mode, provider_arn, max_session_seconds, description, external_id
-       FROM roles ORDER BY account_id, name`,
+    const rows = await pages<RawRole>(
+      this.prisma,
+      (after) =>
+        `SELECT id::text AS id, account_id, name, arn, exchange_mode::text AS exchange_mode, provider_arn, max_session_seconds, description, external_id
+         FROM roles ${after ? 'WHERE (account_id, name) > ($1, $2)' : ''} ORDER BY account_id, name LIMIT ${String(PAGE)}`,
+      (row) => [row.account_id, row.name],
     );
     return rows.map((row) => ({
       id: row.id,
@@ -46,10 +66,14 @@ export class PrismaAccessStore implements AccessStore {
   }
 
   async listMappings(): Promise<GroupMapping[]> {
-    const rows = await this.prisma.$queryRawUnsafe<RawMapping[]>(
-      `SELECT m.id::text AS id, i.slug AS idp, m."group", m.match::text AS match, m.role_id::text AS role_id, m.require_mfa,
-              m.max_session_seconds, m.allowed_cidrs, m.break_glass
-       FROM group_mappings m LEFT JOIN identity_providers i ON i.id = m.idp_id ORDER BY m."group", m.id`,
+    const rows = await pages<RawMapping>(
+      this.prisma,
+      (after) =>
+        `SELECT m.id::text AS id, i.slug AS idp, m."group", m.match::text AS match, m.role_id::text AS role_id, m.require_mfa,
+                m.max_session_seconds, m.allowed_cidrs, m.break_glass
+         FROM group_mappings m LEFT JOIN identity_providers i ON i.id = m.idp_id
+         ${after ? 'WHERE (m."group", m.id) > ($1, $2::uuid)' : ''} ORDER BY m."group", m.id LIMIT ${String(PAGE)}`,
+      (row) => [row.group, row.id],
     );
     return rows.map((row) => ({
       id: row.id,

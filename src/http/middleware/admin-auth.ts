@@ -92,8 +92,9 @@ const ACCESS_FILE_PATHS = new Set(['/access/plan', '/access/apply']);
  * so nobody else can make rolegate read a large body.
  */
 function bodyParsers(accessFileMaxBytes: number | string): RequestHandler[] {
-  const small = { json: express.json({ limit: ONE_MB, strict: true }), text: express.text({ limit: ONE_MB, type: YAML_TYPES }) };
-  const large = {
+  type Parsers = Record<'json' | 'text', RequestHandler>;
+  const small: Parsers = { json: express.json({ limit: ONE_MB, strict: true }), text: express.text({ limit: ONE_MB, type: YAML_TYPES }) };
+  const large: Parsers = {
     json: express.json({ limit: accessFileMaxBytes, strict: true }),
     text: express.text({ limit: accessFileMaxBytes, type: YAML_TYPES }),
   };
