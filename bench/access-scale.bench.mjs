@@ -18,7 +18,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { startBenchBroker } from './broker-fixture.mjs';
 import { largeCompany, renderAccessFile } from './fixtures/large-company.mjs';
-import { load, table } from './support.mjs';
+import { cpuMs, load, table } from './support.mjs';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
@@ -43,7 +43,7 @@ try {
   const large = await startBenchBroker(root, { accessFile: largeFile, extraUsers: [wide] });
   cleanups.push(() => large.close());
   console.log(
-    `\n(a) start-up applying the access file (spawn to listening): small ${small.startMs} ms, large ${large.startMs} ms (target ≤ 10,000 ms)`,
+    `\n(a) start-up applying the access file (spawn to listening): small ${small.startMs} ms (rolegate CPU ${small.startCpuMs} ms), large ${large.startMs} ms (CPU ${large.startCpuMs} ms) (target ≤ 10,000 ms)`,
   );
 
   const users = {};
@@ -128,6 +128,7 @@ try {
   const bob = await small.signIn('bob');
   const call = async (route, yaml) => {
     const started = performance.now();
+    const cpuBefore = cpuMs(small.pid);
     const res = await fetch(`${small.url}/api/v1/admin/access/${route}`, {
       method: 'POST',
       headers: { cookie: bob.cookie, 'x-csrf-token': bob.csrfToken, 'content-type': 'application/json' },
@@ -135,9 +136,10 @@ try {
     });
     const text = await res.text();
     const ms = Math.round(performance.now() - started);
+    const cpu = Math.round(cpuMs(small.pid) - cpuBefore);
     if (res.status !== 200) throw new Error(`${route} answered ${res.status}: ${text.slice(0, 500)}`);
     const { summary } = JSON.parse(text);
-    return `${ms} ms (+${summary.add} ~${summary.change} -${summary.remove}, answer ${(Buffer.byteLength(text) / 1e6).toFixed(1)} MB)`;
+    return `${ms} ms, rolegate CPU ${cpu} ms (+${summary.add} ~${summary.change} -${summary.remove}, answer ${(Buffer.byteLength(text) / 1e6).toFixed(1)} MB)`;
   };
   const changed = largeYaml.replace('description: "Developer in payments account 0"', 'description: "Developer, edited"');
   console.log(`\n(e) access as code through the admin API (small broker, JSON {yaml} as rolegate apply sends)`);

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import pg from 'pg';
 import { createClient } from 'redis';
-import { startChild } from './support.mjs';
+import { cpuMs, startChild } from './support.mjs';
 
 const postgresUrl = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -85,12 +85,14 @@ export async function startBenchBroker(
     rolegate.child.stdout.resume();
     await rolegate.started;
     const startMs = Math.round(performance.now() - spawned);
+    const startCpuMs = Math.round(cpuMs(rolegate.child.pid));
     if (!accessFile) await seedAccessModel(databaseUrl, prefix);
     return {
       url,
       databaseUrl,
       pid: rolegate.child.pid,
       startMs,
+      startCpuMs,
       stsCalls: () => sts?.count ?? 0,
       signIn: (user) => signIn(url, user),
       announceAccessChange: () => publish(prefix),
