@@ -16,7 +16,8 @@ interface ApplyAnswer {
   changes: { kind: string; action: string; key: string }[];
 }
 
-describe('access as code at scale', () => {
+// Each test moves a few MB through YAML parsing and the database: seconds, more on a busy machine.
+describe('access as code at scale', { timeout: 120_000 }, () => {
   let world: ExchangeWorld;
   let bob: SignedIn;
   let alice: SignedIn;
@@ -78,6 +79,16 @@ describe('access as code at scale', () => {
     const problem = (await res.json()) as { code: string; problems: { line?: number; column?: number }[] };
     expect(problem.code).toBe('invalid_request');
     expect(problem.problems[0]?.line).toBeGreaterThan(at - 2);
+  });
+
+  it('when a value holds a NUL character, then the apply is refused with 400 and nothing changes', async () => {
+    const before = await post('/api/v1/admin/access/plan', companyYaml, 'application/yaml');
+    const nul = companyYaml.replace('description: "Developer in payments account 0"', 'description: "Developer\\0 in payments"');
+    const res = await post('/api/v1/admin/access/apply', nul, 'application/yaml');
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { detail: string }).detail).toMatch(/NUL/);
+    const after = await post('/api/v1/admin/access/plan', companyYaml, 'application/yaml');
+    expect(await after.json()).toEqual(await before.json());
   });
 
   it.each([

