@@ -17,6 +17,7 @@ import type { SessionStore } from './features/sessions/session-store.js';
 import type { Config } from './config/load-config.js';
 import type { AdminDeps } from './features/admin/admin-deps.js';
 import { applyAccessFileAtStartup } from './features/admin/apply-access-file.js';
+import { parseAccessFileOffThread } from './features/admin/parse-off-thread.js';
 import type { Logger } from './ports/logger.js';
 
 /**
@@ -105,6 +106,7 @@ export function buildAdminDeps(
         store: new PrismaAccessAdminStore(parts.database.prisma, { transactionTimeoutMs: config.admin.applyTimeoutMs }),
         accessModel: parts.accessModel,
         logger: parts.logger,
+        parseAccessFile: (text) => parseAccessFileOffThread(text),
       },
       auditQuery,
       revocation,
