@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import pg from 'pg';
 import { createClient } from 'redis';
-import { startChild } from './support.mjs';
+import { cpuMs, startChild } from './support.mjs';
 
 const postgresUrl = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -15,10 +15,16 @@ const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 /**
  * Options: `countStsCalls` puts a counting proxy in front of the local STS
  * (`broker.stsCalls()`); `nodeArgs` go to rolegate's node (e.g. --cpu-prof);
- * `logLevel` is rolegate's LOG_LEVEL (info, as in production: one line per request).
- * Returns the URL, its database URL, rolegate's pid (for CPU per request), signIn(user) and close().
+ * `logLevel` is rolegate's LOG_LEVEL (info, as in production: one line per request);
+ * `accessFile` is applied at start-up (ROLEGATE_ACCESS_FILE) instead of the one seeded mapping;
+ * `extraUsers` are demo IdP people beside alice, bob and carol (`{ id, groups, amr }`); `env` more settings.
+ * Returns the URL, its database URL, rolegate's pid (for CPU per request), how long it took to
+ * start (`startMs`, spawn to listening), signIn(user), announceAccessChange(), metrics() and close().
  */
-export async function startBenchBroker(root, { countStsCalls = false, nodeArgs = [], logLevel = 'info' } = {}) {
+export async function startBenchBroker(
+  root,
+  { countStsCalls = false, nodeArgs = [], logLevel = 'info', accessFile, extraUsers = [], env = {} } = {},
+) {
   const cleanups = [];
   const close = async () => {
     for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch(() => undefined);
@@ -32,7 +38,10 @@ export async function startBenchBroker(root, { countStsCalls = false, nodeArgs =
     const prefix = `rolegate-bench:${randomBytes(4).toString('hex')}:`;
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    const devstack = await startDevstack({ rolegateUrl: url });
+    const devstack = await startDevstack({
+      rolegateUrl: url,
+      extraUsers: extraUsers.map((u) => ({ name: u.id, email: `${u.id}@example.com`, amr: ['pwd', 'mfa'], description: 'bench', ...u })),
+    });
     cleanups.push(() => devstack.close());
     const sts = countStsCalls ? await countingProxy(devstack.stsUrl) : undefined;
     if (sts) cleanups.push(() => sts.close());
@@ -67,13 +76,29 @@ export async function startBenchBroker(root, { countStsCalls = false, nodeArgs =
           },
         ]),
         LOG_LEVEL: logLevel,
+        ...(accessFile ? { ROLEGATE_ACCESS_FILE: accessFile } : {}),
+        ...env,
       },
     });
+    const spawned = performance.now();
     cleanups.push(() => rolegate.stop());
     rolegate.child.stdout.resume();
     await rolegate.started;
-    await seedAccessModel(databaseUrl, prefix);
-    return { url, databaseUrl, pid: rolegate.child.pid, stsCalls: () => sts?.count ?? 0, signIn: (user) => signIn(url, user), close };
+    const startMs = Math.round(performance.now() - spawned);
+    const startCpuMs = Math.round(cpuMs(rolegate.child.pid));
+    if (!accessFile) await seedAccessModel(databaseUrl, prefix);
+    return {
+      url,
+      databaseUrl,
+      pid: rolegate.child.pid,
+      startMs,
+      startCpuMs,
+      stsCalls: () => sts?.count ?? 0,
+      signIn: (user) => signIn(url, user),
+      announceAccessChange: () => publish(prefix),
+      metrics: () => scrape(url),
+      close,
+    };
   } catch (error) {
     await close();
     throw error;
@@ -106,11 +131,28 @@ async function seedAccessModel(databaseUrl, prefix) {
   } finally {
     await client.end();
   }
+  await publish(prefix);
+  await new Promise((resolve) => setTimeout(resolve, 300)); // the instance reloads on the message
+}
+
+/** Tells the broker to reload its access model, as an admin change on another instance does. */
+async function publish(prefix) {
   const redis = createClient({ url: redisUrl });
   await redis.connect();
   await redis.publish(`${prefix}access-model-changed`, 'bench');
   await redis.close();
-  await new Promise((resolve) => setTimeout(resolve, 300)); // the instance reloads on the message
+}
+
+/** The broker's Prometheus metrics as { name{labels}: value } (scraping also resets the event-loop delay histogram). */
+async function scrape(url) {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const values = {};
+  for (const line of text.split('\n')) {
+    if (line.startsWith('#') || line.trim() === '') continue;
+    const at = line.lastIndexOf(' ');
+    values[line.slice(0, at)] = Number(line.slice(at + 1));
+  }
+  return values;
 }
 
 /** Signs a demo user in through rolegate and the demo IdP; returns the session cookie and CSRF token. */

@@ -6,6 +6,7 @@ import type { AdminAppDeps } from './http/routes/admin-routes.js';
 import type { Clock } from './ports/clock.js';
 import type { Metrics } from './adapters/metrics/prometheus-metrics.js';
 import type { AuditLog } from './ports/audit-log.js';
+import { parseRoleArn } from './domain/arn.js';
 import { sourceIdentityFor } from './domain/session-name.js';
 import { revokeAllCliGrantsOf } from './features/cli-auth/revoke.js';
 import type { CliAuthDeps } from './features/cli-auth/cli-auth-deps.js';
@@ -16,6 +17,7 @@ import type { SessionStore } from './features/sessions/session-store.js';
 import type { Config } from './config/load-config.js';
 import type { AdminDeps } from './features/admin/admin-deps.js';
 import { applyAccessFileAtStartup } from './features/admin/apply-access-file.js';
+import { parseAccessFileOffThread } from './features/admin/parse-off-thread.js';
 import type { Logger } from './ports/logger.js';
 
 /**
@@ -26,7 +28,7 @@ export async function applyConfiguredAccessFile(config: Config, prisma: PrismaCl
   const path = config.admin.accessFile;
   if (path === undefined) return [];
   const deps: AdminDeps = {
-    store: new PrismaAccessAdminStore(prisma),
+    store: new PrismaAccessAdminStore(prisma, { transactionTimeoutMs: config.admin.applyTimeoutMs }),
     accessModel: { reload: () => Promise.resolve(), announceChange: () => Promise.resolve() },
     logger,
   };
@@ -75,7 +77,11 @@ export function buildAdminDeps(
       }),
     dropCredentialsOf: (principalId) => parts.credentialCache.deleteAllFor(principalId),
     dropCredentialsOfRole: (roleId) => parts.credentialCache.deleteAllForRole(roleId),
-    roleIdOf: async (roleArn) => (await parts.accessModel.current()).roles.find((r) => r.arn === roleArn)?.id,
+    roleIdOf: async (roleArn) => {
+      const model = await parts.accessModel.index();
+      const arn = parseRoleArn(roleArn);
+      return arn.ok ? model.rolesByAccount.get(arn.value.accountId)?.exact.get(roleArn)?.id : undefined;
+    },
     sourceIdentityOf: (principalId) => {
       const at = principalId.indexOf(':');
       return sourceIdentityFor(
@@ -96,7 +102,12 @@ export function buildAdminDeps(
       : startAuditRetention({ query: auditQuery, clock: parts.clock, logger: parts.logger }, config.admin.auditRetentionDays);
   return {
     admin: {
-      access: { store: new PrismaAccessAdminStore(parts.database.prisma), accessModel: parts.accessModel, logger: parts.logger },
+      access: {
+        store: new PrismaAccessAdminStore(parts.database.prisma, { transactionTimeoutMs: config.admin.applyTimeoutMs }),
+        accessModel: parts.accessModel,
+        logger: parts.logger,
+        parseAccessFile: (text) => parseAccessFileOffThread(text),
+      },
       auditQuery,
       revocation,
       audit: parts.audit,

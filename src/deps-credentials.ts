@@ -35,6 +35,7 @@ export async function buildCredentialsDeps(
   const { logger, metrics, kv, clock } = parts;
   const accessModel = new AccessModelCache(parts.access, kv, logger, config.credentials.accessModelRefreshSeconds * 1000);
   await accessModel.start();
+  metrics.probes.accessModel = () => accessModel.stats;
   const flights = new SingleFlight(kv, {
     namespace: 'flight:credentials:',
     lockTtlMs: config.credentials.lockTtlMs,

@@ -10,6 +10,7 @@ export interface ApiCall {
   path: string;
   json?: unknown;
   timeoutMs?: number;
+  maxAnswerBytes?: number;
 }
 
 /**
@@ -29,6 +30,7 @@ export async function callApi<T>(ctx: CliContext, call: ApiCall): Promise<T> {
       headers: { authorization: `Bearer ${token}` },
       ...(call.json !== undefined ? { json: call.json } : {}),
       timeoutMs: call.timeoutMs ?? API_TIMEOUT_MS,
+      ...(call.maxAnswerBytes === undefined ? {} : { maxAnswerBytes: call.maxAnswerBytes }),
       debug: ctx.debug,
     });
   const token = await getAccessToken(ctx);

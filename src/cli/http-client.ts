@@ -17,6 +17,8 @@ export interface HttpRequest {
   /** Sent as application/json. */
   json?: unknown;
   timeoutMs: number;
+  /** The largest answer read (default 1 MiB): `rolegate apply` of a large file gets a long list of changes back. */
+  maxAnswerBytes?: number;
   debug?: DebugLog;
 }
 
@@ -49,8 +51,10 @@ export async function send(request: HttpRequest): Promise<HttpAnswer> {
       let size = 0;
       res.on('data', (chunk: Buffer) => {
         size += chunk.length;
-        if (size > MAX_ANSWER_BYTES) {
-          req.destroy(new Error('the answer is larger than 1 MiB'));
+        if (size > (request.maxAnswerBytes ?? MAX_ANSWER_BYTES)) {
+          req.destroy(
+            new Error(`the answer is larger than ${String(Math.round((request.maxAnswerBytes ?? MAX_ANSWER_BYTES) / 1048576))} MiB`),
+          );
           return;
         }
         chunks.push(chunk);

@@ -7,7 +7,8 @@ import { z } from 'zod';
  */
 export const accessApplyRequestSchema = z
   .strictObject({
-    yaml: z.string().max(1_000_000).optional(),
+    /** Bounded by the body limit of these endpoints (admin.accessFileMaxBytes), not here. */
+    yaml: z.string().optional(),
     document: z.record(z.string(), z.unknown()).optional(),
     dryRun: z.boolean().optional(),
     /** A name for the file in error messages (`access.yaml:12:5 …`). */

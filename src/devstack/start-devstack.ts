@@ -17,6 +17,8 @@ export interface DevstackOptions {
   idpIssuer?: string;
   clientId?: string;
   clientSecret?: string;
+  /** People beside the demo's three, signed in by id (benchmarks: users with many groups). */
+  extraUsers?: readonly DemoUser[];
   logger?: DevstackLogger;
 }
 
@@ -72,6 +74,7 @@ export async function startDevstack(options: DevstackOptions = {}): Promise<Devs
       ...(options.idpIssuer ? { issuer: options.idpIssuer } : {}),
       ...(options.clientId ? { clientId: options.clientId } : {}),
       ...(options.clientSecret ? { clientSecret: options.clientSecret } : {}),
+      ...(options.extraUsers ? { extraUsers: options.extraUsers } : {}),
     });
   } catch (error) {
     await sts.close();

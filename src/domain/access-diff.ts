@@ -45,12 +45,15 @@ export function diffAccess(current: AccessDocument, desired: AccessDocument): Ac
     if (wanted === undefined) continue;
     const have = new Map((listOf(current, kind) ?? []).map((e) => [keyOf[kind](e), canonical(e)]));
     const want = new Map(wanted.map((e) => [keyOf[kind](e), canonical(e)]));
-    for (const key of [...new Set([...have.keys(), ...want.keys()])].sort()) {
+    const keys = [...have.keys()];
+    for (const key of want.keys()) if (!have.has(key)) keys.push(key);
+    for (const key of keys.sort()) {
       const before = have.get(key);
       const after = want.get(key);
       if (before && !after) changes.push({ kind, action: 'remove', key, before });
       else if (!before && after) changes.push({ kind, action: 'add', key, after });
-      else if (before && after) {
+      else if (before && after && JSON.stringify(before) !== JSON.stringify(after)) {
+        // Canonical objects serialise equally when equal: one comparison each, fields only for the changed few.
         const fields = [...new Set([...Object.keys(before), ...Object.keys(after)])]
           .filter((f) => JSON.stringify(before[f]) !== JSON.stringify(after[f]))
           .sort();

@@ -1,7 +1,8 @@
 import type { AwsAccount, AwsRole, GroupMapping } from './access-model.js';
 import { checkRoleProvider } from './arn.js';
-import { groupMatches } from './glob-match.js';
-import { cidrContains, formatIp, parseCidr, parseIp, type CidrBlock } from './ip-address.js';
+import { globCandidates, indexAccessModel, type AccessIndex, type PlacedMapping } from './access-index.js';
+import { globMatch } from './glob-match.js';
+import { cidrContains, formatIp, parseIp, type CidrBlock, type IpAddress, type parseCidr } from './ip-address.js';
 import type { Principal } from './principal.js';
 
 /**
@@ -87,53 +88,42 @@ export interface Entitlements {
   accounts: AccountEntitlements[];
 }
 
-/** Decides and explains the entitlements of one user. */
+/** Who asks, from where, when: what a decision needs besides the model. */
+export interface Asker {
+  principal: Principal;
+  sourceIp: string | undefined;
+  now: number;
+  mfaMaxAgeSeconds?: number;
+}
+
+interface Candidate {
+  placed: PlacedMapping;
+  group: string;
+}
+
+/** Decides and explains the entitlements of one user (builds an index of the lists given; see entitlementsIn). */
 export function entitlementsFor(input: EntitlementInput): Entitlements {
-  const { principal } = input;
-  const source = input.sourceIp === undefined ? undefined : parseIp(input.sourceIp);
-  const accounts = new Map(input.accounts.map((a) => [a.id, a]));
-  const byRole = new Map<string, { passing: { mapping: GroupMapping; group: string }[]; denials: MappingDenial[] }>();
+  return entitlementsIn(indexAccessModel(input), input);
+}
 
-  const groups = new Set(principal.groups);
-  const blocks = new Map<string, ReturnType<typeof parseCidr>>();
-  const parseOnce = (text: string) => {
-    let block = blocks.get(text);
-    if (block === undefined) blocks.set(text, (block = parseCidr(text)));
-    return block;
-  };
-  for (const mapping of input.mappings) {
-    const group =
-      mapping.match === 'exact'
-        ? groups.has(mapping.group)
-          ? mapping.group
-          : undefined
-        : principal.groups.find((g) => groupMatches('glob', mapping.group, g));
-    if (group === undefined) continue;
-    const failures = conditionFailures(mapping, input, source, parseOnce);
-    const entry = byRole.get(mapping.roleId) ?? { passing: [], denials: [] };
-    byRole.set(mapping.roleId, entry);
-    if (failures.length === 0) entry.passing.push({ mapping, group });
-    else entry.denials.push({ mapping, group, failures });
-  }
-
+/**
+ * The entitlements of one user over an indexed model: only the mappings of
+ * the user's groups (and the glob patterns sharing a group's prefix) are
+ * looked at, so the cost follows the user's groups, not the model's size.
+ */
+export function entitlementsIn(index: AccessIndex, asker: Asker): Entitlements {
+  const candidates = candidatesOf(index, asker.principal.groups);
+  const source = sourceOf(asker);
   const perAccount = new Map<string, AccountEntitlements>();
-  for (const role of input.roles) {
-    const entry = byRole.get(role.id);
-    const account = accounts.get(role.accountId);
-    if (entry === undefined || account === undefined) continue;
-    const bucket = perAccount.get(account.id) ?? { account, entitled: [], denied: [] };
-    perAccount.set(account.id, bucket);
-
-    const misconfigured = roleProblem(role, account);
-    if (misconfigured !== undefined) {
-      bucket.denied.push({ account, role, mappings: entry.denials, misconfigured });
-    } else if (entry.passing.length === 0) {
-      bucket.denied.push({ account, role, mappings: entry.denials });
-    } else {
-      bucket.entitled.push(entitlement(account, role, entry.passing));
-    }
+  for (const [roleId, list] of byRole(candidates)) {
+    const decided = decideRole(index, asker, source, roleId, list);
+    if (decided === undefined) continue;
+    const { account } = decided;
+    let bucket = perAccount.get(account.id);
+    if (bucket === undefined) perAccount.set(account.id, (bucket = { account, entitled: [], denied: [] }));
+    if ('entitled' in decided) bucket.entitled.push(decided.entitled);
+    else bucket.denied.push(decided.denied);
   }
-
   const byName = <T extends { role: AwsRole }>(a: T, b: T) => compare(a.role.name, b.role.name) || compare(a.role.id, b.role.id);
   const result = [...perAccount.values()].sort((a, b) => compare(a.account.alias, b.account.alias) || compare(a.account.id, b.account.id));
   for (const bucket of result) {
@@ -141,6 +131,92 @@ export function entitlementsFor(input: EntitlementInput): Entitlements {
     bucket.denied.sort(byName);
   }
   return { accounts: result };
+}
+
+/** One role's decision for one user: entitled, denied (with why), or undefined when no group of the user is mapped to it. */
+export type RoleDecision = { account: AwsAccount; entitled: RoleEntitlement } | { account: AwsAccount; denied: RoleDenial } | undefined;
+
+/** The decision for one role alone (what a credentials request needs): the user's groups against that role's mappings only. */
+export function roleEntitlementIn(index: AccessIndex, asker: Asker, roleId: string): RoleDecision {
+  const candidates: Candidate[] = [];
+  const exact = index.exactByRole.get(roleId);
+  if (exact !== undefined) {
+    for (const group of new Set(asker.principal.groups)) {
+      for (const placed of exact.get(group) ?? []) candidates.push({ placed, group });
+    }
+  }
+  for (const placed of index.globsByRole.get(roleId) ?? []) {
+    const group = asker.principal.groups.find((g) => globMatch(placed.mapping.group, g));
+    if (group !== undefined) candidates.push({ placed, group });
+  }
+  if (candidates.length === 0) return undefined;
+  return decideRole(
+    index,
+    asker,
+    sourceOf(asker),
+    roleId,
+    candidates.sort((a, b) => a.placed.at - b.placed.at),
+  );
+}
+
+function sourceOf(asker: Asker): IpAddress | undefined {
+  return asker.sourceIp === undefined ? undefined : parseIp(asker.sourceIp);
+}
+
+/** Every mapping that applies to someone with these groups, with the group that matched, in the model's order. */
+function candidatesOf(index: AccessIndex, groups: readonly string[]): Candidate[] {
+  const candidates: Candidate[] = [];
+  for (const group of new Set(groups)) {
+    for (const placed of index.exactByGroup.get(group) ?? []) candidates.push({ placed, group });
+  }
+  if (index.globPrefixLengths.length > 0) {
+    // The first of the user's groups (in their order) that matches a pattern is the one reported.
+    const matched = new Set<PlacedMapping>();
+    for (const group of groups) {
+      for (const list of globCandidates(index, group)) {
+        for (const placed of list) {
+          if (matched.has(placed) || !globMatch(placed.mapping.group, group)) continue;
+          matched.add(placed);
+          candidates.push({ placed, group });
+        }
+      }
+    }
+  }
+  return candidates.sort((a, b) => a.placed.at - b.placed.at);
+}
+
+function byRole(candidates: readonly Candidate[]): Map<string, Candidate[]> {
+  const map = new Map<string, Candidate[]>();
+  for (const candidate of candidates) {
+    const list = map.get(candidate.placed.mapping.roleId);
+    if (list === undefined) map.set(candidate.placed.mapping.roleId, [candidate]);
+    else list.push(candidate);
+  }
+  return map;
+}
+
+/** The rules above for one role, given its applicable mappings in model order. */
+function decideRole(
+  index: AccessIndex,
+  asker: Asker,
+  source: IpAddress | undefined,
+  roleId: string,
+  candidates: readonly Candidate[],
+): RoleDecision {
+  const role = index.roleById.get(roleId);
+  const account = role === undefined ? undefined : index.accountOfRole.get(role.accountId);
+  if (role === undefined || account === undefined) return undefined;
+  const passing: { mapping: GroupMapping; group: string }[] = [];
+  const denials: MappingDenial[] = [];
+  for (const { placed, group } of candidates) {
+    const failures = conditionFailures(placed.mapping, asker, source, index.cidr);
+    if (failures.length === 0) passing.push({ mapping: placed.mapping, group });
+    else denials.push({ mapping: placed.mapping, group, failures });
+  }
+  const misconfigured = roleProblem(index, role, account);
+  if (misconfigured !== undefined) return { account, denied: { account, role, mappings: denials, misconfigured } };
+  if (passing.length === 0) return { account, denied: { account, role, mappings: denials } };
+  return { account, entitled: entitlement(account, role, passing) };
 }
 
 function entitlement(account: AwsAccount, role: AwsRole, passing: { mapping: GroupMapping; group: string }[]): RoleEntitlement {
@@ -160,19 +236,19 @@ function entitlement(account: AwsAccount, role: AwsRole, passing: { mapping: Gro
 
 function conditionFailures(
   mapping: GroupMapping,
-  input: EntitlementInput,
+  asker: Asker,
   source: ReturnType<typeof parseIp>,
   parse: (text: string) => ReturnType<typeof parseCidr>,
 ): ConditionFailure[] {
   const failures: ConditionFailure[] = [];
-  const { principal } = input;
+  const { principal } = asker;
   if (mapping.idp !== undefined && mapping.idp !== principal.idp) {
     failures.push({ condition: 'idp_mismatch', requiredIdp: mapping.idp, actualIdp: principal.idp });
   }
   if (mapping.requireMfa) {
     if (!principal.authn.mfa) failures.push({ condition: 'mfa_required' });
-    else if (input.mfaMaxAgeSeconds !== undefined && input.now - principal.authn.authenticatedAt > input.mfaMaxAgeSeconds * 1000) {
-      failures.push({ condition: 'mfa_stale', authenticatedAt: principal.authn.authenticatedAt, maxAgeSeconds: input.mfaMaxAgeSeconds });
+    else if (asker.mfaMaxAgeSeconds !== undefined && asker.now - principal.authn.authenticatedAt > asker.mfaMaxAgeSeconds * 1000) {
+      failures.push({ condition: 'mfa_stale', authenticatedAt: principal.authn.authenticatedAt, maxAgeSeconds: asker.mfaMaxAgeSeconds });
     }
   }
   if (mapping.allowedCidrs.length > 0) {
@@ -196,18 +272,11 @@ function conditionFailures(
   return failures;
 }
 
-/**
- * Roles and accounts come from the loaded access model and are not changed
- * afterwards, so what is wrong with a role (parsing its ARNs) is worked out
- * once per loaded role rather than on every request.
- */
-const problems = new WeakMap<AwsRole, { account: AwsAccount; problem: string | undefined }>();
-
-function roleProblem(role: AwsRole, account: AwsAccount): string | undefined {
-  const known = problems.get(role);
-  if (known?.account === account) return known.problem;
+/** What is wrong with a role (parsing its ARNs), worked out once per role and model version. */
+function roleProblem(index: AccessIndex, role: AwsRole, account: AwsAccount): string | undefined {
+  if (index.roleProblems.has(role.id)) return index.roleProblems.get(role.id);
   const problem = findRoleProblem(role, account);
-  problems.set(role, { account, problem });
+  index.roleProblems.set(role.id, problem);
   return problem;
 }
 

@@ -1,6 +1,14 @@
 import type { AwsAccount, AwsRole } from './access-model.js';
 import { RolegateError } from './errors.js';
-import { describeFailure, type Entitlements, type RoleDenial, type RoleEntitlement } from './entitlements.js';
+import type { AccessIndex } from './access-index.js';
+import {
+  describeFailure,
+  roleEntitlementIn,
+  type Asker,
+  type Entitlements,
+  type RoleDenial,
+  type RoleEntitlement,
+} from './entitlements.js';
 
 /** What a user asks for: an account (12-digit id or alias) and a role (name or ARN). */
 export interface RoleRequest {
@@ -36,16 +44,61 @@ export function checkRoleRequest(
   request: RoleRequest,
 ): RoleRequestResult {
   const account = catalog.accounts.find((a) => a.id === request.account) ?? catalog.accounts.find((a) => a.alias === request.account);
-  if (account === undefined) return { ok: false, reason: 'unknown_account', detail: `There is no AWS account "${request.account}"` };
+  if (account === undefined) return unknownAccount(request);
   const inAccount = catalog.roles.filter((r) => r.accountId === account.id);
   const role =
     inAccount.find((r) => r.name === request.role || r.arn === request.role) ??
     inAccount.find((r) => r.name.toLowerCase() === request.role.toLowerCase());
-  if (role === undefined) {
-    return { ok: false, reason: 'unknown_role', detail: `There is no role "${request.role}" in account ${account.alias} (${account.id})` };
-  }
+  if (role === undefined) return unknownRole(request, account);
   const bucket = entitlements.accounts.find((a) => a.account.id === account.id);
-  const entitlement = bucket?.entitled.find((e) => e.role.id === role.id);
+  return judge(
+    account,
+    role,
+    bucket?.entitled.find((e) => e.role.id === role.id),
+    bucket?.denied.find((d) => d.role.id === role.id),
+    request,
+  );
+}
+
+/**
+ * checkRoleRequest over an indexed model: the account and role are looked up,
+ * and only the asked role is decided (roleEntitlementIn), so a request costs
+ * the user's groups and that role's mappings, whatever the model's size.
+ * Same answers as checkRoleRequest(entitlementsFor(…), model, request).
+ */
+export function checkRoleRequestIn(index: AccessIndex, asker: Asker, request: RoleRequest): RoleRequestResult {
+  const account = index.accountById.get(request.account) ?? index.accountByAlias.get(request.account);
+  if (account === undefined) return unknownAccount(request);
+  const own = index.rolesByAccount.get(account.id);
+  const role = own?.exact.get(request.role) ?? own?.folded.get(request.role.toLowerCase());
+  if (role === undefined) return unknownRole(request, account);
+  const decided = roleEntitlementIn(index, asker, role.id);
+  // The decision files a role under the account its id names; checkRoleRequest looks it up under the requested account.
+  const same = decided !== undefined && decided.account.id === account.id;
+  return judge(
+    account,
+    role,
+    same && 'entitled' in decided ? decided.entitled : undefined,
+    same && 'denied' in decided ? decided.denied : undefined,
+    request,
+  );
+}
+
+function unknownAccount(request: RoleRequest): RoleRequestResult {
+  return { ok: false, reason: 'unknown_account', detail: `There is no AWS account "${request.account}"` };
+}
+
+function unknownRole(request: RoleRequest, account: AwsAccount): RoleRequestResult {
+  return { ok: false, reason: 'unknown_role', detail: `There is no role "${request.role}" in account ${account.alias} (${account.id})` };
+}
+
+function judge(
+  account: AwsAccount,
+  role: AwsRole,
+  entitlement: RoleEntitlement | undefined,
+  denial: RoleDenial | undefined,
+  request: RoleRequest,
+): RoleRequestResult {
   if (entitlement !== undefined) {
     if (!entitlement.breakGlass) return { ok: true, entitlement };
     const justification = request.justification?.trim() ?? '';
@@ -61,7 +114,6 @@ export function checkRoleRequest(
     }
     return { ok: true, entitlement, justification };
   }
-  const denial = bucket?.denied.find((d) => d.role.id === role.id);
   if (denial?.misconfigured !== undefined) {
     return {
       ok: false,

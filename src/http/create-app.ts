@@ -127,7 +127,15 @@ export function createApp(deps: AppDeps): RolegateApp {
   app.use(cliSessionsRoutes({ cli: deps.cliAuth, session }));
   app.use(consoleUrlRoutes({ console: deps.console, session, publicUrl: deps.config.server.publicUrl, preferences: deps.preferences }));
   app.use(portalRoutes({ deps, session }));
-  app.use(adminRoutes({ admin: deps.admin, session, groups: deps.config.admin, publicUrl: deps.config.server.publicUrl }));
+  app.use(
+    adminRoutes({
+      admin: deps.admin,
+      session,
+      groups: deps.config.admin,
+      publicUrl: deps.config.server.publicUrl,
+      accessFileMaxBytes: deps.config.admin.accessFileMaxBytes,
+    }),
+  );
 
   app.use(notFound);
   app.use(errorHandler());

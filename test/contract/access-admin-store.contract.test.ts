@@ -7,11 +7,15 @@ import type { AdminDeps } from '../../src/features/admin/admin-deps.js';
 import { parseAccessYaml } from '../../src/features/admin/access-file.js';
 import { diffAccess } from '../../src/domain/access-diff.js';
 import { applyAccess, exportAccess } from '../../src/features/admin/apply-access.js';
+import { largeCompany } from '../../bench/fixtures/large-company.mjs';
+import { accessDocumentSchema } from '../../src/domain/access-document.js';
+import { RolegateError } from '../../src/domain/errors.js';
 import { databaseImplementations } from '../support/database-implementations.js';
 import { captureLogs } from '../support/logs.js';
 
 const demo = parseAccessYaml(readFileSync(new URL('../../config/demo-access.yaml', import.meta.url), 'utf8'));
 const logger = captureLogs().logger;
+const changeEventFor = (key: string) => ({ type: 'admin.account.change', outcome: 'success' as const, details: { key } });
 const actor = { principal: { id: 'corp:admin', idp: 'corp', groups: ['rolegate-admins'] }, requestId: 'r-1', log: logger };
 
 describe.each(databaseImplementations())('AccessAdminStore and AuditQuery contract: $name', ({ create }) => {
@@ -68,5 +72,86 @@ describe.each(databaseImplementations())('AccessAdminStore and AuditQuery contra
     const page = await query.find({ user: 'corp:admin', limit: 5, beforeId: all[4]?.id ?? '0' });
     expect(page.map((e) => e.id)).toEqual(all.slice(5, 10).map((e) => e.id));
     expect(await query.deleteBefore(new Date(Date.now() - 86_400_000))).toBe(0);
+  });
+
+  /** The generated company of `accounts` accounts (mappings and alice's roles in the ratios of issue 15), validated as a file would be. */
+  const company = (accounts: number) =>
+    accessDocumentSchema.parse(largeCompany({ accounts, mappings: accounts * 2.5, aliceRoles: accounts / 4, idp: 'corp' }).document);
+  const auditedChanges = () => database.prisma.auditEvent.count({ where: { type: { startsWith: 'admin.' } } });
+
+  it('when the 20,000-role company is applied from nothing, then it is stored as written with one audit event per object, in one transaction', async () => {
+    await database.prisma.identityProvider.upsert({
+      where: { slug: 'corp' },
+      create: { slug: 'corp', displayName: 'Corp', kind: 'oidc' },
+      update: {},
+    });
+    const document = company(2000);
+    const before = await auditedChanges();
+    const result = await applyAccess(deps, actor, document);
+    expect(result.summary.add).toBe(2000 + 20_000 + 5000);
+    expect(diffAccess(await exportAccess(deps), document)).toEqual([]);
+    expect((await auditedChanges()) - before).toBe(result.changes.length);
+  }, 120_000);
+
+  it('when a company grows, shrinks and changes one line, then each apply writes exactly the difference', async () => {
+    const small = company(400);
+    const large = company(800);
+    await applyAccess(deps, actor, small);
+    const grown = await applyAccess(deps, actor, large);
+    expect(grown.summary).toEqual({ add: 400 + 4000 + 1000, change: 0, remove: 0 });
+    const edited = { ...large, roles: large.roles.map((r, i) => (i === 7 ? { ...r, description: 'one line changed' } : r)) };
+    const changed = await applyAccess(deps, actor, edited);
+    expect(changed.changes).toEqual([expect.objectContaining({ kind: 'role', action: 'change', fields: ['description'] })]);
+    const shrunk = await applyAccess(deps, actor, small);
+    expect(shrunk.summary).toEqual({ add: 0, change: 1, remove: 400 + 4000 + 1000 });
+    expect(diffAccess(await exportAccess(deps), small)).toEqual([]);
+  }, 120_000);
+
+  it('when a set-based write finds one object at another version, then the whole write is refused as stale and nothing changes', async () => {
+    await applyAccess(deps, actor, company(50));
+    const state = await deps.store.read();
+    const [first, second] = state.roles;
+    if (!first || !second) throw new Error('no roles');
+    await database.prisma.role.update({ where: { id: second.id }, data: { version: { increment: 1 } } });
+    const writes = [first, second].map((s) => ({
+      kind: 'role' as const,
+      action: 'change' as const,
+      id: s.id,
+      version: s.version,
+      entry: { ...s.entry, description: 'x' },
+    }));
+    const attempt = deps.store.transaction(async (_state, write) => write(writes, []));
+    await expect(attempt).rejects.toMatchObject({ code: 'precondition_failed', detail: expect.stringContaining(second.id) as unknown });
+    const after = await deps.store.read();
+    expect(after.roles.find((r) => r.id === first.id)?.entry.description).toBe(first.entry.description);
+  });
+
+  it('when a mapping names a role that does not exist, then the write is a conflict naming it', async () => {
+    const entry = {
+      group: 'g',
+      match: 'exact',
+      role: 'arn:aws:iam::123456789012:role/Nope',
+      requireMfa: false,
+      allowedCidrs: [],
+      breakGlass: false,
+    };
+    const attempt = deps.store.transaction(async (_state, write) => write([{ kind: 'mapping', action: 'add', entry }], []));
+    await expect(attempt).rejects.toMatchObject({
+      code: 'conflict',
+      detail: 'no role arn:aws:iam::123456789012:role/Nope: create the role first',
+    });
+  });
+
+  it('when a transaction outlives its timeout, then it is rolled back and answered 503 naming the setting', async () => {
+    const store = new PrismaAccessAdminStore(database.prisma, { transactionTimeoutMs: 300 });
+    const before = await auditedChanges();
+    const attempt = store.transaction(async (state, write) => {
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      await write([], [changeEventFor(state.accounts[0]?.id ?? 'x')]);
+    });
+    const error: unknown = await attempt.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RolegateError);
+    expect(error).toMatchObject({ code: 'dependency_unavailable', detail: expect.stringContaining('admin.applyTimeoutMs') as unknown });
+    expect(await auditedChanges()).toBe(before);
   });
 });

@@ -3,7 +3,11 @@ import type { Database } from '../../src/adapters/db/database.js';
 import { PrismaAccessStore } from '../../src/adapters/db/prisma-access-store.js';
 import { entitlementsFor } from '../../src/domain/entitlements.js';
 import { checkRoleRequest } from '../../src/domain/role-request.js';
+import { largeCompany } from '../../bench/fixtures/large-company.mjs';
+import { PrismaAccessAdminStore } from '../../src/adapters/db/prisma-access-admin-store.js';
+import { applyAccess, exportAccess } from '../../src/features/admin/apply-access.js';
 import { databaseImplementations } from '../support/database-implementations.js';
+import { captureLogs } from '../support/logs.js';
 import { principal } from '../fixtures/access-model.js';
 
 const implementations = databaseImplementations();
@@ -161,4 +165,25 @@ describe.each(implementations)('AccessStore contract: $name', ({ create }) => {
     expect(await check('dev', 'Nope')).toBe('unknown_role');
     expect(await check('staging', 'Developer')).toBe('unknown_account');
   });
+
+  it('when the model is larger than a page, then the whole-model lists hold every row once, in the store order', async () => {
+    const company = largeCompany({ accounts: 1100, mappings: 2750, aliceRoles: 275, idp: 'corp' }).document;
+    const admin = new PrismaAccessAdminStore(database.prisma);
+    const logger = captureLogs().logger;
+    await applyAccess(
+      { store: admin, accessModel: { reload: () => Promise.resolve(), announceChange: () => Promise.resolve() }, logger },
+      { principal: { id: 'corp:admin', idp: 'corp', groups: [] }, requestId: 'r', log: logger },
+      { ...company, accounts: [...(await exportAccess({ store: admin } as never)).accounts, ...company.accounts] },
+    );
+    const [roles, mappings] = await Promise.all([store.listRoles(), store.listMappings()]);
+    const expectedRoles = await database.prisma.role.findMany({ orderBy: [{ accountId: 'asc' }, { name: 'asc' }], select: { id: true } });
+    const expectedMappings = await database.prisma.groupMapping.findMany({
+      orderBy: [{ group: 'asc' }, { id: 'asc' }],
+      select: { id: true },
+    });
+    expect(expectedRoles.length).toBe(11_000);
+    expect(expectedMappings.length).toBe(2750);
+    expect(roles.map((r) => r.id)).toEqual(expectedRoles.map((r) => r.id));
+    expect(mappings.map((m) => m.id)).toEqual(expectedMappings.map((m) => m.id));
+  }, 120_000);
 });

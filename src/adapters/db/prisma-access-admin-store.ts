@@ -1,9 +1,8 @@
-import { parseRoleArn } from '../../domain/arn.js';
 import type { AccountEntry, IdentityProviderEntry, MappingEntry, RoleEntry } from '../../domain/access-document.js';
 import { RolegateError } from '../../domain/errors.js';
 import type { AccessAdminStore, AccessState, AccessWrite } from '../../ports/access-admin-store.js';
 import type { AuditEvent } from '../../ports/audit-log.js';
-import { auditRowOf } from './audit-row.js';
+import { applyWrites, insertAuditEvents, type Sql } from './access-bulk-writes.js';
 import { Prisma, type PrismaClient } from './generated/client.js';
 
 type Tx = Prisma.TransactionClient;
@@ -11,9 +10,32 @@ type Tx = Prisma.TransactionClient;
 /** Serialises admin writes across instances (pg_advisory_xact_lock, released at commit or rollback). */
 const ADMIN_LOCK = 7_342_001;
 
-/** AccessAdminStore on identity_providers, aws_accounts, roles, group_mappings and audit_events. */
+/** The default of `admin.applyTimeoutMs`. */
+export const DEFAULT_TRANSACTION_TIMEOUT_MS = 300_000;
+
+export interface AccessAdminStoreOptions {
+  /**
+   * How long one admin transaction may run before it is rolled back
+   * (`admin.applyTimeoutMs`): applying a whole large access file is one
+   * transaction, so this is not a small fixed cap.
+   */
+  transactionTimeoutMs?: number;
+}
+
+/**
+ * AccessAdminStore on identity_providers, aws_accounts, roles, group_mappings
+ * and audit_events. Writes are set-based (access-bulk-writes.ts): a whole
+ * access file is a few statements, not one round trip per object.
+ */
 export class PrismaAccessAdminStore implements AccessAdminStore {
-  constructor(private readonly prisma: PrismaClient) {}
+  readonly #timeoutMs: number;
+
+  constructor(
+    private readonly prisma: PrismaClient,
+    options: AccessAdminStoreOptions = {},
+  ) {
+    this.#timeoutMs = options.transactionTimeoutMs ?? DEFAULT_TRANSACTION_TIMEOUT_MS;
+  }
 
   read(): Promise<AccessState> {
     return readState(this.prisma);
@@ -27,28 +49,43 @@ export class PrismaAccessAdminStore implements AccessAdminStore {
         async (tx) => {
           await tx.$queryRawUnsafe(`SELECT 1 AS locked FROM pg_advisory_xact_lock(${String(ADMIN_LOCK)})`);
           const state = await readState(tx);
+          const sql: Sql = (text, ...params) => tx.$queryRawUnsafe<Record<string, unknown>[]>(text, ...params);
           return work(state, async (writes, audit) => {
-            for (const write of writes) await applyWrite(tx, write);
-            if (audit.length > 0) await tx.auditEvent.createMany({ data: audit.map(auditRow) });
+            await applyWrites(sql, writes);
+            await insertAuditEvents(sql, audit);
           });
         },
-        { timeout: 30_000, maxWait: 10_000 },
+        { timeout: this.#timeoutMs, maxWait: 10_000 },
       );
     } catch (error) {
-      throw translate(error);
+      throw translate(error, this.#timeoutMs);
     }
   }
 }
 
+/**
+ * The whole model in four plain statements (mappings joined to their role's
+ * ARN and IdP's slug in SQL): through Prisma's model queries the reads of a
+ * 20,000-role model took several times longer. Orders as before: IdPs by
+ * slug, accounts by id, roles by ARN, mappings by group then id.
+ */
 async function readState(db: Tx | PrismaClient): Promise<AccessState> {
   const [idps, accounts, roles, mappings] = await Promise.all([
-    db.identityProvider.findMany({ orderBy: { slug: 'asc' } }),
-    db.awsAccount.findMany({ orderBy: { id: 'asc' } }),
-    db.role.findMany({ orderBy: { arn: 'asc' } }),
-    db.groupMapping.findMany({
-      include: { idp: { select: { slug: true } }, role: { select: { arn: true } } },
-      orderBy: [{ group: 'asc' }, { id: 'asc' }],
-    }),
+    db.$queryRawUnsafe<IdpRow[]>(
+      `SELECT id::text AS id, version, slug, display_name, kind::text AS kind, enabled, groups_from, settings FROM identity_providers ORDER BY slug`,
+    ),
+    db.$queryRawUnsafe<AccountRow[]>(
+      `SELECT id, version, alias, partition::text AS partition, region, sts_endpoint FROM aws_accounts ORDER BY id`,
+    ),
+    db.$queryRawUnsafe<RoleRow[]>(
+      `SELECT id::text AS id, version, arn, exchange_mode::text AS mode, provider_arn, external_id, max_session_seconds, description FROM roles ORDER BY arn`,
+    ),
+    db.$queryRawUnsafe<MappingRow[]>(
+      `SELECT m.id::text AS id, m.version, m."group", m.match::text AS match, i.slug AS idp, r.arn AS role, m.require_mfa,
+              m.max_session_seconds, m.allowed_cidrs, m.break_glass
+       FROM group_mappings m JOIN roles r ON r.id = m.role_id LEFT JOIN identity_providers i ON i.id = m.idp_id
+       ORDER BY m."group", m.id`,
+    ),
   ]);
   return {
     identityProviders: idps.map((row) => ({
@@ -56,11 +93,11 @@ async function readState(db: Tx | PrismaClient): Promise<AccessState> {
       version: row.version,
       entry: {
         slug: row.slug,
-        displayName: row.displayName,
+        displayName: row.display_name,
         kind: row.kind,
         enabled: row.enabled,
-        groupsFrom: row.groupsFrom,
-        settings: (row.settings ?? {}) as Record<string, unknown>,
+        groupsFrom: row.groups_from,
+        settings: row.settings ?? {},
       } satisfies IdentityProviderEntry,
     })),
     accounts: accounts.map((row) => ({
@@ -69,9 +106,9 @@ async function readState(db: Tx | PrismaClient): Promise<AccessState> {
       entry: {
         id: row.id,
         alias: row.alias,
-        partition: row.partition.replaceAll('_', '-') as AccountEntry['partition'],
+        partition: row.partition,
         region: row.region,
-        ...(row.stsEndpoint === null ? {} : { stsEndpoint: row.stsEndpoint }),
+        ...(row.sts_endpoint === null ? {} : { stsEndpoint: row.sts_endpoint }),
       } satisfies AccountEntry,
     })),
     roles: roles.map((row) => ({
@@ -79,10 +116,10 @@ async function readState(db: Tx | PrismaClient): Promise<AccessState> {
       version: row.version,
       entry: {
         arn: row.arn,
-        mode: row.exchangeMode.replaceAll('_', '-') as RoleEntry['mode'],
-        ...(row.providerArn === null ? {} : { providerArn: row.providerArn }),
-        ...(row.externalId === null ? {} : { externalId: row.externalId }),
-        maxSessionSeconds: row.maxSessionSeconds,
+        mode: row.mode,
+        ...(row.provider_arn === null ? {} : { providerArn: row.provider_arn }),
+        ...(row.external_id === null ? {} : { externalId: row.external_id }),
+        maxSessionSeconds: row.max_session_seconds,
         description: row.description,
       } satisfies RoleEntry,
     })),
@@ -92,126 +129,82 @@ async function readState(db: Tx | PrismaClient): Promise<AccessState> {
       entry: {
         group: row.group,
         match: row.match,
-        ...(row.idp === null ? {} : { idp: row.idp.slug }),
-        role: row.role.arn,
-        requireMfa: row.requireMfa,
-        ...(row.maxSessionSeconds === null ? {} : { maxSessionSeconds: row.maxSessionSeconds }),
-        allowedCidrs: [...row.allowedCidrs],
-        breakGlass: row.breakGlass,
+        ...(row.idp === null ? {} : { idp: row.idp }),
+        role: row.role,
+        requireMfa: row.require_mfa,
+        ...(row.max_session_seconds === null ? {} : { maxSessionSeconds: row.max_session_seconds }),
+        allowedCidrs: [...(row.allowed_cidrs ?? [])],
+        breakGlass: row.break_glass,
       } satisfies MappingEntry,
     })),
   };
 }
 
-async function applyWrite(tx: Tx, write: AccessWrite): Promise<void> {
-  if (write.action === 'remove') {
-    const where = { id: write.id, version: write.version };
-    const { count } =
-      write.kind === 'identityProvider'
-        ? await tx.identityProvider.deleteMany({ where })
-        : write.kind === 'account'
-          ? await tx.awsAccount.deleteMany({ where })
-          : write.kind === 'role'
-            ? await tx.role.deleteMany({ where })
-            : await tx.groupMapping.deleteMany({ where });
-    if (count === 0) throw stale(write.kind, write.id);
-    return;
-  }
-  const data = await rowData(tx, write.kind, write.entry);
-  if (write.action === 'add') {
-    if (write.kind === 'identityProvider') await tx.identityProvider.create({ data: data as Prisma.IdentityProviderUncheckedCreateInput });
-    else if (write.kind === 'account') await tx.awsAccount.create({ data: data as Prisma.AwsAccountUncheckedCreateInput });
-    else if (write.kind === 'role') await tx.role.create({ data: data as Prisma.RoleUncheckedCreateInput });
-    else await tx.groupMapping.create({ data: data as Prisma.GroupMappingUncheckedCreateInput });
-    return;
-  }
-  const where = { id: write.id, version: write.version };
-  const update = { ...data, version: { increment: 1 } };
-  const { count } =
-    write.kind === 'identityProvider'
-      ? await tx.identityProvider.updateMany({ where, data: update })
-      : write.kind === 'account'
-        ? await tx.awsAccount.updateMany({ where, data: update })
-        : write.kind === 'role'
-          ? await tx.role.updateMany({ where, data: update })
-          : await tx.groupMapping.updateMany({ where, data: update });
-  if (count === 0) throw stale(write.kind, write.id);
+interface IdpRow {
+  id: string;
+  version: number;
+  slug: string;
+  display_name: string;
+  kind: IdentityProviderEntry['kind'];
+  enabled: boolean;
+  groups_from: string;
+  settings: Record<string, unknown> | null;
+}
+interface AccountRow {
+  id: string;
+  version: number;
+  alias: string;
+  partition: AccountEntry['partition'];
+  region: string;
+  sts_endpoint: string | null;
+}
+interface RoleRow {
+  id: string;
+  version: number;
+  arn: string;
+  mode: RoleEntry['mode'];
+  provider_arn: string | null;
+  external_id: string | null;
+  max_session_seconds: number;
+  description: string;
+}
+interface MappingRow {
+  id: string;
+  version: number;
+  group: string;
+  match: MappingEntry['match'];
+  idp: string | null;
+  role: string;
+  require_mfa: boolean;
+  max_session_seconds: number | null;
+  allowed_cidrs: string[] | null;
+  break_glass: boolean;
 }
 
-/** Document fields → columns; references (role ARN, IdP slug) resolved to ids inside the transaction. */
-async function rowData(tx: Tx, kind: AccessWrite['kind'], entry: Record<string, unknown>): Promise<Record<string, unknown>> {
-  if (kind === 'identityProvider') {
-    const e = entry as IdentityProviderEntry;
-    return {
-      slug: e.slug,
-      displayName: e.displayName,
-      kind: e.kind,
-      enabled: e.enabled,
-      groupsFrom: e.groupsFrom,
-      settings: e.settings,
-    };
-  }
-  if (kind === 'account') {
-    const e = entry as AccountEntry;
-    return { id: e.id, alias: e.alias, partition: e.partition.replaceAll('-', '_'), region: e.region, stsEndpoint: e.stsEndpoint ?? null };
-  }
-  if (kind === 'role') {
-    const e = entry as RoleEntry;
-    const arn = parseRoleArn(e.arn);
-    if (!arn.ok) throw new RolegateError('invalid_request', { detail: arn.error });
-    return {
-      accountId: arn.value.accountId,
-      name: arn.value.name,
-      arn: e.arn,
-      exchangeMode: e.mode.replaceAll('-', '_'),
-      providerArn: e.providerArn ?? null,
-      externalId: e.externalId ?? null,
-      maxSessionSeconds: e.maxSessionSeconds,
-      description: e.description,
-    };
-  }
-  const e = entry as MappingEntry;
-  const role = await tx.role.findUnique({ where: { arn: e.role }, select: { id: true } });
-  if (!role) throw new RolegateError('conflict', { detail: `no role ${e.role}: create the role first` });
-  let idpId: string | null = null;
-  if (e.idp !== undefined) {
-    const idp = await tx.identityProvider.findUnique({ where: { slug: e.idp }, select: { id: true } });
-    if (!idp) throw new RolegateError('conflict', { detail: `no identity provider ${e.idp}` });
-    idpId = idp.id;
-  }
-  return {
-    group: e.group,
-    match: e.match,
-    roleId: role.id,
-    idpId,
-    requireMfa: e.requireMfa,
-    maxSessionSeconds: e.maxSessionSeconds ?? null,
-    allowedCidrs: e.allowedCidrs,
-    breakGlass: e.breakGlass,
-  };
-}
-
-function stale(kind: string, id: string): RolegateError {
-  return new RolegateError('precondition_failed', {
-    detail: `The ${kind} ${id} was changed or deleted since it was read; read it again and retry`,
-  });
-}
-
-function auditRow(event: AuditEvent): Prisma.AuditEventCreateManyInput {
-  const { details, ...row } = auditRowOf(event);
-  return { ...row, ...(details === null ? {} : { details: details as Prisma.InputJsonObject }) };
-}
-
-/** Database constraint failures become conflicts the caller can act on. */
-function translate(error: unknown): unknown {
+/**
+ * Database constraint failures become conflicts the caller can act on (from
+ * Prisma's own queries, P2002/P2003, and from raw statements, P2010 carrying
+ * the SQLSTATE); an expired transaction (P2028) says which setting bounds it.
+ */
+function translate(error: unknown, timeoutMs: number): unknown {
   if (error instanceof RolegateError) return error;
-  if (error instanceof Prisma.PrismaClientKnownRequestError) {
-    if (error.code === 'P2002') {
-      const target = JSON.stringify(error.meta?.target ?? error.meta?.modelName ?? '');
-      return new RolegateError('conflict', { detail: `Another object already has this unique value (${target})`, cause: error });
-    }
-    if (error.code === 'P2003' || error.code === 'P2014')
-      return new RolegateError('conflict', { detail: 'The object is still referenced (delete its roles or mappings first)', cause: error });
+  if (!(error instanceof Prisma.PrismaClientKnownRequestError)) return error;
+  const cause = (
+    error.meta?.driverAdapterError as { cause?: { originalCode?: string; constraint?: { fields?: string[]; index?: string } } } | undefined
+  )?.cause;
+  const sqlState = error.code === 'P2010' ? cause?.originalCode : undefined;
+  if (error.code === 'P2002' || sqlState === '23505') {
+    const target = JSON.stringify(error.meta?.target ?? cause?.constraint?.fields ?? error.meta?.modelName ?? '');
+    return new RolegateError('conflict', { detail: `Another object already has this unique value (${target})`, cause: error });
+  }
+  if (error.code === 'P2003' || error.code === 'P2014' || sqlState === '23503')
+    return new RolegateError('conflict', { detail: 'The object is still referenced (delete its roles or mappings first)', cause: error });
+  if (error.code === 'P2028') {
+    return new RolegateError('dependency_unavailable', {
+      detail: `The change took longer than admin.applyTimeoutMs (ROLEGATE_ACCESS_APPLY_TIMEOUT_MS, ${String(timeoutMs)} ms) and was rolled back: nothing changed`,
+      headers: { 'Retry-After': '5' },
+      cause: error,
+    });
   }
   return error;
 }

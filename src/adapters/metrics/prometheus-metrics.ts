@@ -18,6 +18,8 @@ export function createMetrics() {
     redisNearCacheLive: (): boolean | undefined => undefined,
     /** Stalled Redis connections detected (and replaced) so far. */
     redisStalls: (): number => 0,
+    /** What the last access-model load held and cost (AccessModelCache.stats). */
+    accessModel: (): AccessModelProbe | undefined => undefined,
   };
   return {
     registry,
@@ -108,6 +110,38 @@ export function createMetrics() {
         this.inc(probes.redisStalls());
       },
     }),
+    accessModelObjects: new Gauge({
+      name: 'rolegate_access_model_objects',
+      help: 'Objects in the access model this instance decides with, by kind (accounts, roles, mappings).',
+      labelNames: ['kind'] as const,
+      registers,
+      collect() {
+        const stats = probes.accessModel();
+        if (!stats) return;
+        for (const kind of ['accounts', 'roles', 'mappings'] as const) this.set({ kind }, stats[kind]);
+      },
+    }),
+    accessModelLoadSeconds: new Gauge({
+      name: 'rolegate_access_model_load_seconds',
+      help: 'How long the last access-model load took, by phase: read (from PostgreSQL) and index (building the per-version indexes, in slices).',
+      labelNames: ['phase'] as const,
+      registers,
+      collect() {
+        const stats = probes.accessModel();
+        if (!stats) return;
+        this.set({ phase: 'read' }, stats.readMs / 1000);
+        this.set({ phase: 'index' }, stats.indexMs / 1000);
+      },
+    }),
+    accessModelHeapDelta: new Gauge({
+      name: 'rolegate_access_model_heap_delta_bytes',
+      help: 'Heap used after the last access-model load minus before it: roughly what the new model and its indexes hold.',
+      registers,
+      collect() {
+        const stats = probes.accessModel();
+        if (stats) this.set(stats.heapDeltaBytes);
+      },
+    }),
     activeSessions: new Gauge({
       name: 'rolegate_active_sessions',
       help: 'Live sessions across all instances, by kind: portal = signed-in browsers, cli = CLI sessions (grants) neither revoked nor expired.',
@@ -123,3 +157,12 @@ export function createMetrics() {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+export interface AccessModelProbe {
+  accounts: number;
+  roles: number;
+  mappings: number;
+  readMs: number;
+  indexMs: number;
+  heapDeltaBytes: number;
+}

@@ -24,7 +24,9 @@ export async function runApply(ctx: CliContext, options: { file: string; dryRun:
     method: 'POST',
     path: '/api/v1/admin/access/apply',
     json: { yaml, dryRun: options.dryRun, source: options.file === '-' ? 'stdin' : path.basename(options.file) },
-    timeoutMs: 60_000,
+    timeoutMs: 300_000,
+    // Every changed object is listed with its before and after: ~400 bytes each, 10 MB for a 20,000-role file applied from nothing.
+    maxAnswerBytes: 512 * 1024 * 1024,
   });
   if (options.json) {
     out.stdout(`${JSON.stringify(answer, null, 2)}\n`);

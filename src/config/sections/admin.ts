@@ -23,6 +23,20 @@ export const admin = z
         description:
           'An access-as-code file (docs/access-as-code.md) applied at start-up, after migrations: accounts, roles and group mappings become what it says. A file with problems stops the start.',
       }),
+    applyTimeoutMs: integer(1000, 3_600_000)
+      .default(300_000)
+      .meta({
+        env: ['ROLEGATE_ACCESS_APPLY_TIMEOUT_MS'],
+        description:
+          'How long one access change may take before it is rolled back (nothing applied): applying an access file (start-up, `rolegate apply`) or one admin API edit is one transaction. A 20,000-role file applies from nothing in a few seconds.',
+      }),
+    accessFileMaxBytes: integer(1_048_576, 1_073_741_824)
+      .default(67_108_864)
+      .meta({
+        env: ['ROLEGATE_ACCESS_FILE_MAX_BYTES'],
+        description:
+          'Largest body POST /api/v1/admin/access/plan and /apply accept (the access file as application/yaml, or JSON carrying it): 64 MiB by default. Every other admin endpoint keeps a 1 MB limit.',
+      }),
     auditRetentionDays: integer(1, 36_500)
       .optional()
       .meta({

@@ -5,7 +5,7 @@ import express from 'express';
 import { exportJWK, generateKeyPair } from 'jose';
 import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { closeServer, listen } from '../sts/start-sts-endpoint.js';
-import { demoUser } from './demo-users.js';
+import { demoUser, type DemoUser } from './demo-users.js';
 import { renderLoginPage, renderMessagePage } from './interaction-pages.js';
 
 export interface DemoIdpOptions {
@@ -18,6 +18,8 @@ export interface DemoIdpOptions {
   rolegateUrl: string;
   clientId?: string;
   clientSecret?: string;
+  /** People beside DEMO_USERS who can sign in by id (not listed on the sign-in page): benchmarks' users with many groups. */
+  extraUsers?: readonly DemoUser[];
 }
 
 /** What rolegate needs to be told to use the demo IdP. */
@@ -43,6 +45,8 @@ export interface DemoIdp {
  * confidential client registered for rolegate (code flow with PKCE).
  */
 export async function startDemoIdp(options: DemoIdpOptions): Promise<DemoIdp> {
+  const extra = options.extraUsers ?? [];
+  const person = (id: string) => demoUser(id) ?? extra.find((user) => user.id === id);
   const host = options.host ?? '127.0.0.1';
   const app = express();
   app.disable('x-powered-by');
@@ -64,7 +68,7 @@ export async function startDemoIdp(options: DemoIdpOptions): Promise<DemoIdp> {
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
   const provider = new Provider(
     issuer,
-    demoConfiguration(client, { ...(await exportJWK(privateKey)), kid: 'demo-idp-1', alg: 'RS256', use: 'sig' }),
+    demoConfiguration(client, { ...(await exportJWK(privateKey)), kid: 'demo-idp-1', alg: 'RS256', use: 'sig' }, person),
   );
 
   app.get('/interaction/:uid', async (req, res) => {
@@ -84,7 +88,7 @@ export async function startDemoIdp(options: DemoIdpOptions): Promise<DemoIdp> {
   });
   app.post('/interaction/:uid/login', express.urlencoded({ extended: false, limit: '4kb' }), async (req, res) => {
     const chosen = (req.body as Record<string, unknown>).user;
-    const user = typeof chosen === 'string' ? demoUser(chosen) : undefined;
+    const user = typeof chosen === 'string' ? person(chosen) : undefined;
     if (!user) {
       res.status(400).type('html').send(renderMessagePage('Unknown person', 'Pick one of the demo people.'));
       return;
@@ -115,7 +119,11 @@ export async function startDemoIdp(options: DemoIdpOptions): Promise<DemoIdp> {
   return { issuer, client, close: () => closeServer(server) };
 }
 
-function demoConfiguration(client: DemoClientRegistration, signingKey: Record<string, unknown>): Configuration {
+function demoConfiguration(
+  client: DemoClientRegistration,
+  signingKey: Record<string, unknown>,
+  person: (id: string) => DemoUser | undefined,
+): Configuration {
   return {
     clients: [
       {
@@ -149,7 +157,7 @@ function demoConfiguration(client: DemoClientRegistration, signingKey: Record<st
     interactions: { url: (_ctx: KoaContextWithOIDC, interaction) => `/interaction/${interaction.uid}` },
     pkce: { required: () => true },
     findAccount(_ctx, id) {
-      const user = demoUser(id);
+      const user = person(id);
       if (!user) return undefined;
       return {
         accountId: user.id,

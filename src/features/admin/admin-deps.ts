@@ -3,6 +3,7 @@ import type { AuditEvent } from '../../ports/audit-log.js';
 import type { Logger } from '../../ports/logger.js';
 import type { Caller } from '../credentials/issue-credentials.js';
 import type { Principal } from '../../domain/principal.js';
+import type { AccessFileResult } from './access-file.js';
 
 /** What the administration use cases need (wired in src/deps-admin.ts). */
 export interface AdminDeps {
@@ -10,6 +11,8 @@ export interface AdminDeps {
   /** Told after every committed change, so this instance and every other reload at once. */
   accessModel: { reload(): Promise<unknown>; announceChange(): Promise<void> };
   logger: Logger;
+  /** Parses and validates an access file (parseAccessYaml, or off the event loop: parse-off-thread.ts). */
+  parseAccessFile?: (text: string) => Promise<AccessFileResult>;
 }
 
 /** The administrator acting (a portal session or a CLI bearer token), or rolegate itself applying ROLEGATE_ACCESS_FILE. */

@@ -57,23 +57,35 @@ export async function applyAccess(deps: AdminDeps, actor: Actor, document: Acces
   return { changes, summary: summarizeChanges(changes), applied: changes.length > 0 };
 }
 
-/** Removals first, most dependent kinds first (mappings → roles → accounts → IdPs); then additions and changes the other way round. */
+/**
+ * Removals first, most dependent kinds first (mappings → roles → accounts →
+ * IdPs); then, the other way round, changes before additions (a value a
+ * change frees, such as an alias, may be taken by an addition). Each stored
+ * list is indexed by natural key once: O(changes + stored).
+ */
 function writesFor(changes: readonly AccessChange[], state: AccessState): AccessWrite[] {
-  const stored = (kind: AccessKind, key: string) => storedByKey(state, kind).get(key);
+  const byKind = new Map<AccessKind, AccessChange[]>(ACCESS_KINDS.map((kind) => [kind, []]));
+  for (const change of changes) byKind.get(change.kind)?.push(change);
+  const stored = new Map(ACCESS_KINDS.map((kind) => [kind, storedByKey(state, kind)]));
   const writes: AccessWrite[] = [];
   for (const kind of [...ACCESS_KINDS].reverse()) {
-    for (const change of changes.filter((c) => c.kind === kind && c.action === 'remove')) {
-      for (const s of stored(kind, change.key) ?? []) writes.push({ kind, action: 'remove', id: s.id, version: s.version });
+    const own = stored.get(kind);
+    for (const change of byKind.get(kind) ?? []) {
+      if (change.action !== 'remove') continue;
+      for (const s of own?.get(change.key) ?? []) writes.push({ kind, action: 'remove', id: s.id, version: s.version });
     }
   }
   for (const kind of ACCESS_KINDS) {
-    for (const change of changes.filter((c) => c.kind === kind && c.action !== 'remove')) {
-      const existing = stored(kind, change.key)?.[0];
+    const own = stored.get(kind);
+    const adds: AccessWrite[] = [];
+    for (const change of byKind.get(kind) ?? []) {
+      if (change.action === 'remove') continue;
+      const existing = own?.get(change.key)?.[0];
       const entry = change.after ?? {};
-      writes.push(
-        existing ? { kind, action: 'change', id: existing.id, version: existing.version, entry } : { kind, action: 'add', entry },
-      );
+      if (existing) writes.push({ kind, action: 'change', id: existing.id, version: existing.version, entry });
+      else adds.push({ kind, action: 'add', entry });
     }
+    writes.push(...adds);
   }
   return writes;
 }
@@ -90,7 +102,9 @@ function storedByKey(state: AccessState, kind: AccessKind): Map<string, Stored<R
   const map = new Map<string, Stored<Record<string, unknown>>[]>();
   for (const s of list) {
     const key = entryKey(kind, s.entry);
-    map.set(key, [...(map.get(key) ?? []), s]);
+    const same = map.get(key);
+    if (same === undefined) map.set(key, [s]);
+    else same.push(s);
   }
   return map;
 }

@@ -61,8 +61,8 @@ export interface IssuedConsoleUrl {
 export async function issueConsoleUrl(deps: ConsoleDeps, caller: Caller, ask: ConsoleAsk): Promise<IssuedConsoleUrl> {
   // Every console URL is a call to the federation endpoint (and maybe an STS exchange): limited per user.
   await deps.credentials.limits.enforce('consoleUrlsPerUser', caller.principal.id, caller.log);
-  const { accounts } = await orUnavailable('The access model (PostgreSQL)', () => deps.credentials.accessModel.current());
-  const known = accounts.find((a) => a.id === ask.account) ?? accounts.find((a) => a.alias === ask.account);
+  const model = await orUnavailable('The access model (PostgreSQL)', () => deps.credentials.accessModel.index());
+  const known = model.accountById.get(ask.account) ?? model.accountByAlias.get(ask.account);
   if (known) destinationFor(deps.settings, known, ask.destination);
 
   const credentialsAsk: CredentialsAsk = {

@@ -1,4 +1,5 @@
-import type { GroupMapping } from '../../domain/access-model.js';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { indexAccessModelInSteps, type AccessIndex } from '../../domain/access-index.js';
 import type { AccessSnapshot, AccessStore } from '../../ports/access-store.js';
 import type { KvStore } from '../../ports/kv-store.js';
 import type { Logger } from '../../ports/logger.js';
@@ -6,24 +7,44 @@ import type { Logger } from '../../ports/logger.js';
 /** The pub/sub channel on which admin changes announce that the access model changed. */
 export const ACCESS_CHANGED_CHANNEL = 'access-model-changed';
 
-/**
- * Accounts, roles and mappings held in memory, so deciding entitlements costs
- * no database round trip per request. Reloaded every `refreshMs`, and at once
- * when any instance announces a change on ACCESS_CHANGED_CHANNEL (admin
- * changes do). A failed reload keeps the last good model and is retried at
- * the next tick; before the first load succeeds, callers get the error.
- */
-interface IndexedModel extends AccessSnapshot {
-  exactByGroup: Map<string, GroupMapping[]>;
-  globs: GroupMapping[];
+/** Objects indexed between two yields to the event loop (~1–2 ms of work each on a 2-core VM). */
+const INDEX_SLICE = 2000;
+
+/** What the last load cost, for the log line and the metrics (docs/operations.md). */
+export interface AccessModelStats {
+  version: number;
+  accounts: number;
+  roles: number;
+  mappings: number;
+  /** Reading the model from the store. */
+  readMs: number;
+  /** Building the indexes (in slices, yielding to the event loop between them). */
+  indexMs: number;
+  /** Heap used after the swap minus before the load: roughly what the new model holds while the old one is not yet collected. */
+  heapDeltaBytes: number;
+  heapUsedBytes: number;
 }
 
+/**
+ * Accounts, roles and mappings held in memory, with their indexes
+ * (domain/access-index.ts) built once per loaded version, so deciding
+ * entitlements costs no database round trip and no walk over the whole model
+ * per request. Reloaded every `refreshMs`, and at once when any instance
+ * announces a change on ACCESS_CHANGED_CHANNEL (admin changes do). A reload
+ * builds the new version's indexes a slice at a time, yielding to the event
+ * loop between slices, while requests keep deciding with the previous
+ * version; then the two are swapped in one assignment. A failed reload keeps
+ * the last good model and is retried at the next tick; before the first
+ * load succeeds, callers get the error.
+ */
 export class AccessModelCache {
-  #model: IndexedModel | undefined;
-  #loading: Promise<IndexedModel> | undefined;
+  #model: AccessIndex | undefined;
+  #loading: Promise<AccessIndex> | undefined;
   #timer: NodeJS.Timeout | undefined;
   #unsubscribe: (() => Promise<void>) | undefined;
   #again = false;
+  #version = 0;
+  #stats: AccessModelStats | undefined;
 
   constructor(
     private readonly store: AccessStore,
@@ -45,27 +66,27 @@ export class AccessModelCache {
       });
   }
 
+  /** The current model's lists (accounts, roles, mappings). */
   async current(): Promise<AccessSnapshot> {
+    const model = await this.index();
+    return { accounts: [...model.accounts], roles: [...model.roles], mappings: [...model.mappings] };
+  }
+
+  /** The current model with its indexes: what entitlementsIn / checkRoleRequestIn decide with. */
+  async index(): Promise<AccessIndex> {
     return this.#model ?? (await this.reload());
   }
 
-  /**
-   * Every account and role, with only the mappings that may apply to someone
-   * with these groups (exact ones by lookup, plus every glob): what
-   * `entitlementsFor` needs, without scanning thousands of mappings per request.
-   */
-  async forGroups(groups: readonly string[]): Promise<AccessSnapshot> {
-    const model = this.#model ?? (await this.reload());
-    const mappings = [...model.globs];
-    for (const group of new Set(groups)) mappings.push(...(model.exactByGroup.get(group) ?? []));
-    return { accounts: model.accounts, roles: model.roles, mappings };
+  /** What the last successful load cost (undefined before the first). */
+  get stats(): AccessModelStats | undefined {
+    return this.#stats;
   }
 
   /**
    * Reloads now. Calls during a load share it, and one more load follows, so a
    * change announced while a load was reading is never missed.
    */
-  reload(): Promise<IndexedModel> {
+  reload(): Promise<AccessIndex> {
     if (this.#loading) {
       this.#again = true;
       return this.#loading;
@@ -80,18 +101,28 @@ export class AccessModelCache {
     return this.#loading;
   }
 
-  async #load(): Promise<IndexedModel> {
+  async #load(): Promise<AccessIndex> {
     try {
+      const heapBefore = process.memoryUsage().heapUsed;
+      const started = performance.now();
       const [accounts, roles, mappings] = await Promise.all([this.store.listAccounts(), this.store.listRoles(), this.store.listMappings()]);
-      const exactByGroup = new Map<string, GroupMapping[]>();
-      for (const mapping of mappings) {
-        if (mapping.match !== 'exact') continue;
-        const list = exactByGroup.get(mapping.group) ?? [];
-        list.push(mapping);
-        exactByGroup.set(mapping.group, list);
-      }
-      this.#model = { accounts, roles, mappings, exactByGroup, globs: mappings.filter((m) => m.match === 'glob') };
-      return this.#model;
+      const read = performance.now();
+      const model = await indexAccessModelInSteps({ accounts, roles, mappings }, yieldToEventLoop, INDEX_SLICE);
+      const indexed = performance.now();
+      this.#model = model;
+      const heapUsedBytes = process.memoryUsage().heapUsed;
+      this.#stats = {
+        version: ++this.#version,
+        accounts: accounts.length,
+        roles: roles.length,
+        mappings: mappings.length,
+        readMs: Math.round(read - started),
+        indexMs: Math.round(indexed - read),
+        heapDeltaBytes: heapUsedBytes - heapBefore,
+        heapUsedBytes,
+      };
+      this.logger.info({ event: 'access_model.loaded', ...this.#stats }, 'access model loaded');
+      return model;
     } catch (error) {
       this.logger.warn({ reason: (error as Error).message }, 'cannot reload the access model; keeping the last one');
       if (this.#model) return this.#model;

@@ -1,9 +1,9 @@
 import type { AwsAccount, AwsRole } from '../../domain/access-model.js';
 import { clampDuration, type DurationDecision } from '../../domain/durations.js';
-import { entitlementsFor, type RoleEntitlement } from '../../domain/entitlements.js';
+import type { RoleEntitlement } from '../../domain/entitlements.js';
 import { isErrorCode, RolegateError } from '../../domain/errors.js';
 import type { Principal } from '../../domain/principal.js';
-import { checkRoleRequest, roleRequestError } from '../../domain/role-request.js';
+import { checkRoleRequestIn, roleRequestError } from '../../domain/role-request.js';
 import type { AuditEvent, AuditLog } from '../../ports/audit-log.js';
 import type { Clock } from '../../ports/clock.js';
 import type { Logger } from '../../ports/logger.js';
@@ -75,9 +75,8 @@ const STS_USAGE_WARNING_PERCENT = 80;
  */
 export async function issueCredentials(deps: CredentialsDeps, caller: Caller, ask: CredentialsAsk): Promise<IssuedCredentials> {
   const { principal } = caller;
-  const model = await orUnavailable('The access model (PostgreSQL)', () => deps.accessModel.forGroups(principal.groups));
-  const entitlements = entitlementsFor({ principal, sourceIp: caller.sourceIp, ...model, now: deps.clock.now() });
-  const result = checkRoleRequest(entitlements, model, ask);
+  const model = await orUnavailable('The access model (PostgreSQL)', () => deps.accessModel.index());
+  const result = checkRoleRequestIn(model, { principal, sourceIp: caller.sourceIp, now: deps.clock.now() }, ask);
   if (!result.ok) {
     const error = roleRequestError(result);
     const target = 'entitlement' in result ? result.entitlement : 'account' in result ? result : undefined;

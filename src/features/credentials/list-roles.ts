@@ -1,5 +1,5 @@
 import type { RolesResponse } from '../../contracts/roles.js';
-import { describeFailure, entitlementsFor } from '../../domain/entitlements.js';
+import { describeFailure, entitlementsIn } from '../../domain/entitlements.js';
 import type { Principal } from '../../domain/principal.js';
 import type { Clock } from '../../ports/clock.js';
 import { orUnavailable } from '../dependency-errors.js';
@@ -11,8 +11,8 @@ export async function listRoles(
   principal: Principal,
   sourceIp: string | undefined,
 ): Promise<RolesResponse> {
-  const model = await orUnavailable('The access model (PostgreSQL)', () => deps.accessModel.forGroups(principal.groups));
-  const entitlements = entitlementsFor({ principal, sourceIp, ...model, now: deps.clock.now() });
+  const model = await orUnavailable('The access model (PostgreSQL)', () => deps.accessModel.index());
+  const entitlements = entitlementsIn(model, { principal, sourceIp, now: deps.clock.now() });
   return {
     accounts: entitlements.accounts.map(({ account, entitled, denied }) => ({
       id: account.id,

@@ -35,6 +35,8 @@ export function adminGuard(deps: {
   mode: 'api' | 'page';
   /** Records refused admin requests (`admin.denied`); a failure to record is logged, the answer stays 403. */
   audit: AuditLog;
+  /** The body limit of the access-file endpoints (plan, apply); every other admin body keeps 1 MB. */
+  accessFileMaxBytes?: number;
 }): RequestHandler[] {
   const refuse = (req: Request, next: NextFunction, detail: string) => {
     const caller = req.caller;
@@ -71,9 +73,34 @@ export function adminGuard(deps: {
   return [
     deps.session.requireSession({ mode: deps.mode, bearer: deps.mode === 'api' }),
     check,
-    express.json({ limit: '1mb', strict: true }),
-    express.text({ limit: '1mb', type: ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/plain'] }),
+    ...bodyParsers(deps.mode === 'api' ? (deps.accessFileMaxBytes ?? ONE_MB) : ONE_MB),
     express.urlencoded({ extended: false, limit: '64kb' }),
     csrfProtection(deps.publicUrl),
   ];
+}
+
+/** body-parser's '1mb' (1 MiB), the limit every admin body had. */
+const ONE_MB = '1mb';
+const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/plain'];
+/** The endpoints that take a whole access file (paths under /api/v1/admin; Express matches them case-insensitively, with or without a final slash). */
+const ACCESS_FILE_PATHS = new Set(['/access/plan', '/access/apply']);
+
+/**
+ * JSON and YAML bodies: 1 MB, except the access-file endpoints, which take
+ * `accessFileMaxBytes` (admin.accessFileMaxBytes): a large company's file is
+ * several MB. Parsed only after the caller was found to be an administrator,
+ * so nobody else can make rolegate read a large body.
+ */
+function bodyParsers(accessFileMaxBytes: number | string): RequestHandler[] {
+  type Parsers = Record<'json' | 'text', RequestHandler>;
+  const small: Parsers = { json: express.json({ limit: ONE_MB, strict: true }), text: express.text({ limit: ONE_MB, type: YAML_TYPES }) };
+  const large: Parsers = {
+    json: express.json({ limit: accessFileMaxBytes, strict: true }),
+    text: express.text({ limit: accessFileMaxBytes, type: YAML_TYPES }),
+  };
+  const pick = (req: Request) =>
+    req.method === 'POST' && ACCESS_FILE_PATHS.has(req.path.toLowerCase().replace(/(.)\/$/, '$1')) ? large : small;
+  const json: RequestHandler = (req, res, next) => pick(req).json(req, res, next);
+  const text: RequestHandler = (req, res, next) => pick(req).text(req, res, next);
+  return [json, text];
 }

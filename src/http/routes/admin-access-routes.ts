@@ -21,13 +21,13 @@ export function adminAccessRoutes(deps: { admin: AdminDeps }): Router {
   const router = Router();
 
   router.post('/api/v1/admin/access/plan', async (req, res) => {
-    const { document } = documentFrom(req);
+    const { document } = await documentFrom(req, deps.admin);
     res.setHeader('Cache-Control', 'no-store');
     res.json({ ...(await planAccess(deps.admin, document)), dryRun: true } satisfies AccessApplyResponse);
   });
 
   router.post('/api/v1/admin/access/apply', async (req, res) => {
-    const { document, dryRun } = documentFrom(req);
+    const { document, dryRun } = await documentFrom(req, deps.admin);
     const result = await applyAccess(deps.admin, callerOf(req), document, { dryRun });
     res.setHeader('Cache-Control', 'no-store');
     res.json({ ...result, dryRun } satisfies AccessApplyResponse);
@@ -48,18 +48,19 @@ export function adminAccessRoutes(deps: { admin: AdminDeps }): Router {
 }
 
 /** The document from a YAML body, or a JSON body carrying `yaml` or `document`; every problem at once as 400. */
-function documentFrom(req: Request): { document: AccessDocument; dryRun: boolean } {
+async function documentFrom(req: Request, admin: AdminDeps): Promise<{ document: AccessDocument; dryRun: boolean }> {
+  const parseYaml = admin.parseAccessFile ?? ((text: string) => Promise.resolve(parseAccessYaml(text)));
   const queryDryRun = req.query.dryRun === 'true';
   let result: AccessFileResult;
   let dryRun = queryDryRun;
   let source = '';
   if (typeof req.body === 'string') {
-    result = parseAccessYaml(req.body);
+    result = await parseYaml(req.body);
   } else if (req.is('application/json')) {
     const body = accessApplyRequestSchema.parse(req.body);
     dryRun = queryDryRun || body.dryRun === true;
     source = body.source ?? '';
-    result = body.yaml !== undefined ? parseAccessYaml(body.yaml) : parseAccessObject(body.document);
+    result = body.yaml !== undefined ? await parseYaml(body.yaml) : parseAccessObject(body.document);
   } else {
     throw new RolegateError('unsupported_media_type', { detail: 'Send the access file as application/yaml, or JSON {"yaml": "..."}' });
   }

@@ -24,11 +24,25 @@ export interface AdminAppDeps {
  * guard: 401 without a caller, 403 outside the admin and auditor groups,
  * 403 for auditors' writes, CSRF for cookie callers' writes.
  */
-export function adminRoutes(deps: { admin: AdminAppDeps; session: SessionMiddleware; groups: AdminGroups; publicUrl: URL }): Router {
+export function adminRoutes(deps: {
+  admin: AdminAppDeps;
+  session: SessionMiddleware;
+  groups: AdminGroups;
+  publicUrl: URL;
+  /** admin.accessFileMaxBytes: the body limit of access plan / apply. */
+  accessFileMaxBytes?: number;
+}): Router {
   const router = Router();
   router.use(
     '/api/v1/admin',
-    adminGuard({ session: deps.session, admin: deps.groups, publicUrl: deps.publicUrl, mode: 'api', audit: deps.admin.audit }),
+    adminGuard({
+      session: deps.session,
+      admin: deps.groups,
+      publicUrl: deps.publicUrl,
+      mode: 'api',
+      audit: deps.admin.audit,
+      ...(deps.accessFileMaxBytes === undefined ? {} : { accessFileMaxBytes: deps.accessFileMaxBytes }),
+    }),
   );
   router.use(
     '/admin',

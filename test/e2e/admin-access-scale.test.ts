@@ -1,0 +1,110 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { largeCompany, renderAccessFile } from '../../bench/fixtures/large-company.mjs';
+import { startAdminWorld } from '../support/admin-world.js';
+import type { ExchangeWorld, SignedIn } from '../support/exchange-world.js';
+
+const demo = parse(readFileSync(new URL('../../config/demo-access.yaml', import.meta.url), 'utf8')) as Record<string, never>;
+/** A company of 700 accounts over the demo model: a 1.7 MB file, beyond the 1 MiB every other admin body is held to. */
+const company = largeCompany({ accounts: 700, mappings: 1750, aliceRoles: 175, base: demo });
+const companyYaml = renderAccessFile(company.document);
+
+interface ApplyAnswer {
+  summary: { add: number; change: number; remove: number };
+  applied: boolean;
+  changes: { kind: string; action: string; key: string }[];
+}
+
+// Each test moves a few MB through YAML parsing and the database: seconds, more on a busy machine.
+describe('access as code at scale', { timeout: 120_000 }, () => {
+  let world: ExchangeWorld;
+  let bob: SignedIn;
+  let alice: SignedIn;
+
+  /** POSTs a raw body as bob (an administrator) with the given media type. */
+  const post = (path: string, body: string, contentType: string) =>
+    bob.browser.request(`${world.app.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': contentType, 'x-csrf-token': bob.csrfToken },
+      body,
+    });
+
+  beforeAll(async () => {
+    world = await startAdminWorld();
+    [bob, alice] = await Promise.all([world.signIn('bob'), world.signIn('alice')]);
+  }, 60_000);
+  afterAll(async () => {
+    await world.close();
+  });
+
+  it('when a file larger than 1 MiB is planned as application/yaml, then the plan lists every object to add', async () => {
+    expect(Buffer.byteLength(companyYaml)).toBeGreaterThan(1_500_000);
+    const res = await post('/api/v1/admin/access/plan', companyYaml, 'application/yaml');
+    expect(res.status).toBe(200);
+    const plan = (await res.json()) as ApplyAnswer;
+    expect(plan.applied).toBe(false);
+    expect(plan.summary.add).toBe(
+      company.document.accounts.length + company.document.roles.length + company.document.mappings.length - (2 + 8 + 8),
+    );
+  });
+
+  it('when it is applied as JSON {yaml} (what rolegate apply sends), then it is applied and alice sees her hundreds of roles', async () => {
+    const res = await bob.api('/api/v1/admin/access/apply', { method: 'POST', body: { yaml: companyYaml, source: 'company.yaml' } });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as ApplyAnswer).applied).toBe(true);
+    const roles = await alice.api('/api/v1/roles');
+    const body = (await roles.json()) as { accounts: { roles: unknown[] }[] };
+    expect(body.accounts.flatMap((a) => a.roles).length).toBeGreaterThan(175);
+    const again = await post('/api/v1/admin/access/plan', companyYaml, 'application/yaml');
+    expect(((await again.json()) as ApplyAnswer).summary).toEqual({ add: 0, change: 0, remove: 0 });
+  });
+
+  it('when one line of the large file changes, then the plan shows that one change', async () => {
+    const changed = companyYaml.replace('description: "Developer in payments account 0"', 'description: "Developer, renamed"');
+    expect(changed).not.toBe(companyYaml);
+    const res = await post('/api/v1/admin/access/plan', changed, 'text/yaml');
+    const plan = (await res.json()) as ApplyAnswer;
+    expect(plan.changes).toEqual([
+      expect.objectContaining({ kind: 'role', action: 'change', key: 'arn:aws:iam::300000000000:role/Developer' }),
+    ]);
+  });
+
+  it('when the large file has a YAML error near its end, then 400 gives its line and column', async () => {
+    const lines = companyYaml.split('\n');
+    const at = lines.length - 5;
+    lines[at] = '    requireMfa: [unclosed';
+    const res = await post('/api/v1/admin/access/plan', lines.join('\n'), 'application/yaml');
+    expect(res.status).toBe(400);
+    const problem = (await res.json()) as { code: string; problems: { line?: number; column?: number }[] };
+    expect(problem.code).toBe('invalid_request');
+    expect(problem.problems[0]?.line).toBeGreaterThan(at - 2);
+  });
+
+  it('when a value holds a NUL character, then the apply is refused with 400 and nothing changes', async () => {
+    const before = await post('/api/v1/admin/access/plan', companyYaml, 'application/yaml');
+    const nul = companyYaml.replace('description: "Developer in payments account 0"', 'description: "Developer\\0 in payments"');
+    const res = await post('/api/v1/admin/access/apply', nul, 'application/yaml');
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { detail: string }).detail).toMatch(/NUL/);
+    const after = await post('/api/v1/admin/access/plan', companyYaml, 'application/yaml');
+    expect(await after.json()).toEqual(await before.json());
+  });
+
+  it.each([
+    ['the access-file limit (64 MiB)', '/api/v1/admin/access/plan', 64 * 1024 * 1024 + 1],
+    ['1 MiB on another admin endpoint', '/api/v1/admin/mappings', 1024 * 1024 + 1],
+  ])('when a body is larger than %s, then 413 and nothing is read', async (_what, path, size) => {
+    const res = await post(path, `{"yaml": "${'x'.repeat(size)}"}`, 'application/json');
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as { code: string }).code).toBe('payload_too_large');
+  });
+
+  it.each(['application/xml', 'application/octet-stream', 'multipart/form-data; boundary=x'])(
+    'when the access file is sent as %s, then 415',
+    async (type) => {
+      const res = await post('/api/v1/admin/access/plan', 'version: 1\n', type);
+      expect(res.status).toBe(415);
+    },
+  );
+});
