@@ -41,18 +41,33 @@ export function resolveBroker(sources: BrokerSources): Broker {
  * http to a loopback address (a local demo or test broker).
  */
 export function checkBrokerUrl(value: string, source: string): string {
+  const shown = printable(value);
+  const bad = (what: string, hint = 'use e.g. https://rolegate.example.com') =>
+    new CliError(ExitCode.config, `the broker URL from ${source} ${what}`, hint);
+  if (value.length > 1000) throw bad(`is longer than 1000 characters: ${shown}`);
+  if (/[\p{Cc}\p{Cf}\s]/u.test(value)) throw bad(`contains spaces or control characters: ${shown}`);
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(value)?.[1]?.toLowerCase();
+  if (scheme === undefined) {
+    // `localhost:8080` would parse as the scheme "localhost:": say what is missing instead.
+    const host = value.replace(/^\/+/, '');
+    throw bad(
+      `must start with https:// (got ${shown})`,
+      `did you mean https://${printable(host)}? (plain http:// only for 127.0.0.1, [::1] and localhost)`,
+    );
+  }
+  if (scheme !== 'https' && scheme !== 'http') throw bad(`must be https:// (got ${printable(scheme)}://)`);
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new CliError(
-      ExitCode.config,
-      `the broker URL from ${source} is not a URL: ${value.slice(0, 200)}`,
-      'use e.g. https://rolegate.example.com',
-    );
+    throw bad(`is not a URL: ${shown}`);
   }
+  if (url.hostname === '') throw bad(`has no host: ${shown}`);
   if (url.username || url.password || url.search || url.hash) {
-    throw new CliError(ExitCode.config, `the broker URL from ${source} must not carry credentials, a query or a fragment`);
+    throw bad(
+      'must not carry credentials, a query or a fragment',
+      'give just the scheme, host, port and path, e.g. https://rolegate.example.com',
+    );
   }
   if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
     throw new CliError(
@@ -61,10 +76,14 @@ export function checkBrokerUrl(value: string, source: string): string {
       'use https:// (plain http is only allowed for 127.0.0.1, [::1] and localhost)',
     );
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new CliError(ExitCode.config, `the broker URL from ${source} must be https:// (got ${url.protocol})`);
-  }
   return url.href.replace(/\/+$/, '');
+}
+
+/** At most 200 characters, without what would garble a terminal line; never a password (user:pass@ is masked). */
+function printable(text: string): string {
+  const masked = text.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/?#]*@/i, '$1…@');
+  const clean = masked.replace(/[\p{Cc}\p{Cf}]/gu, '?');
+  return clean.length > 200 ? `${clean.slice(0, 200)}…` : clean;
 }
 
 function isLoopbackHost(hostname: string): boolean {

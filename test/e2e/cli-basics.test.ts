@@ -108,7 +108,7 @@ describe('credential-process (fast path)', () => {
 
   it('when --role is missing or --duration is out of range, then exit 2 with what to fix', async () => {
     const missing = await runCli(['credential-process', '--account', '111111111111'], cliHome());
-    expect(missing).toMatchObject({ code: 2, stderr: expect.stringContaining('needs --account and --role') as string });
+    expect(missing).toMatchObject({ code: 2, stderr: expect.stringContaining('needs a role: account/role, or --account and --role') as string });
     const duration = await runCli(['credential-process', '--account', 'a', '--role', 'r', '--duration', '60'], cliHome());
     expect(duration).toMatchObject({
       code: 2,
@@ -156,7 +156,7 @@ describe('shell completion', () => {
   it('when the shell is unknown, then exit 2 naming the choices', async () => {
     expect(await runCli(['completion', 'tcsh'], cliHome())).toMatchObject({
       code: 2,
-      stderr: 'rolegate: no completion for tcsh; choose one of bash, zsh, fish\n',
+      stderr: 'rolegate: no completion for tcsh; choose one of bash, zsh, fish, powershell\nhint: see `rolegate --help`\n',
     });
   });
 });

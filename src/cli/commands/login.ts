@@ -63,6 +63,7 @@ export async function runLogin(ctx: CliContext, options: LoginOptions, out: Outp
   writeTokens(ctx.paths, tokens);
   // Credentials cached for whoever was signed in before must not answer for this sign-in.
   rmSync(ctx.paths.cacheDir, { recursive: true, force: true });
+  rmSync(ctx.paths.roles, { force: true });
   if (previous && previous.refreshToken !== tokens.refreshToken) await revokeQuietly(ctx, previous);
 
   const me = await callApi<MeResponse>(ctx, { method: 'GET', path: '/api/v1/me' });

@@ -36,6 +36,8 @@ export async function runLogout(ctx: CliContext, options: { json: boolean }, out
   const cached = countFiles(ctx.paths.cacheDir);
   deleteTokens(ctx.paths);
   rmSync(ctx.paths.cacheDir, { recursive: true, force: true });
+  // The role list names what this user may take; the use history (frecency) is kept for the next sign-in.
+  rmSync(ctx.paths.roles, { force: true });
 
   const endsAt = tokens ? new Date(tokens.refreshTokenExpiresAt).toLocaleString() : undefined;
   if (options.json) {
