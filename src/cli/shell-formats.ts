@@ -30,7 +30,8 @@ export function formatVariables(format: Exclude<EnvFormat, 'json'>, changes: Var
       break;
     case 'fish':
       for (const [name, value] of changes.set) lines.push(`set -gx ${name} ${fishQuote(value)};`);
-      for (const name of changes.unset) lines.push(`set -e ${name};`);
+      // `set -e` of an unset variable fails (status 4): guarded, so a successful env ends with status 0.
+      for (const name of changes.unset) lines.push(`if set -q ${name}; set -e ${name}; end;`);
       break;
     case 'powershell':
       for (const [name, value] of changes.set) lines.push(`$Env:${name} = ${pwshQuote(value)}`);
