@@ -4,12 +4,13 @@ import type { IncomingMessage } from 'node:http';
  * Why a request to a local credentials endpoint looks like it came from a
  * web browser (a page the user visits, possibly after DNS rebinding), or
  * undefined. SDKs and the AWS CLI send none of these headers; browsers send
- * Origin on cross-origin and most POST/PUT requests, Referer and the
- * Sec-Fetch-* metadata headers on nearly everything. aws-vault and Weep
- * refuse the same way.
+ * Origin on cross-origin and most POST/PUT requests, Referer, and the
+ * Sec-Fetch-Site/-Dest metadata headers on every request (W3C Fetch
+ * Metadata). Sec-Fetch-Mode alone is not taken for a browser: Node's own
+ * fetch sends it. aws-vault and Weep refuse browser requests the same way.
  */
 export function browserLike(req: IncomingMessage): string | undefined {
-  for (const name of ['origin', 'referer', 'sec-fetch-site', 'sec-fetch-mode', 'sec-fetch-dest', 'sec-fetch-user']) {
+  for (const name of ['origin', 'referer', 'sec-fetch-site', 'sec-fetch-dest', 'sec-fetch-user']) {
     if (req.headers[name] !== undefined) return `requests with a ${name} header (from a web browser) are refused`;
   }
   return undefined;
