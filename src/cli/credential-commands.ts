@@ -86,15 +86,60 @@ export function addCredentialCommands(program: Command, kit: CommandKit): void {
 
   program
     .command('configure')
-    .description('write one [profile <prefix><alias>-<role>] per entitled role into ~/.aws/config (credential_process)')
+    .description(
+      'write one [profile <prefix><alias>-<role>] per entitled role into ~/.aws/config; with --kubeconfig, a kubectl context for an EKS cluster',
+    )
+    .argument('[role]', '--kubeconfig only: account/role (or --account/--role)')
     .option('--prefix <prefix>', 'prefix of the profile names', '')
     .option('--dry-run', 'print the change as a diff; write nothing')
     .option('--config-file <path>', 'the AWS config file (default: $AWS_CONFIG_FILE, else ~/.aws/config)')
     .option('--json', 'print what changed as JSON')
+    .option(
+      '--kubeconfig [file]',
+      'write a kubeconfig user and context running `rolegate eks token` (default file: $KUBECONFIG, else ~/.kube/config)',
+    )
+    .option('--cluster <name>', '--kubeconfig: the EKS cluster name')
+    .option('--server <url>', '--kubeconfig: the cluster’s API endpoint, when the file has no cluster of that name')
+    .option('--certificate-authority-data <base64>', '--kubeconfig: the cluster’s CA, with --server')
+    .option('--region <region>', '--kubeconfig: the region to sign tokens for (default: the account’s)')
+    .option('--use-context', '--kubeconfig: make it the current context')
+    .option('--account <id-or-alias>', '--kubeconfig: AWS account id or alias')
+    .option('--role <name>', '--kubeconfig: IAM role name (or account/role)')
     .action(
-      run((globals, o) =>
-        runConfigure(
-          context(globals),
+      run(async (globals, o, [positional]) => {
+        const ctx = context(globals);
+        if (o.kubeconfig !== undefined) {
+          const cluster = str(o.cluster);
+          if (cluster === undefined) throw new CliError(ExitCode.usage, 'configure --kubeconfig needs --cluster NAME');
+          const role = await resolveRole(ctx, { positional: str(positional), account: str(o.account), role: str(o.role) });
+          const { runConfigureKubeconfig } = await import('./commands/configure-kubeconfig.js');
+          return runConfigureKubeconfig(
+            ctx,
+            role,
+            {
+              ...(typeof o.kubeconfig === 'string' ? { file: o.kubeconfig } : {}),
+              cluster,
+              ...(str(o.server) !== undefined ? { server: str(o.server) } : {}),
+              ...(str(o.certificateAuthorityData) !== undefined ? { certificateAuthorityData: str(o.certificateAuthorityData) } : {}),
+              ...(str(o.region) !== undefined ? { region: str(o.region) } : {}),
+              useContext: o.useContext === true,
+              dryRun: o.dryRun === true,
+            },
+            out,
+          );
+        }
+        const stray = ['cluster', 'server', 'certificateAuthorityData', 'region', 'useContext', 'account', 'role'].find(
+          (k) => o[k] !== undefined,
+        );
+        if (positional !== undefined || stray !== undefined) {
+          throw new CliError(
+            ExitCode.usage,
+            'a role, --cluster, --server and the like go with --kubeconfig only',
+            'configure alone writes a profile for every role',
+          );
+        }
+        return runConfigure(
+          ctx,
           {
             prefix: str(o.prefix) ?? '',
             dryRun: o.dryRun === true,
@@ -102,9 +147,38 @@ export function addCredentialCommands(program: Command, kit: CommandKit): void {
             json: o.json === true,
           },
           out,
-        ),
-      ),
+        );
+      }),
     );
+
+  const eks = program.command('eks').description('Amazon EKS: tokens for kubectl (see configure --kubeconfig)');
+  roleOptions(
+    eks
+      .command('token')
+      .description('print the ExecCredential kubectl reads: a token for an EKS cluster, as the role')
+      .argument('[role]', 'account/role (or --account/--role)')
+      .requiredOption('--cluster <name>', 'the EKS cluster name (or id)')
+      .option('--region <region>', 'the region to sign for (default: the account’s home region)')
+      .option('--refresh-margin <seconds>', 'refresh cached credentials with less than this left (default 1200)'),
+  ).action(
+    run(async (globals, o, [positional]) => {
+      const ctx = context(globals);
+      // kubectl runs it without a terminal: never the picker.
+      const name = roleFromArguments({ positional: str(positional), account: str(o.account), role: str(o.role) });
+      if (!name) throw new CliError(ExitCode.usage, 'eks token needs a role: account/role, or --account and --role');
+      const { runEksToken } = await import('./commands/eks-token.js');
+      await runEksToken(
+        ctx,
+        withRoleOptions(name, o),
+        {
+          cluster: String(o.cluster),
+          ...(str(o.region) !== undefined ? { region: str(o.region) } : {}),
+          settings: refreshSettings(ctx.env, str(o.refreshMargin)),
+        },
+        out,
+      );
+    }),
+  );
 
   roleOptions(
     program

@@ -184,11 +184,12 @@ describe('rolegate serve --imds', { timeout: 120_000 }, () => {
       expect((await tokenFor({})).status).toBe(400);
       expect((await tokenFor({ 'x-aws-ec2-metadata-token-ttl-seconds': '60', 'x-forwarded-for': '10.0.0.1' })).status).toBe(403);
       // Browser-like requests and DNS rebinding (another Host).
-      for (const headers of [
+      const browserHeaders: Record<string, string>[] = [
         { origin: 'https://evil.example' },
         { referer: 'https://evil.example/' },
         { 'sec-fetch-site': 'cross-site' },
-      ]) {
+      ];
+      for (const headers of browserHeaders) {
         expect((await tokenFor({ 'x-aws-ec2-metadata-token-ttl-seconds': '60', ...headers })).status).toBe(403);
       }
       expect((await tokenFor({ 'x-aws-ec2-metadata-token-ttl-seconds': '60', host: `evil.example:${new URL(base).port}` })).status).toBe(

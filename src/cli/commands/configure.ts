@@ -112,7 +112,7 @@ function readConfig(file: string): string | undefined {
 }
 
 /** Backs the old file up, then replaces it atomically with the same mode (0600 when new). Returns the backup's path. */
-function writeConfig(file: string, before: string | undefined, text: string): string | undefined {
+export function writeConfig(file: string, before: string | undefined, text: string): string | undefined {
   mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   let backup: string | undefined;
   let mode = 0o600;
