@@ -73,6 +73,11 @@ export async function runProgram(argv: readonly string[], out: Output = processO
     .option('--no-browser', 'use a code you confirm on the rolegate portal from any device (headless machines)')
     .option('--device-name <name>', 'how this machine is listed on the portal (default: its hostname)')
     .addOption(new Option('--timeout <seconds>', 'how long to wait for the sign-in').argParser(seconds).default(300))
+    .option(
+      '--keychain',
+      'keep the refresh token in the OS keychain (macOS Keychain, Secret Service, Windows Credential Manager); remembered',
+    )
+    .option('--no-keychain', 'keep the refresh token in tokens.json (0600), the default; remembered')
     .option('--json', 'print the result as JSON')
     .action(
       run((globals, o) =>
@@ -83,6 +88,7 @@ export async function runProgram(argv: readonly string[], out: Output = processO
             noBrowser: o.browser === false,
             ...(typeof o.deviceName === 'string' ? { deviceName: o.deviceName } : {}),
             timeoutSeconds: o.timeout as number,
+            ...(typeof o.keychain === 'boolean' ? { keychain: o.keychain } : {}),
             json: o.json === true,
           },
           out,
