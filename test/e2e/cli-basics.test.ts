@@ -108,7 +108,10 @@ describe('credential-process (fast path)', () => {
 
   it('when --role is missing or --duration is out of range, then exit 2 with what to fix', async () => {
     const missing = await runCli(['credential-process', '--account', '111111111111'], cliHome());
-    expect(missing).toMatchObject({ code: 2, stderr: expect.stringContaining('needs a role: account/role, or --account and --role') as string });
+    expect(missing).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('needs a role: account/role, or --account and --role') as string,
+    });
     const duration = await runCli(['credential-process', '--account', 'a', '--role', 'r', '--duration', '60'], cliHome());
     expect(duration).toMatchObject({
       code: 2,
