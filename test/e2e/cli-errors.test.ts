@@ -146,7 +146,7 @@ describe('broker errors', () => {
   ];
   for (const [command, args] of commands) {
     it.each(cases)(
-      `when ${command} meets %s, then the exit code is %#'s and the error has its hint`,
+      `when ${command} meets %s, then the exit code says which kind of failure and the error has its hint`,
       async (_what, status, body, code, text) => {
         answer = { status, body, type: body.startsWith('<') ? 'text/html' : 'application/problem+json' };
         const result = await runCli(args, signedInHome(brokerUrl));
