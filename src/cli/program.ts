@@ -112,8 +112,9 @@ export async function runProgram(argv: readonly string[], out: Output = processO
   program
     .command('credential-process')
     .description('print AWS credential_process JSON for a role (for ~/.aws/config)')
-    .requiredOption('--account <id-or-alias>', 'AWS account id or alias')
-    .requiredOption('--role <name>', 'IAM role name')
+    .argument('[role]', 'account/role or a role ARN (or --account and --role)')
+    .option('--account <id-or-alias>', 'AWS account id or alias')
+    .option('--role <name>', 'IAM role name (or account/role)')
     .option('--duration <seconds>', 'session length, 900-43200 (clamped to what the role allows)')
     .option('--refresh-margin <seconds>', 'ask the broker when cached credentials have less than this left (default 1200)')
     .option('--justification <text>', 'why you need a break-glass role (required for those; audited)')

@@ -19,6 +19,10 @@ const COMMANDS = [
   'console',
   'serve',
   'completion',
+  'env',
+  'export-credentials',
+  'shell-init',
+  'eks',
 ];
 
 /** A home whose tokens.json says it is signed in to `broker` (tokens that no broker knows). */
@@ -138,7 +142,7 @@ describe('shell completion', () => {
         { encoding: 'utf8' },
       ).stdout.trim();
     expect(complete(['rolegate', 'log'])).toBe('login logout');
-    expect(complete(['rolegate', '--broker', 'https://x', 'login', '--no'])).toBe('--no-browser');
+    expect(complete(['rolegate', '--broker', 'https://x', 'login', '--no-b'])).toBe('--no-browser');
     expect(complete(['rolegate', 'completion', ''])).toContain('zsh');
     expect(complete(['rolegate', 'credential-process', '--ro'])).toBe('--role');
   });
