@@ -2,7 +2,9 @@ import { AwsSdkStsGateway } from './adapters/aws-sts/aws-sdk-sts-gateway.js';
 import type { AppLogger } from './adapters/logging/create-logger.js';
 import type { Metrics } from './adapters/metrics/prometheus-metrics.js';
 import type { Config } from './config/load-config.js';
+import { RolegateError } from './domain/errors.js';
 import { stsEndpointFor } from './domain/partitions.js';
+import { plainHttpRefusal } from './domain/plain-http.js';
 import { AccessModelCache } from './features/credentials/access-model-cache.js';
 import { CredentialCache } from './features/credentials/credential-cache.js';
 import type { CredentialsDeps } from './features/credentials/issue-credentials.js';
@@ -13,6 +15,7 @@ import type { AuditLog } from './ports/audit-log.js';
 import type { Clock } from './ports/clock.js';
 import type { KvStore } from './ports/kv-store.js';
 import type { Sealer } from './ports/sealer.js';
+import type { Limits } from './features/rate-limits/limits.js';
 
 /** The part of the composition root that wires the exchange (issue credentials, list roles). */
 export async function buildCredentialsDeps(
@@ -26,6 +29,7 @@ export async function buildCredentialsDeps(
     issuer: AssertionIssuer;
     audit: AuditLog;
     clock: Clock;
+    limits: Limits;
   },
 ): Promise<{ credentials: CredentialsDeps; stop(): Promise<void> }> {
   const { logger, metrics, kv, clock } = parts;
@@ -55,13 +59,23 @@ export async function buildCredentialsDeps(
     audit: parts.audit,
     clock,
     callerIsRole: config.sts.callerIsRole,
+    limits: parts.limits,
     exchange: {
       issuer: parts.issuer,
       sts,
-      endpointFor: (account) => ({
-        region: account.region,
-        url: config.sts.endpoint ?? account.stsEndpoint ?? stsEndpointFor(account.partition, account.region, config.sts.endpointScope),
-      }),
+      endpointFor: (account) => {
+        const url =
+          config.sts.endpoint ?? account.stsEndpoint ?? stsEndpointFor(account.partition, account.region, config.sts.endpointScope);
+        // sts.endpoint is checked at start-up; an account's stsEndpoint comes from the access model, so here, before anything is minted.
+        const refusal = plainHttpRefusal(url, 'signed assertions and the credentials STS returns', {
+          production: config.production,
+          allowInsecureLoopback: config.allowInsecureLoopback,
+        });
+        if (refusal) {
+          throw new RolegateError('server_error', { detail: `Account ${account.id} has stsEndpoint ${url}: ${refusal}`, expose: false });
+        }
+        return { region: account.region, url };
+      },
       sessionTags: config.sessionTags,
       ...(config.issuer.sessionNameIdp ? { sessionNameIdp: config.issuer.sessionNameIdp } : {}),
     },

@@ -28,6 +28,7 @@ import { MeteredAuditLog } from './adapters/metrics/metered-audit-log.js';
 import { RedisKvStore } from './adapters/redis/redis-kv-store.js';
 import type { Config } from './config/load-config.js';
 import { buildCredentialsDeps } from './deps-credentials.js';
+import { buildLimits } from './deps-rate-limits.js';
 import { FetchFederationGateway } from './adapters/aws-signin/fetch-federation-gateway.js';
 import { RolePreferences } from './features/portal/role-preferences.js';
 import { applyConfiguredAccessFile, buildAdminDeps } from './deps-admin.js';
@@ -205,11 +206,20 @@ export async function buildDeps(config: Config, logger: AppLogger): Promise<Deps
     throw new StartupError(accessFileProblems);
   }
   const metrics = createMetrics();
+  let limitParts: Awaited<ReturnType<typeof buildLimits>>;
+  try {
+    limitParts = await buildLimits(config, { metrics, clock, logger });
+  } catch (error) {
+    await closeAll();
+    throw new StartupError([`redis.url (REDIS_URL): cannot connect the rate limits to Redis: ${(error as Error).message}`]);
+  }
+  closers.push(() => limitParts.store.close());
+  const { limits } = limitParts;
   const audit = new MeteredAuditLog(new PgAuditLog(database.value), metrics);
   const sessions = new SessionStore(kv.value, clock);
   const login: LoginDeps = {
     idps,
-    transactions: new LoginTransactions(kv.value, config.sessions.loginTimeoutMs),
+    transactions: new LoginTransactions(kv.value, config.sessions.loginTimeoutMs, limits, logger),
     sessions,
     audit,
     oidc: new OpenidClientGateway({
@@ -217,6 +227,7 @@ export async function buildDeps(config: Config, logger: AppLogger): Promise<Deps
       discoveryTtlMs: config.oidc.discoveryTtlMs,
       httpTimeoutMs: config.oidc.httpTimeoutMs,
       production: config.production,
+      allowInsecureLoopback: config.allowInsecureLoopback,
       logger,
     }),
     saml: new NodeSamlGateway({
@@ -234,6 +245,7 @@ export async function buildDeps(config: Config, logger: AppLogger): Promise<Deps
     publicUrl: config.server.publicUrl,
     maxSessionTtlMs: config.sessions.maxTtlMs,
     samlClockSkewMs: config.saml.clockSkewMs,
+    limits,
   };
   const cliAuth: CliAuthDeps = {
     grants: new PrismaCliGrantStore(database.value.prisma),
@@ -265,6 +277,7 @@ export async function buildDeps(config: Config, logger: AppLogger): Promise<Deps
       issuer: issuerParts.issuer,
       audit,
       clock,
+      limits,
     });
   } catch (error) {
     await closeAll();
@@ -290,6 +303,7 @@ export async function buildDeps(config: Config, logger: AppLogger): Promise<Deps
     config,
     logger,
     metrics,
+    limits,
     database: database.value,
     kv: kv.value,
     audit,

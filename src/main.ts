@@ -1,6 +1,7 @@
 import { pathToFileURL } from 'node:url';
 import { createLogger, type AppLogger } from './adapters/logging/create-logger.js';
-import { loadConfig } from './config/load-config.js';
+import { loadConfig, type Config } from './config/load-config.js';
+import { plainHttpUrls } from './config/plain-http-urls.js';
 import { buildDeps, StartupError, type Deps } from './deps.js';
 import { createApp } from './http/create-app.js';
 import { createHttpServer } from './http/create-http-server.js';
@@ -20,6 +21,7 @@ export async function runServer(env: Readonly<Record<string, string | undefined>
   if (!loaded.ok) fail(`the configuration has ${plural(loaded.problems.length, 'problem')}:`, loaded.problems, EXIT_CONFIG);
   const config = loaded.config;
   const logger = createLogger(config.log.level);
+  announceInsecureLoopback(config, logger);
 
   let deps: Deps;
   try {
@@ -90,6 +92,20 @@ function announceEmbeddedDefaults(deps: Deps, logger: AppLogger): void {
   logger.warn(
     { embedded: { postgres: Boolean(deps.embedded.postgres), memoryStore: deps.embedded.memoryStore } },
     `EMBEDDED DEFAULTS: ${parts.join('; ')}. This is a single-instance demo setup, not for production: set DATABASE_URL and REDIS_URL.`,
+  );
+}
+
+/** Every start in production with allowInsecureLoopback says, at warn, which URLs go over plain http. */
+function announceInsecureLoopback(config: Config, logger: AppLogger): void {
+  if (!config.production || !config.allowInsecureLoopback) return;
+  const urls = plainHttpUrls(config).map(({ key, url }) => ({ key, url }));
+  logger.warn(
+    { event: 'insecure-loopback', allowInsecureLoopback: true, plainHttpUrls: urls },
+    `INSECURE LOOPBACK: allowInsecureLoopback (ROLEGATE_ALLOW_INSECURE_LOOPBACK) lets production mode use plain http to loopback hosts${
+      urls.length === 0
+        ? ' (none configured now, but an account stsEndpoint may be)'
+        : `: ${urls.map((u) => `${u.key}=${u.url}`).join(', ')}`
+    }. Anything on this host can read and change that traffic; unset it unless a sidecar needs it.`,
   );
 }
 

@@ -63,6 +63,8 @@ export interface Problem {
   reason?: string;
   requestId?: string;
   issues?: { path: string; message: string }[];
+  /** For 429 rate_limited: when to try again. */
+  retryAfterSeconds?: number;
 }
 
 /** Which CLI option sets each field of a role request, for usage errors that name the flag to fix. */
@@ -103,7 +105,7 @@ export function apiError(status: number, problem: Problem): ApiError {
   const quoted = problem.requestId !== undefined ? ` (request id ${problem.requestId})` : '';
   const hint =
     status === 429
-      ? 'wait a moment and retry'
+      ? `wait ${problem.retryAfterSeconds !== undefined ? `${String(problem.retryAfterSeconds)} s` : 'a moment'} and retry`
       : status >= 500
         ? `the broker has a problem; try again shortly or tell its operators${quoted}`
         : undefined;
@@ -124,7 +126,9 @@ export function problemOf(answer: HttpAnswer): Problem | undefined {
   const code = text(body.code);
   const reason = text(body.reason);
   const requestId = text(body.requestId);
+  const retryAfterSeconds = typeof body.retryAfterSeconds === 'number' ? body.retryAfterSeconds : undefined;
   return {
+    ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
     detail: body.detail,
     ...(code !== undefined ? { code } : {}),
     ...(reason !== undefined ? { reason } : {}),

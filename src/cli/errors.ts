@@ -87,6 +87,8 @@ function classify(error: unknown): CliError {
     if (error.name === 'LockTimeoutError') {
       return new CliError(ExitCode.busy, error.message, 'if no other rolegate is running, delete the lock file and retry');
     }
+    // The broker's OAuth error answers (oauth-client.ts) that no command handled: a refusal, not a bug.
+    if (error.name === 'OAuthAnswerError') return new CliError(ExitCode.brokerError, `the broker refused: ${error.message}`);
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EACCES' || code === 'EPERM') {
       return new CliError(ExitCode.insecureFile, error.message, 'check the owner and permissions of the rolegate config directory');

@@ -2,8 +2,10 @@ import { readFileSync } from 'node:fs';
 import { isMap, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { isLoopbackUrl, isMultiTenantIssuer, type IdentityProviderSeed } from '../domain/identity-provider.js';
+import { isPlainHttp, plainHttpRefusal } from '../domain/plain-http.js';
 import { Secret } from '../domain/secret.js';
 import { sessionTagConfigProblems } from '../domain/session-tags.js';
+import { guardedUrls } from './plain-http-urls.js';
 import { configSchema, type ParsedConfig } from './schema.js';
 import { listSettings, type Setting } from './settings.js';
 
@@ -114,11 +116,13 @@ function crossCheck(config: ParsedConfig, source: (key: string) => string): stri
         `issuer.webIdentityIssuer (${source('issuer.webIdentityIssuer')}): expected an https:// URL in production mode (AWS fetches its keys)`,
       );
     }
-    // getSigninToken carries session credentials: never over plain HTTP outside a demo.
-    if (config.console.federationEndpoint !== undefined && !config.console.federationEndpoint.startsWith('https://')) {
-      problems.push(
-        `console.federationEndpoint (${source('console.federationEndpoint')}): expected an https:// URL in production mode (getSigninToken carries credentials)`,
-      );
+    // STS, the federation endpoint and the IdPs' metadata, sign-in and sign-out URLs: never over
+    // plain http outside a demo, except a loopback sidecar the operator opted in to (logged at warn).
+    const policy = { production: true, allowInsecureLoopback: config.allowInsecureLoopback };
+    for (const { key, url, carries } of guardedUrls(config)) {
+      if (key.endsWith('.settings.issuer')) continue; // OIDC issuers: checkIdentityProviders (they also need their own flag)
+      const refusal = plainHttpRefusal(url, carries, policy);
+      if (refusal) problems.push(`${key} (${source(key)}): ${refusal}`);
     }
     if (config.console.consoleUrl !== undefined) {
       problems.push(
@@ -161,7 +165,7 @@ function checkIdentityProviders(config: ParsedConfig, from: string): string[] {
     seen.add(idp.slug);
     if (idp.kind !== 'oidc') return;
     const { issuer, allowInsecureLoopbackIssuer, allowedTenants, tokenEndpointAuthMethod } = idp.settings;
-    if (issuer.startsWith('http://')) {
+    if (isPlainHttp(issuer)) {
       if (!allowInsecureLoopbackIssuer)
         problems.push(
           `${key}: issuer ${issuer} is plain http; use https (or, for a loopback test issuer, set settings.allowInsecureLoopbackIssuer)`,
@@ -169,8 +173,10 @@ function checkIdentityProviders(config: ParsedConfig, from: string): string[] {
       else if (!isLoopbackUrl(issuer))
         problems.push(`${key}: settings.allowInsecureLoopbackIssuer is only allowed for loopback issuers, not ${issuer}`);
     }
-    if (allowInsecureLoopbackIssuer && config.mode === 'production')
-      problems.push(`${key}: settings.allowInsecureLoopbackIssuer is refused in production mode`);
+    if (allowInsecureLoopbackIssuer && config.mode === 'production' && !config.allowInsecureLoopback)
+      problems.push(
+        `${key}: settings.allowInsecureLoopbackIssuer is refused in production mode, unless allowInsecureLoopback (ROLEGATE_ALLOW_INSECURE_LOOPBACK) is also set`,
+      );
     if (isMultiTenantIssuer(issuer) && allowedTenants.length === 0) {
       problems.push(`${key}: ${issuer} is a multi-tenant issuer (any tenant's users would pass); set settings.allowedTenants`);
     }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { nonEmptyString, oneOf } from './fields.js';
+import { boolean, nonEmptyString, oneOf } from './fields.js';
 import { server } from './sections/server.js';
 import { database } from './sections/database.js';
 import { redis } from './sections/redis.js';
@@ -15,6 +15,7 @@ import { credentials, sts } from './sections/exchange.js';
 import { cli } from './sections/cli.js';
 import { consoleSection } from './sections/console.js';
 import { admin } from './sections/admin.js';
+import { rateLimits } from './sections/rate-limits.js';
 
 // The whole configuration of a rolegate instance. Every key has a description
 // (rendered into docs/configuration.md by `npm run docs:config`) and, where it
@@ -28,6 +29,13 @@ export const configSchema = z.strictObject({
       env: ['ROLEGATE_MODE'],
       description:
         'demo: embedded defaults allowed, development-only settings warn loudly. production: every security setting must be given explicitly.',
+    }),
+  allowInsecureLoopback: boolean()
+    .default(false)
+    .meta({
+      env: ['ROLEGATE_ALLOW_INSECURE_LOOPBACK'],
+      description:
+        'Production mode only: accept plain-http URLs whose host is loopback (localhost, 127.0.0.0/8, [::1]) for sts.endpoint and the stsEndpoint of accounts, console.federationEndpoint, SAML IdP metadata, sign-in and sign-out URLs, and OIDC issuers that also set settings.allowInsecureLoopbackIssuer: a sidecar on the same host. Any other plain-http URL is still refused, and so are http server.publicUrl and issuer.webIdentityIssuer. Logged at warn on every start, naming each such URL. Has no effect in demo mode, which allows http anyway.',
     }),
   dataDir: nonEmptyString('a directory path')
     .default('.rolegate')
@@ -48,6 +56,7 @@ export const configSchema = z.strictObject({
   cli,
   console: consoleSection,
   admin,
+  rateLimits,
 });
 
 /** The configuration as parsed, before defaults that depend on other keys are resolved. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isLocalPath, safeReturnTo } from './return-to.js';
 
 // What an identity provider record holds, per kind. The same schemas validate
 // configuration seeds at start-up and rows read from the database, so a bad
@@ -37,7 +38,10 @@ export const oidcSettingsSchema = z.strictObject({
    */
   sessionExpiry: z.enum(['id_token', 'configured']).default('id_token'),
   /** Where the IdP sends the browser after RP-initiated logout; default: <publicUrl>/login. */
-  postLogoutRedirectPath: z.string().startsWith('/').optional(),
+  postLogoutRedirectPath: z
+    .string()
+    .refine(isLocalPath, { error: 'expected a path on rolegate: one leading /, not //, printable ASCII only' })
+    .optional(),
 });
 
 export const samlSettingsSchema = z.strictObject({
@@ -67,7 +71,14 @@ export const samlSettingsSchema = z.strictObject({
     .strictObject({
       enabled: z.boolean().default(false),
       /** RelayState values accepted as the page to land on (same-origin paths). Anything else lands on /. */
-      relayStateAllowList: z.array(z.string().startsWith('/')).default([]),
+      relayStateAllowList: z
+        .array(
+          // Listed exactly as rolegate would send the browser there, so what is listed is where users land.
+          z.string().refine((path) => safeReturnTo(path) === path, {
+            error: 'expected a normalised path on rolegate (one leading /, no dot segments, no encoded slashes, not /login or /auth/)',
+          }),
+        )
+        .default([]),
     })
     .prefault({}),
   /** Where the metadata came from, when imported (informational). */

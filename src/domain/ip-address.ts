@@ -112,3 +112,15 @@ function parseIpv6(text: string): bigint | undefined {
   const groups = [...head, ...Array<number>(halves.length === 2 ? missing : 0).fill(0), ...tail];
   return groups.reduce((acc, group) => (acc << 16n) | BigInt(group), 0n);
 }
+
+/**
+ * Whether two client addresses as reported (req.ip) are the same address
+ * (`::ffff:10.0.0.1` is `10.0.0.1`); undefined when either is missing or not
+ * an address, so a caller cannot mistake "unknown" for "the same".
+ */
+export function sameIpAddress(a: string | undefined, b: string | undefined): boolean | undefined {
+  const left = a === undefined ? undefined : parseIp(a);
+  const right = b === undefined ? undefined : parseIp(b);
+  if (left === undefined || right === undefined) return undefined;
+  return left.version === right.version && left.value === right.value;
+}

@@ -7,6 +7,7 @@ import type { CredentialsDeps } from '../features/credentials/issue-credentials.
 import type { CliAuthDeps } from '../features/cli-auth/cli-auth-deps.js';
 import { revokeAllCliGrantsOf } from '../features/cli-auth/revoke.js';
 import type { LoginDeps } from '../features/login/login-deps.js';
+import type { Limits } from '../features/rate-limits/limits.js';
 import type { SessionStore } from '../features/sessions/session-store.js';
 import { authRoutes } from './auth/auth-routes.js';
 import { loginPageRoute } from './auth/login-page-route.js';
@@ -36,6 +37,8 @@ export interface AppDeps {
   config: Config;
   logger: AppLogger;
   metrics: Metrics;
+  /** Rate limits (rateLimits.*), shared by every instance on the same Redis. */
+  limits: Limits;
   probes: readonly DependencyProbe[];
   /** rolegate's SAML metadata, OIDC discovery and JWKS (what AWS trusts). */
   issuerMetadata: IssuerMetadata;
@@ -105,7 +108,7 @@ export function createApp(deps: AppDeps): RolegateApp {
     }),
   );
   app.use(meRoute(session));
-  app.use(oauthApiRoutes(deps.cliAuth));
+  app.use(oauthApiRoutes(deps.cliAuth, deps.limits));
   app.use(oauthBrowserRoutes({ cli: deps.cliAuth, session }));
   app.use(cliSessionsRoutes({ cli: deps.cliAuth, session }));
   app.use(consoleUrlRoutes({ console: deps.console, session, publicUrl: deps.config.server.publicUrl, preferences: deps.preferences }));

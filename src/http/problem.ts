@@ -14,7 +14,7 @@ const TITLES: Record<ErrorCode, string> = {
   method_not_allowed: 'Method not allowed',
   conflict: 'Conflict',
   precondition_failed: 'The resource changed since you read it',
-  rate_limited: 'Too many attempts',
+  rate_limited: 'Too many requests',
   sts_access_denied: 'AWS STS refused the request',
   sts_throttled: 'AWS STS is throttling requests',
   federation_failed: 'The AWS console sign-in endpoint refused the request',

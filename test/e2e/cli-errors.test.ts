@@ -140,7 +140,13 @@ describe('broker errors', () => {
     ['a refusal', 403, problem(403, { code: 'role_not_entitled', detail: 'Your groups do not entitle you' }), 5, 'do not entitle'],
     ['a server error', 500, problem(500, { code: 'server_error', requestId: 'req-123' }), 6, 'answered 500'],
     ['an outage', 503, problem(503, { code: 'dependency_unavailable', detail: 'Redis is unavailable' }), 6, 'answered 503'],
-    ['rate limiting', 429, problem(429, { code: 'rate_limited', detail: 'Too many attempts' }), 6, 'answered 429'],
+    [
+      'rate limiting',
+      429,
+      problem(429, { code: 'rate_limited', detail: 'Too many attempts; try again in 42 s', retryAfterSeconds: 42 }),
+      6,
+      'hint: wait 42 s and retry',
+    ],
     ['a proxy page', 502, '<html>Bad Gateway</html>', 6, 'HTTP 502'],
     ['a detail with terminal escapes', 500, problem(500, { detail: 'line one\nline two\u001b[31m red' }), 6, 'line one line two?[31m red'],
   ];

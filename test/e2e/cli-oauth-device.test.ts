@@ -168,3 +168,95 @@ describe('device authorization grant (RFC 8628)', () => {
     expect(await oauthPost(broker, '/oauth/device_authorization', {})).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
   });
 });
+
+describe('the verification page shows who asked for the code (RFC 8628 §5.4)', () => {
+  let behindProxy: CliBroker;
+  beforeAll(async () => {
+    // Behind a trusted proxy on loopback: X-Forwarded-For names the client, as it would in production.
+    behindProxy = await startCliBroker({ ROLEGATE_CLI_DEVICE_CODE_TTL_MS: '60000', ROLEGATE_TRUST_PROXY: 'loopback' });
+  });
+  afterAll(async () => {
+    await behindProxy.close();
+  });
+
+  const hostileAgent = `rolegate-cli/9.9 <script>alert(1)</script> "quoted" ${'x'.repeat(600)}`;
+
+  async function requestCode(target: CliBroker, headers: Record<string, string>) {
+    const res = await fetch(`${target.url}/oauth/device_authorization`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+      body: new URLSearchParams({ client_id: 'rolegate-cli', device_name: 'build-box-7' }).toString(),
+    });
+    expect(res.status).toBe(200);
+    return (await res.json()) as { device_code: string; user_code: string };
+  }
+
+  async function approver(target: CliBroker, user: string, headers: Record<string, string>) {
+    const browser = await signedInBrowser(target, user);
+    Object.assign(browser.headers, headers);
+    return browser;
+  }
+
+  it('when the code is requested from one address and confirmed from another, then the page names both, the program and the age, and warns visibly', async () => {
+    const { device_code, user_code } = await requestCode(behindProxy, { 'x-forwarded-for': '203.0.113.9', 'user-agent': hostileAgent });
+    const alice = await approver(behindProxy, 'alice', { 'x-forwarded-for': '198.51.100.7', 'user-agent': 'Firefox/999' });
+    const res = await alice.request(`${behindProxy.url}/device?user_code=${user_code}`, { headers: { accept: 'text/html' } });
+    expect(res.status).toBe(200);
+    const page = await res.text();
+    expect(page).toMatch(/<p class="warning" role="alert" id="device-address-warning">/);
+    expect(page).toContain('requested from another network address (203.0.113.9) than the one your browser uses (198.51.100.7)');
+    expect(page).toContain('<code>203.0.113.9</code> (your browser: <code>198.51.100.7</code>)');
+    expect(page).toMatch(/<dd>\d+ seconds? ago \(/);
+    // The User-Agent is the requester's to choose: escaped and cut short.
+    expect(page).not.toContain('<script>alert(1)</script>');
+    expect(page).toContain('rolegate-cli/9.9 &lt;script&gt;alert(1)&lt;/script&gt; &quot;quoted&quot; xxx');
+    expect(page).not.toContain('x'.repeat(300));
+    expect(page).toContain('…</code>');
+
+    const form = { _csrf: formField(page, '_csrf') ?? '', user_code, decision: 'approve' };
+    expect((await alice.request(`${behindProxy.url}/device`, { method: 'POST', form })).status).toBe(200);
+    const tokens = await oauthPost(behindProxy, '/oauth/token', { grant_type: DEVICE_GRANT, client_id: 'rolegate-cli', device_code });
+    expect(tokens.status).toBe(200);
+    const row = (await auditRows(behindProxy.app.t, 'cli.authorize')).find(
+      (r) => r.outcome === 'success' && (r.details as { flow?: string }).flow === 'device',
+    );
+    expect(row?.details).toMatchObject({
+      requester: { sourceIp: '203.0.113.9', userAgent: hostileAgent.slice(0, 512) },
+      approver: { sourceIp: '198.51.100.7', userAgent: 'Firefox/999' },
+    });
+  });
+
+  it('when the code is requested and confirmed from the same address, then there is no warning', async () => {
+    const { user_code } = await requestCode(behindProxy, { 'x-forwarded-for': '::ffff:198.51.100.8', 'user-agent': 'rolegate-cli/1.0' });
+    const carol = await approver(behindProxy, 'carol', { 'x-forwarded-for': '198.51.100.8' });
+    const page = await (await carol.request(`${behindProxy.url}/device?user_code=${user_code}`)).text();
+    expect(page).toContain('Requested from');
+    expect(page).toContain('<code>rolegate-cli/1.0</code>');
+    expect(page).not.toContain('device-address-warning');
+  });
+
+  it('when the user denies a code requested from elsewhere, then the denial row names the requester and the approver', async () => {
+    const { user_code } = await requestCode(behindProxy, { 'x-forwarded-for': '203.0.113.10', 'user-agent': 'curl/8' });
+    const bob = await approver(behindProxy, 'bob', { 'x-forwarded-for': '198.51.100.9', 'user-agent': 'Safari/1' });
+    const page = await (await bob.request(`${behindProxy.url}/device?user_code=${user_code}`)).text();
+    const form = { _csrf: formField(page, '_csrf') ?? '', user_code, decision: 'deny' };
+    expect((await bob.request(`${behindProxy.url}/device`, { method: 'POST', form })).status).toBe(200);
+    const row = (await auditRows(behindProxy.app.t, 'cli.authorize')).find(
+      (r) => r.outcome === 'denied' && (r.details as { requester?: { sourceIp?: string } }).requester?.sourceIp === '203.0.113.10',
+    );
+    expect(row).toMatchObject({ subject: 'corp:u-bob-0002', sourceIp: '198.51.100.9', userAgent: 'Safari/1' });
+    expect(row?.details).toMatchObject({
+      requester: { sourceIp: '203.0.113.10', userAgent: 'curl/8' },
+      approver: { sourceIp: '198.51.100.9', userAgent: 'Safari/1' },
+    });
+  });
+
+  it('when no proxy is trusted, then a forwarded address sent by the requester is ignored', async () => {
+    const { user_code } = await requestCode(broker, { 'x-forwarded-for': '198.51.100.77' });
+    const alice = await approver(broker, 'alice', {});
+    const page = await (await alice.request(`${broker.url}/device?user_code=${user_code}`)).text();
+    expect(page).not.toContain('198.51.100.77');
+    expect(page).toContain('<code>127.0.0.1</code> (your browser: <code>127.0.0.1</code>)');
+    expect(page).not.toContain('device-address-warning');
+  });
+});

@@ -28,7 +28,12 @@ export async function startCliBroker(env: Record<string, string> = {}): Promise<
         },
       ];
     },
-    { ROLEGATE_CLI_DEVICE_POLL_INTERVAL_S: '1', ...env },
+    {
+      ROLEGATE_CLI_DEVICE_POLL_INTERVAL_S: '1',
+      // Every CLI test signs in from 127.0.0.1, more often than one person would in a minute.
+      ROLEGATE_RATE_LIMIT_DEVICE_AUTHORIZATIONS_PER_IP: '1000',
+      ...env,
+    },
   );
   if (!peer) throw new Error('the OIDC peer did not start');
   const started = peer;

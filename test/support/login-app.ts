@@ -1,6 +1,16 @@
 import { createTestApp, listen, type TestApp } from './app.js';
 import { freePort } from './ports.js';
 
+/**
+ * For tests that sign in hundreds of times from 127.0.0.1 within a minute: the per-address sign-in
+ * limits out of the way (test/e2e/rate-limits-*.test.ts prove them with their defaults).
+ */
+export const MANY_SIGN_INS_FROM_ONE_ADDRESS: Record<string, string> = {
+  ROLEGATE_RATE_LIMIT_LOGIN_STARTS_PER_IP: '0',
+  ROLEGATE_RATE_LIMIT_LOGIN_CALLBACKS_PER_IP: '0',
+  ROLEGATE_MAX_PENDING_LOGINS_PER_IP: '100000',
+};
+
 export interface RunningApp {
   t: TestApp;
   /** The public URL (http://127.0.0.1:<port>), which the app also listens on. */

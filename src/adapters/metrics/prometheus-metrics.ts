@@ -62,6 +62,18 @@ export function createMetrics() {
       labelNames: ['action', 'code'] as const,
       registers,
     }),
+    rateLimited: new Counter({
+      name: 'rolegate_rate_limited_total',
+      help: 'Requests refused with 429 by a rate limit, by limit (the rateLimits.* key).',
+      labelNames: ['limit'] as const,
+      registers,
+    }),
+    rateLimitStoreErrors: new Counter({
+      name: 'rolegate_rate_limit_store_errors_total',
+      help: 'Rate-limit counts that failed because the store (Redis) did not answer, by limit and what was decided instead (allowed, refused = 503).',
+      labelNames: ['limit', 'decision'] as const,
+      registers,
+    }),
     activeSessions: new Gauge({
       name: 'rolegate_active_sessions',
       help: 'Live sessions across all instances, by kind: portal = signed-in browsers, cli = CLI sessions (grants) neither revoked nor expired.',

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import * as client from 'openid-client';
 import { RolegateError } from '../../domain/errors.js';
+import { isLoopbackUrl } from '../../domain/identity-provider.js';
+import { isPlainHttp } from '../../domain/plain-http.js';
 import type { Secret } from '../../domain/secret.js';
 import type { Logger } from '../../ports/logger.js';
 import type { OidcGateway, OidcIdentityProvider, OidcSignIn } from '../../ports/oidc-gateway.js';
@@ -10,8 +12,10 @@ export interface OpenidClientGatewayOptions {
   clientSecrets: ReadonlyMap<string, Secret>;
   discoveryTtlMs: number;
   httpTimeoutMs: number;
-  /** Production mode refuses plain-http issuers whatever an IdP's settings say. */
+  /** Production mode refuses plain-http issuers whatever an IdP's settings say, unless allowInsecureLoopback. */
   production: boolean;
+  /** The operator's opt-in (allowInsecureLoopback) to plain-http loopback issuers in production mode. */
+  allowInsecureLoopback?: boolean;
   logger: Logger;
 }
 
@@ -153,7 +157,8 @@ export class OpenidClientGateway implements OidcGateway {
 
   #insecure(idp: OidcIdentityProvider): boolean {
     const { settings } = idp;
-    return settings.allowInsecureLoopbackIssuer && !this.options.production && settings.issuer.startsWith('http://');
+    const allowedHere = !this.options.production || this.options.allowInsecureLoopback === true;
+    return settings.allowInsecureLoopbackIssuer && allowedHere && isPlainHttp(settings.issuer) && isLoopbackUrl(settings.issuer);
   }
 
   #authentication(idp: OidcIdentityProvider): client.ClientAuth {

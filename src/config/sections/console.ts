@@ -9,7 +9,7 @@ export const consoleSection = z
       .meta({
         env: ['ROLEGATE_FEDERATION_ENDPOINT'],
         description:
-          "One console federation endpoint (getSigninToken and login) for every account, e.g. the devstack's http://127.0.0.1:4566/federation. Default: the sign-in endpoint of each account's partition and region (https://<region>.signin.aws.amazon.com/federation, signin.amazonaws-us-gov.com, signin.amazonaws.cn). Must be https:// in production mode.",
+          "One console federation endpoint (getSigninToken and login) for every account, e.g. the devstack's http://127.0.0.1:4566/federation. Default: the sign-in endpoint of each account's partition and region (https://<region>.signin.aws.amazon.com/federation, signin.amazonaws-us-gov.com, signin.amazonaws.cn). Must be https:// in production mode (a loopback sidecar: see allowInsecureLoopback).",
       }),
     consoleUrl: url(['https', 'http'])
       .optional()

@@ -9,7 +9,7 @@ export const sts = z
       .meta({
         env: ['ROLEGATE_STS_ENDPOINT'],
         description:
-          "One STS endpoint for every account (a VPC endpoint, or the local devstack STS). Default: each account's own stsEndpoint, else the regional STS endpoint of the account's region and partition.",
+          "One STS endpoint for every account (a VPC endpoint, or the local devstack STS). Default: each account's own stsEndpoint, else the regional STS endpoint of the account's region and partition. Must be https:// in production mode (a loopback sidecar: see allowInsecureLoopback).",
       }),
     endpointScope: oneOf(['regional', 'global'])
       .default('regional')

@@ -19,10 +19,11 @@ export const sessions = z
         description: 'Name of the session cookie. Over https it gets the __Host- prefix, Secure, HttpOnly and SameSite=Lax.',
       }),
     loginTimeoutMs: integer(30_000, 1_800_000)
-      .default(600_000)
+      .default(300_000)
       .meta({
         env: ['ROLEGATE_LOGIN_TIMEOUT_MS'],
-        description: 'How long a started sign-in (state, nonce, PKCE verifier, SAML request id) waits for the IdP to answer.',
+        description:
+          'How long a started sign-in (state, nonce, PKCE verifier, SAML request id) waits for the IdP to answer; also how long a CLI consent page stays answerable. Five minutes by default: enough to type a password and answer an MFA prompt, short enough that abandoned sign-ins do not pile up in Redis.',
       }),
   })
   .prefault({});

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { DeviceAuthorizationResponse } from '../../contracts/cli-auth.js';
 import { RolegateError } from '../../domain/errors.js';
+import { sameIpAddress } from '../../domain/ip-address.js';
 import { deviceNameFrom } from '../../domain/oauth/device-name.js';
 import { displayUserCode, normalizeUserCode, userCodeFrom } from '../../domain/oauth/user-code.js';
 import { orUnavailable } from '../dependency-errors.js';
@@ -13,6 +14,12 @@ import { assertGuessBudget, recordWrongGuess } from './guess-limiter.js';
 import type { Approval } from './issue-grant.js';
 import { newDeviceCode, sha256 } from './secrets.js';
 
+/** Where a request came from, as rolegate saw it: the client IP (per server.trustProxy) and the User-Agent header. */
+export interface RequestOrigin {
+  sourceIp?: string;
+  userAgent?: string;
+}
+
 /** A pending device authorization (RFC 8628 §3.2), keyed by the sha256 of its device_code. */
 export interface DeviceRecord {
   clientId: string;
@@ -23,9 +30,25 @@ export interface DeviceRecord {
   expiresAt: number;
   /** Seconds between polls, as told to the client. */
   interval: number;
+  /** Who asked for the code (POST /oauth/device_authorization). Absent in records written before it was kept. */
+  requester?: RequestOrigin;
 }
 
-export type DeviceDecision = ({ approved: true } & Approval) | { approved: false };
+/** What the verification page shows about a code, so the user can tell a code someone sent them (RFC 8628 §5.4). */
+export interface DeviceReview {
+  requester: RequestOrigin;
+  requestedAt: number;
+  /** The browser answering: the user's own address. */
+  approver: RequestOrigin;
+  /** False when the code was requested from another address than the approving browser's; undefined when unknown. */
+  sameAddress: boolean | undefined;
+}
+
+/**
+ * The user's answer, with the browser that gave it (kept for the audit row written when the CLI
+ * collects its tokens; absent in decisions written before it was kept).
+ */
+export type DeviceDecision = ({ approved: true; approver?: RequestOrigin } & Approval) | { approved: false };
 
 /** After expiry, a record is kept this long so polls get expired_token rather than invalid_grant. */
 export const EXPIRED_RETENTION_MS = 5 * 60_000;
@@ -37,6 +60,7 @@ const userCodeKey = (code: string) => `cli-user-code:${code}`;
 /** POST /oauth/device_authorization: a device code for the CLI, a user code for the human. */
 export async function startDeviceAuthorization(
   deps: CliAuthDeps,
+  ctx: RequestContext,
   input: { clientId?: string; deviceName?: string },
 ): Promise<DeviceAuthorizationResponse> {
   const client = await publicClient(deps, input.clientId);
@@ -57,6 +81,7 @@ export async function startDeviceAuthorization(
       createdAt: now,
       expiresAt: now + ttlMs,
       interval: deps.settings.devicePollIntervalSeconds,
+      requester: originOf(ctx),
     };
     await orUnavailable('The session store (Redis)', () =>
       deps.kv.set(deviceKey(hash), JSON.stringify(record), ttlMs + EXPIRED_RETENTION_MS),
@@ -83,7 +108,7 @@ export async function lookUpUserCode(
   ctx: RequestContext,
   session: LoginSession,
   typed: string,
-): Promise<{ record: DeviceRecord; userCode: string }> {
+): Promise<{ record: DeviceRecord; userCode: string; review: DeviceReview }> {
   const who = { principalId: session.principal.id, ...(ctx.sourceIp ? { sourceIp: ctx.sourceIp } : {}) };
   await assertGuessBudget(deps.kv, who);
   const code = normalizeUserCode(typed);
@@ -96,7 +121,22 @@ export async function lookUpUserCode(
       detail: 'That code is not valid or has expired. Check the code your terminal shows, or run `rolegate login --no-browser` again.',
     });
   }
-  return { record, userCode: displayUserCode(code) };
+  const requester = record.requester ?? {};
+  const approver = originOf(ctx);
+  return {
+    record,
+    userCode: displayUserCode(code),
+    review: { requester, requestedAt: record.createdAt, approver, sameAddress: sameIpAddress(requester.sourceIp, approver.sourceIp) },
+  };
+}
+
+/** Both ends of a device authorization, for its audit rows. */
+export function deviceParties(requester: RequestOrigin | undefined, approver: RequestOrigin | undefined): Record<string, unknown> {
+  return { requester: requester ?? {}, approver: approver ?? {} };
+}
+
+function originOf(ctx: RequestContext): RequestOrigin {
+  return { ...(ctx.sourceIp ? { sourceIp: ctx.sourceIp } : {}), ...(ctx.userAgent ? { userAgent: ctx.userAgent } : {}) };
 }
 
 /**
@@ -110,13 +150,14 @@ export async function decideDevice(
   session: LoginSession,
   input: { userCode: string; approve: boolean },
 ): Promise<{ record: DeviceRecord }> {
-  const { record } = await lookUpUserCode(deps, ctx, session, input.userCode);
+  const { record, review } = await lookUpUserCode(deps, ctx, session, input.userCode);
   const code = normalizeUserCode(input.userCode) ?? '';
   const hash = await orUnavailable('The session store (Redis)', () => deps.kv.take(userCodeKey(code)));
   if (hash === null) throw new RolegateError('invalid_request', { detail: 'That code was already answered.' });
   const decision: DeviceDecision = input.approve
     ? {
         approved: true,
+        approver: review.approver,
         clientId: record.clientId,
         principal: session.principal,
         loginSessionId: session.id,
@@ -136,7 +177,12 @@ export async function decideDevice(
           outcome: 'denied',
           reason: 'the user denied the device code',
           principal: session.principal,
-          details: { clientId: record.clientId, flow: 'device', deviceName: record.deviceName },
+          details: {
+            clientId: record.clientId,
+            flow: 'device',
+            deviceName: record.deviceName,
+            ...deviceParties(record.requester, review.approver),
+          },
         }),
       )
       .catch((error: unknown) => ctx.log.error({ err: error }, 'could not record the denied CLI authorisation'));

@@ -4,7 +4,7 @@ import { orUnavailable } from '../dependency-errors.js';
 import type { RequestContext } from '../login/login-deps.js';
 import type { CliAuthDeps } from './cli-auth-deps.js';
 import { publicClient } from './client-check.js';
-import { decisionKey, deviceKey, EXPIRED_RETENTION_MS, type DeviceDecision, type DeviceRecord } from './device-flow.js';
+import { decisionKey, deviceKey, deviceParties, EXPIRED_RETENTION_MS, type DeviceDecision, type DeviceRecord } from './device-flow.js';
 import { issueGrant } from './issue-grant.js';
 import { isDeviceCode, sha256 } from './secrets.js';
 
@@ -39,7 +39,12 @@ export async function pollDeviceToken(
     if (consumed === null) throw oauthError('invalid_grant', 'Unknown or already used device_code');
     const decision = JSON.parse(decisionRaw) as DeviceDecision;
     if (!decision.approved) throw oauthError('access_denied', 'The request was denied on the rolegate portal');
-    const { tokens } = await issueGrant(deps, ctx, decision, { flow: 'device', deviceName: record.deviceName });
+    // The row names both ends: who asked for the code, and the browser that approved it (RFC 8628 §5.4).
+    const { tokens } = await issueGrant(deps, ctx, decision, {
+      flow: 'device',
+      deviceName: record.deviceName,
+      auditDetails: deviceParties(record.requester, decision.approver),
+    });
     return tokens;
   }
 

@@ -29,7 +29,7 @@ export async function issueGrant(
   deps: CliAuthDeps,
   ctx: RequestContext,
   approval: Approval,
-  input: { flow: CliGrantFlow; deviceName: string },
+  input: { flow: CliGrantFlow; deviceName: string; auditDetails?: Record<string, unknown> },
 ): Promise<{ tokens: TokenResponse; grantId: string }> {
   const now = deps.clock.now();
   const expiresAt = Math.min(approval.sessionExpiresAt, now + deps.settings.maxSessionTtlMs);
@@ -51,6 +51,7 @@ export async function issueGrant(
           deviceName: input.deviceName,
           loginSessionId: approval.loginSessionId,
           expiresAt: new Date(expiresAt).toISOString(),
+          ...input.auditDetails,
         },
       }),
     ),

@@ -56,9 +56,11 @@ export interface IssuedConsoleUrl {
  * the normal issuance (entitlement, break-glass justification, cache, audit);
  * the sign-in token is fetched fresh every time and never stored — it would
  * otherwise be a reusable 15-minute key to the console. The destination is
- * checked before anything is issued.
+ * checked before anything is issued. Limited per user (`rateLimits.consoleUrlsPerUser`).
  */
 export async function issueConsoleUrl(deps: ConsoleDeps, caller: Caller, ask: ConsoleAsk): Promise<IssuedConsoleUrl> {
+  // Every console URL is a call to the federation endpoint (and maybe an STS exchange): limited per user.
+  await deps.credentials.limits.enforce('consoleUrlsPerUser', caller.principal.id, caller.log);
   const { accounts } = await orUnavailable('The access model (PostgreSQL)', () => deps.credentials.accessModel.current());
   const known = accounts.find((a) => a.id === ask.account) ?? accounts.find((a) => a.alias === ask.account);
   if (known) destinationFor(deps.settings, known, ask.destination);

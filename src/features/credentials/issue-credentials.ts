@@ -8,6 +8,7 @@ import type { AuditEvent, AuditLog } from '../../ports/audit-log.js';
 import type { Clock } from '../../ports/clock.js';
 import type { Logger } from '../../ports/logger.js';
 import { orUnavailable } from '../dependency-errors.js';
+import type { Limits } from '../rate-limits/limits.js';
 import type { AccessModelCache } from './access-model-cache.js';
 import type { CachedCredentials, CredentialCache } from './credential-cache.js';
 import { exchange, type ExchangeDeps } from './exchange.js';
@@ -31,6 +32,8 @@ export interface CredentialsDeps {
   /** rolegate's own AWS credentials are role credentials: assume-role is then role chaining (1 h cap). */
   callerIsRole: boolean;
   observer: CredentialsObserver;
+  /** New STS exchanges per user and per (user, role); console URLs per user. */
+  limits: Limits;
 }
 
 /** Who asks, from where: the request facts every audit event carries. */
@@ -109,6 +112,9 @@ export async function issueCredentials(deps: CredentialsDeps, caller: Caller, as
         return found ? JSON.stringify(found) : undefined;
       },
       produce: async () => {
+        // Only here does a request cost an STS call: cached answers and requests sharing
+        // another's flight are never counted (and pay no extra Redis round trip).
+        await limitExchanges(deps, caller, role);
         source = 'sts';
         const produced = await produceCredentials(deps, caller, entitlement, duration.seconds);
         await deps.cache.set(key, slot, produced).catch((error: unknown) =>
@@ -119,12 +125,16 @@ export async function issueCredentials(deps: CredentialsDeps, caller: Caller, as
       },
       describeError: (error) =>
         error instanceof RolegateError
-          ? { code: error.code, message: error.detail }
+          ? {
+              code: error.code,
+              message: error.detail,
+              ...(error.headers['Retry-After'] ? { retryAfter: error.headers['Retry-After'] } : {}),
+            }
           : { code: 'server_error', message: 'the exchange failed' },
       reviveError: (error) => {
         const code = error.code as RolegateError['code'];
-        const retry = code === 'sts_throttled' || code === 'dependency_unavailable' ? { headers: { 'Retry-After': '5' } } : {};
-        return new RolegateError(code, { detail: error.message, ...retry });
+        const retryAfter = error.retryAfter ?? (code === 'sts_throttled' || code === 'dependency_unavailable' ? '5' : undefined);
+        return new RolegateError(code, { detail: error.message, ...(retryAfter ? { headers: { 'Retry-After': retryAfter } } : {}) });
       },
     });
     credentials = JSON.parse(value) as CachedCredentials;
@@ -133,6 +143,17 @@ export async function issueCredentials(deps: CredentialsDeps, caller: Caller, as
   const notes = notesFor(duration, role, deps.callerIsRole);
   await grant(deps, caller, entitlement, credentials, duration.seconds, source, result.justification);
   return { account, role, credentials, durationSeconds: duration.seconds, notes, source };
+}
+
+/**
+ * Counts a new exchange against both STS limits (429 over either; let through
+ * when Redis cannot count). One after the other, so a request refused for its
+ * role does not also spend the user's budget over all roles.
+ */
+async function limitExchanges(deps: CredentialsDeps, caller: Caller, role: AwsRole): Promise<void> {
+  const id = caller.principal.id;
+  await deps.limits.enforce('stsExchangesPerRole', JSON.stringify([id, role.id]), caller.log);
+  await deps.limits.enforce('stsExchangesPerUser', id, caller.log);
 }
 
 /** One STS exchange, with its intent audited before and its outcome after (vault-style write-ahead). */

@@ -4,10 +4,12 @@ import type { KvStore } from '../../ports/kv-store.js';
 /** What the one producer of a flight tells everyone waiting on it. */
 export type FlightOutcome = { ok: true; value: string } | { ok: false; error: FlightError };
 
-/** An error that can travel between processes: a code and a message, nothing more. */
+/** An error that can travel between processes: a code, a message and when to retry, nothing more. */
 export interface FlightError {
   code: string;
   message: string;
+  /** When to try again (a Retry-After value), for errors that have one. */
+  retryAfter?: string;
 }
 
 export interface SingleFlightOptions {

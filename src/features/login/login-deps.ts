@@ -5,6 +5,7 @@ import type { KvStore } from '../../ports/kv-store.js';
 import type { Logger } from '../../ports/logger.js';
 import type { OidcGateway } from '../../ports/oidc-gateway.js';
 import type { SamlGateway } from '../../ports/saml-gateway.js';
+import type { Limits } from '../rate-limits/limits.js';
 import type { SessionStore } from '../sessions/session-store.js';
 import type { LoginTransactions } from './login-transactions.js';
 
@@ -22,6 +23,8 @@ export interface LoginDeps {
   publicUrl: URL;
   maxSessionTtlMs: number;
   samlClockSkewMs: number;
+  /** Rate limits: sign-in starts and callbacks per client address (the HTTP routes), pending sign-ins (transactions). */
+  limits: Limits;
   /** Drops a user's cached AWS credentials when they sign out (the credential cache). */
   forgetCredentials?: (principalId: string) => Promise<unknown>;
 }

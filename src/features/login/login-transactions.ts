@@ -1,6 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { clientAddressKey } from '../../domain/client-address.js';
+import { safeReturnTo } from '../../domain/return-to.js';
 import type { KvStore } from '../../ports/kv-store.js';
+import type { Logger } from '../../ports/logger.js';
 import { orUnavailable } from '../dependency-errors.js';
+import type { Limits, LimitTicket } from '../rate-limits/limits.js';
 
 /**
  * A sign-in in progress: everything the callback must match, kept server-side
@@ -13,25 +17,76 @@ export type LoginTransaction =
   /** A validated IdP-initiated SAML login waiting for the user's click on the interstitial. */
   | { kind: 'saml-unsolicited'; idp: string; pendingId: string; returnTo: string; createdAt: number };
 
+/** What is stored: the transaction and the pending-sign-in counts it holds (given back when it is taken). */
+type StoredTransaction = LoginTransaction & { pending?: LimitTicket[] };
+
+/** Who starts a sign-in: the client address its pending sign-ins are counted by. */
+export interface LoginStarter {
+  sourceIp?: string;
+  log: Logger;
+}
+
 const key = (id: string) => `login-tx:${createHash('sha256').update(id).digest('hex')}`;
 
+/**
+ * Login transactions in the KvStore, bounded: each lives `ttlMs` at most, and
+ * a sign-in started by a browser counts against its client address's pending
+ * sign-ins and against everyone's (`rateLimits.pendingLoginsPerIp`,
+ * `rateLimits.pendingLoginsTotal`) until its callback takes it or it expires —
+ * so a flood of unfinished sign-ins cannot grow Redis without bound.
+ */
 export class LoginTransactions {
   constructor(
     private readonly kv: KvStore,
     private readonly ttlMs: number,
+    private readonly limits: Limits,
+    private readonly log: Logger,
   ) {}
 
-  /** Stores the transaction; returns the random id for the cookie. */
-  async begin(transaction: LoginTransaction): Promise<string> {
+  /** Stores the transaction; returns the random id for the cookie. Refused (429) when `starter` has too many pending. */
+  async begin(transaction: LoginTransaction, starter?: LoginStarter): Promise<string> {
+    const pending = starter ? await this.#reserve(starter) : [];
     const id = randomBytes(32).toString('base64url');
-    await orUnavailable('The session store (Redis)', () => this.kv.set(key(id), JSON.stringify(transaction), this.ttlMs));
+    const stored: StoredTransaction = pending.length > 0 ? { ...transaction, pending } : transaction;
+    try {
+      await orUnavailable('The session store (Redis)', () => this.kv.set(key(id), JSON.stringify(stored), this.ttlMs));
+    } catch (error) {
+      await this.#release(pending);
+      throw error;
+    }
     return id;
   }
 
-  /** Consumes the transaction (GETDEL): a second callback with the same cookie finds nothing. */
+  /**
+   * Consumes the transaction (GETDEL): a second callback with the same cookie finds nothing,
+   * and its pending place is free again. The return path is checked again on the way out: the
+   * browser is sent there next, and a transaction may have been stored by an older instance
+   * during a rolling upgrade.
+   */
   async take(id: string | undefined): Promise<LoginTransaction | null> {
     if (id === undefined || !/^[A-Za-z0-9_-]{43}$/.test(id)) return null;
     const raw = await orUnavailable('The session store (Redis)', () => this.kv.take(key(id)));
-    return raw === null ? null : (JSON.parse(raw) as LoginTransaction);
+    if (raw === null) return null;
+    const { pending, ...transaction } = JSON.parse(raw) as StoredTransaction;
+    if (pending) await this.#release(pending);
+    return { ...transaction, returnTo: safeReturnTo(transaction.returnTo) };
+  }
+
+  async #reserve(starter: LoginStarter): Promise<LimitTicket[]> {
+    const tickets: LimitTicket[] = [];
+    try {
+      const perIp = await this.limits.enforce('pendingLoginsPerIp', clientAddressKey(starter.sourceIp), starter.log);
+      if (perIp) tickets.push(perIp);
+      const total = await this.limits.enforce('pendingLoginsTotal', 'all', starter.log);
+      if (total) tickets.push(total);
+      return tickets;
+    } catch (error) {
+      await this.#release(tickets);
+      throw error;
+    }
+  }
+
+  async #release(tickets: readonly LimitTicket[]): Promise<void> {
+    await Promise.all(tickets.map((ticket) => this.limits.refund(ticket, this.log)));
   }
 }

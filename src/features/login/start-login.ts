@@ -4,6 +4,7 @@ import type { IdentityProvider } from '../../domain/identity-provider.js';
 import { safeReturnTo } from '../../domain/return-to.js';
 import { orUnavailable } from '../dependency-errors.js';
 import { publicUrlFor, type LoginDeps } from './login-deps.js';
+import type { LoginStarter } from './login-transactions.js';
 
 const random = () => randomBytes(32).toString('base64url');
 
@@ -27,13 +28,16 @@ export function oidcRedirectUri(publicUrl: URL, slug: string): string {
 /**
  * Starts a sign-in: a fresh state, nonce and PKCE verifier (OIDC) or a SAML
  * request id, kept server-side with the validated return path, bound to the
- * browser by the returned transaction id (a cookie).
+ * browser by the returned transaction id (a cookie). The login record counts
+ * against the starter's pending sign-ins until the callback takes it (429 when
+ * there are too many: see LoginTransactions).
  */
 export async function startLogin(
   deps: Pick<LoginDeps, 'idps' | 'oidc' | 'saml' | 'transactions' | 'clock' | 'publicUrl'>,
   kind: IdentityProvider['kind'],
   slug: string,
   requestedReturnTo: unknown,
+  starter: LoginStarter,
 ): Promise<{ redirectUrl: string; transactionId: string }> {
   const returnTo = safeReturnTo(requestedReturnTo);
   const createdAt = deps.clock.now();
@@ -44,12 +48,15 @@ export async function startLogin(
     const codeVerifier = random();
     const codeChallenge = createHash('sha256').update(codeVerifier).digest('base64url');
     const url = await deps.oidc.authorizationUrl(idp, { redirectUri: oidcRedirectUri(deps.publicUrl, slug), state, nonce, codeChallenge });
-    const transactionId = await deps.transactions.begin({ kind: 'oidc', idp: slug, state, nonce, codeVerifier, returnTo, createdAt });
+    const transactionId = await deps.transactions.begin(
+      { kind: 'oidc', idp: slug, state, nonce, codeVerifier, returnTo, createdAt },
+      starter,
+    );
     return { redirectUrl: url.href, transactionId };
   }
   const idp = await enabledProvider(deps, 'saml', slug);
   // RelayState carries nothing the ACS trusts: the return path stays server-side.
   const { url, requestId } = await deps.saml.authnRequestUrl(idp, undefined);
-  const transactionId = await deps.transactions.begin({ kind: 'saml', idp: slug, requestId, returnTo, createdAt });
+  const transactionId = await deps.transactions.begin({ kind: 'saml', idp: slug, requestId, returnTo, createdAt }, starter);
   return { redirectUrl: url, transactionId };
 }

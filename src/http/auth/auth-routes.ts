@@ -10,6 +10,7 @@ import { handleSamlLogoutRequest } from '../../features/login/single-logout.js';
 import { enabledProvider, startLogin } from '../../features/login/start-login.js';
 import { clearLoginCookie, clearSessionCookie, cookiePolicy, readCookie, setLoginCookie, setSessionCookie } from '../cookies.js';
 import { crossSiteReason, csrfProtection } from '../middleware/csrf.js';
+import { rateLimit } from '../middleware/rate-limit.js';
 import type { SessionMiddleware } from '../middleware/session.js';
 import { confirmIdpInitiatedPage, continuePage, signedOutPage } from '../views/login-pages.js';
 import { requestContext } from './request-context.js';
@@ -34,19 +35,21 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
   const policy = (req: Request) => cookiePolicy(req, publicUrl, deps.sessionCookieName);
   const noStore = (res: Response) => res.setHeader('Cache-Control', 'no-store');
   const form = express.urlencoded({ extended: false, limit: deps.samlMaxBodyBytes, parameterLimit: 10 });
+  const starts = rateLimit(deps.login.limits, 'loginStartsPerIp');
+  const callbacks = rateLimit(deps.login.limits, 'loginCallbacksPerIp');
 
   const begin = (kind: 'oidc' | 'saml') => async (req: Request, res: Response) => {
     const { idp } = slugParam.parse(req.params);
-    const { redirectUrl, transactionId } = await startLogin(deps.login, kind, idp, req.query.returnTo);
+    const { redirectUrl, transactionId } = await startLogin(deps.login, kind, idp, req.query.returnTo, requestContext(req));
     noStore(res);
     setLoginCookie(res, policy(req), transactionId, deps.loginTimeoutMs);
     res.redirect(302, redirectUrl);
   };
 
-  router.get('/auth/oidc/:idp/login', begin('oidc'));
-  router.get('/auth/saml/:idp/login', begin('saml'));
+  router.get('/auth/oidc/:idp/login', starts, begin('oidc'));
+  router.get('/auth/saml/:idp/login', starts, begin('saml'));
 
-  router.get('/auth/oidc/:idp/callback', async (req, res) => {
+  router.get('/auth/oidc/:idp/callback', callbacks, async (req, res) => {
     const { idp } = slugParam.parse(req.params);
     const cookies = policy(req);
     noStore(res);
@@ -63,7 +66,7 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
     res.redirect(303, result.returnTo);
   });
 
-  router.post('/auth/saml/:idp/acs', form, async (req, res) => {
+  router.post('/auth/saml/:idp/acs', callbacks, form, async (req, res) => {
     const { idp } = slugParam.parse(req.params);
     const body = acsBody.safeParse(req.body);
     if (!body.success) throw new RolegateError('invalid_request', { detail: 'Expected an HTTP-POST SAMLResponse form field' });

@@ -1,6 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { RolegateError } from '../../domain/errors.js';
 import type { Principal } from '../../domain/principal.js';
+import { signInPath } from '../../domain/return-to.js';
 import type { AccessTokenGrant } from '../../features/cli-auth/access-tokens.js';
 import type { LoginSession, SessionStore } from '../../features/sessions/session-store.js';
 import { cookiePolicy, readCookie } from '../cookies.js';
@@ -144,7 +145,7 @@ export function sessionMiddleware(deps: SessionMiddlewareDeps): SessionMiddlewar
         }
         if (mode === 'page') {
           res.setHeader('Cache-Control', 'no-store');
-          res.redirect(303, `/login?returnTo=${encodeURIComponent(req.originalUrl)}`);
+          res.redirect(303, signInPath(req.originalUrl));
           return;
         }
         next(loginRequired(bearer));

@@ -1,4 +1,4 @@
-import { Router, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { DEVICE_CODE_GRANT_TYPE, type AuthorizationServerMetadata } from '../../contracts/cli-auth.js';
 import { oauthError } from '../../domain/oauth/oauth-error.js';
 import { issuerOf, type CliAuthDeps } from '../../features/cli-auth/cli-auth-deps.js';
@@ -8,7 +8,9 @@ import { exchangeAuthorizationCode } from '../../features/cli-auth/exchange-code
 import { refreshGrant } from '../../features/cli-auth/refresh-grant.js';
 import { revokeToken } from '../../features/cli-auth/revoke.js';
 import { publicUrlFor } from '../../features/login/login-deps.js';
+import type { Limits } from '../../features/rate-limits/limits.js';
 import { requestContext } from '../auth/request-context.js';
+import { byClientAddress, rateLimit } from '../middleware/rate-limit.js';
 import { formParams, oauthErrorHandler, oauthFormParser } from './oauth-form.js';
 
 const noStore = (res: Response) => res.setHeader('Cache-Control', 'no-store').setHeader('Pragma', 'no-cache');
@@ -17,11 +19,16 @@ const noStore = (res: Response) => res.setHeader('Cache-Control', 'no-store').se
  * The machine-facing endpoints of rolegate's authorization server for its CLI:
  * metadata (RFC 8414), token (RFC 6749 §3.2, RFC 7636, RFC 8628 §3.4),
  * device authorization (RFC 8628 §3.1) and revocation (RFC 7009). Errors are
- * OAuth JSON. Thin: parse the form, call a feature, answer.
+ * OAuth JSON. Thin: parse the form, call a feature, answer. The token and
+ * device authorization endpoints are rate limited (a refusal is 429 with
+ * Retry-After: slow_down for a device-code poll, temporarily_unavailable else).
  */
-export function oauthApiRoutes(deps: CliAuthDeps): Router {
+export function oauthApiRoutes(deps: CliAuthDeps, limits: Limits): Router {
   const router = Router();
   const url = (path: string) => publicUrlFor(deps.publicUrl, path);
+  // Per client_id and address: a client name is not a secret, so the address keeps one
+  // host from spending everyone's budget, and the client keeps one office NAT's CLI apart from another client's.
+  const byClientAndAddress = (req: Request) => `${formParams(req).client_id?.slice(0, 64) ?? ''} ${byClientAddress(req)}`;
 
   router.get('/.well-known/oauth-authorization-server', (_req, res) => {
     const metadata: AuthorizationServerMetadata = {
@@ -42,7 +49,7 @@ export function oauthApiRoutes(deps: CliAuthDeps): Router {
     res.json(metadata);
   });
 
-  router.post('/oauth/token', oauthFormParser, async (req, res) => {
+  router.post('/oauth/token', oauthFormParser, rateLimit(limits, 'oauthTokenRequestsPerClientIp', byClientAndAddress), async (req, res) => {
     const p = formParams(req);
     const ctx = requestContext(req);
     const clientId = p.client_id;
@@ -72,9 +79,9 @@ export function oauthApiRoutes(deps: CliAuthDeps): Router {
     res.json(tokens);
   });
 
-  router.post('/oauth/device_authorization', oauthFormParser, async (req, res) => {
+  router.post('/oauth/device_authorization', rateLimit(limits, 'deviceAuthorizationsPerIp'), oauthFormParser, async (req, res) => {
     const p = formParams(req);
-    const answer = await startDeviceAuthorization(deps, { clientId: p.client_id, deviceName: p.device_name });
+    const answer = await startDeviceAuthorization(deps, requestContext(req), { clientId: p.client_id, deviceName: p.device_name });
     noStore(res);
     res.json(answer);
   });

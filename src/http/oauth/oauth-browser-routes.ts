@@ -1,6 +1,7 @@
 import express, { Router, type Response } from 'express';
 import { z } from 'zod';
 import { isRolegateError, RolegateError } from '../../domain/errors.js';
+import { signInPath } from '../../domain/return-to.js';
 import {
   checkAuthorizationParams,
   checkClientAndRedirect,
@@ -42,7 +43,7 @@ export function oauthBrowserRoutes(deps: { cli: CliAuthDeps; session: SessionMid
     }
     const session = req.session;
     if (!session) {
-      res.redirect(303, `/login?returnTo=${encodeURIComponent(req.originalUrl)}`);
+      res.redirect(303, signInPath(req.originalUrl));
       return;
     }
     const consentId = await startConsent(deps.cli, session, params.request);
@@ -78,7 +79,7 @@ export function oauthBrowserRoutes(deps: { cli: CliAuthDeps; session: SessionMid
       return;
     }
     try {
-      const { record, userCode } = await lookUpUserCode(deps.cli, requestContext(req), session, typed);
+      const { record, userCode, review } = await lookUpUserCode(deps.cli, requestContext(req), session, typed);
       res.type('html').send(
         deviceConfirmPage({
           username: session.principal.username,
@@ -87,6 +88,8 @@ export function oauthBrowserRoutes(deps: { cli: CliAuthDeps; session: SessionMid
           deviceName: record.deviceName,
           grantEndsAt: Math.min(session.expiresAt, deps.cli.clock.now() + deps.cli.settings.maxSessionTtlMs),
           csrfToken: session.csrfToken,
+          review,
+          now: deps.cli.clock.now(),
         }),
       );
     } catch (error) {

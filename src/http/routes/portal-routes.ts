@@ -1,6 +1,7 @@
 import express, { Router, type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import { RolegateError, isRolegateError } from '../../domain/errors.js';
+import { signInPath } from '../../domain/return-to.js';
 import { issueConsoleUrl } from '../../features/console/issue-console-url.js';
 import { issueCredentials } from '../../features/credentials/issue-credentials.js';
 import { listRoles } from '../../features/credentials/list-roles.js';
@@ -152,7 +153,7 @@ function portalGate(session: SessionMiddleware, publicUrl: URL, cookieName: stri
       const hadCookie = readCookie(req, cookiePolicy(req, publicUrl, cookieName).sessionCookie) !== undefined;
       const returnTo = req.method === 'GET' ? req.originalUrl : '/portal';
       res.setHeader('Cache-Control', 'no-store');
-      res.redirect(303, `/login?returnTo=${encodeURIComponent(returnTo)}${hadCookie ? '&expired=1' : ''}`);
+      res.redirect(303, signInPath(returnTo, { expired: hadCookie }));
     },
   ];
 }

@@ -1,6 +1,16 @@
-import { html, page } from './html.js';
+import type { DeviceReview } from '../../features/cli-auth/device-flow.js';
+import { html, page, type Raw } from './html.js';
 
 const when = (ms: number) => new Date(ms).toUTCString();
+
+/** At most `max` characters of a value someone else chose (a User-Agent, a forwarded address), marked when cut. */
+const shortened = (value: string, max: number) => (value.length > max ? `${value.slice(0, max)}…` : value);
+
+function ago(ms: number): string {
+  const seconds = Math.max(0, Math.round(ms / 1000));
+  if (seconds < 120) return `${String(seconds)} second${seconds === 1 ? '' : 's'} ago`;
+  return `${String(Math.round(seconds / 60))} minutes ago`;
+}
 
 /** The consent page of the loopback flow: never skipped, so a page the user visits cannot mint CLI tokens silently. */
 export function consentPage(input: {
@@ -64,7 +74,11 @@ export function deviceEntryPage(input: { username: string; error?: string; typed
   );
 }
 
-/** What is being approved, stated plainly (RFC 8628 §5.4: the user must be able to tell a phishing attempt). */
+/**
+ * What is being approved, stated plainly (RFC 8628 §5.4: the user must be able to tell a phishing
+ * attempt): besides the name the client chose for itself, where the request came from, with what
+ * program, and when, and a visible warning when that address is not the browser's.
+ */
 export function deviceConfirmPage(input: {
   username: string;
   userCode: string;
@@ -72,10 +86,16 @@ export function deviceConfirmPage(input: {
   deviceName: string;
   grantEndsAt: number;
   csrfToken: string;
+  review: DeviceReview;
+  now: number;
 }): string {
+  const { requester, approver } = input.review;
+  const requesterIp = requester.sourceIp === undefined ? undefined : shortened(requester.sourceIp, 64);
+  const approverIp = approver.sourceIp === undefined ? undefined : shortened(approver.sourceIp, 64);
   return page(
     'Confirm the code',
     html`<h1>Allow the rolegate CLI on the machine that shows ${input.userCode}?</h1>
+      ${input.review.sameAddress === false ? differentAddressWarning(requesterIp ?? '', approverIp ?? '') : html``}
       <p>
         Check that <strong>${input.userCode}</strong> is exactly the code in your own terminal. If someone sent you this link or code, deny
         it.
@@ -85,6 +105,16 @@ export function deviceConfirmPage(input: {
         <dd>${input.clientName}</dd>
         <dt>Machine (as it calls itself)</dt>
         <dd>${input.deviceName}</dd>
+        <dt>Requested from</dt>
+        <dd>
+          ${requesterIp === undefined ? html`an address rolegate did not record` : html`<code>${requesterIp}</code>`}${
+            approverIp === undefined ? html`` : html` (your browser: <code>${approverIp}</code>)`
+          }
+        </dd>
+        <dt>Requested by the program</dt>
+        <dd>${requester.userAgent === undefined ? html`not stated` : html`<code>${shortened(requester.userAgent, 200)}</code>`}</dd>
+        <dt>Requested</dt>
+        <dd>${ago(input.now - input.review.requestedAt)} (${when(input.review.requestedAt)})</dd>
         <dt>Acts as</dt>
         <dd>${input.username}: lists your roles and gets AWS credentials for every role you are entitled to</dd>
         <dt>Until</dt>
@@ -97,6 +127,14 @@ export function deviceConfirmPage(input: {
         <button type="submit" name="decision" value="deny">Deny</button>
       </form>`,
   );
+}
+
+function differentAddressWarning(requesterIp: string, approverIp: string): Raw {
+  return html`<p class="warning" role="alert" id="device-address-warning">
+    <strong>This code was requested from another network address (${requesterIp}) than the one your browser uses (${approverIp}).</strong>
+    That is expected only if you ran <code>rolegate login</code> yourself on another machine, such as a server you are connected to.
+    Otherwise someone is trying to get their machine signed in as you: deny.
+  </p>`;
 }
 
 export function deviceDonePage(approved: boolean, deviceName: string): string {

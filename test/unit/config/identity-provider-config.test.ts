@@ -99,6 +99,40 @@ describe('identity provider configuration', () => {
     expect(problems({ ROLEGATE_IDENTITY_PROVIDERS: JSON.stringify([withMetadata]) })).toEqual([]);
   });
 
+  it.each(['/.//evil.example/phish', '//evil.example', '/a/..//evil.example', '/%2f/evil.example', '/login', 'https://evil.example'])(
+    'when a RelayState allow-list names %j (not a normalised rolegate path), then it is refused',
+    (entry) => {
+      const saml = {
+        slug: 's',
+        displayName: 'S',
+        kind: 'saml',
+        settings: {
+          entityId: 'e',
+          ssoUrl: 'https://idp.example/sso',
+          certificates: ['MIIC'],
+          idpInitiated: { enabled: true, relayStateAllowList: ['/portal', entry] },
+        },
+      };
+      expect(problems({ ROLEGATE_IDENTITY_PROVIDERS: JSON.stringify([saml]) }).join()).toMatch(
+        /identityProviders\.0\.settings\.idpInitiated\.relayStateAllowList\.1 .*expected a normalised path on rolegate/,
+      );
+    },
+  );
+
+  it.each(['///evil.example', '/\\evil.example', 'login'])('when an OIDC post-logout path is %j, then it is refused', (path) => {
+    const found = problems({
+      ROLEGATE_IDENTITY_PROVIDERS: JSON.stringify([oidc({ issuer: 'https://corp.okta.com', postLogoutRedirectPath: path })]),
+    });
+    expect(found.join()).toMatch(/postLogoutRedirectPath .*expected a path on rolegate/);
+    expect(
+      problems({
+        ROLEGATE_IDENTITY_PROVIDERS: JSON.stringify([
+          oidc({ issuer: 'https://corp.okta.com', postLogoutRedirectPath: '/login?loggedOut=1' }),
+        ]),
+      }),
+    ).toEqual([]);
+  });
+
   it('when only one of the SP signing key and certificate is given, then it is refused', () => {
     expect(problems({ ROLEGATE_SAML_SP_PRIVATE_KEY: '-----BEGIN PRIVATE KEY-----x' }).join()).toMatch(/given together/);
   });

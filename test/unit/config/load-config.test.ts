@@ -180,7 +180,7 @@ describe('loadConfig', () => {
       ROLEGATE_CONSOLE_URL: 'http://127.0.0.1:4566/console/',
     });
     expect(problems).toEqual([
-      'console.federationEndpoint (env ROLEGATE_FEDERATION_ENDPOINT): expected an https:// URL in production mode (getSigninToken carries credentials)',
+      'console.federationEndpoint (env ROLEGATE_FEDERATION_ENDPOINT): expected an https:// URL in production mode (getSigninToken carries credentials); only a sidecar on loopback may use http, with allowInsecureLoopback (ROLEGATE_ALLOW_INSECURE_LOOPBACK)',
       'console.consoleUrl (env ROLEGATE_CONSOLE_URL): a stand-in console is for demos and tests; not allowed in production mode',
     ]);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cidrContains, formatIp, parseCidr, parseIp, type CidrBlock } from '../../../src/domain/ip-address.js';
+import { cidrContains, formatIp, parseCidr, parseIp, sameIpAddress, type CidrBlock } from '../../../src/domain/ip-address.js';
 
 function block(text: string): CidrBlock {
   const parsed = parseCidr(text);
@@ -103,5 +103,19 @@ describe('cidrContains', () => {
     ['fd00::/8', 'fe00::1', false],
   ])('when %s is checked against %s, then it contains it: %s', (cidr, ip, expected) => {
     expect(inBlock(cidr, ip)).toBe(expected);
+  });
+});
+
+describe('sameIpAddress', () => {
+  it.each([
+    ['10.0.0.1', '10.0.0.1', true],
+    ['::ffff:10.0.0.1', '10.0.0.1', true],
+    ['2001:db8::1', '2001:DB8:0:0:0:0:0:1', true],
+    ['10.0.0.1', '10.0.0.2', false],
+    ['::1', '127.0.0.1', false],
+    [undefined, '10.0.0.1', undefined],
+    ['not-an-address', 'not-an-address', undefined],
+  ])('when comparing %j and %j, then the answer is %j', (a, b, expected) => {
+    expect(sameIpAddress(a, b)).toBe(expected);
   });
 });
