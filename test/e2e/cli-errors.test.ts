@@ -66,8 +66,9 @@ describe('broker URLs', () => {
     ['https://rolegate.corp.example:99999', 'is not a URL', ''],
     ['https://alice:hunter2@rolegate.corp.example', 'must not carry credentials, a query or a fragment', ''],
     ['https://rolegate.corp.example/?next=x', 'must not carry credentials, a query or a fragment', ''],
-    ['https://rolegate.corp\u0007.example', 'contains spaces or control characters: https://rolegate.corp?.example', ''],
-    ['https://rolegate.corp.example/a b', 'contains spaces or control characters', ''],
+    ['https://rolegate.corp\u0007.example', 'contains spaces, control or non-ASCII characters: https://rolegate.corp?.example', ''],
+    ['https://rolegate.corp.example/a b', 'contains spaces, control or non-ASCII characters', ''],
+    ['https://rôlegate.example', 'contains spaces, control or non-ASCII characters', 'xn--'],
     ['http://10.0.0.8', 'refusing to use the plain-http broker http://10.0.0.8', 'use https://'],
     [`https://${'a'.repeat(2000)}.example`, 'is longer than 1000 characters', ''],
   ])('when --broker %j, then exit 8 with one line that says what is wrong, and a hint', async (broker, message, hint) => {

@@ -4,7 +4,7 @@ import { cliPaths, configDirFrom } from '../config-dir.js';
 import { cacheFileFor, isWarm, readCachedCredentials, type ProcessCredentials } from '../credential-cache.js';
 import { CliError, ExitCode, reportError } from '../errors.js';
 import { durationOf, refreshSettings } from '../refresh-settings.js';
-import { parseRoleName } from '../roles/role-name.js';
+import { parseRoleName } from '../fast-path.js';
 import { ensurePrivateDir, readPrivateFile } from '../secure-files.js';
 
 // `rolegate credential-process` runs on every AWS CLI/SDK call: main.ts loads

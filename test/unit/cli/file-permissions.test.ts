@@ -2,8 +2,16 @@ import { chmodSync, mkdirSync, mkdtempSync, writeFileSync, type Stats } from 'no
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { aclEntries, InsecureFileError, posixPlatform, windowsPlatform, type RunProgram } from '../../../src/cli/file-permissions.js';
-import { ensurePrivateDir, readPrivateFile, writePrivateFile } from '../../../src/cli/secure-files.js';
+import {
+  aclEntries,
+  ensurePrivateDir,
+  InsecureFileError,
+  posixPlatform,
+  readPrivateFile,
+  windowsPlatform,
+  writePrivateFile,
+  type RunProgram,
+} from '../../../src/cli/secure-files.js';
 
 const temp = () => mkdtempSync(path.join(tmpdir(), 'rolegate-perm-'));
 const DIR = 'C:\\Users\\alice\\.config\\rolegate';
