@@ -2,7 +2,8 @@ import type { CliContext } from './cli-context.js';
 import { CliError, ExitCode, loginRequired } from './errors.js';
 import { withFileLock } from './file-lock.js';
 import { isTokenResponse, OAuthAnswerError, postOAuthForm, TOKEN_TIMEOUT_MS } from './oauth-client.js';
-import { deleteTokens, readTokens, writeTokens, type StoredTokens } from './token-store.js';
+import { forgetRefreshToken, refreshTokenOf, saveTokens } from './token-secrets.js';
+import { deleteTokens, readTokens, type StoredTokens } from './token-store.js';
 
 /** An access token with less than this left is refreshed first. */
 export const ACCESS_TOKEN_MARGIN_MS = 60_000;
@@ -70,12 +71,13 @@ async function refreshTokens(ctx: CliContext, tokens: StoredTokens): Promise<Sto
   try {
     body = await postOAuthForm(
       `${tokens.broker}/oauth/token`,
-      { grant_type: 'refresh_token', refresh_token: tokens.refreshToken, client_id: tokens.clientId },
+      { grant_type: 'refresh_token', refresh_token: refreshTokenOf(tokens), client_id: tokens.clientId },
       ctx.debug,
     );
   } catch (error) {
     if (error instanceof OAuthAnswerError && error.error === 'invalid_grant') {
       // Revoked, expired or reused: these tokens will never work again.
+      forgetRefreshToken(tokens, ctx.debug);
       deleteTokens(ctx.paths);
       throw loginRequired(`the broker refused the CLI session: ${error.description}`);
     }
@@ -88,12 +90,12 @@ async function refreshTokens(ctx: CliContext, tokens: StoredTokens): Promise<Sto
   const now = ctx.now();
   const next: StoredTokens = {
     ...tokens,
+    refreshTokenIn: undefined,
     accessToken: body.access_token,
     accessTokenExpiresAt: now + body.expires_in * 1000,
     refreshToken: body.refresh_token,
     refreshTokenExpiresAt: now + body.refresh_token_expires_in * 1000,
     obtainedAt: now,
   };
-  writeTokens(ctx.paths, next);
-  return next;
+  return saveTokens(ctx, next, (text) => process.stderr.write(text));
 }

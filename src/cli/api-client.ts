@@ -41,11 +41,9 @@ export async function callApi<T>(ctx: CliContext, call: ApiCall): Promise<T> {
     if (answer.status === 401) throw loginRequired(`the broker refused the CLI session: ${detailOf(answer) ?? 'invalid token'}`);
   }
   if (answer.status >= 200 && answer.status < 300) return (answer.status === 204 ? undefined : jsonOf(answer)) as T;
-  const detail = detailOf(answer);
-  if (answer.status === 403) throw new ApiError(ExitCode.denied, detail ?? 'the broker refused the request (403)', answer.status);
-  if (detail !== undefined)
-    throw new ApiError(ExitCode.brokerError, `the broker answered ${String(answer.status)}: ${detail}`, answer.status);
-  throw unexpectedAnswer(url, answer);
+  const problem = problemOf(answer);
+  if (problem === undefined) throw unexpectedAnswer(url, answer);
+  throw apiError(answer.status, problem);
 }
 
 /** A problem+json error answer of the API: the CliError, plus the HTTP status for callers that treat one apart. */
@@ -54,13 +52,94 @@ export class ApiError extends CliError {
     exitCode: ExitCodeValue,
     message: string,
     readonly status: number,
+    hint?: string,
   ) {
-    super(exitCode, message);
+    super(exitCode, message, hint);
   }
+}
+
+/** The fields of a problem+json answer (docs/api.md) the CLI reads. */
+export interface Problem {
+  detail: string;
+  code?: string;
+  reason?: string;
+  requestId?: string;
+  issues?: { path: string; message: string }[];
+  /** For 429 rate_limited: when to try again. */
+  retryAfterSeconds?: number;
+}
+
+/** Which CLI option sets each field of a role request, for usage errors that name the flag to fix. */
+const FLAG_OF_FIELD: Record<string, string> = {
+  justification: '--justification',
+  durationSeconds: '--duration',
+  role: '--role',
+  alias: '--account',
+  accountId: '--account',
+  destination: '--destination',
+};
+
+/**
+ * The CliError for a problem answer. What the user typed wrong is a usage
+ * error naming the flag (a break-glass role without `--justification`, a
+ * field the broker refused); a refusal is `denied`; the rest is a broker
+ * error that quotes the request id for its operators.
+ */
+export function apiError(status: number, problem: Problem): ApiError {
+  const detail = problem.detail;
+  if (problem.reason === 'justification_required') {
+    return new ApiError(
+      ExitCode.usage,
+      `${detail}: pass --justification "<why you need it>" (it is audited)`,
+      status,
+      'break-glass roles are for emergencies; `rolegate roles` marks them',
+    );
+  }
+  const fields = (problem.issues ?? []).filter((i) => Object.hasOwn(FLAG_OF_FIELD, i.path));
+  if (status === 400 && fields.length > 0) {
+    const named = fields.map((i) => `${FLAG_OF_FIELD[i.path] ?? i.path}: ${i.message}`).join('; ');
+    return new ApiError(ExitCode.usage, `the broker refused ${named}`, status, 'fix the option named and retry');
+  }
+  if (problem.reason === 'unknown_account' || problem.reason === 'unknown_role') {
+    return new ApiError(ExitCode.usage, detail, status, '`rolegate roles` lists the accounts and roles you may take');
+  }
+  if (status === 403) return new ApiError(ExitCode.denied, detail, status);
+  const quoted = problem.requestId !== undefined ? ` (request id ${problem.requestId})` : '';
+  const hint =
+    status === 429
+      ? `wait ${problem.retryAfterSeconds !== undefined ? `${String(problem.retryAfterSeconds)} s` : 'a moment'} and retry`
+      : status >= 500
+        ? `the broker has a problem; try again shortly or tell its operators${quoted}`
+        : undefined;
+  return new ApiError(ExitCode.brokerError, `the broker answered ${String(status)}: ${detail}`, status, hint);
+}
+
+/** The problem+json body of an answer, or undefined when it is not one. */
+export function problemOf(answer: HttpAnswer): Problem | undefined {
+  const body = jsonOf(answer) as Record<string, unknown> | undefined;
+  if (typeof body?.detail !== 'string') return undefined;
+  const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+  const issues = Array.isArray(body.issues)
+    ? (body.issues as unknown[]).flatMap((i) => {
+        const issue = i as { path?: unknown; message?: unknown } | null;
+        return typeof issue?.path === 'string' && typeof issue.message === 'string' ? [{ path: issue.path, message: issue.message }] : [];
+      })
+    : undefined;
+  const code = text(body.code);
+  const reason = text(body.reason);
+  const requestId = text(body.requestId);
+  const retryAfterSeconds = typeof body.retryAfterSeconds === 'number' ? body.retryAfterSeconds : undefined;
+  return {
+    ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
+    detail: body.detail,
+    ...(code !== undefined ? { code } : {}),
+    ...(reason !== undefined ? { reason } : {}),
+    ...(requestId !== undefined ? { requestId } : {}),
+    ...(issues !== undefined ? { issues } : {}),
+  };
 }
 
 /** The `detail` of a problem+json answer. */
 export function detailOf(answer: HttpAnswer): string | undefined {
-  const body = jsonOf(answer) as { detail?: unknown } | undefined;
-  return typeof body?.detail === 'string' ? body.detail : undefined;
+  return problemOf(answer)?.detail;
 }

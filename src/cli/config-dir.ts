@@ -9,8 +9,12 @@ export interface CliPaths {
   tokens: string;
   /** Held while refreshing tokens, so parallel processes do one refresh. */
   tokensLock: string;
-  /** Local credential cache entries (credential-cache.ts). */
+  /** Local credential cache entries (credential-cache.ts) and EKS tokens. */
   cacheDir: string;
+  /** The roles the broker last listed, for the picker and completion (offline). */
+  roles: string;
+  /** How often and how recently each role was used: the picker's frecency ranking. */
+  history: string;
 }
 
 /**
@@ -33,5 +37,7 @@ export function cliPaths(dir: string): CliPaths {
     tokens: path.join(dir, 'tokens.json'),
     tokensLock: path.join(dir, 'tokens.lock'),
     cacheDir: path.join(dir, 'cache'),
+    roles: path.join(dir, 'roles.json'),
+    history: path.join(dir, 'history.json'),
   };
 }

@@ -41,8 +41,12 @@ export function cacheKeyOf(request: CacheRequest): string {
  * node:crypto off the warm path.
  */
 export function cacheFileFor(cacheDir: string, request: CacheRequest): string {
-  const key = cacheKeyOf(request);
-  return path.join(cacheDir, `${fnv1a(key, 0x811c9dc5)}${fnv1a(key, 0x050c5d1f)}.json`);
+  return path.join(cacheDir, `${digestOf(cacheKeyOf(request))}.json`);
+}
+
+/** 16 hex digits naming a cache file for `key` (see cacheFileFor). */
+export function digestOf(key: string): string {
+  return `${fnv1a(key, 0x811c9dc5)}${fnv1a(key, 0x050c5d1f)}`;
 }
 
 function fnv1a(text: string, offset: number): string {

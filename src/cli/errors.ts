@@ -43,6 +43,24 @@ export class CliError extends Error {
 
 export const LOGIN_HINT = 'run `rolegate login`';
 
+/**
+ * The hint of an error that did not bring its own: docs/cli.md promises a
+ * `hint:` line under every error, so each class of failure has one.
+ */
+export const DEFAULT_HINTS: Record<ExitCodeValue, string> = {
+  [ExitCode.ok]: '',
+  [ExitCode.internal]: 'rerun with --debug and report it',
+  [ExitCode.usage]: 'see `rolegate --help`',
+  [ExitCode.loginRequired]: LOGIN_HINT,
+  [ExitCode.unreachable]: 'check --broker / ROLEGATE_URL and your network',
+  [ExitCode.denied]: '`rolegate roles` lists what you may take; ask your administrator for access',
+  [ExitCode.brokerError]: 'try again shortly; if it persists, rerun with --debug and tell the broker’s operators',
+  [ExitCode.insecureFile]: 'fix the permissions as shown, then retry',
+  [ExitCode.config]: 'see `rolegate --help` and docs/cli.md (which broker)',
+  [ExitCode.loginFailed]: 'run `rolegate login` again',
+  [ExitCode.busy]: 'retry; if no other rolegate is running, delete the lock file named above',
+};
+
 export function loginRequired(message: string, hint = LOGIN_HINT): CliError {
   return new CliError(ExitCode.loginRequired, message, hint);
 }
@@ -54,7 +72,8 @@ export function loginRequired(message: string, hint = LOGIN_HINT): CliError {
 export function reportError(error: unknown, options: { debug: boolean; write?: (text: string) => void }): ExitCodeValue {
   const write = options.write ?? ((text: string) => process.stderr.write(text));
   const known = classify(error);
-  write(`rolegate: ${oneLine(known.message)}\n${known.hint ? `hint: ${known.hint}\n` : ''}`);
+  const hint = known.hint !== undefined && known.hint !== '' ? known.hint : DEFAULT_HINTS[known.exitCode];
+  write(`rolegate: ${oneLine(known.message)}\nhint: ${oneLine(hint)}\n`);
   if (options.debug && error instanceof Error && error.stack && !(error instanceof CliError)) write(`${error.stack}\n`);
   return known.exitCode;
 }
@@ -79,6 +98,10 @@ function classify(error: unknown): CliError {
   return new CliError(ExitCode.internal, `unexpected error: ${String(error)}`, 'rerun with --debug and report it');
 }
 
-function oneLine(text: string): string {
-  return text.replace(/\s*\n\s*/g, ' ').trim();
+/** One line of printable text: whatever a broker or a file said cannot add lines or terminal escapes to stderr. */
+export function oneLine(text: string): string {
+  return text
+    .replace(/\s*[\r\n]+\s*/g, ' ')
+    .replace(/[\p{Cc}\p{Cf}]/gu, '?')
+    .trim();
 }

@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { createCliContext } from './cli-context.js';
-import { addCredentialCommands } from './credential-commands.js';
-import { completionScript, SHELLS, type CompletionSpec } from './commands/completion.js';
+import { addCredentialCommands, type GlobalOptions } from './credential-commands.js';
 import { runCredentialProcess } from './commands/credential-process.js';
 import { runLogin } from './commands/login.js';
 import { runLogout } from './commands/logout.js';
@@ -10,12 +9,9 @@ import { runWhoami } from './commands/whoami.js';
 import { runApply } from './commands/apply.js';
 import { runExport } from './commands/export.js';
 import { ExitCode, reportError } from './errors.js';
+import { commandWord } from './fast-path.js';
 import { processOutput, type Output } from './output.js';
-
-interface GlobalOptions {
-  broker?: string;
-  debug?: boolean;
-}
+import { addShellCommands } from './shell-commands.js';
 
 function version(): string {
   try {
@@ -77,6 +73,11 @@ export async function runProgram(argv: readonly string[], out: Output = processO
     .option('--no-browser', 'use a code you confirm on the rolegate portal from any device (headless machines)')
     .option('--device-name <name>', 'how this machine is listed on the portal (default: its hostname)')
     .addOption(new Option('--timeout <seconds>', 'how long to wait for the sign-in').argParser(seconds).default(300))
+    .option(
+      '--keychain',
+      'keep the refresh token in the OS keychain (macOS Keychain, Secret Service, Windows Credential Manager); remembered',
+    )
+    .option('--no-keychain', 'keep the refresh token in tokens.json (0600), the default; remembered')
     .option('--json', 'print the result as JSON')
     .action(
       run((globals, o) =>
@@ -87,6 +88,7 @@ export async function runProgram(argv: readonly string[], out: Output = processO
             noBrowser: o.browser === false,
             ...(typeof o.deviceName === 'string' ? { deviceName: o.deviceName } : {}),
             timeoutSeconds: o.timeout as number,
+            ...(typeof o.keychain === 'boolean' ? { keychain: o.keychain } : {}),
             json: o.json === true,
           },
           out,
@@ -110,8 +112,9 @@ export async function runProgram(argv: readonly string[], out: Output = processO
   program
     .command('credential-process')
     .description('print AWS credential_process JSON for a role (for ~/.aws/config)')
-    .requiredOption('--account <id-or-alias>', 'AWS account id or alias')
-    .requiredOption('--role <name>', 'IAM role name')
+    .argument('[role]', 'account/role or a role ARN (or --account and --role)')
+    .option('--account <id-or-alias>', 'AWS account id or alias')
+    .option('--role <name>', 'IAM role name (or account/role)')
     .option('--duration <seconds>', 'session length, 900-43200 (clamped to what the role allows)')
     .option('--refresh-margin <seconds>', 'ask the broker when cached credentials have less than this left (default 1200)')
     .option('--justification <text>', 'why you need a break-glass role (required for those; audited)')
@@ -119,7 +122,8 @@ export async function runProgram(argv: readonly string[], out: Output = processO
       exitCode = await runCredentialProcess(argv.slice(2));
     });
 
-  addCredentialCommands(program, { run, context, out, setExitCode: (code) => (exitCode = code) });
+  const kit = { run, context, out, argv, setExitCode: (code: number) => (exitCode = code) };
+  addCredentialCommands(program, kit);
 
   program
     .command('apply')
@@ -146,25 +150,14 @@ export async function runProgram(argv: readonly string[], out: Output = processO
       ),
     );
 
-  program
-    .command('completion')
-    .description('print a shell completion script (bash, zsh or fish)')
-    .argument('<shell>', `one of ${SHELLS.join(', ')}`)
-    .action(
-      run((_globals, _o, [shell = '']) => {
-        // --version belongs to `rolegate` itself, not to its commands.
-        const globals = optionSpecs(program).filter((o) => !o.flags.includes('--version'));
-        out.stdout(completionScript(shell, completionSpecs(program), globals));
-        return Promise.resolve();
-      }),
-    );
+  addShellCommands(program, kit);
 
   try {
     if (argv.length <= 2) {
       out.stderr(program.helpInformation());
       return ExitCode.usage;
     }
-    await program.parseAsync([...argv]);
+    await program.parseAsync(withoutHelpForUnknownCommand(program, argv));
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
@@ -175,20 +168,18 @@ export async function runProgram(argv: readonly string[], out: Output = processO
   }
 }
 
-function optionSpecs(command: Command): CompletionSpec['options'] {
-  return command.options.map((o) => ({
-    flags: [o.long, o.short].filter((f): f is string => typeof f === 'string'),
-    description: o.description,
-    takesValue: o.required || o.optional,
-  }));
-}
-
-function completionSpecs(program: Command): CompletionSpec[] {
-  return program.commands.map((c) => ({
-    name: c.name(),
-    aliases: c.aliases(),
-    description: c.description(),
-    options: optionSpecs(c),
-    ...(c.name() === 'completion' ? { values: [...SHELLS] } : {}),
-  }));
+/**
+ * `rolegate no-such-command --help` must fail like the typo without `--help`
+ * (exit 2, "unknown command … (Did you mean …?)"), not print the top-level
+ * help and succeed: commander handles --help before it looks at the command.
+ * So for an unknown command word, the help flags are dropped; `help <word>`
+ * is checked the same way.
+ */
+function withoutHelpForUnknownCommand(program: Command, argv: readonly string[]): string[] {
+  const args = argv.slice(2);
+  const known = new Set(program.commands.flatMap((c) => [c.name(), ...c.aliases()]));
+  let word = commandWord(args);
+  if (word === 'help') word = commandWord(args.slice(args.indexOf('help') + 1));
+  if (word === undefined || known.has(word)) return [...argv];
+  return [...argv.slice(0, 2), ...args.filter((a) => a !== '--help' && a !== '-h' && a !== 'help')];
 }

@@ -5,9 +5,11 @@ import { readPrivateFile, writePrivateFile } from './secure-files.js';
 export interface CliSettings {
   /** The broker's URL, e.g. https://rolegate.corp.example (overridden by ROLEGATE_URL and --broker). */
   broker?: string;
+  /** Where the refresh token is kept: `file` (tokens.json, the default) or `keychain` (the OS keychain; `rolegate login --keychain`). */
+  refreshTokenStore?: 'file' | 'keychain';
 }
 
-const KNOWN = ['broker'];
+const KNOWN = ['broker', 'refreshTokenStore'];
 
 /** The settings file, or {} when there is none. Like every CLI file, it must not be readable by others. */
 export function readSettings(file: string): CliSettings {
@@ -28,6 +30,9 @@ export function readSettings(file: string): CliSettings {
   }
   if (settings.broker !== undefined && typeof settings.broker !== 'string') {
     throw new CliError(ExitCode.config, `${file}: "broker" must be a URL string`);
+  }
+  if (settings.refreshTokenStore !== undefined && settings.refreshTokenStore !== 'file' && settings.refreshTokenStore !== 'keychain') {
+    throw new CliError(ExitCode.config, `${file}: "refreshTokenStore" must be "file" or "keychain"`);
   }
   return settings;
 }

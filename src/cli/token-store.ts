@@ -11,7 +11,10 @@ export interface StoredTokens {
   accessToken: string;
   /** ms since epoch. */
   accessTokenExpiresAt: number;
+  /** Empty when `refreshTokenIn` is `keychain` (token-secrets.ts). */
   refreshToken: string;
+  /** Set when the refresh token is in the OS keychain instead of this file. */
+  refreshTokenIn?: 'keychain';
   /** When the whole CLI session ends (ms since epoch): the user's maximum session. */
   refreshTokenExpiresAt: number;
   /** The machine name sent to the broker (shown on the portal). */

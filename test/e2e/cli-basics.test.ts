@@ -19,6 +19,10 @@ const COMMANDS = [
   'console',
   'serve',
   'completion',
+  'env',
+  'export-credentials',
+  'shell-init',
+  'eks',
 ];
 
 /** A home whose tokens.json says it is signed in to `broker` (tokens that no broker knows). */
@@ -108,7 +112,10 @@ describe('credential-process (fast path)', () => {
 
   it('when --role is missing or --duration is out of range, then exit 2 with what to fix', async () => {
     const missing = await runCli(['credential-process', '--account', '111111111111'], cliHome());
-    expect(missing).toMatchObject({ code: 2, stderr: expect.stringContaining('needs --account and --role') as string });
+    expect(missing).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('needs a role: account/role, or --account and --role') as string,
+    });
     const duration = await runCli(['credential-process', '--account', 'a', '--role', 'r', '--duration', '60'], cliHome());
     expect(duration).toMatchObject({
       code: 2,
@@ -135,7 +142,7 @@ describe('shell completion', () => {
         { encoding: 'utf8' },
       ).stdout.trim();
     expect(complete(['rolegate', 'log'])).toBe('login logout');
-    expect(complete(['rolegate', '--broker', 'https://x', 'login', '--no'])).toBe('--no-browser');
+    expect(complete(['rolegate', '--broker', 'https://x', 'login', '--no-b'])).toBe('--no-browser');
     expect(complete(['rolegate', 'completion', ''])).toContain('zsh');
     expect(complete(['rolegate', 'credential-process', '--ro'])).toBe('--role');
   });
@@ -156,7 +163,7 @@ describe('shell completion', () => {
   it('when the shell is unknown, then exit 2 naming the choices', async () => {
     expect(await runCli(['completion', 'tcsh'], cliHome())).toMatchObject({
       code: 2,
-      stderr: 'rolegate: no completion for tcsh; choose one of bash, zsh, fish\n',
+      stderr: 'rolegate: no completion for tcsh; choose one of bash, zsh, fish, powershell\nhint: see `rolegate --help`\n',
     });
   });
 });

@@ -123,6 +123,24 @@ describe('rolegate credential-process', () => {
     expect(stderr).toMatch(/^rolegate: .*Admin/);
   });
 
+  it('when a break-glass role is asked for without --justification, then it is a usage error naming the flag, for every command', async () => {
+    const bob = await cliSignedIn(world, await world.signIn('bob'));
+    for (const args of [
+      ['credential-process', '--account', 'prod', '--role', 'BreakGlass'],
+      ['exec', 'prod/BreakGlass', '--', 'true'],
+      ['env', 'prod/BreakGlass'],
+      ['console', 'prod/BreakGlass', '--print'],
+      ['credential-process', 'prod/BreakGlass', '--justification', 'short'],
+    ]) {
+      const { code, stdout, stderr } = await runCli(args, bob);
+      expect(code, `${args.join(' ')}: ${stderr}`).toBe(2);
+      expect(stdout).toBe('');
+      expect(stderr).toMatch(/^rolegate: .*--justification.*\nhint: \S.*\n$/);
+    }
+    const justified = await runCli(['credential-process', 'prod/BreakGlass', '--justification', 'prod is down, INC-4242'], bob);
+    expect(justified.code, justified.stderr).toBe(0);
+  });
+
   it('when the cache file is readable by others, then it is refused: exit 7 with the chmod to run', async () => {
     const h = await cliSignedIn(world, alice);
     expect((await credentialProcess(h, 'sandbox', 'Developer')).code).toBe(0);

@@ -94,10 +94,10 @@ describe('the portal in a real browser, signed in through the OIDC IdP', () => {
     expect(identity.Arn).toMatch(/^arn:aws:sts::111111111111:assumed-role\/Developer\//);
     expect(await page.locator('#powershell').textContent()).toContain(`$Env:AWS_ACCESS_KEY_ID="${credentials.accessKeyId}"`);
     expect(await page.locator('#credentials-file').textContent()).toContain(
-      `[sandbox-developer]\naws_access_key_id = ${credentials.accessKeyId}`,
+      `[sandbox-Developer]\naws_access_key_id = ${credentials.accessKeyId}`,
     );
     expect(await page.locator('#config-file').textContent()).toBe(
-      '[profile sandbox-developer]\ncredential_process = rolegate credential-process --account 111111111111 --role Developer',
+      '[profile sandbox-Developer]\ncredential_process = rolegate credential-process --account 111111111111 --role Developer',
     );
     expect(await page.locator('button[data-copy]:visible').count()).toBe(4);
     await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: url });

@@ -67,7 +67,7 @@ describe('OAuth endpoints of the CLI', () => {
     const run = await runCli(['login', '--broker', broker.url, '--no-browser'], cliHome());
     expect(run.code).toBe(6);
     expect(run.stderr).toMatch(
-      /^rolegate: the broker refused: temporarily_unavailable: Too many device sign-ins started from your network; try again in \d+ s\n$/,
+      /^rolegate: the broker refused: temporarily_unavailable: Too many device sign-ins started from your network; try again in \d+ s\nhint: \S.*\n$/,
     );
   });
 });

@@ -16,9 +16,14 @@ export function startCliWorld(env: Record<string, string> = {}): Promise<Exchang
  * `rolegate login --no-browser`, and confirms the code on the portal's
  * device page as the user would.
  */
-export async function cliSignedIn(world: ExchangeWorld, user: SignedIn, extraEnv: Record<string, string> = {}): Promise<CliHome> {
+export async function cliSignedIn(
+  world: ExchangeWorld,
+  user: SignedIn,
+  extraEnv: Record<string, string> = {},
+  loginArgs: string[] = [],
+): Promise<CliHome> {
   const home = cliHome(extraEnv);
-  const cli = startCli(['login', '--broker', world.app.url, '--no-browser', '--device-name', 'test-box'], home);
+  const cli = startCli(['login', '--broker', world.app.url, '--no-browser', '--device-name', 'test-box', ...loginArgs], home);
   const [, userCode = ''] = await cli.waitForStderr(/enter the code:\s+([A-Z]{4}-[A-Z]{4})/, 'the user code');
   const page = await (
     await user.browser.request(`${world.app.url}/device?user_code=${userCode}`, { headers: { accept: 'text/html' } })

@@ -1,12 +1,15 @@
 import { copyFileSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
+import { profileNameFor } from '../../contracts/profile-name.js';
 import type { RolesResponse } from '../../contracts/roles.js';
 import { callApi } from '../api-client.js';
 import { lineDiff, updateAwsConfig, type ManagedProfile } from '../aws-config-file.js';
 import type { CliContext } from '../cli-context.js';
 import { CliError, ExitCode } from '../errors.js';
 import type { Output } from '../output.js';
+import { saveRoles } from '../roles/roles-cache.js';
+import { cliArgv } from '../self-invocation.js';
 
 export interface ConfigureOptions {
   prefix: string;
@@ -25,6 +28,7 @@ export interface ConfigureOptions {
 export async function runConfigure(ctx: CliContext, options: ConfigureOptions, out: Output): Promise<void> {
   const broker = ctx.broker();
   const roles = await callApi<RolesResponse>(ctx, { method: 'GET', path: '/api/v1/roles' });
+  saveRoles(ctx.paths.roles, broker.url, roles, ctx.now());
   const file = awsConfigFile(ctx.env, options.configFile);
   const before = readConfig(file);
   // The broker goes into the command only when it would not be found without it.
@@ -33,7 +37,7 @@ export async function runConfigure(ctx: CliContext, options: ConfigureOptions, o
   const breakGlass: string[] = [];
   for (const account of roles.accounts) {
     for (const role of account.roles) {
-      const name = `${options.prefix}${account.alias}-${role.name}`;
+      const name = profileNameFor(account.alias, role.name, options.prefix);
       // A break-glass role needs a fresh justification each time: no profile that would hide it.
       if (role.breakGlass) {
         breakGlass.push(name);
@@ -87,16 +91,9 @@ export function awsConfigFile(env: Readonly<Record<string, string | undefined>>,
   return path.resolve(given.startsWith('~/') ? path.join(home, given.slice(2)) : given);
 }
 
-/**
- * How the AWS CLI should start this very rolegate: the installed `rolegate`
- * bin by its path, else `node` and the script (e.g. a checkout's
- * dist/cli/main.js). credential_process allows no `~` or variables, so both
- * are absolute.
- */
-export function cliInvocation(script = process.argv[1] ?? 'rolegate', node = process.execPath): string {
-  const absolute = path.resolve(script);
-  if (path.basename(absolute) === 'rolegate') return shellQuote(absolute);
-  return `${shellQuote(node)} ${shellQuote(absolute)}`;
+/** cliArgv() as one credential_process command line (quoted for botocore's shlex.split). */
+export function cliInvocation(script?: string, node?: string): string {
+  return cliArgv(script, node).map(shellQuote).join(' ');
 }
 
 /** Quotes for botocore's shlex.split: plain words stay as they are, others go in double quotes. */
@@ -115,7 +112,7 @@ function readConfig(file: string): string | undefined {
 }
 
 /** Backs the old file up, then replaces it atomically with the same mode (0600 when new). Returns the backup's path. */
-function writeConfig(file: string, before: string | undefined, text: string): string | undefined {
+export function writeConfig(file: string, before: string | undefined, text: string): string | undefined {
   mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   let backup: string | undefined;
   let mode = 0o600;

@@ -4,6 +4,7 @@ import { cliPaths, configDirFrom } from '../config-dir.js';
 import { cacheFileFor, isWarm, readCachedCredentials, type ProcessCredentials } from '../credential-cache.js';
 import { CliError, ExitCode, reportError } from '../errors.js';
 import { durationOf, refreshSettings } from '../refresh-settings.js';
+import { parseRoleName } from '../fast-path.js';
 import { ensurePrivateDir, readPrivateFile } from '../secure-files.js';
 
 // `rolegate credential-process` runs on every AWS CLI/SDK call: main.ts loads
@@ -56,12 +57,23 @@ export function parseCredentialProcessArgs(argv: readonly string[]): CredentialP
     if (value === undefined || (eq === -1 && value.startsWith('--'))) throw usage(`--${name} needs a value`);
     values.set(name, value);
   }
-  if (positionals.length !== 1 || positionals[0] !== 'credential-process') {
-    throw usage(`unexpected argument ${positionals.filter((p) => p !== 'credential-process').join(' ')}`);
+  if (positionals.length < 1 || positionals.length > 2 || positionals[0] !== 'credential-process') {
+    throw usage(
+      `unexpected argument ${positionals
+        .filter((p) => p !== 'credential-process')
+        .join(' ')
+        .slice(0, 100)}`,
+    );
   }
-  const account = values.get('account');
-  const role = values.get('role');
-  if (!account || !role) throw usage('credential-process needs --account and --role');
+  // `credential-process sandbox/Developer`, `--role sandbox/Developer`, or `--account sandbox --role Developer`.
+  const short = positionals[1] ?? (values.has('account') ? undefined : values.get('role'));
+  const named = short === undefined ? undefined : parseRoleName(short);
+  if (short !== undefined && (!named || (positionals[1] !== undefined && (values.has('account') || values.has('role'))))) {
+    throw usage(`give the role as account/role or with --account and --role, got ${short.slice(0, 100)}`);
+  }
+  const account = named?.account ?? values.get('account');
+  const role = named?.role ?? values.get('role');
+  if (!account || !role) throw usage('credential-process needs a role: account/role, or --account and --role');
   const durationSeconds = durationOf(values.get('duration'));
   const justification = values.get('justification');
   const refreshMargin = values.get('refresh-margin');

@@ -8,6 +8,7 @@ import { CliError, ExitCode } from '../errors.js';
 import { discover, postOAuthForm } from '../oauth-client.js';
 import type { Output } from '../output.js';
 import { readSettings, saveSettings } from '../settings-file.js';
+import { refreshTokenOf, saveTokens } from '../token-secrets.js';
 import { readTokens, writeTokens, type StoredTokens } from '../token-store.js';
 import { deviceLogin } from './login-device.js';
 import { loopbackLogin } from './login-loopback.js';
@@ -21,6 +22,8 @@ export interface LoginOptions {
   deviceName?: string;
   /** How long to wait for the browser or the code confirmation. */
   timeoutSeconds: number;
+  /** --keychain / --no-keychain: keep the refresh token in the OS keychain (saved in config.json), or in tokens.json. */
+  keychain?: boolean;
   json: boolean;
 }
 
@@ -48,6 +51,13 @@ export async function runLogin(ctx: CliContext, options: LoginOptions, out: Outp
   answer ??= await deviceLogin(ctx, metadata, { deviceName, timeoutMs }, out);
 
   const previous = readPreviousTokens(ctx);
+  // Read before the new sign-in replaces it (in the keychain both use the same item).
+  let previousRefreshToken: string | undefined;
+  try {
+    previousRefreshToken = previous ? refreshTokenOf(previous) : undefined;
+  } catch {
+    previousRefreshToken = undefined;
+  }
   const now = ctx.now();
   const tokens: StoredTokens = {
     version: 1,
@@ -60,13 +70,17 @@ export async function runLogin(ctx: CliContext, options: LoginOptions, out: Outp
     deviceName,
     obtainedAt: now,
   };
-  writeTokens(ctx.paths, tokens);
+  if (options.keychain !== undefined) saveSettings(ctx.paths.config, { refreshTokenStore: options.keychain ? 'keychain' : 'file' });
+  const stored = saveTokens(ctx, tokens, (text) => out.stderr(text));
   // Credentials cached for whoever was signed in before must not answer for this sign-in.
   rmSync(ctx.paths.cacheDir, { recursive: true, force: true });
-  if (previous && previous.refreshToken !== tokens.refreshToken) await revokeQuietly(ctx, previous);
+  rmSync(ctx.paths.roles, { force: true });
+  if (previous && previousRefreshToken !== undefined && previousRefreshToken !== tokens.refreshToken) {
+    await revokeQuietly(ctx, previous, previousRefreshToken);
+  }
 
   const me = await callApi<MeResponse>(ctx, { method: 'GET', path: '/api/v1/me' });
-  writeTokens(ctx.paths, { ...tokens, user: { id: me.id, username: me.username } });
+  writeTokens(ctx.paths, { ...stored, user: { id: me.id, username: me.username } });
   if (options.saveBroker && readSettings(ctx.paths.config).broker !== broker) {
     saveSettings(ctx.paths.config, { broker });
     out.stderr(`Saved ${broker} as the default broker in ${ctx.paths.config}.\n`);
@@ -96,11 +110,11 @@ function readPreviousTokens(ctx: CliContext): StoredTokens | undefined {
 }
 
 /** Revokes the sign-in being replaced, best effort: it ends by itself anyway. */
-async function revokeQuietly(ctx: CliContext, previous: StoredTokens): Promise<void> {
+async function revokeQuietly(ctx: CliContext, previous: StoredTokens, token: string): Promise<void> {
   try {
     await postOAuthForm(
       `${previous.broker}/oauth/revoke`,
-      { token: previous.refreshToken, token_type_hint: 'refresh_token', client_id: previous.clientId },
+      { token, token_type_hint: 'refresh_token', client_id: previous.clientId },
       ctx.debug,
       5000,
     );

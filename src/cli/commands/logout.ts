@@ -3,6 +3,7 @@ import type { CliContext } from '../cli-context.js';
 import { CliError } from '../errors.js';
 import { OAuthAnswerError, postOAuthForm } from '../oauth-client.js';
 import type { Output } from '../output.js';
+import { forgetRefreshToken, refreshTokenOf } from '../token-secrets.js';
 import { deleteTokens, readTokens, type StoredTokens } from '../token-store.js';
 
 /**
@@ -23,7 +24,7 @@ export async function runLogout(ctx: CliContext, options: { json: boolean }, out
     try {
       await postOAuthForm(
         `${tokens.broker}/oauth/revoke`,
-        { token: tokens.refreshToken, token_type_hint: 'refresh_token', client_id: tokens.clientId },
+        { token: refreshTokenOf(tokens), token_type_hint: 'refresh_token', client_id: tokens.clientId },
         ctx.debug,
         5000,
       );
@@ -34,8 +35,11 @@ export async function runLogout(ctx: CliContext, options: { json: boolean }, out
     }
   }
   const cached = countFiles(ctx.paths.cacheDir);
+  if (tokens) forgetRefreshToken(tokens, ctx.debug);
   deleteTokens(ctx.paths);
   rmSync(ctx.paths.cacheDir, { recursive: true, force: true });
+  // The role list names what this user may take; the use history (frecency) is kept for the next sign-in.
+  rmSync(ctx.paths.roles, { force: true });
 
   const endsAt = tokens ? new Date(tokens.refreshTokenExpiresAt).toLocaleString() : undefined;
   if (options.json) {

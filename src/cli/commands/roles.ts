@@ -2,10 +2,13 @@ import type { RolesResponse } from '../../contracts/roles.js';
 import { callApi } from '../api-client.js';
 import type { CliContext } from '../cli-context.js';
 import type { Output } from '../output.js';
+import { saveRoles } from '../roles/roles-cache.js';
 
 /** `rolegate roles [--json]`: the roles the signed-in user may take, as the broker says now. */
 export async function runRoles(ctx: CliContext, options: { json: boolean }, out: Output): Promise<void> {
   const answer = await callApi<RolesResponse>(ctx, { method: 'GET', path: '/api/v1/roles' });
+  // Kept for the picker and shell completion, which work offline.
+  saveRoles(ctx.paths.roles, ctx.broker().url, answer, ctx.now());
   if (options.json) {
     out.stdout(`${JSON.stringify(answer, null, 2)}\n`);
     return;

@@ -1,34 +1,44 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import { isIP, type AddressInfo } from 'node:net';
 import type { CliContext } from '../cli-context.js';
-import { refreshMarginFor, type CachedCredentials } from '../credential-cache.js';
 import { CliError, ExitCode } from '../errors.js';
 import type { Output } from '../output.js';
 import type { RefreshSettings } from '../refresh-settings.js';
-import { getRoleCredentials, type RoleRequest } from '../role-credentials.js';
+import type { RoleRequest } from '../role-credentials.js';
+import { handleEcs } from '../serve/ecs-endpoint.js';
+import { handleImds } from '../serve/imds-endpoint.js';
+import { isLoopback } from '../serve/request-guard.js';
+import { ServedRole } from '../serve/served-role.js';
+import { shQuote } from '../shell-formats.js';
 
 export interface ServeOptions {
-  /** The role to serve at `/`; without it the path names it: `/role/<account>/<role>`. */
+  protocol: 'ecs' | 'imds';
+  /** The role to serve (required for imds); for ecs without it the path names it: `/role/<account>/<role>`. */
   role?: RoleRequest;
   port: number;
+  /** ecs only: the address to listen on (default 127.0.0.1). */
+  bind?: string;
   settings: RefreshSettings;
 }
 
-/** Retry a failed background refresh after this long. */
-const RETRY_MS = 30_000;
+/** Hosts the SDKs accept for the container endpoint over plain http (besides loopback); any other must be https. */
+const SDK_PLAIN_HTTP_HOSTS = ['169.254.170.2', '169.254.170.23', 'fd00:ec2::23'];
 
 /**
- * `rolegate serve --ecs`: the container credentials endpoint
- * (`AWS_CONTAINER_CREDENTIALS_FULL_URI` + `AWS_CONTAINER_AUTHORIZATION_TOKEN`,
- * AWS-FACTS.md §4.3/§5.1) on 127.0.0.1, for long-running programs and tools
- * without credential_process. Every request must carry the random token;
- * credentials are refreshed in the background ahead of the margin, so a
- * request never waits on the broker once a role has been served (SDKs give
- * this endpoint 1-2 s). Runs until SIGINT/SIGTERM.
+ * `rolegate serve --ecs | --imds`: a local credentials endpoint for
+ * long-running programs and tools without credential_process. Credentials
+ * are refreshed in the background ahead of the margin, so a request never
+ * waits on the broker once a role has been served (SDKs give these
+ * endpoints 1-2 s). Runs until SIGINT/SIGTERM.
+ *
+ * --ecs: the container credentials endpoint (every request must carry the
+ * random token), on 127.0.0.1 or, with --bind, the address containers reach.
+ * --imds: IMDSv2 on 127.0.0.1 only (serve/imds-endpoint.ts).
  */
 export async function runServe(ctx: CliContext, options: ServeOptions, out: Output): Promise<void> {
-  const token = randomBytes(32).toString('base64url');
+  const address = listenAddress(options);
+  if (options.protocol === 'imds' && !options.role) throw new CliError(ExitCode.usage, 'serve --imds needs a role');
   const roles = new Map<string, ServedRole>();
   const served = (request: RoleRequest) => {
     const key = `${request.account}\n${request.role}\n${String(request.durationSeconds ?? '')}`;
@@ -42,28 +52,47 @@ export async function runServe(ctx: CliContext, options: ServeOptions, out: Outp
   // Fail now (not signed in, not entitled) rather than on the first SDK call.
   if (options.role) await served(options.role).current();
 
+  const token = randomBytes(32).toString('base64url');
+  const tokens = new Map<string, number>();
+  let port = options.port;
   const server = createServer((req, res) => {
-    void handle(req, res, token, options.role, served, ctx);
+    const handled =
+      options.protocol === 'ecs'
+        ? handleEcs(req, res, { token, ...(options.role ? { fixed: options.role } : {}), served, ctx })
+        : handleImds(req, res, {
+            role: served(options.role as RoleRequest),
+            roleName: options.role?.role ?? '',
+            address,
+            port,
+            ctx,
+            tokens,
+          });
+    handled.catch(() => res.destroy());
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
       reject(
         new CliError(
           ExitCode.usage,
-          `cannot listen on 127.0.0.1:${String(options.port)}: ${error.code ?? error.message}`,
-          'pick another --port or 0 for any free one',
+          `cannot listen on ${address}:${String(options.port)}: ${error.code ?? error.message}`,
+          error.code === 'EADDRNOTAVAIL' ? 'give --bind an address of this machine' : 'pick another --port or 0 for any free one',
         ),
       ),
     );
-    server.listen(options.port, '127.0.0.1', resolve);
+    server.listen(options.port, address, resolve);
   });
-  const { port } = server.address() as AddressInfo;
-  const path = options.role ? '/' : '/role/<account>/<role>';
-  out.stdout(
-    `export AWS_CONTAINER_CREDENTIALS_FULL_URI=http://127.0.0.1:${String(port)}${path}\n` +
-      `export AWS_CONTAINER_AUTHORIZATION_TOKEN=${token}\n`,
+  port = (server.address() as AddressInfo).port;
+  const base = `http://${address.includes(':') ? `[${address}]` : address}:${String(port)}`;
+  out.stdout(exportLines(options, base, token));
+  out.stderr(
+    `Serving ${options.protocol === 'ecs' ? 'container credentials' : 'instance metadata (IMDSv2)'} on ${base} until interrupted (Ctrl-C).\n`,
   );
-  out.stderr(`Serving container credentials on 127.0.0.1:${String(port)} until interrupted (Ctrl-C).\n`);
+  if (options.protocol === 'ecs' && !isLoopback(address) && !SDK_PLAIN_HTTP_HOSTS.includes(address)) {
+    out.stderr(
+      `rolegate: note: the AWS SDKs and CLI accept this endpoint over plain http only at a loopback address or ${SDK_PLAIN_HTTP_HOSTS.join(', ')};\n` +
+        `  a container must reach it through one of those (e.g. docker run --network host with the default 127.0.0.1), or an https proxy in front of ${base}.\n`,
+    );
+  }
   await new Promise<void>((resolve) => {
     const stop = () => {
       for (const role of roles.values()) role.stop();
@@ -75,103 +104,38 @@ export async function runServe(ctx: CliContext, options: ServeOptions, out: Outp
   });
 }
 
-async function handle(
-  req: IncomingMessage,
-  res: ServerResponse,
-  token: string,
-  fixed: RoleRequest | undefined,
-  served: (request: RoleRequest) => ServedRole,
-  ctx: CliContext,
-): Promise<void> {
-  const answer = (status: number, body: unknown) => {
-    res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-    res.end(JSON.stringify(body));
-  };
-  const given = req.headers.authorization;
-  if (given === undefined || given === '') return answer(401, { message: 'missing Authorization header' });
-  if (!sameSecret(given, token)) return answer(403, { message: 'wrong authorization token' });
-  if (req.method !== 'GET') return answer(405, { message: 'only GET' });
-  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-  let request = fixed;
-  if (!request) {
-    const match = /^\/role\/([^/]+)\/([^/]+)\/?$/.exec(url.pathname);
-    if (!match) return answer(404, { message: 'use /role/<account id or alias>/<role name>' });
-    request = { account: decodeURIComponent(match[1] ?? ''), role: decodeURIComponent(match[2] ?? '') };
-  } else if (url.pathname !== '/') {
-    return answer(404, { message: 'this endpoint serves one role at /' });
+/** 127.0.0.1, or the --bind address (an IP of one interface: not a name, not every interface). */
+function listenAddress(options: ServeOptions): string {
+  if (options.bind === undefined) return '127.0.0.1';
+  if (options.protocol === 'imds') {
+    throw new CliError(ExitCode.usage, '--bind is for --ecs only: the IMDS endpoint has no token and stays on 127.0.0.1');
   }
-  try {
-    const entry = await served(request).current();
-    const c = entry.credentials;
-    answer(200, {
-      AccessKeyId: c.AccessKeyId,
-      SecretAccessKey: c.SecretAccessKey,
-      Token: c.SessionToken,
-      Expiration: c.Expiration,
-      ...(entry.roleArn ? { RoleArn: entry.roleArn } : {}),
-      ...(entry.accountId ? { AccountId: entry.accountId } : {}),
-    });
-  } catch (error) {
-    const known = error instanceof CliError ? error : undefined;
-    ctx.debug(`serving ${request.account}/${request.role} failed: ${known?.message ?? String(error)}`);
-    const status = known?.exitCode === ExitCode.denied ? 403 : known?.exitCode === ExitCode.loginRequired ? 401 : 502;
-    answer(status, { message: known ? `${known.message}${known.hint ? ` (${known.hint})` : ''}` : 'internal error' });
-  }
-}
-
-function sameSecret(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
-/** One role's credentials in memory, refreshed in the background before the margin. */
-class ServedRole {
-  private entry: CachedCredentials | undefined;
-  private pending: Promise<CachedCredentials> | undefined;
-  private timer: NodeJS.Timeout | undefined;
-
-  constructor(
-    private readonly ctx: CliContext,
-    private readonly request: RoleRequest,
-    private readonly settings: RefreshSettings,
-    private readonly out: Output,
-  ) {}
-
-  /** The credentials to hand out: from memory while valid beyond a minute, else fetched now (once for concurrent callers). */
-  current(): Promise<CachedCredentials> {
-    if (this.entry && Date.parse(this.entry.credentials.Expiration) - this.ctx.now() > 60_000) return Promise.resolve(this.entry);
-    return this.refresh();
-  }
-
-  stop(): void {
-    clearTimeout(this.timer);
-  }
-
-  private refresh(): Promise<CachedCredentials> {
-    this.pending ??= getRoleCredentials(this.ctx, this.request, { ...this.settings, warn: (text) => this.out.stderr(text) })
-      .then(({ entry }) => {
-        this.entry = entry;
-        this.schedule(Date.parse(entry.credentials.Expiration) - this.ctx.now() - refreshMarginFor(entry, this.settings.refreshMarginMs));
-        return entry;
-      })
-      .finally(() => {
-        this.pending = undefined;
-      });
-    return this.pending;
-  }
-
-  private schedule(inMs: number): void {
-    clearTimeout(this.timer);
-    this.timer = setTimeout(
-      () => {
-        this.refresh().catch((error: unknown) => {
-          this.out.stderr(`rolegate: warning: background refresh of ${this.request.role} failed: ${(error as Error).message}\n`);
-          this.schedule(RETRY_MS);
-        });
-      },
-      Math.max(10_000, inMs),
+  const address = options.bind.replace(/^\[(.*)\]$/, '$1');
+  if (isIP(address) === 0) throw new CliError(ExitCode.usage, `--bind needs an IP address, got ${options.bind.slice(0, 60)}`);
+  if (address === '0.0.0.0' || address === '::' || /^0+(\.0+){3}$/.test(address) || /^[0:]+$/.test(address)) {
+    throw new CliError(
+      ExitCode.usage,
+      `refusing --bind ${address}: that is every interface, the whole network could ask for the token`,
+      'bind to the one address your containers reach, e.g. the docker0 bridge 172.17.0.1',
     );
-    this.timer.unref();
   }
+  return address;
+}
+
+/**
+ * The lines to paste (valid POSIX sh: nothing that is not a command or a
+ * comment). Without a fixed role, each program names its role in the path,
+ * so the URI is shown as a comment with placeholders.
+ */
+function exportLines(options: ServeOptions, base: string, token: string): string {
+  if (options.protocol === 'imds') {
+    return `export AWS_EC2_METADATA_SERVICE_ENDPOINT=${shQuote(`${base}/`)}\nunset AWS_EC2_METADATA_DISABLED\n`;
+  }
+  const tokenLine = `export AWS_CONTAINER_AUTHORIZATION_TOKEN=${token}\n`;
+  if (options.role) return `export AWS_CONTAINER_CREDENTIALS_FULL_URI=${base}/\n${tokenLine}`;
+  return (
+    `${tokenLine}# Each program names its role in the path, e.g.:\n` +
+    `#   AWS_CONTAINER_CREDENTIALS_FULL_URI=$ROLEGATE_CREDENTIALS_BASE_URI/sandbox/Developer aws sts get-caller-identity\n` +
+    `export ROLEGATE_CREDENTIALS_BASE_URI=${base}/role\n`
+  );
 }

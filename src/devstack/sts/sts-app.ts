@@ -4,9 +4,10 @@ import { assumeRoleWithSaml } from './actions/assume-role-with-saml.js';
 import { assumeRoleWithWebIdentity } from './actions/assume-role-with-web-identity.js';
 import { getCallerIdentity } from './actions/get-caller-identity.js';
 import type { StsAction, StsServices } from './actions/action-context.js';
+import { eksAuthenticatorRoutes } from '../eks/eks-authenticator-routes.js';
 import { federationRoutes } from './federation/federation-routes.js';
 import { QueryParams, STS_VERSION } from './protocol/query-params.js';
-import { renderError, renderResult } from './protocol/render-response.js';
+import { renderError, renderJsonError, renderJsonResult, renderResult } from './protocol/render-response.js';
 import { StsError } from './protocol/sts-error.js';
 import { newRequestId } from './session/issue-session.js';
 import { verifySigV4 } from './sigv4/verify-sigv4.js';
@@ -17,6 +18,8 @@ const ACTIONS: Record<string, StsAction> = {
   AssumeRoleWithWebIdentity: assumeRoleWithWebIdentity,
   GetCallerIdentity: getCallerIdentity,
 };
+
+const wantsJson = (req: Request) => (req.headers.accept ?? '').toLowerCase().includes('application/json');
 
 /** Logs what the endpoint refused and why; never credentials or assertions. */
 export interface DevstackLogger {
@@ -35,6 +38,7 @@ export function createStsApp(services: StsServices, logger?: DevstackLogger): Ex
   // The raw body is kept: SigV4 signs its exact bytes. 256 KiB fits a 100,000-character SAMLAssertion.
   app.use(express.raw({ type: () => true, limit: '256kb' }));
   app.use(federationRoutes(services));
+  app.use(eksAuthenticatorRoutes(services));
 
   app.all('/', async (req: Request, res: Response) => {
     const requestId = newRequestId();
@@ -60,10 +64,13 @@ export function createStsApp(services: StsServices, logger?: DevstackLogger): Ex
         ...(signed ? { caller: signed.caller } : {}),
       });
       logger?.info({ action, requestId }, 'sts call succeeded');
-      res
-        .status(200)
-        .type('text/xml')
-        .send(renderResult(action ?? '', result, requestId));
+      // STS answers JSON to `Accept: application/json` (aws-iam-authenticator asks for it).
+      if (wantsJson(req)) res.status(200).json(renderJsonResult(action ?? '', result, requestId));
+      else
+        res
+          .status(200)
+          .type('text/xml')
+          .send(renderResult(action ?? '', result, requestId));
     } catch (error) {
       const stsError =
         error instanceof StsError
@@ -71,7 +78,8 @@ export function createStsApp(services: StsServices, logger?: DevstackLogger): Ex
           : new StsError('InternalFailure', 'The request processing has failed because of an unknown error.');
       if (stsError.code === 'InternalFailure') logger?.warn({ action, requestId, err: String(error) }, 'sts call failed unexpectedly');
       else logger?.info({ action, requestId, code: stsError.code, reason: stsError.message }, 'sts call refused');
-      res.status(stsError.status).type('text/xml').send(renderError(stsError, requestId));
+      if (wantsJson(req)) res.status(stsError.status).json(renderJsonError(stsError, requestId));
+      else res.status(stsError.status).type('text/xml').send(renderError(stsError, requestId));
     }
   });
 

@@ -40,6 +40,21 @@ describe('credential-process arguments', () => {
     });
   });
 
+  it('when the role is given by its short name or ARN, then account and role are read from it', () => {
+    expect(parseCredentialProcessArgs(['credential-process', 'sandbox/Developer'])).toMatchObject({
+      account: 'sandbox',
+      role: 'Developer',
+    });
+    expect(parseCredentialProcessArgs(['credential-process', '--role', 'sandbox/Developer'])).toMatchObject({
+      account: 'sandbox',
+      role: 'Developer',
+    });
+    expect(parseCredentialProcessArgs(['credential-process', 'arn:aws:iam::111111111111:role/team/Developer'])).toMatchObject({
+      account: '111111111111',
+      role: 'Developer',
+    });
+  });
+
   it('when an option is unknown, lacks its value or swallows the next option, then it is a usage error naming it', () => {
     expect(usageError(['credential-process', '--account', 'a', '--role', 'r', '--profile', 'x'])).toBe('unknown option --profile');
     expect(usageError(['credential-process', '--account', 'a', '--role'])).toBe('--role needs a value');
@@ -49,8 +64,13 @@ describe('credential-process arguments', () => {
   });
 
   it('when there is a stray argument or a required option is missing, then it says so', () => {
-    expect(usageError(['credential-process', 'extra', '--account', 'a', '--role', 'r'])).toBe('unexpected argument extra');
-    expect(usageError(['credential-process', '--account', 'a'])).toBe('credential-process needs --account and --role');
+    expect(usageError(['credential-process', 'extra', '--account', 'a', '--role', 'r'])).toContain('got extra');
+    expect(usageError(['credential-process', 'a/r', 'b/s'])).toBe('unexpected argument a/r b/s');
+    expect(usageError(['credential-process', 'a/r', '--role', 'r'])).toContain('got a/r');
+    expect(usageError(['credential-process', '--account', 'a'])).toBe(
+      'credential-process needs a role: account/role, or --account and --role',
+    );
+    expect(usageError(['credential-process', '--role', 'Developer'])).toContain('got Developer');
     expect(usageError(['credential-process', '--account', 'a', '--role', 'r', '--duration', '60'])).toContain(
       '--duration must be whole seconds',
     );

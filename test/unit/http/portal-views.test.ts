@@ -112,12 +112,13 @@ describe('credentialsPage', () => {
     });
     expect(page).toContain('export AWS_SESSION_TOKEN=token&lt;&amp;&gt;');
     expect(page).toContain('$Env:AWS_ACCESS_KEY_ID=&quot;ASIAEXAMPLEEXAMPLE12&quot;');
-    expect(page).toContain('[sandbox-data-developer]');
+    expect(page).toContain('[Sandbox-Data-Developer]');
+    expect(page).toContain('[profile Sandbox-Data-Developer]');
     expect(page).toContain('credential_process = rolegate credential-process --account 111111111111 --role Developer');
     expect(page).toContain('data-expires-at="2026-11-22T18:04:05.000Z"');
     expect(page).toContain('2026-11-22 18:04:05 UTC');
   });
   it('when names hold odd characters, then the profile name keeps only what ~/.aws files allow', () => {
-    expect(profileNameFor('Prod EU', 'Admin+Ops')).toBe('prod-eu-admin-ops');
+    expect(profileNameFor('Prod EU', 'Admin+Ops')).toBe('Prod-EU-Admin+Ops');
   });
 });

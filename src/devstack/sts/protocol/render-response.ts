@@ -33,3 +33,12 @@ export function renderError(error: StsError, requestId: string): string {
     '',
   ].join('\n');
 }
+
+/** The same result as JSON, as STS answers `Accept: application/json`: `{"<Action>Response": {"<Action>Result": …, "ResponseMetadata": …}}`. */
+export function renderJsonResult(action: string, result: XmlTree, requestId: string): Record<string, unknown> {
+  return { [`${action}Response`]: { [`${action}Result`]: result, ResponseMetadata: { RequestId: requestId } } };
+}
+
+export function renderJsonError(error: StsError, requestId: string): Record<string, unknown> {
+  return { Error: { Type: error.type, Code: error.code, Message: error.message }, RequestId: requestId };
+}

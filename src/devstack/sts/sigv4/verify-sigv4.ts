@@ -4,6 +4,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import type { Caller, StsServices } from '../actions/action-context.js';
 import { StsError } from '../protocol/sts-error.js';
 import { parseAuthorization } from './parse-authorization.js';
+import { verifyPresigned } from './verify-presigned.js';
 
 /** The request as it arrived, before any parsing of the body. */
 export interface RawRequest {
@@ -27,7 +28,7 @@ const MAX_SKEW_MS = 15 * 60_000;
  */
 export async function verifySigV4(request: RawRequest, services: StsServices): Promise<{ caller: Caller; region: string } | undefined> {
   const header = request.headers.authorization;
-  if (header === undefined) return undefined;
+  if (header === undefined) return request.query.has('X-Amz-Algorithm') ? verifyPresigned(request, services) : undefined;
   const auth = parseAuthorization(header);
   if (auth.service !== 'sts') throw new StsError('SignatureDoesNotMatch', `Credential should be scoped to correct service: 'sts'.`);
   const amzDate = request.headers['x-amz-date'];
@@ -86,7 +87,7 @@ export async function verifySigV4(request: RawRequest, services: StsServices): P
   return { caller, region: auth.region };
 }
 
-function resolveKey(
+export function resolveKey(
   accessKeyId: string,
   tokenHeader: string | undefined,
   services: StsServices,

@@ -1,3 +1,4 @@
+import { profileNameFor } from '../../../contracts/profile-name.js';
 import { html, type Raw } from '../html.js';
 import { formatDuration } from './durations.js';
 import { portalPage, type Viewer } from './layout.js';
@@ -13,10 +14,8 @@ export interface PanelCredentials {
   notes: string[];
 }
 
-/** A profile name for ~/.aws files: `<alias>-<role>`, in the characters profile names allow. */
-export function profileNameFor(alias: string, role: string): string {
-  return `${alias}-${role}`.toLowerCase().replace(/[^a-z0-9_.-]/g, '-');
-}
+/** The profile name `rolegate configure` gives the same role (one rule, in src/contracts). */
+export { profileNameFor };
 
 /**
  * The CLI credentials panel: the same credentials as shell exports,
