@@ -283,7 +283,7 @@ describe('SAML responses that must be refused', () => {
       expect(problem.detail).toMatch(named);
       expect(problem.samlStatus).toEqual(statusCodes);
       expect(outcome.audit[0]?.reason).toMatch(named);
-      expect(outcome.audit[0]?.details).toEqual({ samlStatus: statusCodes });
+      expect(outcome.audit[0]?.details).toEqual({ samlStatus: statusCodes, samlStatusMessage: 'Authentication failed' });
     },
   );
 

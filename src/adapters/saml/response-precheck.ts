@@ -20,7 +20,11 @@ export function precheckResponse(root: Element, options: { acsUrl: string; allow
   if (!isPlainSuccess(status)) {
     throw new RolegateError('assertion_invalid', {
       detail: `The identity provider did not sign you in: it answered with status ${describeStatus(status)}. Try again, or ask your IdP administrator.`,
-      extras: { samlStatus: status.codes.map((code) => code.slice(0, 200)) },
+      // For the audit row and API clients; the page shows the codes only (the message may be unsigned).
+      extras: {
+        samlStatus: status.codes.map((code) => code.slice(0, 200)),
+        ...(status.message ? { samlStatusMessage: status.message } : {}),
+      },
     });
   }
   requireDestination(root, options.acsUrl, 'SAML response');

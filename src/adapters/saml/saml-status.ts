@@ -7,7 +7,7 @@ const STATUS_PREFIX = 'urn:oasis:names:tc:SAML:2.0:status:';
 /** A SAML `<Status>`: the top-level code, then each nested (second-level and deeper) code. */
 export interface SamlStatus {
   codes: string[];
-  /** StatusMessage, for logs only: it may not be covered by any signature. */
+  /** StatusMessage (shortened, control characters replaced), never for the page: it may not be covered by any signature. */
   message?: string;
 }
 
@@ -30,7 +30,7 @@ export function readStatus(root: Element, what: string): SamlStatus {
   }
   if (codes.length === 0) throw reject(`The ${what} has a Status without a StatusCode`);
   const message = childElements(statuses[0] as Element, PROTOCOL_NS, 'StatusMessage')[0]?.textContent;
-  return { codes, ...(message ? { message: message.slice(0, 300) } : {}) };
+  return { codes, ...(message ? { message: message.replace(/\p{Cc}/gu, ' ').slice(0, 300) } : {}) };
 }
 
 /** Only a top-level Success with no second-level code counts as success. */

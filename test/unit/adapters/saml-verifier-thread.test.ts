@@ -89,20 +89,17 @@ describe('SamlVerifierThread', () => {
   });
 
   it('when a message overruns the task timeout, then it is a 503 and the next message gets a fresh thread', async () => {
-    // Limits raised far beyond the defaults, so that a message costs seconds to verify.
-    const verifier = thread(settings({ maxDepth: 1e6, maxElements: 1e6, maxAttributes: 1e6, maxAttributesPerElement: 1e6 }), {
-      taskTimeoutMs: 2000,
-    });
+    // Limits raised far beyond the defaults: 40,000 siblings take node-saml minutes (xpath's sort).
+    const verifier = thread(settings({ maxElements: 1e6 }), { taskTimeoutMs: 6000 });
     await verifier.validateResponse(IDP, response(), null); // the thread is up
-    const costly = `<a${Array.from({ length: 64 }, (_, i) => ` a${String(i)}="v"`).join('')}/>`.repeat(2000);
     const started = performance.now();
-    await expect(verifier.validateResponse(IDP, response(costly), null)).rejects.toMatchObject({
+    await expect(verifier.validateResponse(IDP, response('<a/>'.repeat(40_000)), null)).rejects.toMatchObject({
       code: 'dependency_unavailable',
-      detail: expect.stringMatching(/took longer than 2000 ms/) as unknown,
+      detail: expect.stringMatching(/took longer than 6000 ms/) as unknown,
     });
-    expect(performance.now() - started).toBeLessThan(4000);
+    expect(performance.now() - started).toBeLessThan(10_000);
     await expect(verifier.validateResponse(IDP, response(), null)).resolves.toMatchObject({ nameId: 'alice@corp.example' });
-  });
+  }, 30_000);
 
   it('when the verifier is closed with a message in flight, then that message is a 503', async () => {
     const verifier = thread(settings());
