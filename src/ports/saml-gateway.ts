@@ -36,8 +36,11 @@ export interface SamlLogoutRequest {
   issuer: string;
   nameId: string;
   sessionIndex?: string;
-  /** Until when (ms since epoch) the request could still be accepted: remember its ID until then. */
-  acceptableUntil: number;
+  /**
+   * When it stops being valid (ms since epoch): the earlier of IssueInstant +
+   * clock skew and NotOnOrAfter. Its ID must be remembered until then + skew.
+   */
+  validUntil: number;
   relayState?: string;
 }
 
@@ -69,7 +72,7 @@ export interface SamlGateway {
    * Validates an IdP's LogoutRequest (either binding): signed by a pinned
    * certificate, from the IdP's entityID, Destination our SLO URL, issued
    * within the clock skew of now and not past its NotOnOrAfter. Replay is the
-   * caller's to refuse (by `requestId`, until `acceptableUntil`).
+   * caller's to refuse (by `requestId`, until `validUntil`).
    */
   validateLogoutRequest(idp: SamlIdentityProvider, message: SamlLogoutMessage): Promise<SamlLogoutRequest>;
   /**

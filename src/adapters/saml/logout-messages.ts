@@ -62,7 +62,7 @@ export async function verifyLogoutRequest(
     issuer,
     nameId,
     ...(sessionIndex ? { sessionIndex } : {}),
-    acceptableUntil: Math.min(issued + skew, notOnOrAfter ?? Infinity),
+    validUntil: Math.min(issued + skew, notOnOrAfter ?? Infinity),
     ...(relayState !== undefined ? { relayState } : {}),
   };
 }

@@ -58,7 +58,7 @@ export async function finishSamlLogin(
     await refuseSamlReplay(deps, 'assertion', {
       issuer: assertion.issuer,
       id: assertion.assertionId,
-      acceptableUntil: assertion.notOnOrAfter,
+      validUntil: assertion.notOnOrAfter,
     });
     const pending = pendingLogin(idp, assertion, deps.clock.now());
     if (transaction) {

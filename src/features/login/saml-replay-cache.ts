@@ -14,18 +14,19 @@ const KINDS = {
 
 /**
  * One use per signed SAML message (an assertion, or an IdP's LogoutRequest):
- * SET NX on its issuer and ID until it could no longer be accepted (+ skew).
+ * SET NX on its issuer and ID until the end of its validity plus the clock
+ * skew, the last moment any instance could still accept it.
  * A second use is refused. If the store cannot answer, refuse: without the
  * check a replay would pass.
  */
 export async function refuseSamlReplay(
   deps: Pick<LoginDeps, 'kv' | 'clock' | 'samlClockSkewMs'>,
   kind: keyof typeof KINDS,
-  message: { issuer: string; id: string; acceptableUntil: number },
+  message: { issuer: string; id: string; validUntil: number },
 ): Promise<void> {
   const what = KINDS[kind];
   const key = `${what.prefix}:${createHash('sha256').update(`${message.issuer}\n${message.id}`).digest('hex')}`;
-  const ttlMs = Math.max(1000, message.acceptableUntil + deps.samlClockSkewMs - deps.clock.now());
+  const ttlMs = Math.max(1000, message.validUntil + deps.samlClockSkewMs - deps.clock.now());
   let first: boolean;
   try {
     first = await deps.kv.setIfAbsent(key, '1', ttlMs);

@@ -23,7 +23,7 @@ export async function handleSamlLogoutRequest(
     await refuseSamlReplay(deps, 'logout-request', {
       issuer: request.issuer,
       id: request.requestId,
-      acceptableUntil: request.acceptableUntil,
+      validUntil: request.validUntil,
     });
     const subject = principalId(idp.slug, request.nameId);
     const sessionsEnded = await deps.sessions.endSamlSessions(subject, {
