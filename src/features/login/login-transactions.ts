@@ -71,6 +71,8 @@ export class LoginTransactions {
     if (raw === null) return null;
     const { pending, ...transaction } = JSON.parse(raw) as StoredTransaction;
     if (pending) await this.#release(pending);
+    // A SAML sign-out has no return path: it always ends on the sign-in page.
+    if (transaction.kind === 'saml-logout') return transaction;
     return { ...transaction, returnTo: safeReturnTo(transaction.returnTo) };
   }
 
