@@ -106,41 +106,53 @@ try {
     const acs = [];
     let answers = new Set();
     let kb = 0;
-    const figures = await measure(async () => {
+    const post = async () => {
+      const { cookie, requestId } = await startLogin();
+      const xml = build(requestId);
+      kb = Math.round(xml.length / 1024);
+      const started = performance.now();
+      const res = await fetch(acsUrl, {
+        method: 'POST',
+        headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+        body: `SAMLResponse=${encodeURIComponent(Buffer.from(xml).toString('base64'))}`,
+      });
+      const detail = res.status === 200 ? '' : ((await res.json()).detail ?? '').slice(0, 38);
+      return { ms: performance.now() - started, answer: `${res.status} ${detail}`.trim() };
+    };
+    const rounds = async () => {
       for (let round = 0; round < ROUNDS; round++) {
-        const posts = await Promise.all(
-          Array.from({ length: concurrency }, async () => {
-            const { cookie, requestId } = await startLogin();
-            const xml = build(requestId);
-            kb = Math.round(xml.length / 1024);
-            const started = performance.now();
-            const res = await fetch(acsUrl, {
-              method: 'POST',
-              headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
-              body: `SAMLResponse=${encodeURIComponent(Buffer.from(xml).toString('base64'))}`,
-            });
-            const detail = res.status === 200 ? '' : ((await res.json()).detail ?? '').slice(0, 38);
-            return { ms: performance.now() - started, answer: `${res.status} ${detail}`.trim() };
-          }),
-        );
-        for (const post of posts) {
-          acs.push(post.ms);
-          answers.add(post.answer);
+        for (const result of await Promise.all(Array.from({ length: concurrency }, post))) {
+          acs.push(result.ms);
+          answers.add(result.answer);
         }
       }
-    });
-    rows.push({ name, kb, answer: [...answers].join(' | '), acsMs: median(acs), ...figures });
+    };
+    const figures = await measure(rounds);
+    // Again without /healthz polls, for the main thread's CPU time per message alone.
+    const { mainThreadCpuMs } = await measure(rounds, { poll: false });
+    const cpuPerMessage = mainThreadCpuMs / (ROUNDS * concurrency);
+    rows.push({ name, kb, answer: [...answers].join(' | '), acsMs: median(acs), ...figures, cpuPerMessage });
   }
 
   rows.splice(1, 0, floor);
   const baseline = rows[2].loopMax;
-  const header = ['message', 'XML KB', 'answer', 'ACS ms (median)', '/healthz max ms', 'event loop max ms', 'ratio to valid'];
+  const header = [
+    'message',
+    'XML KB',
+    'answer',
+    'ACS ms (median)',
+    'main-thread CPU ms/message',
+    '/healthz max ms',
+    'event loop max ms',
+    'ratio to valid',
+  ];
   const lines = rows.map((r) =>
     [
       r.name,
       r.kb ?? '-',
       r.answer ?? '-',
       r.acsMs === undefined ? '-' : r.acsMs.toFixed(0),
+      r.cpuPerMessage?.toFixed(1) ?? '-',
       r.healthzMax.toFixed(1),
       r.loopMax.toFixed(1),
       r.acsMs === undefined ? '-' : (r.loopMax / baseline).toFixed(2),
@@ -156,12 +168,16 @@ try {
   console.log(
     `contention floor of this machine in this run (another rolegate thread busy, no SAML): ${floor.loopMax.toFixed(1)} ms; idle: ${rows[0].loopMax.toFixed(1)} ms`,
   );
+  const busiest = rows.slice(2).reduce((a, b) => (b.cpuPerMessage > a.cpuPerMessage ? b : a));
+  console.log(
+    `most main-thread CPU for one message: ${busiest.cpuPerMessage.toFixed(1)} ms (${busiest.name}): what one message costs the event loop, in all (no single stall can be longer)`,
+  );
   console.log(`(${ROUNDS} rounds per message; the probe samples every 5 ms, so a figure near 5 ms means no stall)`);
 
   /** Runs `work` while polling /healthz and sampling rolegate's event loop. */
-  async function measure(work) {
+  async function measure(work, { poll = true } = {}) {
     await probe('reset');
-    let running = true;
+    let running = poll;
     let healthzMax = 0;
     const poller = (async () => {
       while (running) {
@@ -174,8 +190,8 @@ try {
     await work();
     running = false;
     await poller;
-    const { max } = await probe('report');
-    return { healthzMax, loopMax: max };
+    const { max, mainThreadCpuMs } = await probe('report');
+    return { healthzMax, loopMax: max, mainThreadCpuMs };
   }
 } finally {
   rolegate.stop();

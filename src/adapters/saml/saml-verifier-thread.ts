@@ -33,11 +33,13 @@ import(workerData.entry);
 `;
 const ENTRY = new URL(import.meta.url.endsWith('.ts') ? './saml-verifier-worker.ts' : './saml-verifier-worker.js', import.meta.url).href;
 
-interface Pending {
-  worker: Worker;
+interface Task {
+  id: number;
+  method: VerifierTask['method'];
+  args: unknown[];
+  queuedAt: number;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
-  timer: NodeJS.Timeout;
 }
 
 /**
@@ -48,15 +50,20 @@ interface Pending {
  * sorts each predicate's node set by comparing sibling positions, which is
  * quadratic in the children of one element. On the event loop that would stall
  * every other request; here the event loop only posts the message and waits.
- * Started on first use; a thread that dies or overruns is replaced.
+ *
+ * One message at a time is on the thread, so its timeout counts its own run,
+ * not its wait; a message that overruns replaces the thread. Started on first
+ * use; a thread that dies is replaced for the next message.
  */
 export class SamlVerifierThread implements SamlVerification {
   readonly #settings: SamlVerifierSettings;
   readonly #taskTimeoutMs: number;
   readonly #maxPending: number;
-  readonly #pending = new Map<number, Pending>();
+  readonly #queue: Task[] = [];
+  #running: { task: Task; worker: Worker; timer: NodeJS.Timeout } | undefined;
   #worker: Worker | undefined;
   #nextId = 1;
+  #closed = false;
 
   constructor(settings: SamlVerifierSettings, options: VerifierThreadOptions = {}) {
     this.#settings = settings;
@@ -77,34 +84,45 @@ export class SamlVerifierThread implements SamlVerification {
   }
 
   async close(): Promise<void> {
+    this.#closed = true;
     const worker = this.#worker;
     this.#worker = undefined;
-    if (worker) {
-      this.#failAll(worker, 'rolegate is shutting down');
-      await worker.terminate();
+    const running = this.#running;
+    this.#running = undefined;
+    if (running) {
+      clearTimeout(running.timer);
+      running.task.reject(unavailable('rolegate is shutting down'));
     }
+    for (const task of this.#queue.splice(0)) task.reject(unavailable('rolegate is shutting down'));
+    await worker?.terminate();
   }
 
   #call<T>(method: VerifierTask['method'], args: unknown[]): Promise<T> {
-    if (this.#pending.size >= this.#maxPending) {
-      return Promise.reject(
-        new RolegateError('dependency_unavailable', {
-          detail: 'The SAML verifier is busy with other messages; try again shortly',
-          headers: { 'Retry-After': '1' },
-        }),
-      );
-    }
-    const worker = this.#started();
-    const id = this.#nextId++;
+    if (this.#closed) return Promise.reject(unavailable('rolegate is shutting down'));
+    if (this.#queue.length + (this.#running ? 1 : 0) >= this.#maxPending) return Promise.reject(busy());
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#failAll(worker, `a SAML message took longer than ${String(this.#taskTimeoutMs)} ms to verify`);
-        if (this.#worker === worker) this.#worker = undefined;
-        void worker.terminate();
-      }, this.#taskTimeoutMs).unref();
-      this.#pending.set(id, { worker, resolve: resolve as (value: unknown) => void, reject, timer });
-      worker.postMessage({ id, method, args } satisfies VerifierTask);
+      this.#queue.push({ id: this.#nextId++, method, args, queuedAt: Date.now(), resolve: resolve as (value: unknown) => void, reject });
+      this.#next();
     });
+  }
+
+  /** Puts the next waiting message on the thread, unless one is running. */
+  #next(): void {
+    if (this.#running || this.#closed) return;
+    let task = this.#queue.shift();
+    // Whoever sent a message that waited this long has likely given up: do not spend the thread on it.
+    while (task && Date.now() - task.queuedAt > this.#taskTimeoutMs) {
+      task.reject(busy());
+      task = this.#queue.shift();
+    }
+    if (!task) return;
+    const worker = this.#started();
+    const timer = setTimeout(() => {
+      this.#stopped(worker, `a SAML message took longer than ${String(this.#taskTimeoutMs)} ms to verify`);
+      void worker.terminate();
+    }, this.#taskTimeoutMs).unref();
+    this.#running = { task, worker, timer };
+    worker.postMessage({ id: task.id, method: task.method, args: task.args } satisfies VerifierTask);
   }
 
   #started(): Worker {
@@ -124,28 +142,33 @@ export class SamlVerifierThread implements SamlVerification {
   }
 
   #answer(answer: VerifierAnswer): void {
-    const pending = this.#pending.get(answer.id);
-    if (!pending) return;
-    this.#pending.delete(answer.id);
-    clearTimeout(pending.timer);
-    if (answer.ok) pending.resolve(answer.value);
-    else if ('error' in answer) pending.reject(new RolegateError(answer.error.code, answer.error));
-    else pending.reject(new RolegateError('server_error', { cause: new Error(`SAML verifier: ${answer.unexpected}`) }));
+    const running = this.#running;
+    if (running?.task.id !== answer.id) return;
+    this.#running = undefined;
+    clearTimeout(running.timer);
+    if (answer.ok) running.task.resolve(answer.value);
+    else if ('error' in answer) running.task.reject(new RolegateError(answer.error.code, answer.error));
+    else running.task.reject(new RolegateError('server_error', { cause: new Error(`SAML verifier: ${answer.unexpected}`) }));
+    this.#next();
   }
 
+  /** The thread is gone (or abandoned): the message on it fails, the next one gets a new thread. */
   #stopped(worker: Worker, reason: string): void {
     if (this.#worker === worker) this.#worker = undefined;
-    this.#failAll(worker, reason);
-  }
-
-  #failAll(worker: Worker, reason: string): void {
-    for (const [id, pending] of this.#pending) {
-      if (pending.worker !== worker) continue;
-      this.#pending.delete(id);
-      clearTimeout(pending.timer);
-      pending.reject(
-        new RolegateError('dependency_unavailable', { detail: `The SAML message could not be verified: ${reason}; try again` }),
-      );
+    const running = this.#running;
+    if (running?.worker === worker) {
+      this.#running = undefined;
+      clearTimeout(running.timer);
+      running.task.reject(unavailable(reason));
     }
+    this.#next();
   }
 }
+
+const unavailable = (reason: string) =>
+  new RolegateError('dependency_unavailable', { detail: `The SAML message could not be verified: ${reason}; try again` });
+const busy = () =>
+  new RolegateError('dependency_unavailable', {
+    detail: 'The SAML verifier is busy with other messages; try again shortly',
+    headers: { 'Retry-After': '1' },
+  });
