@@ -174,8 +174,8 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
     clearSessionCookie(res, cookies);
     res.redirect(303, redirectUrl ?? '/login?loggedOut=1');
   };
-  router.get('/auth/saml/:idp/slo', singleLogout);
-  router.post('/auth/saml/:idp/slo', form, singleLogout);
+  router.get('/auth/saml/:idp/slo', callbacks, singleLogout);
+  router.post('/auth/saml/:idp/slo', callbacks, form, singleLogout);
 
   router.post(
     '/auth/logout',
