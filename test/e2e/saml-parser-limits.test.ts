@@ -1,4 +1,4 @@
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   GROUPS_ATTRIBUTE,
@@ -12,7 +12,7 @@ import {
   type SamlIdpPeer,
 } from '../peers/saml-idp.js';
 import { Browser } from '../support/browser.js';
-import { auditRows, startLoginApp, type RunningApp } from '../support/login-app.js';
+import { auditRows, MANY_SIGN_INS_FROM_ONE_ADDRESS, startLoginApp, type RunningApp } from '../support/login-app.js';
 import { craftResponse, postAcs, startSamlLogin } from '../support/saml-flow.js';
 
 let peer: SamlIdpPeer;
@@ -21,21 +21,24 @@ const SLUG = 'limits-saml';
 
 beforeAll(async () => {
   peer = await startSamlIdp();
-  app = await startLoginApp(() => [
-    {
-      slug: SLUG,
-      displayName: 'Corp SAML',
-      kind: 'saml',
-      groupsFrom: GROUPS_ATTRIBUTE,
-      // Two pinned certificates: a forged message is verified against both, the costliest case.
-      settings: {
-        entityId: peer.entityId,
-        ssoUrl: peer.ssoUrl,
-        sloUrl: `${peer.url}/slo`,
-        certificates: [KEYS.idp.cert, KEYS.rotated.cert],
+  app = await startLoginApp(
+    () => [
+      {
+        slug: SLUG,
+        displayName: 'Corp SAML',
+        kind: 'saml',
+        groupsFrom: GROUPS_ATTRIBUTE,
+        // Two pinned certificates: a forged message is verified against both, the costliest case.
+        settings: {
+          entityId: peer.entityId,
+          ssoUrl: peer.ssoUrl,
+          sloUrl: `${peer.url}/slo`,
+          certificates: [KEYS.idp.cert, KEYS.rotated.cert],
+        },
       },
-    },
-  ]);
+    ],
+    MANY_SIGN_INS_FROM_ONE_ADDRESS,
+  );
 });
 afterAll(async () => {
   await app.close();
@@ -43,9 +46,11 @@ afterAll(async () => {
 });
 
 // The requirement is that no SAML message under the body cap blocks the event loop for more than
-// 50 ms (bench/saml-parser.bench.mjs measures it). Tests share a loaded machine, so they allow
-// 250 ms; before the pre-scan and the verifier thread, these messages blocked it for 1 to 5 s.
-const MAX_BLOCK_MS = 250;
+// 50 ms; bench/saml-parser.bench.mjs measures the stalls. Wall-clock stalls on a shared test machine
+// mostly measure the machine, so these tests bound what cannot stall for longer than it lasts: the
+// event loop thread's own CPU time while the message is handled (client side of the test included).
+// Before the pre-scan and the verifier thread, these messages took it 0.5 s to minutes.
+const MAX_EVENT_LOOP_CPU_MS = 150;
 
 const repeat = (n: number, f: (i: number) => string) => Array.from({ length: n }, (_, i) => f(i)).join('');
 const nestedNamespaces = (n: number) =>
@@ -95,16 +100,28 @@ const LARGE_BUT_LINEAR: [string, string, RegExp][] = [
   ['50,000 references to undefined entities', '&lol;'.repeat(50_000), /not well-formed XML|malformed/],
 ];
 
-/** Runs `action` while sampling the event loop; returns its result and the longest stall seen (ms). */
-async function whileMeasuring<T>(action: () => Promise<T>): Promise<{ result: T; maxBlockMs: number }> {
-  const delay = monitorEventLoopDelay({ resolution: 5 });
-  delay.enable();
-  try {
-    const result = await action();
-    return { result, maxBlockMs: delay.max / 1e6 };
-  } finally {
-    delay.disable();
+/**
+ * The event loop thread's time at work: its CPU time (Node 23.9+), else the active time of the event
+ * loop (performance.eventLoopUtilization: time not spent waiting for I/O).
+ */
+function eventLoopWorkMs(): () => number {
+  const cpu = () => {
+    const usage = process.threadCpuUsage();
+    return (usage.user + usage.system) / 1000;
+  };
+  if (typeof process.threadCpuUsage === 'function') {
+    const start = cpu();
+    return () => cpu() - start;
   }
+  const start = performance.eventLoopUtilization();
+  return () => performance.eventLoopUtilization(start).active;
+}
+
+/** Runs `action`; returns its result and the event loop thread's work meanwhile (ms). */
+async function whileMeasuring<T>(action: () => Promise<T>): Promise<{ result: T; eventLoopMs: number }> {
+  const work = eventLoopWorkMs();
+  const result = await action();
+  return { result, eventLoopMs: work() };
 }
 
 describe('SAML messages against the parser limits', () => {
@@ -114,9 +131,9 @@ describe('SAML messages against the parser limits', () => {
     const groups = Array.from({ length: 400 }, (_, i) => `aws-group-number-${String(i)}`);
     const xml = sign(craftResponse(peer, app.url, SLUG, requestId, { attributes: { [GROUPS_ATTRIBUTE]: groups } }), 'Assertion', KEYS.idp);
     expect(xml.length).toBeGreaterThan(25_000);
-    const { result, maxBlockMs } = await whileMeasuring(() => postAcs(browser, app.url, SLUG, encode(xml)));
+    const { result, eventLoopMs } = await whileMeasuring(() => postAcs(browser, app.url, SLUG, encode(xml)));
     expect(result.status).toBe(200);
-    expect(maxBlockMs).toBeLessThan(MAX_BLOCK_MS);
+    expect(eventLoopMs).toBeLessThan(MAX_EVENT_LOOP_CPU_MS);
   });
 
   it.each([...HOSTILE, ...LARGE_BUT_LINEAR])(
@@ -137,7 +154,7 @@ describe('SAML messages against the parser limits', () => {
       expect(body.length).toBeLessThan(app.t.config.saml.maxBodyBytes * 0.95);
       const before = (await auditRows(app.t, 'login')).length;
       const healthz = { worstMs: 0 };
-      const { result, maxBlockMs } = await whileMeasuring(async () => {
+      const { result, eventLoopMs } = await whileMeasuring(async () => {
         const posted = postAcs(browser, app.url, SLUG, body);
         // /healthz keeps answering while the message is refused.
         const started = performance.now();
@@ -150,8 +167,8 @@ describe('SAML messages against the parser limits', () => {
       const problem = (await result.json()) as { code: string; detail: string };
       expect(problem).toMatchObject({ code: 'assertion_invalid' });
       expect(problem.detail).toMatch(reason);
-      expect(maxBlockMs).toBeLessThan(MAX_BLOCK_MS);
-      expect(healthz.worstMs).toBeLessThan(MAX_BLOCK_MS * 2);
+      expect(eventLoopMs).toBeLessThan(MAX_EVENT_LOOP_CPU_MS);
+      expect(healthz.worstMs).toBeLessThan(2000);
       expect((await auditRows(app.t, 'login')).slice(before)).toMatchObject([{ outcome: 'denied', idp: SLUG }]);
     },
   );
@@ -169,12 +186,12 @@ describe('SAML messages against the parser limits', () => {
       xml.replace('</saml:NameID>', `</saml:NameID><samlp:Extensions>${inner}</samlp:Extensions>`);
     // Signed first, then grown: the signature no longer matches, but the pre-scan refuses it before that is checked.
     const hostile = withPayload(signRoot(plain, KEYS.idp), payload);
-    const { result: post, maxBlockMs } = await whileMeasuring(() =>
+    const { result: post, eventLoopMs } = await whileMeasuring(() =>
       new Browser().request(`${app.url}/auth/saml/${SLUG}/slo`, { method: 'POST', form: { SAMLRequest: encode(hostile) } }),
     );
     expect(post.status).toBe(401);
     expect(((await post.json()) as { detail: string }).detail).toMatch(reason);
-    expect(maxBlockMs).toBeLessThan(MAX_BLOCK_MS);
+    expect(eventLoopMs).toBeLessThan(MAX_EVENT_LOOP_CPU_MS);
     // Over HTTP-Redirect the inflated message is capped at 64 KiB first; what fits is pre-scanned the same way.
     const small = withPayload(plain, payload.slice(0, 40_000));
     const redirect = await new Browser().request(`${app.url}/auth/saml/${SLUG}/slo?${redirectQuery('SAMLRequest', small, KEYS.idp)}`);

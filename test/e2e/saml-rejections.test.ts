@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GROUPS_ATTRIBUTE, KEYS, encode, sign, startSamlIdp, type SamlIdpPeer } from '../peers/saml-idp.js';
 import { Browser } from '../support/browser.js';
-import { auditRows, startLoginApp, type RunningApp } from '../support/login-app.js';
+import { auditRows, MANY_SIGN_INS_FROM_ONE_ADDRESS, startLoginApp, type RunningApp } from '../support/login-app.js';
 import { craftResponse, postAcs, signed, startSamlLogin } from '../support/saml-flow.js';
 import { wrapSignedResponse, XSW_VARIANTS } from '../support/xsw.js';
 
@@ -28,7 +28,7 @@ beforeAll(async () => {
         settings: { entityId: peer.entityId, ssoUrl: peer.ssoUrl, certificates: [KEYS.idp.cert], wantAssertionSigned: true },
       },
     ],
-    { ROLEGATE_SAML_CLOCK_SKEW_MS: '30000' },
+    { ROLEGATE_SAML_CLOCK_SKEW_MS: '30000', ...MANY_SIGN_INS_FROM_ONE_ADDRESS },
   );
 });
 afterAll(async () => {

@@ -14,7 +14,7 @@ import {
   type SamlIdpPeer,
 } from '../peers/saml-idp.js';
 import { Browser } from '../support/browser.js';
-import { auditRows, startLoginApp, type RunningApp } from '../support/login-app.js';
+import { auditRows, MANY_SIGN_INS_FROM_ONE_ADDRESS, startLoginApp, type RunningApp } from '../support/login-app.js';
 import { craftResponse, postAcs, samlUrls, signed, startSamlLogin } from '../support/saml-flow.js';
 
 let peer: SamlIdpPeer;
@@ -33,7 +33,7 @@ beforeAll(async () => {
         settings: { entityId: peer.entityId, ssoUrl: peer.ssoUrl, sloUrl: `${peer.url}/slo`, certificates: [KEYS.idp.cert] },
       },
     ],
-    { ROLEGATE_SAML_SP_PRIVATE_KEY: KEYS.sp.key, ROLEGATE_SAML_SP_CERTIFICATE: KEYS.sp.cert },
+    { ROLEGATE_SAML_SP_PRIVATE_KEY: KEYS.sp.key, ROLEGATE_SAML_SP_CERTIFICATE: KEYS.sp.cert, ...MANY_SIGN_INS_FROM_ONE_ADDRESS },
   );
 });
 afterAll(async () => {
