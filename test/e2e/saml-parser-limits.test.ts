@@ -47,9 +47,9 @@ afterAll(async () => {
 
 // The requirement is that no SAML message under the body cap blocks the event loop for more than
 // 50 ms; bench/saml-parser.bench.mjs measures the stalls. Wall-clock stalls on a shared test machine
-// mostly measure the machine, so these tests bound what cannot stall for longer than it lasts: the
-// event loop thread's own CPU time while the message is handled (client side of the test included).
-// Before the pre-scan and the verifier thread, these messages took it 0.5 s to minutes.
+// mostly measure the machine, so these tests bound the work a message puts on the event loop thread,
+// its CPU time while the message is handled (the test's own client included): no stall of the
+// message's making is longer. Before the pre-scan and the verifier thread it was 0.5 s to minutes.
 const MAX_EVENT_LOOP_CPU_MS = 150;
 
 const repeat = (n: number, f: (i: number) => string) => Array.from({ length: n }, (_, i) => f(i)).join('');
