@@ -11,9 +11,9 @@ import type { SamlVerification, SamlVerifierSettings } from './saml-verifier.js'
 import type { VerifierAnswer, VerifierTask } from './saml-verifier-worker.js';
 
 export interface VerifierThreadOptions {
-  /** A task still running after this is abandoned: the thread is replaced and every waiting task answers 503. */
+  /** A message still running after this fails (503) and the thread is replaced; one that waited this long is dropped (503). */
   taskTimeoutMs?: number;
-  /** Tasks waiting at once; beyond this, 503 at once instead of an ever longer queue. */
+  /** Messages waiting or running at once; beyond this, 503 at once instead of an ever longer queue. */
   maxPending?: number;
 }
 
