@@ -11,6 +11,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Worker } from 'node:worker_threads';
 import { inflateRawSync } from 'node:zlib';
 import { randomBytes } from 'node:crypto';
 import { SignedXml } from 'xml-crypto';
@@ -37,6 +38,11 @@ const rolegate = startChild(path.join(root, process.env.BENCH_DIST ?? 'dist', 'm
     ROLEGATE_PORT: String(port),
     ROLEGATE_PUBLIC_URL: url,
     LOG_LEVEL: 'info',
+    // One address posts every message: the per-address sign-in limits would refuse most with 429
+    // before they cost anything, and this bench measures what each one costs.
+    ROLEGATE_RATE_LIMIT_LOGIN_STARTS_PER_IP: '0',
+    ROLEGATE_RATE_LIMIT_LOGIN_CALLBACKS_PER_IP: '0',
+    ROLEGATE_MAX_PENDING_LOGINS_PER_IP: '100000',
     ROLEGATE_IDENTITY_PROVIDERS: JSON.stringify([
       {
         slug: 'bench',
@@ -175,21 +181,15 @@ try {
   console.log(`(${ROUNDS} rounds per message; the probe samples every 5 ms, so a figure near 5 ms means no stall)`);
 
   /** Runs `work` while polling /healthz and sampling rolegate's event loop. */
+  /**
+   * Runs `work` while sampling rolegate's event loop and, unless `poll` is false, polling /healthz
+   * from a thread of this process of its own (this thread signs messages, which would delay it).
+   */
   async function measure(work, { poll = true } = {}) {
     await probe('reset');
-    let running = poll;
-    let healthzMax = 0;
-    const poller = (async () => {
-      while (running) {
-        const started = performance.now();
-        await fetch(`${url}/healthz`).then((r) => r.arrayBuffer());
-        healthzMax = Math.max(healthzMax, performance.now() - started);
-        await sleep(5);
-      }
-    })();
+    const poller = poll ? healthzPoller(`${url}/healthz`) : undefined;
     await work();
-    running = false;
-    await poller;
+    const healthzMax = poller ? await poller.stop() : 0;
     const { max, mainThreadCpuMs } = await probe('report');
     return { healthzMax, loopMax: max, mainThreadCpuMs };
   }
@@ -198,9 +198,39 @@ try {
 }
 process.exit(0);
 
+/** Polls `target` every 5 ms on a worker thread; `stop()` resolves with the slowest answer (ms). */
+function healthzPoller(target) {
+  const thread = new Worker(
+    `const { parentPort, workerData } = require('node:worker_threads');
+     let running = true, worst = 0;
+     parentPort.on('message', () => { running = false; });
+     (async () => {
+       while (running) {
+         const started = performance.now();
+         await fetch(workerData).then((r) => r.arrayBuffer());
+         worst = Math.max(worst, performance.now() - started);
+         await new Promise((resolve) => setTimeout(resolve, 5));
+       }
+       parentPort.postMessage(worst);
+     })();`,
+    { eval: true, workerData: target },
+  );
+  return {
+    stop: () =>
+      new Promise((resolve) => {
+        thread.once('message', (worst) => {
+          void thread.terminate();
+          resolve(worst);
+        });
+        thread.postMessage('stop');
+      }),
+  };
+}
+
 /** GET /auth/saml/bench/login as a browser would: the pre-login cookie and the AuthnRequest's ID. */
 async function startLogin() {
   const res = await fetch(`${url}/auth/saml/bench/login`, { redirect: 'manual' });
+  if (res.status !== 302) throw new Error(`GET /auth/saml/bench/login answered ${res.status}: ${await res.text()}`);
   const cookie = (res.headers.getSetCookie().find((c) => c.startsWith('rolegate_login=')) ?? '').split(';')[0];
   const request = new URL(res.headers.get('location')).searchParams.get('SAMLRequest');
   const xml = inflateRawSync(Buffer.from(request, 'base64')).toString('utf8');
