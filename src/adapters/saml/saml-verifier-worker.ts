@@ -1,6 +1,7 @@
 // The verifier thread's entry point (started by saml-verifier-thread.ts). It
 // answers one message per task, in order; a RolegateError goes back as its
 // code and detail, anything else as an unexpected failure.
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { RolegateError } from '../../domain/errors.js';
 import { SamlVerifier, type SamlVerification, type SamlVerifierSettings } from './saml-verifier.js';
@@ -18,6 +19,16 @@ export type VerifierAnswer =
 
 const port = parentPort;
 if (!port) throw new Error('saml-verifier-worker runs as a worker thread only');
+// Verifying is background work: when the cores are busy, the event loop (every other request)
+// should get them first. On Linux a nice value is per thread (setpriority(2), NOTES), so this
+// lowers only this thread; elsewhere it would lower the whole process, so it is left alone.
+if (process.platform === 'linux') {
+  try {
+    setPriority(10);
+  } catch {
+    // Not permitted here: verification simply runs at the process's priority.
+  }
+}
 const verifier = new SamlVerifier((workerData as { settings: SamlVerifierSettings }).settings);
 
 port.on('message', (task: VerifierTask) => {
