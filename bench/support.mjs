@@ -36,13 +36,14 @@ export function table(rows) {
 
 /**
  * Starts a Node script as a child process and resolves with the first match of
- * `ready` in its stdout (e.g. the URL it listens on).
+ * `ready` in its stdout (e.g. the URL it listens on). With `ipc`, the child has
+ * an IPC channel (child.send, 'message' events).
  */
-export function startChild(file, { args = [], env = {}, ready, cwd, nodeArgs = [] } = {}) {
+export function startChild(file, { args = [], env = {}, ready, cwd, nodeArgs = [], ipc = false } = {}) {
   const child = spawn(process.execPath, [...nodeArgs, file, ...args], {
     cwd,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe', ...(ipc ? ['ipc'] : [])],
   });
   // A bench that stops early (an error, Ctrl-C, process.exit) must not leave servers running.
   const orphanGuard = () => child.kill('SIGKILL');

@@ -250,6 +250,24 @@ export async function buildDeps(config: Config, logger: AppLogger): Promise<Deps
     metrics,
   );
   const sessions = new SessionStore(kv.value, clock);
+  const saml = new NodeSamlGateway({
+    publicUrl: config.server.publicUrl,
+    clockSkewMs: config.saml.clockSkewMs,
+    maxAssertionAgeMs: config.saml.maxAssertionAgeMs,
+    maxResponseBytes: config.saml.maxBodyBytes,
+    requestIdTtlMs: config.sessions.loginTimeoutMs,
+    xmlLimits: {
+      maxDepth: config.saml.maxXmlDepth,
+      maxElements: config.saml.maxXmlElements,
+      maxAttributes: config.saml.maxXmlAttributes,
+      maxAttributesPerElement: config.saml.maxXmlAttributesPerElement,
+      maxNamespacesInScope: config.saml.maxXmlNamespacesInScope,
+    },
+    ...(config.saml.spPrivateKey && config.saml.spCertificate
+      ? { spSigning: { privateKey: config.saml.spPrivateKey, certificate: config.saml.spCertificate } }
+      : {}),
+  });
+  closers.push(() => saml.close());
   const login: LoginDeps = {
     idps: withUnavailableIdps(idps, availability),
     availability,
@@ -257,16 +275,7 @@ export async function buildDeps(config: Config, logger: AppLogger): Promise<Deps
     sessions,
     audit,
     oidc,
-    saml: new NodeSamlGateway({
-      publicUrl: config.server.publicUrl,
-      clockSkewMs: config.saml.clockSkewMs,
-      maxAssertionAgeMs: config.saml.maxAssertionAgeMs,
-      maxResponseBytes: config.saml.maxBodyBytes,
-      requestIdTtlMs: config.sessions.loginTimeoutMs,
-      ...(config.saml.spPrivateKey && config.saml.spCertificate
-        ? { spSigning: { privateKey: config.saml.spPrivateKey, certificate: config.saml.spCertificate } }
-        : {}),
-    }),
+    saml,
     kv: kv.value,
     clock,
     publicUrl: config.server.publicUrl,

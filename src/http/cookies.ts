@@ -5,12 +5,19 @@ export interface CookiePolicy {
   secure: boolean;
   sessionCookie: string;
   loginCookie: string;
+  /** Binds the IdP's SAML LogoutResponse to the sign-out this browser started. */
+  logoutCookie: string;
 }
 
 export function cookiePolicy(req: Request, publicUrl: URL, sessionCookieName: string): CookiePolicy {
   const secure = publicUrl.protocol === 'https:' || req.secure;
   const prefix = secure ? '__Host-' : '';
-  return { secure, sessionCookie: `${prefix}${sessionCookieName}`, loginCookie: `${prefix}rolegate_login` };
+  return {
+    secure,
+    sessionCookie: `${prefix}${sessionCookieName}`,
+    loginCookie: `${prefix}rolegate_login`,
+    logoutCookie: `${prefix}rolegate_logout`,
+  };
 }
 
 /** One cookie's value from the Cookie header (first occurrence), or undefined. */
@@ -60,4 +67,13 @@ export function setLoginCookie(res: Response, policy: CookiePolicy, value: strin
 
 export function clearLoginCookie(res: Response, policy: CookiePolicy): void {
   res.clearCookie(policy.loginCookie, { httpOnly: true, secure: policy.secure, sameSite: policy.secure ? 'none' : 'lax', path: '/' });
+}
+
+/** The SAML sign-out cookie: like the pre-login cookie, it must come back on the IdP's cross-site POST. */
+export function setLogoutCookie(res: Response, policy: CookiePolicy, value: string, maxAgeMs: number): void {
+  setLoginCookie(res, { ...policy, loginCookie: policy.logoutCookie }, value, maxAgeMs);
+}
+
+export function clearLogoutCookie(res: Response, policy: CookiePolicy): void {
+  clearLoginCookie(res, { ...policy, loginCookie: policy.logoutCookie });
 }

@@ -166,6 +166,17 @@ describe('sign-in responses (ACS, OIDC callback) per client address', () => {
     expect(await metric('rolegate_rate_limited_total', 'loginCallbacksPerIp')).toBeGreaterThanOrEqual(1);
   });
 
+  it('when one address sends junk SAML logout messages over either binding, then after 30 it gets 429', async () => {
+    let n = 0;
+    const junk = () =>
+      n++ % 2 === 0
+        ? requestFrom('127.0.0.34', `${app.url}/auth/saml/corp-saml/slo?SAMLRequest=junk`)
+        : requestFrom('127.0.0.34', `${app.url}/auth/saml/corp-saml/slo`, { form: { SAMLRequest: 'PHNhbWxwOkxvZ291dFJlcXVlc3QvPg==' } });
+    const statuses = await statusesOf(30, junk);
+    expect(statuses.every((s) => s >= 400 && s < 500 && s !== 429)).toBe(true);
+    expectRateLimited(await junk(), 'loginCallbacksPerIp', 60);
+  });
+
   it('when one address calls the OIDC callback with junk, then after 30 it gets 429 (as an HTML page for a browser)', async () => {
     const junk = (accept = 'application/json') =>
       requestFrom('127.0.0.33', `${app.url}/auth/oidc/corp/callback?code=junk&state=junk`, { headers: { accept } });

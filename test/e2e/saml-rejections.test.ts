@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GROUPS_ATTRIBUTE, KEYS, encode, sign, startSamlIdp, type SamlIdpPeer } from '../peers/saml-idp.js';
 import { Browser } from '../support/browser.js';
-import { auditRows, startLoginApp, type RunningApp } from '../support/login-app.js';
+import { auditRows, MANY_SIGN_INS_FROM_ONE_ADDRESS, startLoginApp, type RunningApp } from '../support/login-app.js';
 import { craftResponse, postAcs, signed, startSamlLogin } from '../support/saml-flow.js';
 import { wrapSignedResponse, XSW_VARIANTS } from '../support/xsw.js';
 
@@ -28,7 +28,7 @@ beforeAll(async () => {
         settings: { entityId: peer.entityId, ssoUrl: peer.ssoUrl, certificates: [KEYS.idp.cert], wantAssertionSigned: true },
       },
     ],
-    { ROLEGATE_SAML_CLOCK_SKEW_MS: '30000' },
+    { ROLEGATE_SAML_CLOCK_SKEW_MS: '30000', ...MANY_SIGN_INS_FROM_ONE_ADDRESS },
   );
 });
 afterAll(async () => {
@@ -63,6 +63,8 @@ function expectRefused(outcome: Awaited<ReturnType<typeof attempt>>, reason: Reg
   expect(outcome.audit[0]?.reason).toMatch(reason);
   expect(app.t.logs.lines().some((l) => l.event === 'login' && l.outcome === 'denied' && reason.test(String(l.reason)))).toBe(true);
 }
+
+const STATUS = 'urn:oasis:names:tc:SAML:2.0:status:';
 
 describe('SAML responses that must be refused', () => {
   it('when the response is valid (control case), then it is accepted', async () => {
@@ -172,11 +174,24 @@ describe('SAML responses that must be refused', () => {
     expectRefused(outcome, /Audience/);
   });
 
-  it('when the Destination is another URL, then it is refused', async () => {
-    const outcome = await attempt((id) =>
-      signed(peer, craftResponse(peer, app.url, SLUG, id, { destination: 'https://other-sp.example/acs' })),
-    );
-    expectRefused(outcome, /Destination/);
+  it.each([
+    ['another URL', () => 'https://other-sp.example/acs'],
+    ['the ACS URL of another IdP slug', () => `${app.url}/auth/saml/${STRICT}/acs`],
+    ['the ACS URL with a trailing slash', () => `${app.url}/auth/saml/${SLUG}/acs/`],
+    ['the ACS URL in upper case', () => `${app.url}/AUTH/SAML/${SLUG}/ACS`],
+    ['the ACS URL with a query', () => `${app.url}/auth/saml/${SLUG}/acs?x=1`],
+  ])('when the Destination is %s, then it is refused', async (_case, destination) => {
+    const outcome = await attempt((id) => signed(peer, craftResponse(peer, app.url, SLUG, id, { destination: destination() })));
+    expectRefused(outcome, /Destination .* is not/);
+  });
+
+  it.each([
+    ['no Destination and the Response is signed', null, 'Response'],
+    ['no Destination and only the assertion is signed', null, 'Assertion'],
+    ['an empty Destination and the Response is signed', '', 'Response'],
+  ] as const)('when a response has %s, then it is refused (SAML Bindings §3.5.5.2)', async (_case, destination, what) => {
+    const outcome = await attempt((id) => encode(sign(craftResponse(peer, app.url, SLUG, id, { destination }), what, KEYS.idp)));
+    expectRefused(outcome, /has no Destination/);
   });
 
   it('when the bearer Recipient is another URL, then it is refused', async () => {
@@ -237,6 +252,75 @@ describe('SAML responses that must be refused', () => {
     const res = await postAcs(replayer, app.url, SLUG, response);
     expect(res.status).toBe(401);
     expect(replayer.cookie('rolegate_session')).toBeUndefined();
+  });
+
+  // SAML Core §3.2.2.2: anything but a top-level Success means the IdP did not authenticate the
+  // user, whatever assertion the response also carries.
+  it.each([
+    ['Responder / AuthnFailed, the Response signed by the IdP', ['Responder', 'AuthnFailed'], 'Response', /Responder \/ AuthnFailed/],
+    ['Requester / RequestDenied, the assertion signed', ['Requester', 'RequestDenied'], 'Assertion', /Requester \/ RequestDenied/],
+    ['Responder alone', ['Responder'], 'Response', /status Responder\./],
+    ['VersionMismatch', ['VersionMismatch'], 'Assertion', /VersionMismatch/],
+    ['Responder / NoPassive', ['Responder', 'NoPassive'], 'Response', /NoPassive/],
+    ['Success with the error sub-status AuthnFailed', ['Success', 'AuthnFailed'], 'Response', /Success \/ AuthnFailed/],
+    ['Success with a second-level Success', ['Success', 'Success'], 'Assertion', /Success \/ Success/],
+    ['a non-SAML top-level code', ['urn:example:status:fine'], 'Response', /urn:example:status:fine/],
+    [
+      'Responder with a vendor second-level code',
+      ['Responder', 'urn:vendor:MfaRequired'],
+      'Assertion',
+      /Responder \/ urn:vendor:MfaRequired/,
+    ],
+  ] as const)(
+    'when the top-level status is %s and a valid assertion is present, then no session is opened',
+    async (_case, codes, what, named) => {
+      const statusCodes = codes.map((code) => (code.startsWith('urn:') ? code : `${STATUS}${code}`));
+      const outcome = await attempt((id) =>
+        encode(sign(craftResponse(peer, app.url, SLUG, id, { statusCodes, statusMessage: 'Authentication failed' }), what, KEYS.idp)),
+      );
+      expectRefused(outcome, /did not sign you in/);
+      const problem = JSON.parse(outcome.body) as { detail: string; samlStatus: string[] };
+      expect(problem.detail).toMatch(named);
+      expect(problem.samlStatus).toEqual(statusCodes);
+      expect(outcome.audit[0]?.reason).toMatch(named);
+      expect(outcome.audit[0]?.details).toEqual({ samlStatus: statusCodes, samlStatusMessage: 'Authentication failed' });
+    },
+  );
+
+  it.each([
+    ['no Status', (xml: string) => xml.replace(/<samlp:Status>.*?<\/samlp:Status>/, ''), /exactly one Status/],
+    ['two Status elements', (xml: string) => xml.replace(/(<samlp:Status>.*?<\/samlp:Status>)/, '$1$1'), /exactly one Status/],
+    [
+      'a Status without StatusCode',
+      (xml: string) => xml.replace(/<samlp:Status>.*?<\/samlp:Status>/, '<samlp:Status/>'),
+      /without a StatusCode/,
+    ],
+    [
+      'a StatusCode without Value',
+      (xml: string) => xml.replace(/<samlp:StatusCode Value="[^"]*"/, '<samlp:StatusCode'),
+      /malformed StatusCode/,
+    ],
+  ])('when the response has %s, then it is refused', async (_case, edit, reason) => {
+    const outcome = await attempt((id) => encode(sign(edit(craftResponse(peer, app.url, SLUG, id)), 'Response', KEYS.idp)));
+    expectRefused(outcome, reason);
+  });
+
+  it('when a browser gets an IdP error status, then the page says the IdP did not sign it in and names the status', async () => {
+    const browser = new Browser({ accept: 'text/html' });
+    const { requestId } = await startSamlLogin(browser, app.url, SLUG);
+    const statusCodes = [`${STATUS}Responder`, `${STATUS}AuthnFailed`];
+    const res = await postAcs(
+      browser,
+      app.url,
+      SLUG,
+      encode(sign(craftResponse(peer, app.url, SLUG, requestId, { statusCodes }), 'Response', KEYS.idp)),
+    );
+    expect(res.status).toBe(401);
+    expect(res.headers.get('content-type')).toMatch(/text\/html/);
+    const page = await res.text();
+    expect(page).toContain('The identity provider did not sign you in');
+    expect(page).toContain('Responder / AuthnFailed');
+    expect((await browser.request(`${app.url}/api/v1/me`)).status).toBe(401);
   });
 
   it('when the body is larger than saml.maxBodyBytes, then it is 413 without parsing', async () => {

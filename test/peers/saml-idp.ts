@@ -17,31 +17,102 @@ export const KEYS = {
   sp: { key: fixture('saml-sp-test-key.pem'), cert: fixture('saml-sp-test-cert.pem') },
 };
 
-/**
- * An IdP-initiated LogoutRequest, HTTP-Redirect binding: the query string
- * for `sloUrl`, signed over `SAMLRequest=…&RelayState=…&SigAlg=…` as the
- * binding specifies (unsigned when `keys` is null).
- */
-export function logoutRequestQuery(spec: {
+const esc = (v: string) => v.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const id = () => `_${randomBytes(16).toString('hex')}`;
+const SIG_ALGS = { sha256: 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256', sha1: 'http://www.w3.org/2000/09/xmldsig#rsa-sha1' };
+const STATUS = 'urn:oasis:names:tc:SAML:2.0:status:';
+
+/** Everything one IdP logout message says; tests override single fields to break one rule at a time. */
+export interface LogoutSpec {
   issuer: string;
-  destination: string;
-  nameId: string;
-  sessionIndex?: string;
-  keys: { key: string } | null;
-  relayState?: string;
-}): string {
-  const now = new Date().toISOString();
-  const xml =
-    `<samlp:LogoutRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="${id()}" Version="2.0" IssueInstant="${now}" Destination="${esc(spec.destination)}">` +
+  /** Destination attribute (null: none). */
+  destination: string | null;
+  id?: string;
+  /** IssueInstant (null: none). */
+  issueInstant?: Date | null;
+  notOnOrAfter?: Date;
+}
+
+/** An IdP-initiated LogoutRequest (test peer only: string-built, escaped). */
+export function logoutRequestXml(spec: LogoutSpec & { nameId: string; sessionIndex?: string }): string {
+  return (
+    `<samlp:LogoutRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="${spec.id ?? id()}" Version="2.0"${logoutAttributes(spec)}>` +
     `<saml:Issuer>${esc(spec.issuer)}</saml:Issuer><saml:NameID>${esc(spec.nameId)}</saml:NameID>` +
     (spec.sessionIndex ? `<samlp:SessionIndex>${esc(spec.sessionIndex)}</samlp:SessionIndex>` : '') +
-    `</samlp:LogoutRequest>`;
-  let query = `SAMLRequest=${encodeURIComponent(deflateRawSync(Buffer.from(xml)).toString('base64'))}`;
-  if (spec.relayState) query += `&RelayState=${encodeURIComponent(spec.relayState)}`;
-  if (!spec.keys) return query;
-  query += `&SigAlg=${encodeURIComponent('http://www.w3.org/2001/04/xmldsig-more#rsa-sha256')}`;
-  const signature = createSign('RSA-SHA256').update(query).sign(spec.keys.key, 'base64');
+    `</samlp:LogoutRequest>`
+  );
+}
+
+/** The IdP's LogoutResponse to our LogoutRequest `inResponseTo`; Success unless `statusCodes` say otherwise. */
+export function logoutResponseXml(spec: LogoutSpec & { inResponseTo: string | null; statusCodes?: string[] }): string {
+  const inResponseTo = spec.inResponseTo === null ? '' : ` InResponseTo="${esc(spec.inResponseTo)}"`;
+  return (
+    `<samlp:LogoutResponse xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="${spec.id ?? id()}" Version="2.0"${logoutAttributes(spec)}${inResponseTo}>` +
+    `<saml:Issuer>${esc(spec.issuer)}</saml:Issuer>${statusXml(spec.statusCodes ?? [`${STATUS}Success`])}</samlp:LogoutResponse>`
+  );
+}
+
+const logoutAttributes = (spec: LogoutSpec) =>
+  (spec.issueInstant === null ? '' : ` IssueInstant="${(spec.issueInstant ?? new Date()).toISOString()}"`) +
+  (spec.destination === null ? '' : ` Destination="${esc(spec.destination)}"`) +
+  (spec.notOnOrAfter ? ` NotOnOrAfter="${spec.notOnOrAfter.toISOString()}"` : '');
+
+/** `<samlp:Status>` with nested StatusCodes, top-level first. */
+function statusXml(codes: string[], message?: string): string {
+  const nested = codes.reduceRight((inner, code) => `<samlp:StatusCode Value="${esc(code)}">${inner}</samlp:StatusCode>`, '');
+  return `<samlp:Status>${nested}${message === undefined ? '' : `<samlp:StatusMessage>${esc(message)}</samlp:StatusMessage>`}</samlp:Status>`;
+}
+
+/**
+ * A logout message as an HTTP-Redirect query string, signed over
+ * `SAMLRequest=…&RelayState=…&SigAlg=…` as the binding specifies (unsigned
+ * when `keys` is null).
+ */
+export function redirectQuery(
+  parameter: 'SAMLRequest' | 'SAMLResponse',
+  xml: string,
+  keys: { key: string } | null,
+  relayState?: string,
+  algorithm: 'sha256' | 'sha1' = 'sha256',
+): string {
+  let query = `${parameter}=${encodeURIComponent(deflateRawSync(Buffer.from(xml)).toString('base64'))}`;
+  if (relayState) query += `&RelayState=${encodeURIComponent(relayState)}`;
+  if (!keys) return query;
+  query += `&SigAlg=${encodeURIComponent(SIG_ALGS[algorithm])}`;
+  const signature = createSign(algorithm === 'sha1' ? 'RSA-SHA1' : 'RSA-SHA256')
+    .update(query)
+    .sign(keys.key, 'base64');
   return `${query}&Signature=${encodeURIComponent(signature)}`;
+}
+
+/** An IdP-initiated LogoutRequest, HTTP-Redirect binding: the query string for `sloUrl`. */
+export function logoutRequestQuery(
+  spec: Omit<LogoutSpec, 'destination'> & {
+    destination: string | null;
+    nameId: string;
+    sessionIndex?: string;
+    keys: { key: string } | null;
+    relayState?: string;
+  },
+): string {
+  return redirectQuery('SAMLRequest', logoutRequestXml(spec), spec.keys, spec.relayState);
+}
+
+/** Signs the root element of a message (enveloped, exc-c14n, RSA-SHA256): the POST binding's signature. */
+export function signRoot(xml: string, keys: { key: string; cert: string }): string {
+  const sig = new SignedXml({
+    privateKey: keys.key,
+    publicCert: keys.cert,
+    signatureAlgorithm: SIG_ALGS.sha256,
+    canonicalizationAlgorithm: 'http://www.w3.org/2001/10/xml-exc-c14n#',
+  });
+  sig.addReference({
+    xpath: '/*',
+    transforms: ['http://www.w3.org/2000/09/xmldsig#enveloped-signature', 'http://www.w3.org/2001/10/xml-exc-c14n#'],
+    digestAlgorithm: 'http://www.w3.org/2001/04/xmlenc#sha256',
+  });
+  sig.computeSignature(xml, { location: { reference: "/*/*[local-name(.)='Issuer']", action: 'after' } });
+  return sig.getSignedXml();
 }
 
 export interface SamlUser {
@@ -84,10 +155,10 @@ export interface ResponseSpec {
   sessionNotOnOrAfter?: Date;
   authnContextClassRef?: string;
   sessionIndex?: string;
+  /** Top-level StatusCode, then nested ones; default Success alone. */
+  statusCodes?: string[];
+  statusMessage?: string;
 }
-
-const esc = (v: string) => v.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-const id = () => `_${randomBytes(16).toString('hex')}`;
 
 /** An unsigned SAML 2.0 Response with one assertion (test peer only: string-built, escaped). */
 export function buildResponse(spec: ResponseSpec): string {
@@ -107,7 +178,7 @@ export function buildResponse(spec: ResponseSpec): string {
   return (
     `<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="${spec.responseId ?? id()}" Version="2.0" IssueInstant="${issueInstant}"${destination}${inResponseTo}>` +
     `<saml:Issuer>${esc(spec.issuer)}</saml:Issuer>` +
-    `<samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>` +
+    statusXml(spec.statusCodes ?? [`${STATUS}Success`], spec.statusMessage) +
     `<saml:Assertion ID="${spec.assertionId ?? id()}" Version="2.0" IssueInstant="${issueInstant}">` +
     `<saml:Issuer>${esc(spec.issuer)}</saml:Issuer>` +
     `<saml:Subject><saml:NameID Format="urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress">${esc(spec.nameId)}</saml:NameID>` +

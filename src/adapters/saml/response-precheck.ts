@@ -1,73 +1,45 @@
-import { DOMParser } from '@xmldom/xmldom';
 import { RolegateError } from '../../domain/errors.js';
-
-const PROTOCOL_NS = 'urn:oasis:names:tc:SAML:2.0:protocol';
-const DSIG_NS = 'http://www.w3.org/2000/09/xmldsig#';
-
-const SHA2_SIGNATURES = new Set(['http://www.w3.org/2001/04/xmldsig-more#rsa-sha256', 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha512']);
-const SHA2_DIGESTS = new Set(['http://www.w3.org/2001/04/xmlenc#sha256', 'http://www.w3.org/2001/04/xmlenc#sha512']);
-const SHA1_SIGNATURE = 'http://www.w3.org/2000/09/xmldsig#rsa-sha1';
-const SHA1_DIGEST = 'http://www.w3.org/2000/09/xmldsig#sha1';
+import { ASSERTION_NS, DSIG_NS, requireDestination } from './saml-document.js';
+import { checkXmlSignatureAlgorithms } from './signature-algorithms.js';
+import { describeStatus, isPlainSuccess, readStatus } from './saml-status.js';
 
 const reject = (detail: string) => new RolegateError('assertion_invalid', { detail });
 
 /**
- * Checks made before node-saml sees the bytes, none of which reads identity:
- * size, no DOCTYPE or entity declaration (XXE, billion laughs), a SAML
- * Response root whose Destination, when present, is this ACS URL, at least one
- * signature, and only the permitted signature/digest algorithms anywhere in
- * the document (SHA-1 only where the IdP is allowed it). Identity is read
- * later, only from the bytes the signature covers.
+ * Checks made on the parsed Response before node-saml verifies it, none of
+ * which reads identity: the top-level Status is a plain Success, Destination
+ * is this ACS URL, at least one signature, and only the permitted signature
+ * and digest algorithms anywhere (SHA-1 only where the IdP is allowed it).
+ * Each can only refuse: identity is read later, only from the signed bytes.
  */
-export function precheckResponse(samlResponse: string, options: { acsUrl: string; allowSha1: boolean; maxBytes: number }): string {
-  if (!/^[A-Za-z0-9+/=\s]+$/.test(samlResponse)) throw reject('SAMLResponse is not base64');
-  const xml = Buffer.from(samlResponse, 'base64').toString('utf8');
-  if (xml.length > options.maxBytes) throw reject('The SAML response is larger than accepted');
-  if (/<!DOCTYPE/i.test(xml) || /<!ENTITY/i.test(xml))
-    throw reject('The SAML response contains a DOCTYPE or entity declaration, which is never accepted');
-  const problems: string[] = [];
-  const document = new DOMParser({
-    locator: {},
-    errorHandler: { warning: () => undefined, error: (m: string) => problems.push(m), fatalError: (m: string) => problems.push(m) },
-  }).parseFromString(xml, 'text/xml');
-  const root = document.documentElement as Element | null;
-  if (problems.length > 0 || !root) throw reject('The SAML response is not well-formed XML');
-  if (root.localName !== 'Response' || root.namespaceURI !== PROTOCOL_NS) throw reject('The message is not a SAML 2.0 Response');
-  const destination = root.getAttribute('Destination');
-  if (destination !== null && destination !== '' && destination !== options.acsUrl) {
-    throw reject(`The SAML response Destination ${destination.slice(0, 200)} is not this ACS URL (${options.acsUrl})`);
+export function precheckResponse(root: Element, options: { acsUrl: string; allowSha1: boolean }): void {
+  // node-saml reads Status only when the Response carries no assertion: an IdP-signed Responder
+  // status next to a valid assertion would open a session. Any other top-level code than Success
+  // means the IdP did not authenticate the user (SAML Core §3.2.2.2).
+  const status = readStatus(root, 'SAML response');
+  if (!isPlainSuccess(status)) {
+    throw new RolegateError('assertion_invalid', {
+      detail: `The identity provider did not sign you in: it answered with status ${describeStatus(status)}. Try again, or ask your IdP administrator.`,
+      // For the audit row and API clients; the page shows the codes only (the message may be unsigned).
+      extras: {
+        samlStatus: status.codes.map((code) => code.slice(0, 200)),
+        ...(status.message ? { samlStatusMessage: status.message } : {}),
+      },
+    });
   }
-  const signatures = document.getElementsByTagNameNS(DSIG_NS, 'Signature');
-  if (signatures.length === 0) throw reject('The SAML response is not signed (neither the Response nor the assertion carries a signature)');
-  const allowedSignatures = new Set(SHA2_SIGNATURES);
-  const allowedDigests = new Set(SHA2_DIGESTS);
-  if (options.allowSha1) {
-    allowedSignatures.add(SHA1_SIGNATURE);
-    allowedDigests.add(SHA1_DIGEST);
+  requireDestination(root, options.acsUrl, 'SAML response');
+  if (root.getElementsByTagNameNS(DSIG_NS, 'Signature').length === 0) {
+    throw reject('The SAML response is not signed (neither the Response nor the assertion carries a signature)');
   }
-  for (const [tag, allowed] of [
-    ['SignatureMethod', allowedSignatures],
-    ['DigestMethod', allowedDigests],
-  ] as const) {
-    const nodes = document.getElementsByTagNameNS(DSIG_NS, tag);
-    for (let i = 0; i < nodes.length; i++) {
-      const algorithm = nodes.item(i)?.getAttribute('Algorithm') ?? '';
-      if (!allowed.has(algorithm)) {
-        throw reject(`The SAML response uses ${tag} ${algorithm.slice(0, 100)}, which is not accepted (SHA-256 or stronger required)`);
-      }
-    }
-  }
-  return xml;
+  checkXmlSignatureAlgorithms(root, options.allowSha1, 'SAML response');
 }
 
 /**
  * Why an already-rejected response failed its time checks, for the error
  * message only: it reads unverified bytes, so it never decides anything.
  */
-export function explainTimeFailure(xml: string, now: number, skewMs: number, maxAgeMs: number): string | undefined {
-  const quiet = { warning: () => undefined, error: () => undefined, fatalError: () => undefined };
-  const document = new DOMParser({ errorHandler: quiet }).parseFromString(xml, 'text/xml');
-  const first = (tag: string) => document.getElementsByTagNameNS('urn:oasis:names:tc:SAML:2.0:assertion', tag).item(0);
+export function explainTimeFailure(root: Element, now: number, skewMs: number, maxAgeMs: number): string | undefined {
+  const first = (tag: string) => root.getElementsByTagNameNS(ASSERTION_NS, tag).item(0);
   const at = (value: string | null | undefined) => (value ? Date.parse(value) : NaN);
   const data = first('SubjectConfirmationData');
   const notBefore = at(data?.getAttribute('NotBefore'));

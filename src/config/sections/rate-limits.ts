@@ -40,7 +40,7 @@ export const rateLimits = z
       .default(30)
       .meta({
         env: ['ROLEGATE_RATE_LIMIT_LOGIN_CALLBACKS_PER_IP'],
-        description: 'OIDC callbacks and SAML ACS posts per client IP per minute. 0 turns the limit off.',
+        description: 'OIDC callbacks, SAML ACS posts and SAML single-logout messages per client IP per minute. 0 turns the limit off.',
       }),
     oauthTokenRequestsPerClientIp: perMinute(100_000)
       .default(120)

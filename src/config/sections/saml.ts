@@ -32,5 +32,40 @@ export const saml = z
     maxBodyBytes: integer(16_384, 2_097_152)
       .default(524_288)
       .meta({ env: ['ROLEGATE_SAML_MAX_BODY_BYTES'], description: 'Largest request body the SAML endpoints accept.' }),
+    // The parser limits below are checked by a linear pre-scan before any XML parser sees a SAML
+    // message; IdP responses seen in practice (Entra ID, Okta, AD FS, Keycloak, Shibboleth) stay
+    // far below each. Every message costs the verifier time in proportion to them.
+    maxXmlDepth: integer(16, 256)
+      .default(32)
+      .meta({
+        env: ['ROLEGATE_SAML_MAX_XML_DEPTH'],
+        description: 'Deepest element nesting accepted in a SAML message (IdPs send less than 15).',
+      }),
+    maxXmlElements: integer(200, 50_000)
+      .default(2000)
+      .meta({
+        env: ['ROLEGATE_SAML_MAX_XML_ELEMENTS'],
+        description:
+          'Most elements in a SAML message; comments, processing instructions and CDATA sections count as elements. A 30 KB response has about 500; each group value is one.',
+      }),
+    maxXmlAttributes: integer(400, 100_000)
+      .default(4000)
+      .meta({
+        env: ['ROLEGATE_SAML_MAX_XML_ATTRIBUTES'],
+        description: 'Most attributes in a SAML message, namespace declarations included (some IdPs put three on every group value).',
+      }),
+    maxXmlAttributesPerElement: integer(8, 1000)
+      .default(32)
+      .meta({
+        env: ['ROLEGATE_SAML_MAX_XML_ATTRIBUTES_PER_ELEMENT'],
+        description: 'Most attributes on one element of a SAML message, namespace declarations included (IdPs send at most about 10).',
+      }),
+    maxXmlNamespacesInScope: integer(8, 1000)
+      .default(24)
+      .meta({
+        env: ['ROLEGATE_SAML_MAX_XML_NAMESPACES_IN_SCOPE'],
+        description:
+          'Most namespace declarations in scope at one element of a SAML message, counting those on its ancestors (IdPs send at most about 8).',
+      }),
   })
   .prefault({});

@@ -7,6 +7,7 @@ import type { IdpSessionRef, LoginSession } from '../sessions/session-store.js';
 import type { LoginDeps, RequestContext } from './login-deps.js';
 import { principalFromSaml } from './principal-from-claims.js';
 import { recordLogin, recordLoginFailure } from './record-login.js';
+import { refuseSamlReplay } from './saml-replay-cache.js';
 import { enabledProvider } from './start-login.js';
 
 export type SamlAcsOutcome =
@@ -54,7 +55,11 @@ export async function finishSamlLogin(
       });
     }
     const assertion = await deps.saml.validateResponse(idp, input.samlResponse, transaction ? transaction.requestId : null);
-    await refuseReplay(deps, assertion);
+    await refuseSamlReplay(deps, 'assertion', {
+      issuer: assertion.issuer,
+      id: assertion.assertionId,
+      validUntil: assertion.notOnOrAfter,
+    });
     const pending = pendingLogin(idp, assertion, deps.clock.now());
     if (transaction) {
       const created = await recordLogin(deps, ctx, pending, input.previousSessionCookie);
@@ -99,25 +104,6 @@ export async function confirmSamlLogin(
   } catch (error) {
     throw await recordLoginFailure(deps, ctx, input.slug, error);
   }
-}
-
-/**
- * One use per assertion (SECURITY-NOTES 3): SET NX until NotOnOrAfter + skew.
- * If the store cannot answer, refuse: without the check a replay would pass.
- */
-async function refuseReplay(deps: Pick<LoginDeps, 'kv' | 'clock' | 'samlClockSkewMs'>, assertion: SamlAssertion): Promise<void> {
-  const key = `saml-assertion:${createHash('sha256').update(`${assertion.issuer}\n${assertion.assertionId}`).digest('hex')}`;
-  const ttlMs = Math.max(1000, assertion.notOnOrAfter + deps.samlClockSkewMs - deps.clock.now());
-  let first: boolean;
-  try {
-    first = await deps.kv.setIfAbsent(key, '1', ttlMs);
-  } catch (error) {
-    throw new RolegateError('dependency_unavailable', {
-      detail: 'The SAML replay cache (Redis) is unavailable, so the response cannot be accepted safely; try again shortly',
-      cause: error,
-    });
-  }
-  if (!first) throw new RolegateError('assertion_invalid', { detail: `SAML assertion ${assertion.assertionId} was already used (replay)` });
 }
 
 function pendingLogin(idp: SamlIdentityProvider, assertion: SamlAssertion, now: number): PendingLogin {

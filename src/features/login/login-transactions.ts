@@ -7,7 +7,7 @@ import { orUnavailable } from '../dependency-errors.js';
 import type { Limits, LimitTicket } from '../rate-limits/limits.js';
 
 /**
- * A sign-in in progress: everything the callback must match, kept server-side
+ * A sign-in (or a SAML sign-out) in progress: everything the answer must match, kept server-side
  * and bound to the browser by a random id in a short-lived cookie. Taken
  * (read and deleted atomically) exactly once.
  */
@@ -15,7 +15,9 @@ export type LoginTransaction =
   | { kind: 'oidc'; idp: string; state: string; nonce: string; codeVerifier: string; returnTo: string; createdAt: number }
   | { kind: 'saml'; idp: string; requestId: string; returnTo: string; createdAt: number }
   /** A validated IdP-initiated SAML login waiting for the user's click on the interstitial. */
-  | { kind: 'saml-unsolicited'; idp: string; pendingId: string; returnTo: string; createdAt: number };
+  | { kind: 'saml-unsolicited'; idp: string; pendingId: string; returnTo: string; createdAt: number }
+  /** A sign-out that sent the browser to the IdP with our LogoutRequest, waiting for its LogoutResponse. */
+  | { kind: 'saml-logout'; idp: string; requestId: string; subject: string; createdAt: number };
 
 /** What is stored: the transaction and the pending-sign-in counts it holds (given back when it is taken). */
 type StoredTransaction = LoginTransaction & { pending?: LimitTicket[] };
@@ -69,6 +71,8 @@ export class LoginTransactions {
     if (raw === null) return null;
     const { pending, ...transaction } = JSON.parse(raw) as StoredTransaction;
     if (pending) await this.#release(pending);
+    // A SAML sign-out has no return path: it always ends on the sign-in page.
+    if (transaction.kind === 'saml-logout') return transaction;
     return { ...transaction, returnTo: safeReturnTo(transaction.returnTo) };
   }
 

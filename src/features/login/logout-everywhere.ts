@@ -13,13 +13,13 @@ export async function logoutEverywhere(
   ctx: RequestContext,
   session: LoginSession,
   revokeCliGrantsOf: (principalId: string, ctx: RequestContext) => Promise<number>,
-): Promise<{ redirectUrl: string; sessionsEnded: number; cliSessionsRevoked: number }> {
+): Promise<{ redirectUrl: string; logoutTransactionId?: string; sessionsEnded: number; cliSessionsRevoked: number }> {
   const cliSessionsRevoked = await revokeCliGrantsOf(session.principal.id, ctx);
   const sessionsEnded = await deps.sessions.endAllSessionsOf(session.principal.id);
-  const { redirectUrl } = await logout(deps, ctx, session);
+  const loggedOut = await logout(deps, ctx, session);
   ctx.log.info(
     { event: 'logout', everywhere: true, subject: session.principal.id, sessionsEnded, cliSessionsRevoked },
     'signed out everywhere',
   );
-  return { redirectUrl, sessionsEnded, cliSessionsRevoked };
+  return { ...loggedOut, sessionsEnded, cliSessionsRevoked };
 }

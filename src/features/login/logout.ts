@@ -4,9 +4,14 @@ import { publicUrlFor, type LoginDeps, type RequestContext } from './login-deps.
 /**
  * Ends the session (its Redis key is deleted, so every instance sees it gone),
  * records it, and returns where to send the browser: the IdP's logout when it
- * has one (OIDC RP-initiated logout), else the login page.
+ * has one (OIDC RP-initiated logout; SAML single logout, with the transaction
+ * its LogoutResponse must answer), else the login page.
  */
-export async function logout(deps: LoginDeps, ctx: RequestContext, session: LoginSession): Promise<{ redirectUrl: string }> {
+export async function logout(
+  deps: LoginDeps,
+  ctx: RequestContext,
+  session: LoginSession,
+): Promise<{ redirectUrl: string; logoutTransactionId?: string }> {
   await deps.sessions.end(session);
   await deps
     .forgetCredentials?.(session.principal.id)
@@ -31,10 +36,22 @@ export async function logout(deps: LoginDeps, ctx: RequestContext, session: Logi
   const idp = await deps.idps.findBySlug(session.idp).catch(() => null);
   if (idp?.kind === 'saml' && idp.enabled && session.idpSession.kind === 'saml') {
     const { nameId, nameIdFormat, sessionIndex } = session.idpSession;
-    const url = await deps.saml
+    const request = await deps.saml
       .logoutRequestUrl(idp, { nameId, ...(nameIdFormat ? { nameIdFormat } : {}), ...(sessionIndex ? { sessionIndex } : {}) })
       .catch(() => null);
-    if (url) return { redirectUrl: url };
+    // The IdP's LogoutResponse must answer this request, in this browser (a cookie binds it).
+    const logoutTransactionId =
+      request &&
+      (await deps.transactions
+        .begin({
+          kind: 'saml-logout',
+          idp: idp.slug,
+          requestId: request.requestId,
+          subject: session.principal.id,
+          createdAt: deps.clock.now(),
+        })
+        .catch(() => null));
+    if (request && logoutTransactionId) return { redirectUrl: request.url, logoutTransactionId };
   }
   if (idp?.kind === 'oidc' && idp.enabled) {
     const target = publicUrlFor(deps.publicUrl, idp.settings.postLogoutRedirectPath ?? '/login?loggedOut=1');

@@ -83,6 +83,8 @@ export async function recordLoginFailure(
       ...(idp ? { idp } : {}),
       ...(ctx.sourceIp ? { sourceIp: ctx.sourceIp } : {}),
       ...(ctx.userAgent ? { userAgent: ctx.userAgent } : {}),
+      // What the refusal carries for the caller (e.g. the IdP's SAML status codes) is kept with it.
+      ...(known && Object.keys(known.extras).length > 0 ? { details: known.extras } : {}),
     });
   } catch (auditError) {
     ctx.log.error({ err: auditError }, 'could not record the refused sign-in in the audit log');

@@ -1,18 +1,28 @@
 import express, { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { RolegateError } from '../../domain/errors.js';
+import type { SamlLogoutMessage } from '../../ports/saml-gateway.js';
 import { finishOidcLogin } from '../../features/login/finish-oidc-login.js';
 import { confirmSamlLogin, finishSamlLogin } from '../../features/login/finish-saml-login.js';
 import { publicUrlFor, type LoginDeps, type RequestContext } from '../../features/login/login-deps.js';
 import { logout } from '../../features/login/logout.js';
 import { logoutEverywhere } from '../../features/login/logout-everywhere.js';
-import { handleSamlLogoutRequest } from '../../features/login/single-logout.js';
+import { finishSamlLogout, handleSamlLogoutRequest } from '../../features/login/single-logout.js';
 import { enabledProvider, startLogin } from '../../features/login/start-login.js';
-import { clearLoginCookie, clearSessionCookie, cookiePolicy, readCookie, setLoginCookie, setSessionCookie } from '../cookies.js';
+import {
+  clearLoginCookie,
+  clearLogoutCookie,
+  clearSessionCookie,
+  cookiePolicy,
+  readCookie,
+  setLoginCookie,
+  setLogoutCookie,
+  setSessionCookie,
+} from '../cookies.js';
 import { crossSiteReason, csrfProtection } from '../middleware/csrf.js';
 import { rateLimit } from '../middleware/rate-limit.js';
 import type { SessionMiddleware } from '../middleware/session.js';
-import { confirmIdpInitiatedPage, continuePage, signedOutPage } from '../views/login-pages.js';
+import { confirmIdpInitiatedPage, continuePage, idpSessionKeptPage, signedOutPage } from '../views/login-pages.js';
 import { requestContext } from './request-context.js';
 
 export interface AuthRoutesDeps {
@@ -27,6 +37,30 @@ export interface AuthRoutesDeps {
 
 const slugParam = z.object({ idp: z.string().regex(/^[a-z0-9-]{1,40}$/) });
 const acsBody = z.object({ SAMLResponse: z.string().min(1), RelayState: z.string().max(1024).optional() });
+const sloBody = z.object({
+  SAMLRequest: z.string().min(1).optional(),
+  SAMLResponse: z.string().min(1).optional(),
+  RelayState: z.string().max(1024).optional(),
+});
+
+/** The SAML logout message of a GET (query as received: its signature covers it) or POST to the SLO endpoint. */
+function sloMessage(req: Request): { kind: 'request' | 'response'; message: SamlLogoutMessage } {
+  const fields = req.method === 'POST' ? sloBody.safeParse(req.body).data : sloBody.safeParse(req.query).data;
+  const kind = fields?.SAMLRequest && !fields.SAMLResponse ? 'request' : fields?.SAMLResponse && !fields.SAMLRequest ? 'response' : null;
+  if (!fields || !kind)
+    throw new RolegateError('invalid_request', { detail: 'Expected one SAMLRequest or SAMLResponse (SAML single logout)' });
+  if (req.method !== 'POST') {
+    const at = req.originalUrl.indexOf('?');
+    return { kind, message: { binding: 'redirect', rawQuery: at === -1 ? '' : req.originalUrl.slice(at + 1) } };
+  }
+  const { SAMLRequest, SAMLResponse, RelayState } = fields;
+  const form = {
+    ...(SAMLRequest ? { SAMLRequest } : {}),
+    ...(SAMLResponse ? { SAMLResponse } : {}),
+    ...(RelayState ? { RelayState } : {}),
+  };
+  return { kind, message: { binding: 'post', form } };
+}
 
 /** Sign-in and sign-out endpoints for OIDC and SAML identity providers. Thin: parse, call a feature, answer. */
 export function authRoutes(deps: AuthRoutesDeps): Router {
@@ -120,22 +154,28 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
     res.type('application/samlmetadata+xml').send(deps.login.saml.metadata(provider));
   });
 
-  // SAML single logout, HTTP-Redirect binding. A LogoutResponse (the IdP's answer to our
-  // request) only sends the browser to the signed-out page: the session is already gone.
-  router.get('/auth/saml/:idp/slo', async (req, res) => {
+  // SAML single logout at one URL, both bindings (GET: HTTP-Redirect, POST: HTTP-POST), as the
+  // metadata says. A LogoutRequest is the IdP ending the user's sessions; a LogoutResponse answers
+  // the sign-out this browser started (the logout cookie), whose session is already gone.
+  const singleLogout = async (req: Request, res: Response) => {
     const { idp } = slugParam.parse(req.params);
+    const cookies = policy(req);
     noStore(res);
-    if (typeof req.query.SAMLResponse === 'string' && req.query.SAMLRequest === undefined) {
-      res.redirect(303, '/login?loggedOut=1');
+    const { kind, message } = sloMessage(req);
+    if (kind === 'response') {
+      clearLogoutCookie(res, cookies);
+      const ctx = requestContext(req);
+      const result = await finishSamlLogout(deps.login, ctx, { slug: idp, transactionId: readCookie(req, cookies.logoutCookie), message });
+      if (result.idpSessionEnded) res.redirect(303, '/login?loggedOut=1');
+      else res.type('html').send(idpSessionKeptPage({ idpDisplayName: result.idpDisplayName, status: result.status }));
       return;
     }
-    const query = z.record(z.string(), z.string().max(deps.samlMaxBodyBytes)).parse(req.query);
-    const rawQuery = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1) : '';
-    const { redirectUrl } = await handleSamlLogoutRequest(deps.login, requestContext(req), { slug: idp, query, rawQuery });
-    clearSessionCookie(res, policy(req));
-    if (redirectUrl) res.redirect(303, redirectUrl);
-    else res.redirect(303, '/login?loggedOut=1');
-  });
+    const { redirectUrl } = await handleSamlLogoutRequest(deps.login, requestContext(req), { slug: idp, message });
+    clearSessionCookie(res, cookies);
+    res.redirect(303, redirectUrl ?? '/login?loggedOut=1');
+  };
+  router.get('/auth/saml/:idp/slo', callbacks, singleLogout);
+  router.post('/auth/saml/:idp/slo', callbacks, form, singleLogout);
 
   router.post(
     '/auth/logout',
@@ -149,11 +189,12 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
       // browser session and every CLI session of the user.
       const body = req.body as Record<string, unknown> | undefined;
       const everywhere = body?.everywhere === '1' || req.query.everywhere === '1';
-      const { redirectUrl } = everywhere
+      const { redirectUrl, logoutTransactionId } = everywhere
         ? await logoutEverywhere(deps.login, requestContext(req), session, deps.revokeCliGrantsOf)
         : await logout(deps.login, requestContext(req), session);
       noStore(res);
       clearSessionCookie(res, policy(req));
+      if (logoutTransactionId) setLogoutCookie(res, policy(req), logoutTransactionId, deps.loginTimeoutMs);
       // Not a redirect: browsers apply the CSP's form-action 'self' to redirects that follow a form
       // POST, which would block the hop to the IdP's logout. A page that navigates on is not blocked.
       if (req.accepts(['application/json', 'text/html']) === 'text/html') res.type('html').send(signedOutPage(redirectUrl));

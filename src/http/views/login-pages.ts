@@ -100,3 +100,16 @@ export function errorPage(input: { status: number; title: string; detail: string
       <p><small>Request id: ${input.requestId}</small></p>`,
   );
 }
+
+/** The IdP answered our SAML LogoutRequest with anything but Success: rolegate's session is gone, the IdP's may not be. */
+export function idpSessionKeptPage(input: { idpDisplayName: string; status: string }): string {
+  return page(
+    'Signed out of rolegate',
+    html`<h1>You have signed out of rolegate</h1>
+      <p>
+        ${input.idpDisplayName} could not confirm that it ended your session there (status ${input.status}). Close the browser to end it, or
+        sign out at ${input.idpDisplayName}.
+      </p>
+      <p><a href="/login?loggedOut=1">Back to sign-in</a></p>`,
+  );
+}
