@@ -31,6 +31,7 @@ export async function applyConfiguredAccessFile(config: Config, prisma: PrismaCl
     store: new PrismaAccessAdminStore(prisma, { transactionTimeoutMs: config.admin.applyTimeoutMs }),
     accessModel: { reload: () => Promise.resolve(), announceChange: () => Promise.resolve() },
     logger,
+    transport: { production: config.production, allowInsecureLoopback: config.allowInsecureLoopback },
   };
   try {
     return await applyAccessFileAtStartup(deps, path);
@@ -107,6 +108,7 @@ export function buildAdminDeps(
         accessModel: parts.accessModel,
         logger: parts.logger,
         parseAccessFile: (text) => parseAccessFileOffThread(text),
+        transport: { production: config.production, allowInsecureLoopback: config.allowInsecureLoopback },
       },
       auditQuery,
       revocation,

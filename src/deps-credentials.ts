@@ -73,7 +73,11 @@ export async function buildCredentialsDeps(
           allowInsecureLoopback: config.allowInsecureLoopback,
         });
         if (refusal) {
-          throw new RolegateError('server_error', { detail: `Account ${account.id} has stsEndpoint ${url}: ${refusal}`, expose: false });
+          // Written before the write-time check existed (or by hand in the database): this account cannot be used.
+          throw new RolegateError('role_not_entitled', {
+            detail: `Account ${account.id} has stsEndpoint ${url}: ${refusal}; ask an administrator to fix the account`,
+            extras: { reason: 'role_misconfigured' },
+          });
         }
         return { region: account.region, url };
       },

@@ -33,6 +33,7 @@ describe.each(databaseImplementations())('AccessAdminStore and AuditQuery contra
         announceChange: () => Promise.resolve(),
       },
       logger,
+      transport: { production: false, allowInsecureLoopback: false },
     };
   });
   afterAll(async () => {

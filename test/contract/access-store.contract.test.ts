@@ -171,7 +171,12 @@ describe.each(implementations)('AccessStore contract: $name', ({ create }) => {
     const admin = new PrismaAccessAdminStore(database.prisma);
     const logger = captureLogs().logger;
     await applyAccess(
-      { store: admin, accessModel: { reload: () => Promise.resolve(), announceChange: () => Promise.resolve() }, logger },
+      {
+        store: admin,
+        accessModel: { reload: () => Promise.resolve(), announceChange: () => Promise.resolve() },
+        logger,
+        transport: { production: false, allowInsecureLoopback: false },
+      },
       { principal: { id: 'corp:admin', idp: 'corp', groups: [] }, requestId: 'r', log: logger },
       { ...company, accounts: [...(await exportAccess({ store: admin } as never)).accounts, ...company.accounts] },
     );

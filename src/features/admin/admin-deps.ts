@@ -3,6 +3,8 @@ import type { AuditEvent } from '../../ports/audit-log.js';
 import type { Logger } from '../../ports/logger.js';
 import type { Caller } from '../credentials/issue-credentials.js';
 import type { Principal } from '../../domain/principal.js';
+import { RolegateError } from '../../domain/errors.js';
+import { plainHttpRefusal, type PlainHttpPolicy } from '../../domain/plain-http.js';
 import type { AccessFileResult } from './access-file.js';
 
 /** What the administration use cases need (wired in src/deps-admin.ts). */
@@ -13,6 +15,25 @@ export interface AdminDeps {
   logger: Logger;
   /** Parses and validates an access file (parseAccessYaml, or off the event loop: parse-off-thread.ts). */
   parseAccessFile?: (text: string) => Promise<AccessFileResult>;
+  /** Which plain-http URLs an access model may name (an account's stsEndpoint): none in production. */
+  transport: PlainHttpPolicy;
+}
+
+/**
+ * An account's stsEndpoint receives signed assertions and returns credentials: in production it
+ * must be https (or, opted in, a loopback sidecar), checked when it is written, as start-up checks
+ * sts.endpoint. Refused with 400 naming the account.
+ */
+export function checkAccountTransport(accounts: readonly Record<string, unknown>[], policy: PlainHttpPolicy): void {
+  const problems: string[] = [];
+  for (const account of accounts) {
+    const url = account.stsEndpoint;
+    if (typeof url !== 'string') continue;
+    const refusal = plainHttpRefusal(url, 'signed assertions and the credentials STS returns', policy);
+    if (refusal) problems.push(`account ${String(account.id)}: stsEndpoint ${url.slice(0, 200)}: ${refusal}`);
+  }
+  if (problems.length > 0)
+    throw new RolegateError('invalid_request', { detail: problems.slice(0, 5).join('; '), extras: { issues: problems.slice(0, 100) } });
 }
 
 /** The administrator acting (a portal session or a CLI bearer token), or rolegate itself applying ROLEGATE_ACCESS_FILE. */

@@ -1,6 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AwsAccount } from '../../../src/domain/access-model.js';
 import { isRolegateError } from '../../../src/domain/errors.js';
+import { createObject } from '../../../src/features/admin/admin-objects.js';
+import { applyAccess, planAccess } from '../../../src/features/admin/apply-access.js';
+import { captureLogs } from '../../support/logs.js';
 import { createTestApp, type TestApp } from '../../support/app.js';
 
 // An account's stsEndpoint comes from the access model (access file or admin API), not from the
@@ -32,8 +35,10 @@ function refusalOf(call: () => unknown): string | undefined {
     return undefined;
   } catch (error) {
     if (!isRolegateError(error)) throw error;
-    expect(error.code).toBe('server_error');
-    expect(error.expose).toBe(false);
+    // A 403 naming the misconfigured role, never a 500.
+    expect(error.code).toBe('role_not_entitled');
+    expect(error.status).toBe(403);
+    expect(error.extras).toMatchObject({ reason: 'role_misconfigured' });
     return error.detail;
   }
 }
@@ -58,5 +63,44 @@ describe('the STS endpoint of an account, in production mode', () => {
     const endpointFor = deps.credentials.exchange.endpointFor.bind(deps.credentials.exchange);
     expect(endpointFor(account('http://127.0.0.1:4566')).url).toBe('http://127.0.0.1:4566');
     expect(refusalOf(() => endpointFor(account('http://sts.corp.example')))).toMatch(/covers loopback hosts only, not sts\.corp\.example/);
+  });
+});
+
+describe('writing an account with a plain-http STS endpoint, in production mode', () => {
+  const admin = { principal: { id: 'corp:admin', idp: 'corp', groups: [] }, requestId: 'r', log: captureLogs().logger };
+  const document = (stsEndpoint: string) => ({
+    version: 1 as const,
+    accounts: [{ id: '111111111111', alias: 'sandbox', partition: 'aws' as const, region: 'eu-west-1', stsEndpoint }],
+    roles: [],
+    mappings: [],
+  });
+
+  it('when an access file or the admin API names one, then plan, apply and create answer 400 naming the account, and nothing is stored', async () => {
+    const { deps } = await productionApp();
+    const access = deps.admin.access;
+    for (const attempt of [
+      () => planAccess(access, document('http://sts.corp.example')),
+      () => applyAccess(access, admin, document('http://sts.corp.example')),
+      () => createObject(access, admin, 'account', { id: '222222222222', alias: 'other', stsEndpoint: 'http://127.0.0.1:4566' }),
+    ]) {
+      await expect(attempt()).rejects.toMatchObject({
+        code: 'invalid_request',
+        status: 400,
+        detail: expect.stringMatching(
+          /^account \d{12}: stsEndpoint http:\/\/\S+: expected an https:\/\/ URL in production mode/,
+        ) as unknown,
+      });
+    }
+    const stored = await access.store.read();
+    expect(stored.accounts.map((a) => a.entry.id)).not.toContain('111111111111');
+    expect(stored.accounts.map((a) => a.entry.id)).not.toContain('222222222222');
+  });
+
+  it('when the endpoint is https, or a loopback sidecar with allowInsecureLoopback, then it is accepted', async () => {
+    const { deps } = await productionApp({ ROLEGATE_ALLOW_INSECURE_LOOPBACK: 'true' });
+    const result = await planAccess(deps.admin.access, document('http://127.0.0.1:4566'));
+    expect(result.summary.add).toBe(1);
+    await expect(planAccess(deps.admin.access, document('http://sts.corp.example'))).rejects.toMatchObject({ code: 'invalid_request' });
+    expect((await planAccess(deps.admin.access, document('https://sts.corp.example'))).summary.add).toBe(1);
   });
 });
