@@ -19,18 +19,39 @@ export interface AdminDeps {
   transport: PlainHttpPolicy;
 }
 
+/** Where an identity provider's settings name a URL rolegate fetches trust from or sends users to. */
+const IDP_URL_SETTINGS = ['issuer', 'metadataUrl', 'ssoUrl', 'sloUrl'] as const;
+
 /**
- * An account's stsEndpoint receives signed assertions and returns credentials: in production it
- * must be https (or, opted in, a loopback sidecar), checked when it is written, as start-up checks
- * sts.endpoint. Refused with 400 naming the account.
+ * URLs an access model names that carry secrets or trust — an account's stsEndpoint (signed
+ * assertions out, credentials back), an identity provider's issuer, metadata, sign-in and sign-out
+ * URLs (pinned certificates, assertions) — must be https in production (or, opted in, a loopback
+ * sidecar), checked when they are written, as start-up checks the configured ones. Refused with
+ * 400 naming each object.
  */
-export function checkAccountTransport(accounts: readonly Record<string, unknown>[], policy: PlainHttpPolicy): void {
+export function checkTransport(
+  objects: { accounts?: readonly Record<string, unknown>[]; identityProviders?: readonly Record<string, unknown>[] },
+  policy: PlainHttpPolicy,
+): void {
   const problems: string[] = [];
-  for (const account of accounts) {
-    const url = account.stsEndpoint;
-    if (typeof url !== 'string') continue;
-    const refusal = plainHttpRefusal(url, 'signed assertions and the credentials STS returns', policy);
-    if (refusal) problems.push(`account ${String(account.id)}: stsEndpoint ${url.slice(0, 200)}: ${refusal}`);
+  const check = (where: string, url: unknown, carries: string) => {
+    if (typeof url !== 'string') return;
+    const refusal = plainHttpRefusal(url, carries, policy);
+    if (refusal) problems.push(`${where} ${url.slice(0, 200)}: ${refusal}`);
+  };
+  for (const account of objects.accounts ?? [])
+    check(`account ${String(account.id)}: stsEndpoint`, account.stsEndpoint, 'signed assertions and the credentials STS returns');
+  for (const idp of objects.identityProviders ?? []) {
+    const settings = (typeof idp.settings === 'object' && idp.settings !== null ? idp.settings : {}) as Record<string, unknown>;
+    for (const key of IDP_URL_SETTINGS)
+      check(`identity provider ${String(idp.slug)}: settings.${key}`, settings[key], 'sign-in trust: keys, metadata and assertions');
+    const metadata = settings.metadata;
+    if (typeof metadata === 'object' && metadata !== null)
+      check(
+        `identity provider ${String(idp.slug)}: settings.metadata.url`,
+        (metadata as { url?: unknown }).url,
+        'the pinned signing certificates',
+      );
   }
   if (problems.length > 0)
     throw new RolegateError('invalid_request', { detail: problems.slice(0, 5).join('; '), extras: { issues: problems.slice(0, 100) } });

@@ -3,7 +3,7 @@ import { canonical, entryKey, type AccessChange } from '../../domain/access-diff
 import { RolegateError } from '../../domain/errors.js';
 import type { AccessState, Stored } from '../../ports/access-admin-store.js';
 import { orUnavailable } from '../dependency-errors.js';
-import { accessChanged, checkAccountTransport, type Actor, type AdminDeps } from './admin-deps.js';
+import { accessChanged, checkTransport, type Actor, type AdminDeps } from './admin-deps.js';
 import { changeEvent, documentOf } from './apply-access.js';
 
 /** The objects the admin API edits one at a time. */
@@ -28,7 +28,7 @@ export async function getObject(deps: AdminDeps, kind: ObjectKind, id: string): 
 /** Validates the fields (400), checks the whole model still holds together (409), writes with its audit event, and returns the stored object. */
 export async function createObject(deps: AdminDeps, actor: Actor, kind: ObjectKind, body: unknown): Promise<ObjectView> {
   const entry = entrySchemas[kind].parse(body) as Record<string, unknown>;
-  if (kind === 'account') checkAccountTransport([entry], deps.transport);
+  if (kind === 'account') checkTransport({ accounts: [entry] }, deps.transport);
   const key = entryKey(kind, entry);
   await deps.store.transaction(async (state, write) => {
     if (listIn(state, kind).some((s) => entryKey(kind, s.entry) === key))
@@ -54,7 +54,7 @@ export async function updateObject(
   body: unknown,
 ): Promise<ObjectView> {
   const entry = entrySchemas[kind].parse(body) as Record<string, unknown>;
-  if (kind === 'account') checkAccountTransport([entry], deps.transport);
+  if (kind === 'account') checkTransport({ accounts: [entry] }, deps.transport);
   await deps.store.transaction(async (state, write) => {
     const stored = find(state, kind, id);
     checkVersion(stored, version);

@@ -4,7 +4,7 @@ import { parseRoleArn } from '../../domain/arn.js';
 import type { AccessState, AccessWrite, Stored } from '../../ports/access-admin-store.js';
 import type { AuditEvent } from '../../ports/audit-log.js';
 import { orUnavailable } from '../dependency-errors.js';
-import { accessChanged, actorFields, checkAccountTransport, type Actor, type AdminDeps } from './admin-deps.js';
+import { accessChanged, actorFields, checkTransport, type Actor, type AdminDeps } from './admin-deps.js';
 
 export interface ApplyResult {
   changes: AccessChange[];
@@ -30,7 +30,7 @@ export async function exportAccess(deps: AdminDeps, options: { identityProviders
 
 /** What applying the document would change, without changing anything. */
 export async function planAccess(deps: AdminDeps, document: AccessDocument): Promise<ApplyResult> {
-  checkAccountTransport(document.accounts, deps.transport);
+  checkTransport(document, deps.transport);
   const changes = diffAccess(documentOf(await orUnavailable('The database', () => deps.store.read()), true), document);
   return { changes, summary: summarizeChanges(changes), applied: false };
 }
@@ -42,7 +42,7 @@ export async function planAccess(deps: AdminDeps, document: AccessDocument): Pro
  */
 export async function applyAccess(deps: AdminDeps, actor: Actor, document: AccessDocument, options: { dryRun?: boolean } = {}) {
   if (options.dryRun === true) return planAccess(deps, document);
-  checkAccountTransport(document.accounts, deps.transport);
+  checkTransport(document, deps.transport);
   const changes = await deps.store.transaction(async (state, write) => {
     const found = diffAccess(documentOf(state, true), document);
     if (found.length > 0)

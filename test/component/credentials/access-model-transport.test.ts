@@ -104,3 +104,34 @@ describe('writing an account with a plain-http STS endpoint, in production mode'
     expect((await planAccess(deps.admin.access, document('https://sts.corp.example'))).summary.add).toBe(1);
   });
 });
+
+describe('writing an identity provider with plain-http trust URLs, in production mode', () => {
+  it('when an access file names a SAML metadata URL, sign-in URL or OIDC issuer over http, then plan answers 400 naming each', async () => {
+    const { deps } = await productionApp();
+    const idp = (slug: string, kind: 'oidc' | 'saml', settings: Record<string, unknown>) => ({
+      slug,
+      displayName: slug,
+      kind,
+      enabled: true,
+      groupsFrom: 'groups',
+      settings,
+    });
+    const refusal = await planAccess(deps.admin.access, {
+      version: 1,
+      identityProviders: [
+        idp('okta', 'saml', { metadata: { url: 'http://idp.corp.example/metadata' } }),
+        idp('adfs', 'saml', { ssoUrl: 'http://adfs.corp.example/sso', sloUrl: 'https://adfs.corp.example/slo' }),
+        idp('entra', 'oidc', { issuer: 'http://login.corp.example/' }),
+      ],
+      accounts: [],
+      roles: [],
+      mappings: [],
+    }).catch((error: unknown) => error);
+    expect(refusal).toMatchObject({ code: 'invalid_request', status: 400 });
+    const issues = (refusal as { extras: { issues: string[] } }).extras.issues;
+    expect(issues).toHaveLength(3);
+    expect(issues[0]).toMatch(/^identity provider okta: settings\.metadata\.url http:\/\/idp\.corp\.example\/metadata: expected an https/);
+    expect(issues[1]).toMatch(/^identity provider adfs: settings\.ssoUrl http:/);
+    expect(issues[2]).toMatch(/^identity provider entra: settings\.issuer http:/);
+  });
+});
