@@ -29,7 +29,7 @@ export interface Platform extends Stores {
 }
 
 export async function buildPlatform(config: Config, logger: AppLogger, clock: Clock, steps: StartupSteps): Promise<Platform> {
-  const stores = await connectStores(config, logger, steps);
+  const stores = await connectStores(config, logger, clock, steps);
   const sealingKeys = await steps.step(
     (error) => `encryption.keys (ROLEGATE_ENCRYPTION_KEYS): not set, and the demo key cannot be used: ${error.message}`,
     () => encryptionKeys(config, logger),

@@ -8,6 +8,7 @@ import type { Config } from '../config/load-config.js';
 import { CREDENTIALS_KEY_PREFIX } from '../features/credentials/credential-cache.js';
 import { ACCESS_TOKEN_KEY_PREFIX } from '../features/cli-auth/access-tokens.js';
 import { SESSION_KEY_PREFIX } from '../features/sessions/session-store.js';
+import type { Clock } from '../ports/clock.js';
 import type { KvStore } from '../ports/kv-store.js';
 import { hostOf, type StartupSteps } from './startup.js';
 
@@ -31,7 +32,7 @@ export interface Stores {
  * connected together so that both problems are reported at once, then the
  * schema migrated when database.autoMigrate says so.
  */
-export async function connectStores(config: Config, logger: AppLogger, steps: StartupSteps): Promise<Stores> {
+export async function connectStores(config: Config, logger: AppLogger, clock: Clock, steps: StartupSteps): Promise<Stores> {
   const problems: string[] = [];
   let postgres: EmbeddedPostgres | undefined;
   let databaseUrl = config.database.url?.reveal();
@@ -60,7 +61,7 @@ export async function connectStores(config: Config, logger: AppLogger, steps: St
           logger,
         }),
     config.redis.url === undefined
-      ? Promise.resolve<KvStore>(new MemoryKvStore())
+      ? Promise.resolve<KvStore>(new MemoryKvStore(clock))
       : RedisKvStore.connect({
           url: config.redis.url.reveal(),
           keyPrefix: config.redis.keyPrefix,
