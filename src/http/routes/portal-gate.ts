@@ -34,6 +34,7 @@ export function portalGate(session: SessionMiddleware, publicUrl: URL, cookieNam
 /** Where a request that found no session comes back to after the sign-in. */
 export function returnToOf(req: Request): string {
   if (req.method === 'GET' || req.method === 'HEAD') return req.originalUrl;
+  if (req.path.startsWith('/portal/cli-sessions')) return '/portal/cli-sessions';
   const body = (req.body ?? {}) as Record<string, unknown>;
   const field = (name: string) => (typeof body[name] === 'string' ? body[name] : undefined);
   const q = field('q');

@@ -9,6 +9,7 @@ import type { AppDeps } from '../create-app.js';
 import { csrfProtection } from '../middleware/csrf.js';
 import type { SessionMiddleware } from '../middleware/session.js';
 import { portalGate, RESUMABLE_ACTIONS } from './portal-gate.js';
+import { portalSessionsRoutes } from './portal-sessions-routes.js';
 import { continuePage, nothingToContinuePage } from '../views/portal/continue-page.js';
 import { toProblem } from '../problem.js';
 import { consoleRedirectPage, degradedPage, justificationPage, type PortalAction } from '../views/portal/action-pages.js';
@@ -159,6 +160,7 @@ export function portalRoutes({ deps, session }: { deps: AppDeps; session: Sessio
     res.redirect(303, body.q ? `/portal?q=${encodeURIComponent(body.q)}` : '/portal');
   });
 
+  router.use(portalSessionsRoutes({ cli: deps.cliAuth, gate, viewerOf }));
   router.use('/portal', portalErrors);
   return router;
 }
