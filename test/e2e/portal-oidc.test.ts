@@ -70,6 +70,26 @@ describe('the portal in a real browser, signed in through the OIDC IdP', () => {
     expect(await visibleRoles(plain)).toEqual(['sandbox/BrokerDeveloper', 'sandbox/Developer', 'sandbox/WebIdentityDeveloper']);
   });
 
+  it('when a role alice searches for is pinned, then the counter counts it once, with script and without', async () => {
+    const context = await chromium.newContext();
+    const page = await context.newPage();
+    await signInWithDemoIdp(page, url, '/portal', 'Alice Example');
+    const star = page.locator('section.account').getByRole('button', { name: 'Favourite Developer in sandbox' });
+    if ((await star.getAttribute('aria-pressed')) !== 'true') {
+      await star.click();
+      await page.waitForURL(`${url}/portal`);
+    }
+    expect(await page.locator('section.pinned .role-name').allTextContents()).toContain('Developer');
+    await page.getByLabel('Find an account or role').fill('developer');
+    // BrokerDeveloper, Developer (also pinned) and WebIdentityDeveloper: three roles, four rows.
+    await expect(page.locator('#filter-status').textContent()).resolves.toBe('3 of 6 roles match “developer”');
+    expect(await page.locator('li.role:visible').count()).toBe(4);
+    const plain = await (await chromium.browser.newContext({ javaScriptEnabled: false })).newPage();
+    await plain.context().addCookies(await context.cookies());
+    await plain.goto(`${url}/portal?q=developer`);
+    expect((await plain.locator('#filter-status').textContent())?.trim()).toBe('3 of 6 roles match “developer”');
+  });
+
   it('when alice opens the CLI panel, then she reads working credentials in four formats, a countdown, and the page is not stored', async () => {
     const page = await (await chromium.newContext()).newPage();
     await signInWithDemoIdp(page, url, '/portal', 'Alice Example');
