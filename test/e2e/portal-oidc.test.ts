@@ -2,7 +2,7 @@ import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stsClient } from '../support/devstack.js';
 import { auditRows } from '../support/login-app.js';
-import { screenshot, signInWithDemoIdp, visibleRoles } from '../support/portal-pages.js';
+import { signInWithDemoIdp, visibleRoles } from '../support/portal-pages.js';
 import { launchRealBrowser, type RealBrowser } from '../support/real-browser.js';
 import { startExchangeWorld, type ExchangeWorld } from '../support/exchange-world.js';
 
@@ -43,7 +43,6 @@ describe('the portal in a real browser, signed in through the OIDC IdP', () => {
     // The duration selector stops at what the role allows (Developer: 12 h).
     const options = await page.locator('#all-111111111111-Developer-d option').allTextContents();
     expect(options).toEqual(['15 min', '1 h', '2 h', '4 h', '8 h', '12 h']);
-    await screenshot(page, 'portal-roles');
   });
 
   it('when alice types in the search box, then the list filters as she types; without script the ?q= form does the same', async () => {
@@ -127,7 +126,6 @@ describe('the portal in a real browser, signed in through the OIDC IdP', () => {
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(bash);
     await expect(page.locator('[data-countdown]').textContent()).resolves.toMatch(/^Expires in (1 h 59|2 h 00) min \d\d s\.$/);
     expect(await page.locator('.expiry time').getAttribute('datetime')).toMatch(/^\d{4}-\d\d-\d\dT/);
-    await screenshot(page, 'portal-cli-credentials');
   });
 
   it('when alice clicks Console, then a new tab lands on the console destination signed in as the role, and the role is pinned as recently used', async () => {
@@ -170,7 +168,6 @@ describe('the portal in a real browser, signed in through the OIDC IdP', () => {
     await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('⚠ Break-glass role: BreakGlass');
     const after = (await auditRows(world.app.t, 'credentials.issue')).filter((r) => r.subject === 'demo:bob' && r.outcome === 'success');
     expect(after.length).toBe(before.length);
-    await screenshot(page, 'portal-break-glass');
     const justification = 'INC-2042: restore the deleted bucket policy';
     await page.getByLabel(/^Justification/).fill(justification);
     await page.getByRole('button', { name: 'Justify and get CLI credentials' }).click();
