@@ -98,6 +98,20 @@ describe('portal buttons after the session expired', () => {
     expect(violations).toEqual([]);
   });
 
+  it('when bob filters the admin audit log, then he comes back to the filtered log (admin forms too)', async () => {
+    const context = await chromium.newContext();
+    const violations = cspViolations(context);
+    const page = await context.newPage();
+    await signInWithDemoIdp(page, url, '/admin/audit', 'Bob Example');
+    await page.waitForURL(`${url}/admin/audit`);
+    await expireSession(context, url, world.app.t.redisPrefix);
+    await page.getByLabel('Type (or prefix ending in .)').fill('login');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForURL((u) => u.pathname === '/admin/audit' && u.searchParams.get('type') === 'login');
+    expect(await page.getByLabel('Type (or prefix ending in .)').inputValue()).toBe('login');
+    expect(violations).toEqual([]);
+  });
+
   it('when alice clicks Sign out, then she is told she signed out instead of an error', async () => {
     const context = await chromium.newContext();
     const violations = cspViolations(context);
