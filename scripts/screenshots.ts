@@ -44,6 +44,8 @@ async function main(): Promise<void> {
     await page.locator('[data-countdown]').waitFor();
     await shot('portal-cli-credentials');
 
+    // One `rolegate login --no-browser` of alice's, so the CLI sessions page lists a machine.
+    await deviceLogin(page, demo.url, 'alice-laptop');
     await page.goto(`${demo.url}/portal/cli-sessions`);
     await shot('portal-cli-sessions');
 
@@ -60,6 +62,39 @@ async function main(): Promise<void> {
   } finally {
     await browser.close();
     demo.stop();
+  }
+}
+
+/** Runs the built CLI's device-code login with a throwaway config directory and approves the code in `page` (signed in). */
+async function deviceLogin(page: Page, url: string, deviceName: string): Promise<void> {
+  const configDir = mkdtempSync(path.join(tmpdir(), 'rolegate-screenshots-cli-'));
+  try {
+    const cli = spawn(
+      process.execPath,
+      [path.join(repoRoot, 'dist/cli/main.js'), 'login', '--broker', url, '--no-browser', '--device-name', deviceName],
+      {
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: configDir, ROLEGATE_CONFIG_DIR: configDir },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
+    const exited = new Promise<number | null>((resolve) => cli.once('close', resolve));
+    let stderr = '';
+    const code = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no user code from rolegate login:\n${stderr}`)), 30_000);
+      cli.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString('utf8');
+        const found = /enter the code:\s+([A-Z]{4}-[A-Z]{4})/.exec(stderr);
+        if (found?.[1]) {
+          clearTimeout(timer);
+          resolve(found[1]);
+        }
+      });
+    });
+    await page.goto(`${url}/device?user_code=${code}`);
+    await page.getByRole('button', { name: 'Allow' }).click();
+    if ((await exited) !== 0) throw new Error(`rolegate login failed:\n${stderr}`);
+  } finally {
+    rmSync(configDir, { recursive: true, force: true });
   }
 }
 

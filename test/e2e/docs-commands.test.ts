@@ -93,7 +93,8 @@ beforeAll(async () => {
       return demo.stdout().includes('Stop with Ctrl-C') ? demo.stdout() : undefined;
     },
     'the demo banner',
-    60_000,
+    // PGlite's first start on a busy machine.
+    90_000,
   );
   url = /Portal\s+(http:\S+?)\/portal\s/.exec(banner)?.[1] ?? '';
   stsUrl = /Local STS\s+(http:\S+)/.exec(banner)?.[1] ?? '';
@@ -128,7 +129,7 @@ beforeAll(async () => {
     },
   };
   alice = await signInThroughDemoIdp(url, 'alice');
-}, 120_000);
+}, 150_000);
 
 afterAll(() => {
   demo.kill();
