@@ -45,7 +45,8 @@ describe('signing out of the demo', () => {
       expect(await whoami(page)).toBe(next);
     }
     expect(violations).toEqual([]);
-  });
+    // Three sign-ins and two sign-outs, each several page loads: more than one step's time on a busy machine.
+  }, 60_000);
 
   it('when alice chooses to stay signed in at the demo IdP, then rolegate is signed out and the next sign-in needs no click', async () => {
     const page = await (await chromium.newContext()).newPage();
