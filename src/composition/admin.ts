@@ -71,8 +71,9 @@ export function buildAdmin(
   };
 }
 
+/** On the database's bulk connections: an access file applied whole is bounded by admin.applyTimeoutMs, not a request's limits. */
 function accessAdminStore(platform: Platform): PrismaAccessAdminStore {
-  return new PrismaAccessAdminStore(platform.database.prisma, { transactionTimeoutMs: platform.config.admin.applyTimeoutMs });
+  return new PrismaAccessAdminStore(platform.database.bulkPrisma(), { transactionTimeoutMs: platform.config.admin.applyTimeoutMs });
 }
 
 function transport(config: Config): AdminDeps['transport'] {
