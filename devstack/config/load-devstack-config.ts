@@ -21,8 +21,8 @@ export class DevstackConfigError extends Error {
   }
 }
 
-/** The bundled demo world: config/devstack.yaml at the repository root. */
-export const DEFAULT_DEVSTACK_FILE = resolve(dirname(fileURLToPath(import.meta.url)), '../../../config/devstack.yaml');
+/** The bundled demo world: devstack/devstack.yaml, beside this folder. */
+export const DEFAULT_DEVSTACK_FILE = resolve(dirname(fileURLToPath(import.meta.url)), '../devstack.yaml');
 
 /**
  * Reads and validates a devstack YAML file. Every problem is reported at once,

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
@@ -8,6 +8,11 @@ import { signInThroughDemoIdp } from '../support/exchange-world.js';
 import { freePort } from '../support/ports.js';
 import { repoRoot, startService, type ServiceProcess } from '../support/service-process.js';
 import { waitFor } from '../support/wait.js';
+
+// What `npm start` runs once it has built rolegate, read from package.json so this test starts the
+// demo exactly as users do: `node --import tsx devstack/demo/run-demo.ts` (the devstack is not in dist).
+const startScript = (JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+const demoCommand = /^npm run build --silent && node (.+)$/.exec(startScript)?.[1]?.split(' ') ?? [];
 
 // `npm start` on a fresh clone: no configuration, no DATABASE_URL, no REDIS_URL.
 describe('the demo launcher (npm start)', () => {
@@ -19,8 +24,10 @@ describe('the demo launcher (npm start)', () => {
   beforeAll(async () => {
     dataDir = mkdtempSync(path.join(tmpdir(), 'rolegate-demo-'));
     const port = await freePort();
+    expect(demoCommand.at(-1), `npm start is "${startScript}"`).toBe('devstack/demo/run-demo.ts');
     demo = startService({
-      script: path.join(repoRoot, 'dist/devstack/demo/run-demo.js'),
+      nodeArgs: demoCommand.slice(0, -1),
+      script: demoCommand.at(-1),
       env: { ROLEGATE_PORT: String(port), DEVSTACK_STS_PORT: '0', DEVSTACK_IDP_PORT: '0', ROLEGATE_DATA_DIR: dataDir },
     });
     const banner = await waitFor(

@@ -1,5 +1,5 @@
-import { demoIdentityProvider, devstackExchangeEnvironment } from '../../src/devstack/demo/demo-environment.js';
-import { startDevstack, type Devstack } from '../../src/devstack/start-devstack.js';
+import { demoIdentityProvider, devstackExchangeEnvironment } from '../../devstack/demo/demo-environment.js';
+import { startDevstack, type Devstack } from '../../devstack/start-devstack.js';
 import { Browser, formAction } from './browser.js';
 import { startLoginApp, type RunningApp } from './login-app.js';
 

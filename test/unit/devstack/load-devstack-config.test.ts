@@ -4,7 +4,7 @@ import {
   DevstackConfigError,
   loadDevstackConfig,
   parseDevstackConfig,
-} from '../../../src/devstack/config/load-devstack-config.js';
+} from '../../../devstack/config/load-devstack-config.js';
 
 const rolegate = { rolegateUrl: 'http://localhost:8080' };
 
