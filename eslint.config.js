@@ -88,10 +88,7 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: layers('adapters', 'http', 'features', 'config', 'domain', 'ports', 'support').concat([
-                '../deps.js',
-                '../main.js',
-              ]),
+              group: layers('adapters', 'http', 'features', 'config', 'domain', 'ports', 'support').concat(['../deps.js', '../main.js']),
               message: 'The CLI starts on every AWS call: it imports src/contracts only.',
             },
             prismaBoundary,

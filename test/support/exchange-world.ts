@@ -18,7 +18,7 @@ export interface MappingSeed {
   breakGlass?: boolean;
 }
 
-/** The demo access model over the devstack world (config/devstack.yaml), as the demo launcher seeds it. */
+/** The demo access model over the devstack world (devstack/devstack.yaml), as the demo launcher seeds it. */
 export const DEMO_MAPPINGS: MappingSeed[] = [
   { group: 'aws-dev', role: `arn:aws:iam::${SANDBOX}:role/Developer` },
   { group: 'aws-dev', role: `arn:aws:iam::${SANDBOX}:role/WebIdentityDeveloper` },

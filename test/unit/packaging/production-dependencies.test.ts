@@ -40,7 +40,12 @@ function packagesImportedBy(file: string): string[] {
   return [...source.matchAll(importSpecifier)]
     .map((match) => match[1] ?? '')
     .filter((specifier) => packageSpecifier.test(specifier))
-    .map((specifier) => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/'))
+    .map((specifier) =>
+      specifier
+        .split('/')
+        .slice(0, specifier.startsWith('@') ? 2 : 1)
+        .join('/'),
+    )
     .filter((name) => !builtinModules.includes(name));
 }
 
