@@ -16,7 +16,7 @@ const productBoundary = {
 const prismaBoundary = { group: ['**/generated/*', '@prisma/*'], message: 'Only src/adapters/db may use Prisma; go through a store port.' };
 
 export default tseslint.config(
-  { ignores: ['dist/', 'coverage/', 'node_modules/', 'src/adapters/db/generated/', '.rolegate/'] },
+  { ignores: ['dist/', 'dist-devstack/', 'coverage/', 'node_modules/', 'src/adapters/db/generated/', '.rolegate/'] },
   eslint.configs.recommended,
   tseslint.configs.strictTypeChecked,
   {

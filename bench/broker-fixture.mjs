@@ -5,7 +5,6 @@
 import { createServer, request as httpRequest } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { createClient } from 'redis';
 import { cpuMs, startChild } from './support.mjs';
@@ -31,9 +30,8 @@ export async function startBenchBroker(
     for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch(() => undefined);
   };
   try {
-    // The devstack is TypeScript outside dist (devstack/), loaded through tsx as `npm start` does.
-    const { tsImport } = await import('tsx/esm/api');
-    const { startDevstack } = await tsImport(pathToFileURL(path.join(root, 'devstack/start-devstack.ts')).href, import.meta.url);
+    // The devstack is not in dist: `npm run bench` builds it into dist-devstack/ (npm run build:devstack).
+    const { startDevstack } = await import(path.join(root, 'dist-devstack/start-devstack.js'));
     const dbName = `rolegate_bench_${randomBytes(4).toString('hex')}`;
     await admin(`CREATE DATABASE ${dbName}`);
     cleanups.push(() => admin(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`));

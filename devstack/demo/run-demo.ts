@@ -14,8 +14,8 @@ import { demoEnvironment } from './demo-environment.js';
  * runs `node dist/main.js` with its own configuration.
  *
  * rolegate runs as built (`npm run build`): the very dist/main.js production
- * starts, imported here, never its sources; the devstack itself runs from
- * TypeScript (`node --import tsx`) and is not part of dist.
+ * starts, imported here, never its sources. The devstack is built apart
+ * (`npm run build:devstack`, into dist-devstack/) and is not part of dist.
  */
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const builtRolegate = path.join(repoRoot, 'dist/main.js');

@@ -9,10 +9,10 @@ import { freePort } from '../support/ports.js';
 import { repoRoot, startService, type ServiceProcess } from '../support/service-process.js';
 import { waitFor } from '../support/wait.js';
 
-// What `npm start` runs once it has built rolegate, read from package.json so this test starts the
-// demo exactly as users do: `node --import tsx devstack/demo/run-demo.ts` (the devstack is not in dist).
+// The script `npm start` runs once it has built rolegate and the devstack, read from package.json so
+// this test starts the demo exactly as users do (the devstack is built apart, into dist-devstack/).
 const startScript = (JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
-const demoCommand = /^npm run build --silent && node (.+)$/.exec(startScript)?.[1]?.split(' ') ?? [];
+const demoScript = /&& node (\S+)$/.exec(startScript)?.[1];
 
 // `npm start` on a fresh clone: no configuration, no DATABASE_URL, no REDIS_URL.
 describe('the demo launcher (npm start)', () => {
@@ -24,10 +24,9 @@ describe('the demo launcher (npm start)', () => {
   beforeAll(async () => {
     dataDir = mkdtempSync(path.join(tmpdir(), 'rolegate-demo-'));
     const port = await freePort();
-    expect(demoCommand.at(-1), `npm start is "${startScript}"`).toBe('devstack/demo/run-demo.ts');
+    expect(demoScript, `npm start is "${startScript}"`).toBe('dist-devstack/demo/run-demo.js');
     demo = startService({
-      nodeArgs: demoCommand.slice(0, -1),
-      script: demoCommand.at(-1),
+      script: path.join(repoRoot, demoScript ?? ''),
       env: { ROLEGATE_PORT: String(port), DEVSTACK_STS_PORT: '0', DEVSTACK_IDP_PORT: '0', ROLEGATE_DATA_DIR: dataDir },
     });
     const banner = await waitFor(

@@ -25,10 +25,8 @@ export interface ServiceProcess {
  * Runs the built service (`node dist/main.js`, as users do) with exactly the
  * given environment plus PATH and HOME — nothing leaks in from the test run.
  */
-export function startService(
-  options: { env?: Record<string, string>; cwd?: string; script?: string; nodeArgs?: readonly string[] } = {},
-): ServiceProcess {
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), options.script ?? builtMain], {
+export function startService(options: { env?: Record<string, string>; cwd?: string; script?: string } = {}): ServiceProcess {
+  const child = spawn(process.execPath, [options.script ?? builtMain], {
     cwd: options.cwd ?? repoRoot,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
