@@ -55,7 +55,7 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: layers('adapters', 'http', 'features', 'config', 'cli'),
+              group: layers('adapters', 'http', 'features', 'config', 'cli', 'composition'),
               message: 'The domain is pure: no adapters, HTTP, features or config.',
             },
             prismaBoundary,
@@ -72,10 +72,61 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: layers('adapters', 'http', 'cli'), message: 'Features depend on ports, not on adapters or HTTP.' },
+            { group: layers('adapters', 'http', 'cli', 'composition'), message: 'Features depend on ports, not on adapters or HTTP.' },
             prismaBoundary,
             productBoundary,
           ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/http/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: layers('adapters', 'cli', 'composition'),
+              message: 'HTTP depends on features and ports (Metrics, Logger), not on adapters or the composition root.',
+            },
+            prismaBoundary,
+            productBoundary,
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/adapters/**/*.ts', 'src/ports/**/*.ts'],
+    ignores: ['src/adapters/db/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: layers('http', 'composition', 'cli'),
+              message: 'Adapters and ports know nothing of HTTP or of how they are wired.',
+            },
+            prismaBoundary,
+            productBoundary,
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The composition root builds; it decides nothing and queries nothing.
+    files: ['src/composition/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            'Literal[value=/^\\s*(SELECT|INSERT|UPDATE|DELETE|WITH)\\s/], TemplateElement[value.raw=/^\\s*(SELECT|INSERT|UPDATE|DELETE|WITH)\\s/]',
+          message: 'No SQL in the composition root: put the query in an adapter (src/adapters/db) behind a port.',
         },
       ],
     },
@@ -88,7 +139,7 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: layers('adapters', 'http', 'features', 'config', 'domain', 'ports', 'support').concat(['../deps.js', '../main.js']),
+              group: layers('adapters', 'http', 'features', 'config', 'domain', 'ports', 'support', 'composition').concat(['../main.js']),
               message: 'The CLI starts on every AWS call: it imports src/contracts only.',
             },
             prismaBoundary,
