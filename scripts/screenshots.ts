@@ -1,6 +1,6 @@
 // npm run docs:screenshots — regenerates the README's pictures (docs/img/*.png) from the demo.
 //
-// Starts the built demo (dist/devstack/demo/run-demo.js, what `npm start` runs) on free ports with a
+// Starts the built demo (dist-devstack/demo/run-demo.js, what `npm start` runs) on free ports with a
 // throwaway data directory, or uses a demo already running when ROLEGATE_URL names it (a fresh one
 // gives the same pictures every time). Drives headless Chromium (/usr/bin/chromium, or
 // CHROMIUM_PATH) through the portal as the demo people: alice's roles and CLI credentials, her CLI
@@ -113,7 +113,7 @@ async function signOut(page: Page, url: string): Promise<void> {
 
 async function startDemo(): Promise<{ url: string; stop: () => void }> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'rolegate-screenshots-'));
-  const child: ChildProcess = spawn(process.execPath, [path.join(repoRoot, 'dist/devstack/demo/run-demo.js')], {
+  const child: ChildProcess = spawn(process.execPath, [path.join(repoRoot, 'dist-devstack/demo/run-demo.js')], {
     cwd: repoRoot,
     env: {
       ...process.env,

@@ -13,7 +13,7 @@ import { waitFor } from '../support/wait.js';
 
 // "Every command the README and docs show must work as written" (issue 16). This walks every
 // fenced sh/bash block of README.md and docs/*.md and runs its commands, in order, in one bash per
-// block, against a started demo (`dist/devstack/demo/run-demo.js`, what `npm start` runs), signed
+// block, against a started demo (`dist-devstack/demo/run-demo.js`, what `npm start` runs), signed
 // in to the CLI as alice. What differs from a reader's machine, and why:
 // - The demo listens on free ports, not 8080/4566 (test files run in parallel on one machine):
 //   `localhost:8080` and `127.0.0.1:4566` in a command are replaced by the ports it got.
@@ -84,7 +84,7 @@ let alice: SignedIn;
 beforeAll(async () => {
   dataDir = mkdtempSync(path.join(tmpdir(), 'rolegate-docs-demo-'));
   demo = startService({
-    script: path.join(repoRoot, 'dist/devstack/demo/run-demo.js'),
+    script: path.join(repoRoot, 'dist-devstack/demo/run-demo.js'),
     env: { ROLEGATE_PORT: String(await freePort()), DEVSTACK_STS_PORT: '0', DEVSTACK_IDP_PORT: '0', ROLEGATE_DATA_DIR: dataDir },
   });
   const banner = await waitFor(
