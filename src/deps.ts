@@ -276,7 +276,7 @@ export async function buildDeps(config: Config, logger: AppLogger): Promise<Deps
     audit,
     oidc,
     saml,
-    kv: kv.value,
+    kv: kv.value.named('The session store (Redis)'),
     clock,
     publicUrl: config.server.publicUrl,
     maxSessionTtlMs: config.sessions.maxTtlMs,
@@ -286,7 +286,7 @@ export async function buildDeps(config: Config, logger: AppLogger): Promise<Deps
   const cliAuth: CliAuthDeps = {
     grants: new PrismaCliGrantStore(database.value.prisma),
     accessTokens: new AccessTokens(kv.value, systemClock, config.cli.accessTokenTtlMs),
-    kv: kv.value,
+    kv: kv.value.named('The session store (Redis)'),
     audit,
     clock: systemClock,
     publicUrl: config.server.publicUrl,

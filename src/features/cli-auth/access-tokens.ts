@@ -30,11 +30,15 @@ const revokedKey = (grantId: string) => `cli-grant-revoked:${grantId}`;
  * raced it.
  */
 export class AccessTokens {
+  private readonly kv: KvStore;
+
   constructor(
-    private readonly kv: KvStore,
+    kv: KvStore,
     private readonly clock: Clock,
     private readonly ttlMs: number,
-  ) {}
+  ) {
+    this.kv = kv.named('The token store (Redis)');
+  }
 
   async issue(grant: CliGrant): Promise<{ token: string; expiresAt: number }> {
     const now = this.clock.now();

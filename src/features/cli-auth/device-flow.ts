@@ -4,7 +4,6 @@ import { RolegateError } from '../../domain/errors.js';
 import { sameIpAddress } from '../../domain/ip-address.js';
 import { deviceNameFrom } from '../../domain/oauth/device-name.js';
 import { displayUserCode, normalizeUserCode, userCodeFrom } from '../../domain/oauth/user-code.js';
-import { orUnavailable } from '../dependency-errors.js';
 import { publicUrlFor, type RequestContext } from '../login/login-deps.js';
 import type { LoginSession } from '../sessions/session-store.js';
 import type { CliAuthDeps } from './cli-auth-deps.js';
@@ -71,7 +70,7 @@ export async function startDeviceAuthorization(
   for (let attempt = 0; attempt < 5; attempt++) {
     const userCode = userCodeFrom(randomBytes(32));
     if (userCode === undefined) continue;
-    const claimed = await orUnavailable('The session store (Redis)', () => deps.kv.setIfAbsent(userCodeKey(userCode), hash, ttlMs));
+    const claimed = await deps.kv.setIfAbsent(userCodeKey(userCode), hash, ttlMs);
     if (!claimed) continue; // a live code already has these letters: draw again
     const record: DeviceRecord = {
       clientId: client.id,
@@ -83,9 +82,7 @@ export async function startDeviceAuthorization(
       interval: deps.settings.devicePollIntervalSeconds,
       requester: originOf(ctx),
     };
-    await orUnavailable('The session store (Redis)', () =>
-      deps.kv.set(deviceKey(hash), JSON.stringify(record), ttlMs + EXPIRED_RETENTION_MS),
-    );
+    await deps.kv.set(deviceKey(hash), JSON.stringify(record), ttlMs + EXPIRED_RETENTION_MS);
     const verification = publicUrlFor(deps.publicUrl, '/device');
     return {
       device_code: deviceCode,
@@ -112,8 +109,8 @@ export async function lookUpUserCode(
   const who = { principalId: session.principal.id, ...(ctx.sourceIp ? { sourceIp: ctx.sourceIp } : {}) };
   await assertGuessBudget(deps.kv, who);
   const code = normalizeUserCode(typed);
-  const hash = code === undefined ? null : await orUnavailable('The session store (Redis)', () => deps.kv.get(userCodeKey(code)));
-  const raw = hash === null ? null : await orUnavailable('The session store (Redis)', () => deps.kv.get(deviceKey(hash)));
+  const hash = code === undefined ? null : await deps.kv.get(userCodeKey(code));
+  const raw = hash === null ? null : await deps.kv.get(deviceKey(hash));
   const record = raw === null ? undefined : (JSON.parse(raw) as DeviceRecord);
   if (!record || record.expiresAt <= deps.clock.now() || code === undefined) {
     await recordWrongGuess(deps.kv, who);
@@ -152,7 +149,7 @@ export async function decideDevice(
 ): Promise<{ record: DeviceRecord }> {
   const { record, review } = await lookUpUserCode(deps, ctx, session, input.userCode);
   const code = normalizeUserCode(input.userCode) ?? '';
-  const hash = await orUnavailable('The session store (Redis)', () => deps.kv.take(userCodeKey(code)));
+  const hash = await deps.kv.take(userCodeKey(code));
   if (hash === null) throw new RolegateError('invalid_request', { detail: 'That code was already answered.' });
   const decision: DeviceDecision = input.approve
     ? {
@@ -165,9 +162,7 @@ export async function decideDevice(
       }
     : { approved: false };
   const ttl = Math.max(1000, record.expiresAt - deps.clock.now() + EXPIRED_RETENTION_MS);
-  const stored = await orUnavailable('The session store (Redis)', () =>
-    deps.kv.setIfAbsent(decisionKey(hash), JSON.stringify(decision), ttl),
-  );
+  const stored = await deps.kv.setIfAbsent(decisionKey(hash), JSON.stringify(decision), ttl);
   if (!stored) throw new RolegateError('invalid_request', { detail: 'That code was already answered.' });
   if (!input.approve) {
     await deps.audit

@@ -2,7 +2,6 @@ import type { TokenResponse } from '../../contracts/cli-auth.js';
 import { deviceNameFrom } from '../../domain/oauth/device-name.js';
 import { oauthError } from '../../domain/oauth/oauth-error.js';
 import { verifiesChallenge } from '../../domain/oauth/pkce.js';
-import { orUnavailable } from '../dependency-errors.js';
 import type { RequestContext } from '../login/login-deps.js';
 import { codeKey, type CodeRecord } from './authorize.js';
 import type { CliAuthDeps } from './cli-auth-deps.js';
@@ -31,7 +30,7 @@ export async function exchangeAuthorizationCode(
   if (!input.redirectUri) throw oauthError('invalid_request', 'redirect_uri is required');
   if (!input.codeVerifier) throw oauthError('invalid_request', 'code_verifier is required (PKCE)');
   const hash = isAuthorizationCode(input.code) ? sha256(input.code) : undefined;
-  const raw = hash === undefined ? null : await orUnavailable('The session store (Redis)', () => deps.kv.take(codeKey(hash)));
+  const raw = hash === undefined ? null : await deps.kv.take(codeKey(hash));
   if (raw === null || hash === undefined) {
     if (hash !== undefined) await revokeWhatReplayedCodeProduced(deps, ctx, hash);
     throw oauthError('invalid_grant', 'The authorization code is invalid, expired or already used');

@@ -43,13 +43,16 @@ export class CredentialCache {
    * answer is built; the keys that open every entry live here too.
    */
   readonly #opened = new DecodedValues<CachedCredentials | Unusable>(20_000);
+  private readonly kv: KvStore;
 
   constructor(
-    private readonly kv: KvStore,
+    kv: KvStore,
     private readonly sealer: Sealer,
     private readonly clock: Clock,
     private readonly refreshMarginMs: number,
-  ) {}
+  ) {
+    this.kv = kv.named('The credential cache (Redis)');
+  }
 
   keyOf(slot: CacheSlot): string {
     return `${CREDENTIALS_KEY_PREFIX}${userHash(slot.principalId)}:${slot.roleId}:${String(slot.durationSeconds)}`;

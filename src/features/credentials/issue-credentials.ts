@@ -7,7 +7,6 @@ import { checkRoleRequestIn, roleRequestError } from '../../domain/role-request.
 import type { AuditEvent, AuditLog } from '../../ports/audit-log.js';
 import type { Clock } from '../../ports/clock.js';
 import type { Logger } from '../../ports/logger.js';
-import { orUnavailable } from '../dependency-errors.js';
 import type { Limits } from '../rate-limits/limits.js';
 import type { AccessModelCache } from './access-model-cache.js';
 import type { CachedCredentials, CredentialCache } from './credential-cache.js';
@@ -75,7 +74,7 @@ const STS_USAGE_WARNING_PERCENT = 80;
  */
 export async function issueCredentials(deps: CredentialsDeps, caller: Caller, ask: CredentialsAsk): Promise<IssuedCredentials> {
   const { principal } = caller;
-  const model = await orUnavailable('The access model (PostgreSQL)', () => deps.accessModel.index());
+  const model = await deps.accessModel.index();
   const result = checkRoleRequestIn(model, { principal, sourceIp: caller.sourceIp, now: deps.clock.now() }, ask);
   if (!result.ok) {
     const error = roleRequestError(result);
@@ -101,7 +100,7 @@ export async function issueCredentials(deps: CredentialsDeps, caller: Caller, as
   const slot = { principalId: principal.id, roleId: role.id, durationSeconds: duration.seconds };
   const key = deps.cache.keyOf(slot);
   let source: CredentialSource = 'cache';
-  let credentials = await orUnavailable('The credential cache (Redis)', () => deps.cache.get(key));
+  let credentials = await deps.cache.get(key);
   deps.observer.cacheLookup(credentials ? 'hit' : 'miss');
   if (!credentials) {
     source = 'shared';

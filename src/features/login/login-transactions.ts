@@ -3,7 +3,6 @@ import { clientAddressKey } from '../../domain/client-address.js';
 import { safeReturnTo } from '../../domain/return-to.js';
 import type { KvStore } from '../../ports/kv-store.js';
 import type { Logger } from '../../ports/logger.js';
-import { orUnavailable } from '../dependency-errors.js';
 import type { Limits, LimitTicket } from '../rate-limits/limits.js';
 
 /**
@@ -38,12 +37,16 @@ const key = (id: string) => `login-tx:${createHash('sha256').update(id).digest('
  * so a flood of unfinished sign-ins cannot grow Redis without bound.
  */
 export class LoginTransactions {
+  private readonly kv: KvStore;
+
   constructor(
-    private readonly kv: KvStore,
+    kv: KvStore,
     private readonly ttlMs: number,
     private readonly limits: Limits,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.kv = kv.named('The session store (Redis)');
+  }
 
   /** Stores the transaction; returns the random id for the cookie. Refused (429) when `starter` has too many pending. */
   async begin(transaction: LoginTransaction, starter?: LoginStarter): Promise<string> {
@@ -51,7 +54,7 @@ export class LoginTransactions {
     const id = randomBytes(32).toString('base64url');
     const stored: StoredTransaction = pending.length > 0 ? { ...transaction, pending } : transaction;
     try {
-      await orUnavailable('The session store (Redis)', () => this.kv.set(key(id), JSON.stringify(stored), this.ttlMs));
+      await this.kv.set(key(id), JSON.stringify(stored), this.ttlMs);
     } catch (error) {
       await this.#release(pending);
       throw error;
@@ -67,7 +70,7 @@ export class LoginTransactions {
    */
   async take(id: string | undefined): Promise<LoginTransaction | null> {
     if (id === undefined || !/^[A-Za-z0-9_-]{43}$/.test(id)) return null;
-    const raw = await orUnavailable('The session store (Redis)', () => this.kv.take(key(id)));
+    const raw = await this.kv.take(key(id));
     if (raw === null) return null;
     const { pending, ...transaction } = JSON.parse(raw) as StoredTransaction;
     if (pending) await this.#release(pending);

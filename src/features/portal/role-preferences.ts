@@ -22,7 +22,11 @@ export const roleKey = (accountId: string, role: string) => `${accountId}/${role
  * harmless, so plain read-modify-write is enough.
  */
 export class RolePreferences {
-  constructor(private readonly kv: KvStore) {}
+  private readonly kv: KvStore;
+
+  constructor(kv: KvStore) {
+    this.kv = kv.named('The preference store (Redis)');
+  }
 
   async get(principalId: string): Promise<RolePrefs> {
     const raw = await this.kv.get(this.key(principalId));

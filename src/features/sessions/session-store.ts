@@ -3,7 +3,6 @@ import type { Principal } from '../../domain/principal.js';
 import type { Clock } from '../../ports/clock.js';
 import type { KvStore } from '../../ports/kv-store.js';
 import { DecodedValues } from '../../support/decoded-values.js';
-import { orUnavailable } from '../dependency-errors.js';
 
 /** What the IdP session needs for single logout (SAML) or RP-initiated logout (OIDC). */
 export type IdpSessionRef = { kind: 'saml'; nameId: string; nameIdFormat?: string; sessionIndex?: string } | { kind: 'oidc' };
@@ -47,11 +46,14 @@ const LIVE_INDEX = 'sessions-live';
 export class SessionStore {
   /** Parsed sessions, reused while the store holds the very same text (read on every request). */
   readonly #parsed = new DecodedValues<LoginSession>(50_000);
+  private readonly kv: KvStore;
 
   constructor(
-    private readonly kv: KvStore,
+    kv: KvStore,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.kv = kv.named('The session store (Redis)');
+  }
 
   /** Always a fresh id (no session fixation). Returns the cookie value and the session. */
   async create(input: NewSession): Promise<{ cookieValue: string; session: LoginSession }> {
@@ -67,13 +69,11 @@ export class SessionStore {
       csrfToken: randomBytes(32).toString('base64url'),
       idpSession: input.idpSession,
     };
-    await orUnavailable('The session store (Redis)', async () => {
-      await this.kv.set(sessionKey(session.id), JSON.stringify(session), ttlMs);
-      // The index lives as long as the principal's longest session (re-extended at every login).
-      const indexTtl = Math.max(ttlMs, (await this.kv.ttlMs(indexKey(input.principal.id))) ?? 0);
-      await this.kv.addToSet(indexKey(input.principal.id), session.id, indexTtl);
-      await this.kv.addToSet(LIVE_INDEX, `${String(session.expiresAt)}.${session.id}`);
-    });
+    await this.kv.set(sessionKey(session.id), JSON.stringify(session), ttlMs);
+    // The index lives as long as the principal's longest session (re-extended at every login).
+    const indexTtl = Math.max(ttlMs, (await this.kv.ttlMs(indexKey(input.principal.id))) ?? 0);
+    await this.kv.addToSet(indexKey(input.principal.id), session.id, indexTtl);
+    await this.kv.addToSet(LIVE_INDEX, `${String(session.expiresAt)}.${session.id}`);
     return { cookieValue, session };
   }
 
@@ -93,10 +93,8 @@ export class SessionStore {
   /** Ends one session (logout). */
   async end(session: Pick<LoginSession, 'id' | 'principal'>): Promise<void> {
     this.#parsed.forget(session.id);
-    await orUnavailable('The session store (Redis)', async () => {
-      await this.kv.delete(sessionKey(session.id));
-      await this.kv.removeFromSet(indexKey(session.principal.id), session.id);
-    });
+    await this.kv.delete(sessionKey(session.id));
+    await this.kv.removeFromSet(indexKey(session.principal.id), session.id);
   }
 
   /** Ends every session of a principal (revocation, logout everywhere); returns how many were live. */

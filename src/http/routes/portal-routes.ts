@@ -5,7 +5,6 @@ import { signInPath } from '../../domain/return-to.js';
 import { issueConsoleUrl } from '../../features/console/issue-console-url.js';
 import { issueCredentials } from '../../features/credentials/issue-credentials.js';
 import { listRoles } from '../../features/credentials/list-roles.js';
-import { orUnavailable } from '../../features/dependency-errors.js';
 import type { AppDeps } from '../create-app.js';
 import { cookiePolicy, readCookie } from '../cookies.js';
 import { csrfProtection } from '../middleware/csrf.js';
@@ -49,7 +48,7 @@ export function portalRoutes({ deps, session }: { deps: AppDeps; session: Sessio
     const q = typeof req.query.q === 'string' ? req.query.q.slice(0, 200) : '';
     const [roles, prefs] = await Promise.all([
       listRoles(deps.credentials, caller.principal, caller.sourceIp),
-      orUnavailable('The preference store (Redis)', () => deps.preferences.get(caller.principal.id)),
+      deps.preferences.get(caller.principal.id),
     ]);
     noStore(res);
     res.type('html').send(rolesPage({ viewer, roles, prefs, q }));
@@ -130,9 +129,7 @@ export function portalRoutes({ deps, session }: { deps: AppDeps; session: Sessio
   router.post('/portal/favourites', form, ...gate, csrf, async (req, res) => {
     const body = favouriteForm.parse(req.body);
     const caller = callerOf(req);
-    await orUnavailable('The preference store (Redis)', () =>
-      deps.preferences.toggleFavourite(caller.principal.id, body.accountId, body.role),
-    );
+    await deps.preferences.toggleFavourite(caller.principal.id, body.accountId, body.role);
     res.redirect(303, body.q ? `/portal?q=${encodeURIComponent(body.q)}` : '/portal');
   });
 
