@@ -6,6 +6,7 @@ import type { CliClient } from '../../ports/cli-grant-store.js';
 import type { RequestContext } from '../login/login-deps.js';
 import type { LoginSession } from '../sessions/session-store.js';
 import { issuerOf, type CliAuthDeps } from './cli-auth-deps.js';
+import { codeRecord, pendingConsentRecord } from './cli-auth-records.js';
 import { cliAuditEvent } from './cli-audit.js';
 import type { Approval } from './issue-grant.js';
 import { newAuthorizationCode, newConsentId, sha256 } from './secrets.js';
@@ -24,7 +25,7 @@ export interface CodeRecord extends Approval {
   codeChallenge: string;
 }
 
-interface PendingConsent {
+export interface PendingConsent {
   request: Omit<AuthorizationRequest, 'client'> & { clientId: string };
   sessionId: string;
 }
@@ -96,7 +97,7 @@ export async function startConsent(deps: CliAuthDeps, session: LoginSession, req
     request: { clientId: request.client.id, redirectUri: request.redirectUri, codeChallenge: request.codeChallenge, state: request.state },
     sessionId: session.id,
   };
-  await deps.kv.set(consentKey(id), JSON.stringify(pending), deps.settings.consentTimeoutMs);
+  await deps.kv.set(consentKey(id), pendingConsentRecord.encode(pending), deps.settings.consentTimeoutMs);
   return id;
 }
 
@@ -113,7 +114,9 @@ export async function decideConsent(
   input: { consentId: string; approve: boolean },
 ): Promise<{ redirectUrl: string }> {
   const raw = /^[A-Za-z0-9_-]{43}$/.test(input.consentId) ? await deps.kv.take(consentKey(input.consentId)) : null;
-  const pending = raw === null ? undefined : (JSON.parse(raw) as PendingConsent);
+  // Absent, or unreadable (garbled, or written by a newer release): the user starts the login again.
+  const read = raw === null ? undefined : pendingConsentRecord.decode(raw);
+  const pending = read?.ok ? read.value : undefined;
   if (pending?.sessionId !== session.id) {
     throw new RolegateError('invalid_request', {
       detail: 'This approval request has expired or was already answered. Run `rolegate login` again.',
@@ -151,6 +154,6 @@ export async function decideConsent(
     redirectUri: request.redirectUri,
     codeChallenge: request.codeChallenge,
   };
-  await deps.kv.set(codeKey(sha256(code)), JSON.stringify(record), deps.settings.authorizationCodeTtlMs);
+  await deps.kv.set(codeKey(sha256(code)), codeRecord.encode(record), deps.settings.authorizationCodeTtlMs);
   return { redirectUrl: withResponseParams(request.redirectUri, { code, state: request.state, iss }) };
 }

@@ -8,6 +8,7 @@ import { publicUrlFor, type RequestContext } from '../login/login-deps.js';
 import type { LoginSession } from '../sessions/session-store.js';
 import type { CliAuthDeps } from './cli-auth-deps.js';
 import { cliAuditEvent } from './cli-audit.js';
+import { deviceDecisionRecord, deviceRecord } from './cli-auth-records.js';
 import { publicClient } from './client-check.js';
 import { assertGuessBudget, recordWrongGuess } from './guess-limiter.js';
 import type { Approval } from './issue-grant.js';
@@ -82,7 +83,7 @@ export async function startDeviceAuthorization(
       interval: deps.settings.devicePollIntervalSeconds,
       requester: originOf(ctx),
     };
-    await deps.kv.set(deviceKey(hash), JSON.stringify(record), ttlMs + EXPIRED_RETENTION_MS);
+    await deps.kv.set(deviceKey(hash), deviceRecord.encode(record), ttlMs + EXPIRED_RETENTION_MS);
     const verification = publicUrlFor(deps.publicUrl, '/device');
     return {
       device_code: deviceCode,
@@ -111,7 +112,8 @@ export async function lookUpUserCode(
   const code = normalizeUserCode(typed);
   const hash = code === undefined ? null : await deps.kv.get(userCodeKey(code));
   const raw = hash === null ? null : await deps.kv.get(deviceKey(hash));
-  const record = raw === null ? undefined : (JSON.parse(raw) as DeviceRecord);
+  const read = raw === null ? undefined : deviceRecord.decode(raw);
+  const record = read?.ok ? read.value : undefined;
   if (!record || record.expiresAt <= deps.clock.now() || code === undefined) {
     await recordWrongGuess(deps.kv, who);
     throw new RolegateError('invalid_request', {
@@ -162,7 +164,7 @@ export async function decideDevice(
       }
     : { approved: false };
   const ttl = Math.max(1000, record.expiresAt - deps.clock.now() + EXPIRED_RETENTION_MS);
-  const stored = await deps.kv.setIfAbsent(decisionKey(hash), JSON.stringify(decision), ttl);
+  const stored = await deps.kv.setIfAbsent(decisionKey(hash), deviceDecisionRecord.encode(decision), ttl);
   if (!stored) throw new RolegateError('invalid_request', { detail: 'That code was already answered.' });
   if (!input.approve) {
     await deps.audit

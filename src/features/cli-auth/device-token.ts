@@ -2,8 +2,9 @@ import type { TokenResponse } from '../../contracts/cli-auth.js';
 import { oauthError } from '../../domain/oauth/oauth-error.js';
 import type { RequestContext } from '../login/login-deps.js';
 import type { CliAuthDeps } from './cli-auth-deps.js';
+import { deviceDecisionRecord, deviceRecord } from './cli-auth-records.js';
 import { publicClient } from './client-check.js';
-import { decisionKey, deviceKey, deviceParties, EXPIRED_RETENTION_MS, type DeviceDecision, type DeviceRecord } from './device-flow.js';
+import { decisionKey, deviceKey, deviceParties, EXPIRED_RETENTION_MS } from './device-flow.js';
 import { issueGrant } from './issue-grant.js';
 import { isDeviceCode, sha256 } from './secrets.js';
 
@@ -26,17 +27,28 @@ export async function pollDeviceToken(
   const hash = isDeviceCode(input.deviceCode) ? sha256(input.deviceCode) : undefined;
   const raw = hash === undefined ? null : await deps.kv.get(deviceKey(hash));
   if (raw === null || hash === undefined) throw oauthError('invalid_grant', 'Unknown or already used device_code');
-  const record = JSON.parse(raw) as DeviceRecord;
+  const read = deviceRecord.decode(raw);
+  if (!read.ok) {
+    ctx.log.warn({ event: 'cli.device_unreadable', reason: read.detail }, 'a device authorization record cannot be read');
+    throw oauthError('invalid_grant', 'The device_code cannot be used by this server; run `rolegate login --no-browser` again');
+  }
+  const record = read.value;
   if (record.clientId !== client.id) throw oauthError('invalid_grant', 'The device_code was issued to another client');
   const now = deps.clock.now();
   if (record.expiresAt <= now) throw oauthError('expired_token', 'The device code has expired; start again with `rolegate login`');
 
   const decisionRaw = await deps.kv.get(decisionKey(hash));
-  if (decisionRaw !== null) {
+  // A decision this release cannot read yet (a newer one wrote it) waits for a poll that reaches one that can.
+  const decisionRead = decisionRaw === null ? undefined : deviceDecisionRecord.decode(decisionRaw);
+  if (decisionRead && !decisionRead.ok && decisionRead.problem !== 'future') {
+    ctx.log.warn({ event: 'cli.device_decision_unreadable', reason: decisionRead.detail }, 'a device decision record cannot be read');
+    throw oauthError('access_denied', 'The answer to this device code cannot be read; run `rolegate login --no-browser` again');
+  }
+  if (decisionRead?.ok) {
     // Consume once: of two concurrent polls after approval, only one gets tokens.
     const consumed = await deps.kv.take(deviceKey(hash));
     if (consumed === null) throw oauthError('invalid_grant', 'Unknown or already used device_code');
-    const decision = JSON.parse(decisionRaw) as DeviceDecision;
+    const decision = decisionRead.value;
     if (!decision.approved) throw oauthError('access_denied', 'The request was denied on the rolegate portal');
     // The row names both ends: who asked for the code, and the browser that approved it (RFC 8628 §5.4).
     const { tokens } = await issueGrant(deps, ctx, decision, {

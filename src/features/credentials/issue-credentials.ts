@@ -9,7 +9,7 @@ import type { Clock } from '../../ports/clock.js';
 import type { Logger } from '../../ports/logger.js';
 import type { Limits } from '../rate-limits/limits.js';
 import type { AccessModelCache } from './access-model-cache.js';
-import type { CachedCredentials, CredentialCache } from './credential-cache.js';
+import { cachedCredentialsRecord, type CachedCredentials, type CredentialCache } from './credential-cache.js';
 import { exchange, type ExchangeDeps } from './exchange.js';
 import type { FlightError, SingleFlight } from './single-flight.js';
 
@@ -107,7 +107,7 @@ export async function issueCredentials(deps: CredentialsDeps, caller: Caller, as
     const value = await deps.flights.run(key, {
       lookup: async () => {
         const found = await deps.cache.get(key);
-        return found ? JSON.stringify(found) : undefined;
+        return found ? cachedCredentialsRecord.encode(found) : undefined;
       },
       produce: async () => {
         // Only here does a request cost an STS call: cached answers and requests sharing
@@ -119,7 +119,7 @@ export async function issueCredentials(deps: CredentialsDeps, caller: Caller, as
           // Serving is still right; the next request just exchanges again.
           caller.log.warn({ reason: (error as Error).message }, 'could not cache issued credentials'),
         );
-        return JSON.stringify(produced);
+        return cachedCredentialsRecord.encode(produced);
       },
       describeError: (error) =>
         error instanceof RolegateError
@@ -131,7 +131,9 @@ export async function issueCredentials(deps: CredentialsDeps, caller: Caller, as
           : { code: 'server_error', message: 'the exchange failed' },
       reviveError: reviveFlightError,
     });
-    credentials = JSON.parse(value) as CachedCredentials;
+    const shared = cachedCredentialsRecord.decode(value);
+    if (!shared.ok) throw new RolegateError('server_error', { detail: shared.detail });
+    credentials = shared.value;
   }
 
   const notes = notesFor(duration, role, deps.callerIsRole);
