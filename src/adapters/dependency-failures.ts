@@ -8,7 +8,19 @@ import { RolegateError } from '../domain/errors.js';
  */
 export function dependencyUnavailable(dependency: string, cause: unknown): RolegateError {
   if (cause instanceof RolegateError) return cause;
-  return new RolegateError('dependency_unavailable', { detail: `${dependency} is unavailable; try again shortly`, cause });
+  const error = new RolegateError('dependency_unavailable', { detail: `${dependency} is unavailable; try again shortly`, cause });
+  // The message (logs, start-up problems; never sent to callers) keeps the backend's own reason.
+  error.message = `${dependency} is unavailable: ${reasonOf(cause)}`;
+  return error;
+}
+
+/** One line of a failure's message, bounded (Prisma's run to many lines). */
+function reasonOf(cause: unknown): string {
+  const message = cause instanceof Error ? cause.message : String(cause);
+  const lines = message.split('\n').filter((l) => l.trim() !== '');
+  // Prisma starts with the call site ("Invalid `prisma.x.findMany()` invocation:") and ends with the cause.
+  const line = (lines[0]?.includes('invocation') ? lines.at(-1) : lines[0]) ?? 'unknown error';
+  return line.trim().slice(0, 300);
 }
 
 export interface FailureReportOptions<T> {
