@@ -25,7 +25,7 @@ interface PendingLogin {
 }
 
 /** A validated IdP-initiated sign-in waiting for the user's click (`saml-pending:<sha256 of its id>`). */
-const pendingLoginRecord = recordCodec(
+export const pendingLoginRecord = recordCodec(
   'pending SAML sign-in',
   z.object({
     principal: principalSchema,

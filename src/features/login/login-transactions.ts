@@ -27,7 +27,7 @@ type StoredTransaction = LoginTransaction & { pending?: LimitTicket[] };
  * A transaction in Redis (`login-tx:<sha256 of the id>`). Counts of limits
  * this release does not know are kept as they are: giving them back ignores them.
  */
-const loginTransactionRecord = recordCodec(
+export const loginTransactionRecord = recordCodec(
   'login transaction',
   z.intersection(
     z.discriminatedUnion('kind', [

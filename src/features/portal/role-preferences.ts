@@ -20,7 +20,7 @@ export interface RolePrefs {
  * A user's preferences in Redis (`portal:prefs:<principal id>`). Entries that
  * are not strings are dropped rather than failing the whole record.
  */
-const rolePrefsRecord = recordCodec(
+export const rolePrefsRecord = recordCodec(
   'role preferences',
   z.object({
     favourites: z.array(z.unknown()).catch([]).transform(strings),
