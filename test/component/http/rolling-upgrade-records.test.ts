@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Principal } from '../../../src/domain/principal.js';
-import { sha256 } from '../../../src/features/cli-auth/secrets.js';
+import { newAuthorizationCode, sha256 } from '../../../src/features/cli-auth/secrets.js';
 import { createTestApp, type TestApp } from '../../support/app.js';
 
 // Two releases side by side during a rolling upgrade (docs/architecture.md,
@@ -101,5 +101,51 @@ describe('a CLI access token stored by another release', () => {
     const res = await me();
     expect(res.status).toBe(401);
     expect(res.body).toMatchObject({ code: 'login_required' });
+  });
+});
+
+describe('short-lived sign-in records stored by another release', () => {
+  it('when an authorization code’s record was written by a newer release, then the token exchange is 400 invalid_grant, not a 500', async () => {
+    const code = newAuthorizationCode();
+    const record = {
+      clientId: 'rolegate-cli',
+      principal,
+      loginSessionId: 'a'.repeat(64),
+      sessionExpiresAt: Date.now() + 3_600_000,
+      redirectUri: 'http://127.0.0.1:5000/callback',
+      codeChallenge: 'c'.repeat(43),
+    };
+    await t.deps.kv.set(`cli-code:${sha256(code)}`, newerRelease(record), 60_000);
+    const res = await request(t.app)
+      .post('/oauth/token')
+      .type('form')
+      .send({
+        grant_type: 'authorization_code',
+        client_id: 'rolegate-cli',
+        code,
+        redirect_uri: record.redirectUri,
+        code_verifier: 'v'.repeat(43),
+      });
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ error: 'invalid_grant', error_description: expect.stringMatching(/rolegate login/) as unknown });
+  });
+
+  it('when a login transaction was written by a newer release, then it reads as none (the user starts signing in again)', async () => {
+    const id = await t.deps.login.transactions.begin({ kind: 'saml', idp: 'corp', requestId: '_r1', returnTo: '/', createdAt: Date.now() });
+    const key = `login-tx:${createHash('sha256').update(id).digest('hex')}`;
+    await rewrite(key, (stored) => JSON.stringify({ ...stored, v: 2 }));
+    await expect(t.deps.login.transactions.take(id)).resolves.toBeNull();
+  });
+
+  it('when a login transaction was written by the release before versioning, then it is taken as it was', async () => {
+    const id = await t.deps.login.transactions.begin({ kind: 'saml', idp: 'corp', requestId: '_r2', returnTo: '/portal', createdAt: 1 });
+    await rewrite(`login-tx:${createHash('sha256').update(id).digest('hex')}`, previousRelease);
+    await expect(t.deps.login.transactions.take(id)).resolves.toEqual({
+      kind: 'saml',
+      idp: 'corp',
+      requestId: '_r2',
+      returnTo: '/portal',
+      createdAt: 1,
+    });
   });
 });
