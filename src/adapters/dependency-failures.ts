@@ -35,32 +35,50 @@ export interface FailureReportOptions<T> {
  * adapter is built (its constructor or factory returns the result), so
  * features read as the domain and no call site can forget it.
  *
- * Methods run on the adapter itself (private fields work); synchronous
- * results and throws, and property reads, pass through as they are. Each
- * method is wrapped once and then reused: the hot path pays one property
- * lookup and one closure call per call.
+ * The result is a view whose prototype is the adapter: its own fields read
+ * through, live (`backend`, counters), and `instanceof` holds. Each method
+ * and accessor of the adapter's class is defined on the view once, running on
+ * the adapter itself (private fields work); synchronous results and throws
+ * pass through as they are. No Proxy: a call costs one closure and, for a
+ * promise, one `catch` (measured ~0.1 µs beside a ~0.6 µs in-memory get).
  */
 export function reportingFailuresAs<T extends object>(adapter: T, dependency: string, options: FailureReportOptions<T> = {}): T {
   const untranslated = new Set<PropertyKey>(options.untranslated ?? []);
-  const wrapped = new Map<PropertyKey, unknown>();
   const translate = (error: unknown): never => {
     throw dependencyUnavailable(dependency, error);
   };
-  return new Proxy(adapter, {
-    get(target, property) {
-      const value: unknown = Reflect.get(target, property, target);
-      if (typeof value !== 'function' || property === 'constructor') return value;
-      if (untranslated.has(property)) return (value as (...args: unknown[]) => unknown).bind(target);
-      let method = wrapped.get(property);
-      if (method === undefined) {
-        const original = value as (...args: unknown[]) => unknown;
-        method = (...args: unknown[]): unknown => {
-          const result = original.apply(target, args);
+  const view = Object.create(adapter) as T;
+  const define = (name: PropertyKey, descriptor: PropertyDescriptor) => {
+    if (name === 'constructor' || Object.hasOwn(view, name)) return; // the nearest definition wins
+    // Accessors of the adapter's class, called on the adapter (never on the view).
+    const get: unknown = Reflect.get(descriptor, 'get');
+    const set: unknown = Reflect.get(descriptor, 'set');
+    const value: unknown = descriptor.value;
+    if (typeof get === 'function' || typeof set === 'function') {
+      Object.defineProperty(view, name, {
+        ...(typeof get === 'function' ? { get: (): unknown => Reflect.apply(get, adapter, []) as unknown } : {}),
+        ...(typeof set === 'function' ? { set: (next: unknown) => void Reflect.apply(set, adapter, [next]) } : {}),
+        configurable: true,
+      });
+      return;
+    }
+    if (typeof value !== 'function') return; // data fields read through the prototype
+    const original = value as (...args: unknown[]) => unknown;
+    const method = untranslated.has(name)
+      ? (...args: unknown[]): unknown => original.apply(adapter, args)
+      : (...args: unknown[]): unknown => {
+          const result = original.apply(adapter, args);
           return result instanceof Promise ? result.catch(translate) : result;
         };
-        wrapped.set(property, method);
-      }
-      return method;
-    },
-  });
+    Object.defineProperty(view, name, { value: method, configurable: true });
+  };
+  for (const name of Reflect.ownKeys(adapter)) define(name, Object.getOwnPropertyDescriptor(adapter, name) ?? {});
+  for (
+    let proto: unknown = Object.getPrototypeOf(adapter);
+    proto !== null && proto !== Object.prototype;
+    proto = Object.getPrototypeOf(proto)
+  ) {
+    for (const name of Reflect.ownKeys(proto as object)) define(name, Object.getOwnPropertyDescriptor(proto, name) ?? {});
+  }
+  return view;
 }
