@@ -91,7 +91,8 @@ export default tseslint.config(
       'no-restricted-syntax': [
         'error',
         {
-          selector: ':matches(FunctionDeclaration, VariableDeclarator)[id.name=/^(orUnavailable|unavailableAs)$/], CallExpression[callee.name=/^(orUnavailable|unavailableAs)$/]',
+          selector:
+            ':matches(FunctionDeclaration, VariableDeclarator)[id.name=/^(orUnavailable|unavailableAs)$/], CallExpression[callee.name=/^(orUnavailable|unavailableAs)$/]',
           message: 'Adapters throw dependency_unavailable themselves (reportingFailuresAs where the adapter is built); do not wrap calls.',
         },
       ],
