@@ -75,7 +75,26 @@ export default tseslint.config(
             { group: layers('adapters', 'http', 'cli', 'composition'), message: 'Features depend on ports, not on adapters or HTTP.' },
             prismaBoundary,
             productBoundary,
+            {
+              group: ['**/dependency-errors*', '**/dependency-failures*'],
+              message: 'Adapters translate their own failures (adapters/dependency-failures.ts); features do not wrap calls.',
+            },
           ],
+        },
+      ],
+    },
+  },
+  // Adapters translate their own failures into dependency_unavailable (docs/architecture.md):
+  // a feature or route that wraps a call to name the dependency is the old, forgettable way.
+  {
+    files: ['src/features/**/*.ts', 'src/http/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            ':matches(FunctionDeclaration, VariableDeclarator)[id.name=/^(orUnavailable|unavailableAs)$/], CallExpression[callee.name=/^(orUnavailable|unavailableAs)$/]',
+          message: 'Adapters throw dependency_unavailable themselves (reportingFailuresAs where the adapter is built); do not wrap calls.',
         },
       ],
     },

@@ -9,7 +9,7 @@ export function buildCliAuth(platform: Platform): CliAuthDeps {
   return {
     grants: new PrismaCliGrantStore(platform.database.prisma),
     accessTokens: new AccessTokens(kv, clock, config.cli.accessTokenTtlMs),
-    kv,
+    kv: kv.named('The session store (Redis)'),
     audit: platform.audit,
     clock,
     publicUrl: config.server.publicUrl,

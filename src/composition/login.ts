@@ -65,7 +65,7 @@ export async function buildLogin(
     audit: platform.audit,
     oidc,
     saml,
-    kv,
+    kv: kv.named('The session store (Redis)'),
     clock,
     publicUrl: config.server.publicUrl,
     maxSessionTtlMs: config.sessions.maxTtlMs,

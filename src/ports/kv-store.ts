@@ -3,11 +3,20 @@
  * caches and locks. Redis implements it for production; an in-process map
  * implements it for a single demo instance. Keys are given without the
  * configured prefix; the store adds it. Every method rejects (never hangs) when
- * the backend is unreachable, so callers can fail closed.
+ * the backend is unreachable, so callers can fail closed: with a RolegateError
+ * dependency_unavailable (503) naming the store ("Redis is unavailable; try
+ * again shortly"), or naming the use a feature makes of it (see `named`).
+ * `ping` and `close` reject with the backend's own short reason instead.
  */
 export interface KvStore {
   /** What backs this store, as named in health checks: `redis` or `memory`. */
   readonly backend: 'redis' | 'memory';
+  /**
+   * The same store (same connection, same keys), whose failures name
+   * `dependency` — how a feature calls its use of it, e.g. "The session store
+   * (Redis)". Taken once where the feature's store is built.
+   */
+  named(dependency: string): KvStore;
   get(key: string): Promise<string | null>;
   /** Sets a value, expiring after `ttlMs` when given. */
   set(key: string, value: string, ttlMs?: number): Promise<void>;

@@ -2,6 +2,7 @@ import { RolegateError } from '../../domain/errors.js';
 import type { AuditEvent, AuditLog } from '../../ports/audit-log.js';
 import { auditRowOf } from './audit-row.js';
 import type { Database } from './database.js';
+import { reportingFailuresAs } from '../dependency-failures.js';
 
 interface Pending {
   event: AuditEvent;
@@ -92,6 +93,7 @@ export class PgAuditLog implements AuditLog {
     this.#overlapAt = options.overlapAt ?? 32;
     this.#commitTimeoutMs = options.commitTimeoutMs ?? 1800;
     this.#maxQueued = options.maxQueued ?? 10_000;
+    return reportingFailuresAs(this, 'The audit log (PostgreSQL)');
   }
 
   /** Events waiting to be written (not yet in an INSERT). */

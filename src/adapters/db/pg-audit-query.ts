@@ -1,6 +1,7 @@
 import type { RecordedAuditEvent } from '../../ports/audit-log.js';
 import type { AuditFilter, AuditQuery } from '../../ports/audit-query.js';
 import type { Database } from './database.js';
+import { reportingFailuresAs } from '../dependency-failures.js';
 
 interface Row extends Record<string, unknown> {
   id: string;
@@ -30,7 +31,9 @@ const RETENTION_TIMEOUT_MS = 600_000;
 
 /** AuditQuery in plain SQL on audit_events: keyset pages on the id (newest first), using the (subject, at), (role_arn, at) and at indexes. */
 export class PgAuditQuery implements AuditQuery {
-  constructor(private readonly database: Pick<Database, 'slowQuery'>) {}
+  constructor(private readonly database: Pick<Database, 'slowQuery'>) {
+    return reportingFailuresAs(this, 'The audit log (PostgreSQL)');
+  }
 
   async find(filter: AuditFilter): Promise<RecordedAuditEvent[]> {
     const where: string[] = [];

@@ -4,6 +4,7 @@ import type { AccessAdminStore, AccessState, AccessWrite } from '../../ports/acc
 import type { AuditEvent } from '../../ports/audit-log.js';
 import { applyWrites, insertAuditEvents, type Sql } from './access-bulk-writes.js';
 import { Prisma, type PrismaClient } from './generated/client.js';
+import { reportingFailuresAs } from '../dependency-failures.js';
 
 type Tx = Prisma.TransactionClient;
 
@@ -35,6 +36,7 @@ export class PrismaAccessAdminStore implements AccessAdminStore {
     options: AccessAdminStoreOptions = {},
   ) {
     this.#timeoutMs = options.transactionTimeoutMs ?? DEFAULT_TRANSACTION_TIMEOUT_MS;
+    return reportingFailuresAs(this, 'The database');
   }
 
   read(): Promise<AccessState> {

@@ -1,6 +1,7 @@
 import type { AwsAccount, AwsRole, ExchangeMode, GroupMapping, Partition } from '../../domain/access-model.js';
 import type { AccessSnapshot, AccessStore } from '../../ports/access-store.js';
 import type { Prisma, PrismaClient } from './generated/client.js';
+import { reportingFailuresAs } from '../dependency-failures.js';
 
 type AccountRow = Prisma.AwsAccountGetPayload<object>;
 type RoleRow = Prisma.RoleGetPayload<object>;
@@ -26,7 +27,9 @@ async function pages<T>(prisma: PrismaClient, sql: (after: boolean) => string, k
 
 /** AccessStore on aws_accounts, roles and group_mappings (IdPs resolved to their slug). */
 export class PrismaAccessStore implements AccessStore {
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(private readonly prisma: PrismaClient) {
+    return reportingFailuresAs(this, 'The access model (PostgreSQL)');
+  }
 
   // The three lists the access-model cache loads (the whole model): plain statements, whose rows
   // Prisma hands over with far less work than its model queries (20,000 roles: ~0.9 s → ~0.2 s),

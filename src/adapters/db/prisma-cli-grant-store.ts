@@ -1,10 +1,13 @@
 import type { Principal } from '../../domain/principal.js';
 import type { CliClient, CliGrant, CliGrantStore, NewCliGrant, RefreshTokenRecord } from '../../ports/cli-grant-store.js';
 import type { CliGrant as GrantRow, CliToken as TokenRow, Prisma, PrismaClient } from './generated/client.js';
+import { reportingFailuresAs } from '../dependency-failures.js';
 
 /** CliGrantStore on cli_grants and cli_tokens (refresh tokens only, by sha256). */
 export class PrismaCliGrantStore implements CliGrantStore {
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(private readonly prisma: PrismaClient) {
+    return reportingFailuresAs(this, 'The database');
+  }
 
   async findClient(clientId: string): Promise<CliClient | null> {
     const row = await this.prisma.cliClient.findUnique({ where: { id: clientId } });

@@ -6,10 +6,13 @@ import {
 } from '../../domain/identity-provider.js';
 import type { IdentityProviderStore } from '../../ports/identity-provider-store.js';
 import type { IdentityProvider as Row, Prisma, PrismaClient } from './generated/client.js';
+import { reportingFailuresAs } from '../dependency-failures.js';
 
 /** IdentityProviderStore on the identity_providers table; `settings` is validated per kind with zod. */
 export class PrismaIdentityProviderStore implements IdentityProviderStore {
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(private readonly prisma: PrismaClient) {
+    return reportingFailuresAs(this, 'The database');
+  }
 
   async list(): Promise<{ providers: IdentityProvider[]; invalid: { slug: string; problem: string }[] }> {
     const rows = await this.prisma.identityProvider.findMany({ orderBy: [{ displayName: 'asc' }, { slug: 'asc' }] });

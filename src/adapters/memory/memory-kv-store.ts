@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { systemClock, type Clock } from '../../ports/clock.js';
 import type { KvStore } from '../../ports/kv-store.js';
+import { reportingFailuresAs } from '../dependency-failures.js';
 
 interface Entry<T> {
   value: T;
@@ -9,10 +10,14 @@ interface Entry<T> {
 
 const SWEEP_INTERVAL_MS = 30_000;
 
+/** Health probes show ping's own reason; closing is best effort. */
+const UNTRANSLATED = ['ping', 'close'] as const;
+
 /**
  * The in-process KvStore for a single instance without Redis (the embedded
  * defaults). Same semantics as the Redis store: lazy expiry on read plus a
- * periodic sweep so expired entries do not accumulate.
+ * periodic sweep so expired entries do not accumulate. It fails only once
+ * closed, then as every adapter does (dependency_unavailable).
  */
 export class MemoryKvStore implements KvStore {
   readonly backend = 'memory' as const;
@@ -27,6 +32,12 @@ export class MemoryKvStore implements KvStore {
     this.#clock = clock;
     this.#bus.setMaxListeners(0);
     this.#sweeper = setInterval(() => this.#sweep(), SWEEP_INTERVAL_MS).unref();
+    // Callers get the store whose failures are translated (see reportingFailuresAs).
+    return reportingFailuresAs(this, 'The in-process store', { untranslated: UNTRANSLATED });
+  }
+
+  named(dependency: string): KvStore {
+    return reportingFailuresAs<KvStore>(this, dependency, { untranslated: UNTRANSLATED });
   }
 
   get(key: string): Promise<string | null> {

@@ -4,6 +4,7 @@ import type { Logger } from '../../ports/logger.js';
 import type { RateLimiter, RateLimiterSettings, RateLimiterStore, RateLimitOutcome } from '../../ports/rate-limiter.js';
 import { withTimeout } from '../../support/with-timeout.js';
 import { describeRedisError } from '../redis/redis-kv-store.js';
+import { reportingFailuresAs } from '../dependency-failures.js';
 
 export interface RedisRateLimitersOptions {
   url: string;
@@ -71,6 +72,7 @@ export async function connectRedisRateLimiters(options: RedisRateLimitersOptions
         }),
         settings,
         timeoutMs,
+        'The rate-limit store (Redis)',
       ),
     close: async () => {
       if (client.isReady) await client.close().catch(() => client.destroy());
@@ -88,18 +90,25 @@ export function memoryRateLimiters(): RateLimiterStore {
         new RateLimiterMemory({ keyPrefix: name, points: settings.points, duration: settings.windowSeconds }),
         settings,
         undefined,
+        'The in-process rate-limit store',
       ),
     close: () => Promise.resolve(),
   };
 }
 
-/** The port over one rate-limiter-flexible limiter: its refusals are answers, its other rejections store failures. */
+/**
+ * The port over one rate-limiter-flexible limiter: its refusals are answers,
+ * its other rejections store failures (dependency_unavailable naming the store).
+ */
 class FlexibleRateLimiter implements RateLimiter {
   constructor(
     private readonly limiter: RateLimiterAbstract,
     private readonly settings: RateLimiterSettings,
     private readonly timeoutMs: number | undefined,
-  ) {}
+    dependency: string,
+  ) {
+    return reportingFailuresAs(this, dependency);
+  }
 
   async consume(key: string): Promise<RateLimitOutcome> {
     try {

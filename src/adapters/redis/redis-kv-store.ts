@@ -1,5 +1,6 @@
 import { createClient } from 'redis';
 import type { KvStore } from '../../ports/kv-store.js';
+import { reportingFailuresAs } from '../dependency-failures.js';
 import type { Logger } from '../../ports/logger.js';
 import { withTimeout } from '../../support/with-timeout.js';
 import { NearCache } from './near-cache.js';
@@ -44,6 +45,9 @@ const DELETE_IF_EQUALS = `if redis.call('GET', KEYS[1]) == ARGV[1] then return r
 
 const now = performance.now.bind(performance);
 
+/** Health probes show ping's own reason; closing is best effort. */
+const UNTRANSLATED = ['ping', 'close'] as const;
+
 /**
  * KvStore on Redis (node-redis). Commands fail fast while disconnected (no
  * offline queue), so a dead Redis turns into errors callers can answer with a
@@ -57,6 +61,8 @@ const now = performance.now.bind(performance);
  * waited `commandTimeoutMs` the connection is dropped and a new one opened
  * (as is one whose handshake does not finish in that time). Meanwhile every
  * command fails within `commandTimeoutMs`, or at once while reconnecting.
+ * Failed commands reject with dependency_unavailable naming Redis (or the
+ * name given to `named`), as every adapter's failures do.
  */
 export class RedisKvStore implements KvStore {
   readonly backend = 'redis' as const;
@@ -115,7 +121,11 @@ export class RedisKvStore implements KvStore {
     store.#lastBeatAt = now();
     store.#heartbeat = setInterval(() => store.#beat(), store.#heartbeatMs);
     store.#heartbeat.unref();
-    return store;
+    return reportingFailuresAs(store, 'Redis', { untranslated: UNTRANSLATED });
+  }
+
+  named(dependency: string): KvStore {
+    return reportingFailuresAs<KvStore>(this, dependency, { untranslated: UNTRANSLATED });
   }
 
   /** Whether near-cached values may be answered from memory right now (false without a near cache). */

@@ -2,7 +2,6 @@ import { accessDocumentSchema, entrySchemas } from '../../domain/access-document
 import { canonical, entryKey, type AccessChange } from '../../domain/access-diff.js';
 import { RolegateError } from '../../domain/errors.js';
 import type { AccessState, Stored } from '../../ports/access-admin-store.js';
-import { orUnavailable } from '../dependency-errors.js';
 import { accessChanged, checkTransport, type Actor, type AdminDeps } from './admin-deps.js';
 import { changeEvent, documentOf } from './apply-access.js';
 
@@ -18,11 +17,11 @@ const listIn = (state: AccessState, kind: ObjectKind): Stored<Record<string, unk
 const view = (s: Stored<Record<string, unknown>>): ObjectView => ({ id: s.id, version: s.version, ...s.entry });
 
 export async function listObjects(deps: AdminDeps, kind: ObjectKind): Promise<ObjectView[]> {
-  return listIn(await orUnavailable('The database', () => deps.store.read()), kind).map(view);
+  return listIn(await deps.store.read(), kind).map(view);
 }
 
 export async function getObject(deps: AdminDeps, kind: ObjectKind, id: string): Promise<ObjectView> {
-  return view(find(await orUnavailable('The database', () => deps.store.read()), kind, id));
+  return view(find(await deps.store.read(), kind, id));
 }
 
 /** Validates the fields (400), checks the whole model still holds together (409), writes with its audit event, and returns the stored object. */

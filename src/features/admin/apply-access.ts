@@ -3,7 +3,6 @@ import { ACCESS_KINDS, diffAccess, entryKey, summarizeChanges, type AccessChange
 import { parseRoleArn } from '../../domain/arn.js';
 import type { AccessState, AccessWrite, Stored } from '../../ports/access-admin-store.js';
 import type { AuditEvent } from '../../ports/audit-log.js';
-import { orUnavailable } from '../dependency-errors.js';
 import { accessChanged, actorFields, checkTransport, type Actor, type AdminDeps } from './admin-deps.js';
 
 export interface ApplyResult {
@@ -25,13 +24,13 @@ export function documentOf(state: AccessState, withIdentityProviders = false): A
 }
 
 export async function exportAccess(deps: AdminDeps, options: { identityProviders?: boolean } = {}): Promise<AccessDocument> {
-  return documentOf(await orUnavailable('The database', () => deps.store.read()), options.identityProviders === true);
+  return documentOf(await deps.store.read(), options.identityProviders === true);
 }
 
 /** What applying the document would change, without changing anything. */
 export async function planAccess(deps: AdminDeps, document: AccessDocument): Promise<ApplyResult> {
   checkTransport(document, deps.transport);
-  const changes = diffAccess(documentOf(await orUnavailable('The database', () => deps.store.read()), true), document);
+  const changes = diffAccess(documentOf(await deps.store.read(), true), document);
   return { changes, summary: summarizeChanges(changes), applied: false };
 }
 

@@ -2,7 +2,6 @@ import type { AuditEventView, AuditQueryParams } from '../../contracts/admin.js'
 import { RolegateError } from '../../domain/errors.js';
 import type { RecordedAuditEvent } from '../../ports/audit-log.js';
 import type { AuditFilter, AuditQuery } from '../../ports/audit-query.js';
-import { orUnavailable } from '../dependency-errors.js';
 
 const EXPORT_PAGE = 1000;
 
@@ -41,7 +40,7 @@ export function filterOf(params: AuditQueryParams): AuditFilter {
 /** One page, newest first, with the cursor of the next page when there may be one. */
 export async function auditPage(query: AuditQuery, params: AuditQueryParams): Promise<{ events: AuditEventView[]; nextCursor?: string }> {
   const filter = filterOf(params);
-  const rows = await orUnavailable('The audit log (PostgreSQL)', () => query.find({ ...filter, limit: filter.limit + 1 }));
+  const rows = await query.find({ ...filter, limit: filter.limit + 1 });
   const page = rows.slice(0, filter.limit);
   const last = page.at(-1);
   return { events: page.map(viewOf), ...(rows.length > filter.limit && last ? { nextCursor: encodeCursor(last.id) } : {}) };
@@ -51,7 +50,7 @@ export async function auditPage(query: AuditQuery, params: AuditQueryParams): Pr
 export async function* auditEvents(query: AuditQuery, params: AuditQueryParams): AsyncGenerator<AuditEventView> {
   const filter = { ...filterOf(params), limit: EXPORT_PAGE };
   for (;;) {
-    const rows = await orUnavailable('The audit log (PostgreSQL)', () => query.find(filter));
+    const rows = await query.find(filter);
     for (const row of rows) yield viewOf(row);
     const last = rows.at(-1);
     if (rows.length < EXPORT_PAGE || !last) return;

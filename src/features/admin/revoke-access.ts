@@ -3,7 +3,6 @@ import { RolegateError } from '../../domain/errors.js';
 import { cutoffOf, denyRolePolicy, denyUserPolicy, type DenyPolicy } from '../../domain/revocation-policy.js';
 import type { AuditLog } from '../../ports/audit-log.js';
 import type { Clock } from '../../ports/clock.js';
-import { orUnavailable } from '../dependency-errors.js';
 import { actorFields, type Actor } from './admin-deps.js';
 
 /** What revocation touches; each piece is the existing mechanism (logout everywhere, CLI revoke, credential cache). */
@@ -47,16 +46,12 @@ export async function revokeUser(deps: RevocationDeps, actor: Actor, principalId
   const now = deps.clock.now();
   const cutoff = cutoffOf(now);
   const base = { ...actorFields(actor), type: 'admin.revoke.user', details: { user: principalId, cutoff } };
-  await orUnavailable('The audit log (PostgreSQL)', () =>
-    deps.audit.record({ ...base, type: 'admin.revoke.user.start', outcome: 'success' }),
-  );
-  const sessionsEnded = await orUnavailable('The session store (Redis)', () => deps.endSessionsOf(principalId));
+  await deps.audit.record({ ...base, type: 'admin.revoke.user.start', outcome: 'success' });
+  const sessionsEnded = await deps.endSessionsOf(principalId);
   const cliSessionsRevoked = await deps.revokeCliGrantsOf(principalId, actor);
-  const cachedCredentialsDropped = await orUnavailable('The credential cache (Redis)', () => deps.dropCredentialsOf(principalId));
+  const cachedCredentialsDropped = await deps.dropCredentialsOf(principalId);
   const sourceIdentity = deps.sourceIdentityOf(principalId);
-  const affectedRoleArns = await orUnavailable('The audit log (PostgreSQL)', () =>
-    deps.rolesIssuedTo(principalId, new Date(now - LONGEST_SESSION_MS)),
-  );
+  const affectedRoleArns = await deps.rolesIssuedTo(principalId, new Date(now - LONGEST_SESSION_MS));
   const result: RevocationResult = {
     revokedAt: new Date(now).toISOString(),
     user: principalId,
@@ -75,15 +70,13 @@ export async function revokeUser(deps: RevocationDeps, actor: Actor, principalId
 export async function revokeRole(deps: RevocationDeps, actor: Actor, roleArn: string): Promise<RevocationResult> {
   const parsed = parseRoleArn(roleArn);
   if (!parsed.ok) throw new RolegateError('invalid_request', { detail: `roleArn: ${parsed.error}` });
-  const roleId = await orUnavailable('The database', () => deps.roleIdOf(roleArn));
+  const roleId = await deps.roleIdOf(roleArn);
   if (roleId === undefined) throw new RolegateError('not_found', { detail: `No role ${roleArn} in the access model` });
   const now = deps.clock.now();
   const cutoff = cutoffOf(now);
   const base = { ...actorFields(actor), roleArn, accountId: parsed.value.accountId, type: 'admin.revoke.role', details: { cutoff } };
-  await orUnavailable('The audit log (PostgreSQL)', () =>
-    deps.audit.record({ ...base, type: 'admin.revoke.role.start', outcome: 'success' }),
-  );
-  const cachedCredentialsDropped = await orUnavailable('The credential cache (Redis)', () => deps.dropCredentialsOfRole(roleId));
+  await deps.audit.record({ ...base, type: 'admin.revoke.role.start', outcome: 'success' });
+  const cachedCredentialsDropped = await deps.dropCredentialsOfRole(roleId);
   const result: RevocationResult = {
     revokedAt: new Date(now).toISOString(),
     roleArn,

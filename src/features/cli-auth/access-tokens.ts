@@ -1,7 +1,10 @@
+import { z } from 'zod';
 import type { Principal } from '../../domain/principal.js';
 import type { CliGrant } from '../../ports/cli-grant-store.js';
 import type { Clock } from '../../ports/clock.js';
 import type { KvStore } from '../../ports/kv-store.js';
+import { recordCodec } from '../../support/record-codec.js';
+import { principalSchema } from '../sessions/session-record.js';
 import { grantIdOfAccessToken, newAccessToken, sha256 } from './secrets.js';
 
 /** What a valid CLI access token stands for. */
@@ -15,6 +18,19 @@ export interface AccessTokenGrant {
   /** When the whole grant ends (ms since epoch). */
   grantExpiresAt: number;
 }
+
+/** An access token's record in Redis (`cli-at:<sha256 of the token>`). */
+export const accessTokenRecord = recordCodec(
+  'CLI access token',
+  z.object({
+    grantId: z.string(),
+    clientId: z.string(),
+    principal: principalSchema,
+    deviceName: z.string(),
+    expiresAt: z.number(),
+    grantExpiresAt: z.number(),
+  }) satisfies z.ZodType<AccessTokenGrant>,
+);
 
 /** Every access token record's key starts with this. */
 export const ACCESS_TOKEN_KEY_PREFIX = 'cli-at:';
@@ -30,11 +46,15 @@ const revokedKey = (grantId: string) => `cli-grant-revoked:${grantId}`;
  * raced it.
  */
 export class AccessTokens {
+  private readonly kv: KvStore;
+
   constructor(
-    private readonly kv: KvStore,
+    kv: KvStore,
     private readonly clock: Clock,
     private readonly ttlMs: number,
-  ) {}
+  ) {
+    this.kv = kv.named('The token store (Redis)');
+  }
 
   async issue(grant: CliGrant): Promise<{ token: string; expiresAt: number }> {
     const now = this.clock.now();
@@ -48,17 +68,23 @@ export class AccessTokens {
       expiresAt,
       grantExpiresAt: grant.expiresAt.getTime(),
     };
-    await this.kv.set(tokenKey(sha256(token)), JSON.stringify(record), Math.max(1000, expiresAt - now));
+    await this.kv.set(tokenKey(sha256(token)), accessTokenRecord.encode(record), Math.max(1000, expiresAt - now));
     return { token, expiresAt };
   }
 
-  /** The grant behind a live token, or null (malformed, unknown, expired or revoked). Store failures reject. */
+  /**
+   * The grant behind a live token, or null (malformed, unknown, expired or
+   * revoked, or a record this release cannot read: the CLI refreshes and gets
+   * one it can). Store failures reject.
+   */
   async verify(token: string): Promise<AccessTokenGrant | null> {
     const grantId = grantIdOfAccessToken(token);
     if (grantId === undefined) return null;
     const [raw, revoked] = await Promise.all([this.kv.get(tokenKey(sha256(token))), this.kv.get(revokedKey(grantId))]);
     if (raw === null || revoked !== null) return null;
-    const record = JSON.parse(raw) as AccessTokenGrant;
+    const read = accessTokenRecord.decode(raw);
+    if (!read.ok) return null;
+    const record = read.value;
     if (record.grantId !== grantId || record.expiresAt <= this.clock.now()) return null;
     return record;
   }

@@ -3,10 +3,10 @@ import { checkLoopbackRedirectUri, withResponseParams } from '../../domain/oauth
 import { oauthError, oauthErrorOf } from '../../domain/oauth/oauth-error.js';
 import { isS256Challenge } from '../../domain/oauth/pkce.js';
 import type { CliClient } from '../../ports/cli-grant-store.js';
-import { orUnavailable } from '../dependency-errors.js';
 import type { RequestContext } from '../login/login-deps.js';
 import type { LoginSession } from '../sessions/session-store.js';
 import { issuerOf, type CliAuthDeps } from './cli-auth-deps.js';
+import { codeRecord, pendingConsentRecord } from './cli-auth-records.js';
 import { cliAuditEvent } from './cli-audit.js';
 import type { Approval } from './issue-grant.js';
 import { newAuthorizationCode, newConsentId, sha256 } from './secrets.js';
@@ -25,7 +25,7 @@ export interface CodeRecord extends Approval {
   codeChallenge: string;
 }
 
-interface PendingConsent {
+export interface PendingConsent {
   request: Omit<AuthorizationRequest, 'client'> & { clientId: string };
   sessionId: string;
 }
@@ -44,7 +44,7 @@ export async function checkClientAndRedirect(
 ): Promise<{ client: CliClient; redirectUri: string }> {
   const clientId = query.client_id;
   if (typeof clientId !== 'string' || clientId === '') throw new RolegateError('invalid_request', { detail: 'client_id is missing' });
-  const client = await orUnavailable('The database', () => deps.grants.findClient(clientId));
+  const client = await deps.grants.findClient(clientId);
   if (!client) throw new RolegateError('invalid_request', { detail: `Unknown client_id ${clientId.slice(0, 64)}` });
   if (typeof query.redirect_uri !== 'string') throw new RolegateError('invalid_request', { detail: 'redirect_uri is missing' });
   const redirect = checkLoopbackRedirectUri(query.redirect_uri);
@@ -97,9 +97,7 @@ export async function startConsent(deps: CliAuthDeps, session: LoginSession, req
     request: { clientId: request.client.id, redirectUri: request.redirectUri, codeChallenge: request.codeChallenge, state: request.state },
     sessionId: session.id,
   };
-  await orUnavailable('The session store (Redis)', () =>
-    deps.kv.set(consentKey(id), JSON.stringify(pending), deps.settings.consentTimeoutMs),
-  );
+  await deps.kv.set(consentKey(id), pendingConsentRecord.encode(pending), deps.settings.consentTimeoutMs);
   return id;
 }
 
@@ -115,10 +113,10 @@ export async function decideConsent(
   session: LoginSession,
   input: { consentId: string; approve: boolean },
 ): Promise<{ redirectUrl: string }> {
-  const raw = /^[A-Za-z0-9_-]{43}$/.test(input.consentId)
-    ? await orUnavailable('The session store (Redis)', () => deps.kv.take(consentKey(input.consentId)))
-    : null;
-  const pending = raw === null ? undefined : (JSON.parse(raw) as PendingConsent);
+  const raw = /^[A-Za-z0-9_-]{43}$/.test(input.consentId) ? await deps.kv.take(consentKey(input.consentId)) : null;
+  // Absent, or unreadable (garbled, or written by a newer release): the user starts the login again.
+  const read = raw === null ? undefined : pendingConsentRecord.decode(raw);
+  const pending = read?.ok ? read.value : undefined;
   if (pending?.sessionId !== session.id) {
     throw new RolegateError('invalid_request', {
       detail: 'This approval request has expired or was already answered. Run `rolegate login` again.',
@@ -156,8 +154,6 @@ export async function decideConsent(
     redirectUri: request.redirectUri,
     codeChallenge: request.codeChallenge,
   };
-  await orUnavailable('The session store (Redis)', () =>
-    deps.kv.set(codeKey(sha256(code)), JSON.stringify(record), deps.settings.authorizationCodeTtlMs),
-  );
+  await deps.kv.set(codeKey(sha256(code)), codeRecord.encode(record), deps.settings.authorizationCodeTtlMs);
   return { redirectUrl: withResponseParams(request.redirectUri, { code, state: request.state, iss }) };
 }

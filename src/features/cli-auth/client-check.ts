@@ -1,6 +1,5 @@
 import { oauthError } from '../../domain/oauth/oauth-error.js';
 import type { CliClient } from '../../ports/cli-grant-store.js';
-import { orUnavailable } from '../dependency-errors.js';
 import type { CliAuthDeps } from './cli-auth-deps.js';
 
 /**
@@ -10,7 +9,7 @@ import type { CliAuthDeps } from './cli-auth-deps.js';
  */
 export async function publicClient(deps: Pick<CliAuthDeps, 'grants'>, clientId: string | undefined): Promise<CliClient> {
   if (clientId === undefined || clientId === '') throw oauthError('invalid_request', 'client_id is required');
-  const client = await orUnavailable('The database', () => deps.grants.findClient(clientId));
+  const client = await deps.grants.findClient(clientId);
   if (!client) throw oauthError('invalid_client', `Unknown client ${clientId.slice(0, 64)}`);
   return client;
 }

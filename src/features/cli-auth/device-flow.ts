@@ -4,11 +4,11 @@ import { RolegateError } from '../../domain/errors.js';
 import { sameIpAddress } from '../../domain/ip-address.js';
 import { deviceNameFrom } from '../../domain/oauth/device-name.js';
 import { displayUserCode, normalizeUserCode, userCodeFrom } from '../../domain/oauth/user-code.js';
-import { orUnavailable } from '../dependency-errors.js';
 import { publicUrlFor, type RequestContext } from '../login/login-deps.js';
 import type { LoginSession } from '../sessions/session-store.js';
 import type { CliAuthDeps } from './cli-auth-deps.js';
 import { cliAuditEvent } from './cli-audit.js';
+import { deviceDecisionRecord, deviceRecord } from './cli-auth-records.js';
 import { publicClient } from './client-check.js';
 import { assertGuessBudget, recordWrongGuess } from './guess-limiter.js';
 import type { Approval } from './issue-grant.js';
@@ -71,7 +71,7 @@ export async function startDeviceAuthorization(
   for (let attempt = 0; attempt < 5; attempt++) {
     const userCode = userCodeFrom(randomBytes(32));
     if (userCode === undefined) continue;
-    const claimed = await orUnavailable('The session store (Redis)', () => deps.kv.setIfAbsent(userCodeKey(userCode), hash, ttlMs));
+    const claimed = await deps.kv.setIfAbsent(userCodeKey(userCode), hash, ttlMs);
     if (!claimed) continue; // a live code already has these letters: draw again
     const record: DeviceRecord = {
       clientId: client.id,
@@ -83,9 +83,7 @@ export async function startDeviceAuthorization(
       interval: deps.settings.devicePollIntervalSeconds,
       requester: originOf(ctx),
     };
-    await orUnavailable('The session store (Redis)', () =>
-      deps.kv.set(deviceKey(hash), JSON.stringify(record), ttlMs + EXPIRED_RETENTION_MS),
-    );
+    await deps.kv.set(deviceKey(hash), deviceRecord.encode(record), ttlMs + EXPIRED_RETENTION_MS);
     const verification = publicUrlFor(deps.publicUrl, '/device');
     return {
       device_code: deviceCode,
@@ -112,9 +110,10 @@ export async function lookUpUserCode(
   const who = { principalId: session.principal.id, ...(ctx.sourceIp ? { sourceIp: ctx.sourceIp } : {}) };
   await assertGuessBudget(deps.kv, who);
   const code = normalizeUserCode(typed);
-  const hash = code === undefined ? null : await orUnavailable('The session store (Redis)', () => deps.kv.get(userCodeKey(code)));
-  const raw = hash === null ? null : await orUnavailable('The session store (Redis)', () => deps.kv.get(deviceKey(hash)));
-  const record = raw === null ? undefined : (JSON.parse(raw) as DeviceRecord);
+  const hash = code === undefined ? null : await deps.kv.get(userCodeKey(code));
+  const raw = hash === null ? null : await deps.kv.get(deviceKey(hash));
+  const read = raw === null ? undefined : deviceRecord.decode(raw);
+  const record = read?.ok ? read.value : undefined;
   if (!record || record.expiresAt <= deps.clock.now() || code === undefined) {
     await recordWrongGuess(deps.kv, who);
     throw new RolegateError('invalid_request', {
@@ -152,7 +151,7 @@ export async function decideDevice(
 ): Promise<{ record: DeviceRecord }> {
   const { record, review } = await lookUpUserCode(deps, ctx, session, input.userCode);
   const code = normalizeUserCode(input.userCode) ?? '';
-  const hash = await orUnavailable('The session store (Redis)', () => deps.kv.take(userCodeKey(code)));
+  const hash = await deps.kv.take(userCodeKey(code));
   if (hash === null) throw new RolegateError('invalid_request', { detail: 'That code was already answered.' });
   const decision: DeviceDecision = input.approve
     ? {
@@ -165,9 +164,7 @@ export async function decideDevice(
       }
     : { approved: false };
   const ttl = Math.max(1000, record.expiresAt - deps.clock.now() + EXPIRED_RETENTION_MS);
-  const stored = await orUnavailable('The session store (Redis)', () =>
-    deps.kv.setIfAbsent(decisionKey(hash), JSON.stringify(decision), ttl),
-  );
+  const stored = await deps.kv.setIfAbsent(decisionKey(hash), deviceDecisionRecord.encode(decision), ttl);
   if (!stored) throw new RolegateError('invalid_request', { detail: 'That code was already answered.' });
   if (!input.approve) {
     await deps.audit

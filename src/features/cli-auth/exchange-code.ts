@@ -2,11 +2,11 @@ import type { TokenResponse } from '../../contracts/cli-auth.js';
 import { deviceNameFrom } from '../../domain/oauth/device-name.js';
 import { oauthError } from '../../domain/oauth/oauth-error.js';
 import { verifiesChallenge } from '../../domain/oauth/pkce.js';
-import { orUnavailable } from '../dependency-errors.js';
 import type { RequestContext } from '../login/login-deps.js';
-import { codeKey, type CodeRecord } from './authorize.js';
+import { codeKey } from './authorize.js';
 import type { CliAuthDeps } from './cli-auth-deps.js';
 import { cliAuditEvent } from './cli-audit.js';
+import { codeRecord } from './cli-auth-records.js';
 import { publicClient } from './client-check.js';
 import { issueGrant } from './issue-grant.js';
 import { isAuthorizationCode, sha256 } from './secrets.js';
@@ -31,14 +31,19 @@ export async function exchangeAuthorizationCode(
   if (!input.redirectUri) throw oauthError('invalid_request', 'redirect_uri is required');
   if (!input.codeVerifier) throw oauthError('invalid_request', 'code_verifier is required (PKCE)');
   const hash = isAuthorizationCode(input.code) ? sha256(input.code) : undefined;
-  const raw = hash === undefined ? null : await orUnavailable('The session store (Redis)', () => deps.kv.take(codeKey(hash)));
+  const raw = hash === undefined ? null : await deps.kv.take(codeKey(hash));
   if (raw === null || hash === undefined) {
     if (hash !== undefined) await revokeWhatReplayedCodeProduced(deps, ctx, hash);
     throw oauthError('invalid_grant', 'The authorization code is invalid, expired or already used');
   }
   // From here on the code is spent: whatever happens next, it cannot be tried again.
   await deps.kv.set(usedKey(hash), '-', USED_MARKER_TTL_MS).catch(() => undefined);
-  const record = JSON.parse(raw) as CodeRecord;
+  const read = codeRecord.decode(raw);
+  if (!read.ok) {
+    ctx.log.warn({ event: 'cli.code_unreadable', reason: read.detail }, 'an authorization code record cannot be read');
+    throw oauthError('invalid_grant', 'The authorization code cannot be used by this server; run `rolegate login` again');
+  }
+  const record = read.value;
   if (record.clientId !== client.id) throw oauthError('invalid_grant', 'The authorization code was issued to another client');
   if (record.redirectUri !== input.redirectUri) {
     throw oauthError('invalid_grant', 'redirect_uri does not match the one of the authorization request');

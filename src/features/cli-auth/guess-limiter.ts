@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { RolegateError } from '../../domain/errors.js';
 import type { KvStore } from '../../ports/kv-store.js';
-import { orUnavailable } from '../dependency-errors.js';
 import { sha256 } from './secrets.js';
 
 /**
@@ -23,9 +22,7 @@ const keysFor = (who: { principalId: string; sourceIp?: string }) => [
  * once either is full, lookups are refused until it expires.
  */
 export async function assertGuessBudget(kv: KvStore, who: { principalId: string; sourceIp?: string }): Promise<void> {
-  const full = await orUnavailable('The session store (Redis)', () =>
-    Promise.all(keysFor(who).map(async ({ key, max }) => (await kv.setMembers(key)).length >= max)),
-  );
+  const full = await Promise.all(keysFor(who).map(async ({ key, max }) => (await kv.setMembers(key)).length >= max));
   if (full.some(Boolean)) {
     throw new RolegateError('rate_limited', {
       detail: `Too many wrong codes. Wait ${String(WRONG_USER_CODE_WINDOW_MS / 60_000)} minutes, then type the code your terminal shows.`,
@@ -36,7 +33,5 @@ export async function assertGuessBudget(kv: KvStore, who: { principalId: string;
 
 export async function recordWrongGuess(kv: KvStore, who: { principalId: string; sourceIp?: string }): Promise<void> {
   const member = randomBytes(8).toString('hex');
-  await orUnavailable('The session store (Redis)', () =>
-    Promise.all(keysFor(who).map(({ key }) => kv.addToSet(key, member, WRONG_USER_CODE_WINDOW_MS))),
-  );
+  await Promise.all(keysFor(who).map(({ key }) => kv.addToSet(key, member, WRONG_USER_CODE_WINDOW_MS)));
 }

@@ -3,7 +3,6 @@ import type { TokenResponse } from '../../contracts/cli-auth.js';
 import { oauthError } from '../../domain/oauth/oauth-error.js';
 import type { Principal } from '../../domain/principal.js';
 import type { CliGrantFlow } from '../../ports/cli-grant-store.js';
-import { orUnavailable } from '../dependency-errors.js';
 import type { RequestContext } from '../login/login-deps.js';
 import type { CliAuthDeps } from './cli-auth-deps.js';
 import { cliAuditEvent } from './cli-audit.js';
@@ -37,43 +36,39 @@ export async function issueGrant(
     throw oauthError('invalid_grant', 'The sign-in that approved this ends in less than a minute; sign in to rolegate again and retry');
   }
   const id = randomUUID();
-  await orUnavailable('The audit log (PostgreSQL)', () =>
-    deps.audit.record(
-      cliAuditEvent(ctx, {
-        type: 'cli.authorize',
-        outcome: 'success',
-        principal: approval.principal,
-        groups: approval.principal.groups,
-        details: {
-          grantId: id,
-          clientId: approval.clientId,
-          flow: input.flow,
-          deviceName: input.deviceName,
-          loginSessionId: approval.loginSessionId,
-          expiresAt: new Date(expiresAt).toISOString(),
-          ...input.auditDetails,
-        },
-      }),
-    ),
+  await deps.audit.record(
+    cliAuditEvent(ctx, {
+      type: 'cli.authorize',
+      outcome: 'success',
+      principal: approval.principal,
+      groups: approval.principal.groups,
+      details: {
+        grantId: id,
+        clientId: approval.clientId,
+        flow: input.flow,
+        deviceName: input.deviceName,
+        loginSessionId: approval.loginSessionId,
+        expiresAt: new Date(expiresAt).toISOString(),
+        ...input.auditDetails,
+      },
+    }),
   );
   const refreshToken = newRefreshToken();
-  const grant = await orUnavailable('The database', () =>
-    deps.grants.createGrant(
-      {
-        id,
-        clientId: approval.clientId,
-        principal: approval.principal,
-        deviceName: input.deviceName,
-        flow: input.flow,
-        loginSessionId: approval.loginSessionId,
-        ...(ctx.sourceIp ? { sourceIp: ctx.sourceIp } : {}),
-        now: new Date(now),
-        expiresAt: new Date(expiresAt),
-      },
-      sha256(refreshToken),
-    ),
+  const grant = await deps.grants.createGrant(
+    {
+      id,
+      clientId: approval.clientId,
+      principal: approval.principal,
+      deviceName: input.deviceName,
+      flow: input.flow,
+      loginSessionId: approval.loginSessionId,
+      ...(ctx.sourceIp ? { sourceIp: ctx.sourceIp } : {}),
+      now: new Date(now),
+      expiresAt: new Date(expiresAt),
+    },
+    sha256(refreshToken),
   );
-  const access = await orUnavailable('The token store (Redis)', () => deps.accessTokens.issue(grant));
+  const access = await deps.accessTokens.issue(grant);
   ctx.log.info(
     { event: 'cli.authorize', outcome: 'success', subject: approval.principal.id, grantId: id, flow: input.flow },
     'CLI authorised',

@@ -1,7 +1,6 @@
 import type { TokenResponse } from '../../contracts/cli-auth.js';
 import { oauthError } from '../../domain/oauth/oauth-error.js';
 import type { CliGrant } from '../../ports/cli-grant-store.js';
-import { orUnavailable } from '../dependency-errors.js';
 import type { RequestContext } from '../login/login-deps.js';
 import type { CliAuthDeps } from './cli-auth-deps.js';
 import { cliAuditEvent } from './cli-audit.js';
@@ -25,9 +24,7 @@ export async function refreshGrant(
 ): Promise<TokenResponse> {
   const client = await publicClient(deps, input.clientId);
   if (!input.refreshToken) throw oauthError('invalid_request', 'refresh_token is required');
-  const found = isRefreshToken(input.refreshToken)
-    ? await orUnavailable('The database', () => deps.grants.findRefreshToken(sha256(input.refreshToken ?? '')))
-    : null;
+  const found = isRefreshToken(input.refreshToken) ? await deps.grants.findRefreshToken(sha256(input.refreshToken ?? '')) : null;
   if (!found) throw oauthError('invalid_grant', `Unknown refresh token. ${LOGIN_AGAIN}`);
   const { token, grant } = found;
   // Bound to the client it was issued to (RFC 6749 §10.4).
@@ -40,17 +37,17 @@ export async function refreshGrant(
   }
   if (token.rotatedAt || token.revokedAt) return refuseReuse(deps, ctx, grant);
   const successor = newRefreshToken();
-  const rotated = await orUnavailable('The database', () => deps.grants.rotateRefreshToken(token.id, sha256(successor), new Date(now)));
+  const rotated = await deps.grants.rotateRefreshToken(token.id, sha256(successor), new Date(now));
   if (!rotated) return refuseReuse(deps, ctx, grant);
-  const access = await orUnavailable('The token store (Redis)', () => deps.accessTokens.issue(grant));
+  const access = await deps.accessTokens.issue(grant);
   ctx.log.info({ event: 'cli.refresh', outcome: 'success', subject: grant.principal.id, grantId: grant.id }, 'CLI tokens refreshed');
   return tokenResponse(access, successor, grant.expiresAt.getTime(), now);
 }
 
 async function refuseReuse(deps: CliAuthDeps, ctx: RequestContext, grant: CliGrant): Promise<never> {
   const reason = 'refresh token reuse detected';
-  await orUnavailable('The database', () => deps.grants.revokeGrant(grant.id, reason, new Date(deps.clock.now())));
-  await orUnavailable('The token store (Redis)', () => deps.accessTokens.revokeGrant(grant.id));
+  await deps.grants.revokeGrant(grant.id, reason, new Date(deps.clock.now()));
+  await deps.accessTokens.revokeGrant(grant.id);
   ctx.log.warn({ event: 'cli.refresh', outcome: 'denied', reason, subject: grant.principal.id, grantId: grant.id }, 'CLI session revoked');
   await deps.audit
     .record(

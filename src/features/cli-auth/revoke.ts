@@ -1,7 +1,6 @@
 import { RolegateError } from '../../domain/errors.js';
 import { oauthError } from '../../domain/oauth/oauth-error.js';
 import type { CliGrant } from '../../ports/cli-grant-store.js';
-import { orUnavailable } from '../dependency-errors.js';
 import type { RequestContext } from '../login/login-deps.js';
 import type { CliAuthDeps } from './cli-auth-deps.js';
 import { cliAuditEvent } from './cli-audit.js';
@@ -37,20 +36,20 @@ export async function revokeToken(
   }
   let grant: CliGrant | null = null;
   if (isRefreshToken(token)) {
-    const found = await orUnavailable('The database', () => deps.grants.findRefreshToken(sha256(token)));
+    const found = await deps.grants.findRefreshToken(sha256(token));
     if (found && found.token.clientId !== client.id) throw oauthError('unauthorized_client', 'The token was issued to another client');
     grant = found?.grant ?? null;
   } else if (isAccessToken(token)) {
-    const live = await orUnavailable('The token store (Redis)', () => deps.accessTokens.verify(token));
+    const live = await deps.accessTokens.verify(token);
     if (live && live.clientId !== client.id) throw oauthError('unauthorized_client', 'The token was issued to another client');
-    grant = live ? await orUnavailable('The database', () => deps.grants.findGrant(live.grantId)) : null;
+    grant = live ? await deps.grants.findGrant(live.grantId) : null;
   }
   if (grant) await revokeOne(deps, ctx, grant, 'cli-logout');
 }
 
 /** DELETE /api/v1/cli-sessions/:id — a user ends one of their own CLI sessions. */
 export async function revokeCliSession(deps: CliAuthDeps, ctx: RequestContext, principalId: string, grantId: string): Promise<void> {
-  const grant = await orUnavailable('The database', () => deps.grants.findGrant(grantId));
+  const grant = await deps.grants.findGrant(grantId);
   if (!grant || grant.principal.id !== principalId || grant.revokedAt || grant.expiresAt.getTime() <= deps.clock.now()) {
     throw new RolegateError('not_found', { detail: `You have no active CLI session ${grantId.slice(0, 64)}` });
   }
@@ -68,19 +67,17 @@ export async function revokeAllCliGrantsOf(
   options: { by: Extract<RevokedBy, 'admin' | 'sign-out-everywhere'>; ctx?: RequestContext; actor?: string },
 ): Promise<number> {
   const reason = REASONS[options.by];
-  const ids = await orUnavailable('The database', () => deps.grants.revokeGrantsOf(principalId, reason, new Date(deps.clock.now())));
-  await orUnavailable('The token store (Redis)', () => Promise.all(ids.map((id) => deps.accessTokens.revokeGrant(id))));
+  const ids = await deps.grants.revokeGrantsOf(principalId, reason, new Date(deps.clock.now()));
+  await Promise.all(ids.map((id) => deps.accessTokens.revokeGrant(id)));
   if (ids.length > 0) {
-    await orUnavailable('The audit log (PostgreSQL)', () =>
-      deps.audit.record(
-        cliAuditEvent(options.ctx, {
-          type: 'cli.revoke',
-          outcome: 'success',
-          reason,
-          principalId,
-          details: { grantIds: ids, by: options.by, ...(options.actor ? { actor: options.actor } : {}) },
-        }),
-      ),
+    await deps.audit.record(
+      cliAuditEvent(options.ctx, {
+        type: 'cli.revoke',
+        outcome: 'success',
+        reason,
+        principalId,
+        details: { grantIds: ids, by: options.by, ...(options.actor ? { actor: options.actor } : {}) },
+      }),
     );
   }
   options.ctx?.log.info({ event: 'cli.revoke', subject: principalId, count: ids.length, by: options.by }, 'CLI sessions revoked');
@@ -89,8 +86,8 @@ export async function revokeAllCliGrantsOf(
 
 async function revokeOne(deps: CliAuthDeps, ctx: RequestContext, grant: CliGrant, by: RevokedBy): Promise<void> {
   const reason = REASONS[by];
-  const revoked = await orUnavailable('The database', () => deps.grants.revokeGrant(grant.id, reason, new Date(deps.clock.now())));
-  await orUnavailable('The token store (Redis)', () => deps.accessTokens.revokeGrant(grant.id));
+  const revoked = await deps.grants.revokeGrant(grant.id, reason, new Date(deps.clock.now()));
+  await deps.accessTokens.revokeGrant(grant.id);
   if (!revoked) return;
   ctx.log.info({ event: 'cli.revoke', subject: grant.principal.id, grantId: grant.id, by }, 'CLI session revoked');
   await deps.audit

@@ -4,7 +4,6 @@ import { RolegateError } from '../../domain/errors.js';
 import { Secret } from '../../domain/secret.js';
 import type { AuditEvent } from '../../ports/audit-log.js';
 import type { FederationGateway } from '../../ports/federation-gateway.js';
-import { orUnavailable } from '../dependency-errors.js';
 import {
   issueCredentials,
   type Caller,
@@ -61,7 +60,7 @@ export interface IssuedConsoleUrl {
 export async function issueConsoleUrl(deps: ConsoleDeps, caller: Caller, ask: ConsoleAsk): Promise<IssuedConsoleUrl> {
   // Every console URL is a call to the federation endpoint (and maybe an STS exchange): limited per user.
   await deps.credentials.limits.enforce('consoleUrlsPerUser', caller.principal.id, caller.log);
-  const model = await orUnavailable('The access model (PostgreSQL)', () => deps.credentials.accessModel.index());
+  const model = await deps.credentials.accessModel.index();
   const known = model.accountById.get(ask.account) ?? model.accountByAlias.get(ask.account);
   if (known) destinationFor(deps.settings, known, ask.destination);
 

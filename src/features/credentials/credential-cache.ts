@@ -1,8 +1,10 @@
 import { hash } from 'node:crypto';
+import { z } from 'zod';
 import type { Clock } from '../../ports/clock.js';
 import type { KvStore } from '../../ports/kv-store.js';
 import type { Sealer } from '../../ports/sealer.js';
 import { DecodedValues } from '../../support/decoded-values.js';
+import { recordCodec } from '../../support/record-codec.js';
 
 /** What rolegate keeps of one STS answer. The whole value is sealed at rest. */
 export interface CachedCredentials {
@@ -17,6 +19,21 @@ export interface CachedCredentials {
   /** ms since epoch. */
   issuedAt: number;
 }
+
+/** Cached credentials, as sealed in Redis (`creds:<user>:<role>:<duration>`); also what a flight hands its followers. */
+export const cachedCredentialsRecord = recordCodec(
+  'cached credentials',
+  z.object({
+    accessKeyId: z.string().min(1),
+    secretAccessKey: z.string().min(1),
+    sessionToken: z.string().min(1),
+    expiresAt: z.number(),
+    assumedRoleArn: z.string(),
+    sessionName: z.string(),
+    sourceIdentity: z.string().optional(),
+    issuedAt: z.number(),
+  }) satisfies z.ZodType<CachedCredentials>,
+);
 
 /** Every cached credentials entry's key starts with this. */
 export const CREDENTIALS_KEY_PREFIX = 'creds:';
@@ -43,19 +60,22 @@ export class CredentialCache {
    * answer is built; the keys that open every entry live here too.
    */
   readonly #opened = new DecodedValues<CachedCredentials | Unusable>(20_000);
+  private readonly kv: KvStore;
 
   constructor(
-    private readonly kv: KvStore,
+    kv: KvStore,
     private readonly sealer: Sealer,
     private readonly clock: Clock,
     private readonly refreshMarginMs: number,
-  ) {}
+  ) {
+    this.kv = kv.named('The credential cache (Redis)');
+  }
 
   keyOf(slot: CacheSlot): string {
     return `${CREDENTIALS_KEY_PREFIX}${userHash(slot.principalId)}:${slot.roleId}:${String(slot.durationSeconds)}`;
   }
 
-  /** The usable entry, or undefined (absent, expiring within the margin, or not opening). */
+  /** The usable entry, or undefined (absent, expiring within the margin, not opening, or of a version this release cannot read). */
   async get(key: string): Promise<CachedCredentials | undefined> {
     const sealed = await this.kv.get(key);
     if (sealed === null) {
@@ -64,8 +84,10 @@ export class CredentialCache {
     }
     const entry = this.#opened.decode(key, sealed, (text) => {
       const opened = this.sealer.open(text, key);
-      // Tampered, or sealed under a retired key: a miss, refetched.
-      return opened.ok ? (JSON.parse(opened.plaintext.toString('utf8')) as CachedCredentials) : UNUSABLE;
+      // Tampered, sealed under a retired key, or a record this release cannot read: a miss, refetched.
+      if (!opened.ok) return UNUSABLE;
+      const read = cachedCredentialsRecord.decode(opened.plaintext.toString('utf8'));
+      return read.ok ? read.value : UNUSABLE;
     });
     if ('unusable' in entry) return undefined;
     return entry.expiresAt - this.clock.now() > this.marginFor(entry) ? entry : undefined;
@@ -75,7 +97,7 @@ export class CredentialCache {
   async set(key: string, slot: CacheSlot, entry: CachedCredentials): Promise<boolean> {
     const ttlMs = entry.expiresAt - this.clock.now() - this.marginFor(entry);
     if (ttlMs <= 0) return false;
-    await this.kv.set(key, this.sealer.seal(JSON.stringify(entry), key), ttlMs);
+    await this.kv.set(key, this.sealer.seal(cachedCredentialsRecord.encode(entry), key), ttlMs);
     await this.kv.addToSet(indexKey(slot.principalId), key, entry.expiresAt - this.clock.now());
     await this.kv.addToSet(roleIndexKey(slot.roleId), key, entry.expiresAt - this.clock.now());
     return true;

@@ -7,10 +7,9 @@ import { checkRoleRequestIn, roleRequestError } from '../../domain/role-request.
 import type { AuditEvent, AuditLog } from '../../ports/audit-log.js';
 import type { Clock } from '../../ports/clock.js';
 import type { Logger } from '../../ports/logger.js';
-import { orUnavailable } from '../dependency-errors.js';
 import type { Limits } from '../rate-limits/limits.js';
 import type { AccessModelCache } from './access-model-cache.js';
-import type { CachedCredentials, CredentialCache } from './credential-cache.js';
+import { cachedCredentialsRecord, type CachedCredentials, type CredentialCache } from './credential-cache.js';
 import { exchange, type ExchangeDeps } from './exchange.js';
 import type { FlightError, SingleFlight } from './single-flight.js';
 
@@ -75,7 +74,7 @@ const STS_USAGE_WARNING_PERCENT = 80;
  */
 export async function issueCredentials(deps: CredentialsDeps, caller: Caller, ask: CredentialsAsk): Promise<IssuedCredentials> {
   const { principal } = caller;
-  const model = await orUnavailable('The access model (PostgreSQL)', () => deps.accessModel.index());
+  const model = await deps.accessModel.index();
   const result = checkRoleRequestIn(model, { principal, sourceIp: caller.sourceIp, now: deps.clock.now() }, ask);
   if (!result.ok) {
     const error = roleRequestError(result);
@@ -101,14 +100,14 @@ export async function issueCredentials(deps: CredentialsDeps, caller: Caller, as
   const slot = { principalId: principal.id, roleId: role.id, durationSeconds: duration.seconds };
   const key = deps.cache.keyOf(slot);
   let source: CredentialSource = 'cache';
-  let credentials = await orUnavailable('The credential cache (Redis)', () => deps.cache.get(key));
+  let credentials = await deps.cache.get(key);
   deps.observer.cacheLookup(credentials ? 'hit' : 'miss');
   if (!credentials) {
     source = 'shared';
     const value = await deps.flights.run(key, {
       lookup: async () => {
         const found = await deps.cache.get(key);
-        return found ? JSON.stringify(found) : undefined;
+        return found ? cachedCredentialsRecord.encode(found) : undefined;
       },
       produce: async () => {
         // Only here does a request cost an STS call: cached answers and requests sharing
@@ -120,7 +119,7 @@ export async function issueCredentials(deps: CredentialsDeps, caller: Caller, as
           // Serving is still right; the next request just exchanges again.
           caller.log.warn({ reason: (error as Error).message }, 'could not cache issued credentials'),
         );
-        return JSON.stringify(produced);
+        return cachedCredentialsRecord.encode(produced);
       },
       describeError: (error) =>
         error instanceof RolegateError
@@ -132,7 +131,9 @@ export async function issueCredentials(deps: CredentialsDeps, caller: Caller, as
           : { code: 'server_error', message: 'the exchange failed' },
       reviveError: reviveFlightError,
     });
-    credentials = JSON.parse(value) as CachedCredentials;
+    const shared = cachedCredentialsRecord.decode(value);
+    if (!shared.ok) throw new RolegateError('server_error', { detail: shared.detail });
+    credentials = shared.value;
   }
 
   const notes = notesFor(duration, role, deps.callerIsRole);

@@ -2,7 +2,6 @@ import type { RolesResponse } from '../../contracts/roles.js';
 import { describeFailure, entitlementsIn } from '../../domain/entitlements.js';
 import type { Principal } from '../../domain/principal.js';
 import type { Clock } from '../../ports/clock.js';
-import { orUnavailable } from '../dependency-errors.js';
 import type { AccessModelCache } from './access-model-cache.js';
 
 /** The caller's entitled roles by account, and the denied-but-visible ones with the reasons. */
@@ -11,7 +10,7 @@ export async function listRoles(
   principal: Principal,
   sourceIp: string | undefined,
 ): Promise<RolesResponse> {
-  const model = await orUnavailable('The access model (PostgreSQL)', () => deps.accessModel.index());
+  const model = await deps.accessModel.index();
   const entitlements = entitlementsIn(model, { principal, sourceIp, now: deps.clock.now() });
   return {
     accounts: entitlements.accounts.map(({ account, entitled, denied }) => ({

@@ -1,8 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { z } from 'zod';
 import { RolegateError } from '../../domain/errors.js';
 import type { Principal } from '../../domain/principal.js';
 import { safeReturnTo } from '../../domain/return-to.js';
 import type { SamlAssertion, SamlIdentityProvider } from '../../ports/saml-gateway.js';
+import { recordCodec } from '../../support/record-codec.js';
+import { idpSessionSchema, principalSchema } from '../sessions/session-record.js';
 import type { IdpSessionRef, LoginSession } from '../sessions/session-store.js';
 import type { LoginDeps, RequestContext } from './login-deps.js';
 import { principalFromSaml } from './principal-from-claims.js';
@@ -20,6 +23,16 @@ interface PendingLogin {
   idpExpiresAt?: number;
   idpSession: IdpSessionRef;
 }
+
+/** A validated IdP-initiated sign-in waiting for the user's click (`saml-pending:<sha256 of its id>`). */
+export const pendingLoginRecord = recordCodec(
+  'pending SAML sign-in',
+  z.object({
+    principal: principalSchema,
+    idpExpiresAt: z.number().optional(),
+    idpSession: idpSessionSchema,
+  }) satisfies z.ZodType<PendingLogin>,
+);
 
 const CONFIRM_WINDOW_MS = 120_000;
 const pendingKey = (id: string) => `saml-pending:${createHash('sha256').update(id).digest('hex')}`;
@@ -68,7 +81,7 @@ export async function finishSamlLogin(
     const allowed = idp.settings.idpInitiated.relayStateAllowList;
     const returnTo = input.relayState !== undefined && allowed.includes(input.relayState) ? safeReturnTo(input.relayState) : '/';
     const pendingId = randomBytes(32).toString('base64url');
-    await deps.kv.set(pendingKey(pendingId), JSON.stringify(pending), CONFIRM_WINDOW_MS);
+    await deps.kv.set(pendingKey(pendingId), pendingLoginRecord.encode(pending), CONFIRM_WINDOW_MS);
     const transactionId = await deps.transactions.begin({
       kind: 'saml-unsolicited',
       idp: idp.slug,
@@ -99,7 +112,14 @@ export async function confirmSamlLogin(
     }
     const raw = await deps.kv.take(pendingKey(transaction.pendingId));
     if (raw === null) throw new RolegateError('assertion_invalid', { detail: 'The IdP-initiated sign-in expired before it was confirmed' });
-    const created = await recordLogin(deps, ctx, JSON.parse(raw) as PendingLogin, input.previousSessionCookie);
+    const read = pendingLoginRecord.decode(raw);
+    if (!read.ok) {
+      ctx.log.warn({ event: 'login.pending_unreadable', reason: read.detail }, 'a pending SAML sign-in cannot be read');
+      throw new RolegateError('assertion_invalid', {
+        detail: 'The IdP-initiated sign-in cannot be confirmed by this server; sign in again',
+      });
+    }
+    const created = await recordLogin(deps, ctx, read.value, input.previousSessionCookie);
     return { ...created, returnTo: transaction.returnTo };
   } catch (error) {
     throw await recordLoginFailure(deps, ctx, input.slug, error);

@@ -1,10 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { z } from 'zod';
 import { clientAddressKey } from '../../domain/client-address.js';
 import { safeReturnTo } from '../../domain/return-to.js';
 import type { KvStore } from '../../ports/kv-store.js';
 import type { Logger } from '../../ports/logger.js';
-import { orUnavailable } from '../dependency-errors.js';
-import type { Limits, LimitTicket } from '../rate-limits/limits.js';
+import { recordCodec } from '../../support/record-codec.js';
+import type { LimitName, Limits, LimitTicket } from '../rate-limits/limits.js';
 
 /**
  * A sign-in (or a SAML sign-out) in progress: everything the answer must match, kept server-side
@@ -22,6 +23,41 @@ export type LoginTransaction =
 /** What is stored: the transaction and the pending-sign-in counts it holds (given back when it is taken). */
 type StoredTransaction = LoginTransaction & { pending?: LimitTicket[] };
 
+/**
+ * A transaction in Redis (`login-tx:<sha256 of the id>`). Counts of limits
+ * this release does not know are kept as they are: giving them back ignores them.
+ */
+export const loginTransactionRecord = recordCodec(
+  'login transaction',
+  z.intersection(
+    z.discriminatedUnion('kind', [
+      z.object({
+        kind: z.literal('oidc'),
+        idp: z.string(),
+        state: z.string(),
+        nonce: z.string(),
+        codeVerifier: z.string(),
+        returnTo: z.string(),
+        createdAt: z.number(),
+      }),
+      z.object({ kind: z.literal('saml'), idp: z.string(), requestId: z.string(), returnTo: z.string(), createdAt: z.number() }),
+      z.object({
+        kind: z.literal('saml-unsolicited'),
+        idp: z.string(),
+        pendingId: z.string(),
+        returnTo: z.string(),
+        createdAt: z.number(),
+      }),
+      z.object({ kind: z.literal('saml-logout'), idp: z.string(), requestId: z.string(), subject: z.string(), createdAt: z.number() }),
+    ]),
+    z.object({
+      pending: z
+        .array(z.object({ limit: z.string().transform((name) => name as LimitName), key: z.string(), until: z.number() }))
+        .optional(),
+    }),
+  ) satisfies z.ZodType<StoredTransaction>,
+);
+
 /** Who starts a sign-in: the client address its pending sign-ins are counted by. */
 export interface LoginStarter {
   sourceIp?: string;
@@ -38,12 +74,16 @@ const key = (id: string) => `login-tx:${createHash('sha256').update(id).digest('
  * so a flood of unfinished sign-ins cannot grow Redis without bound.
  */
 export class LoginTransactions {
+  private readonly kv: KvStore;
+
   constructor(
-    private readonly kv: KvStore,
+    kv: KvStore,
     private readonly ttlMs: number,
     private readonly limits: Limits,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.kv = kv.named('The session store (Redis)');
+  }
 
   /** Stores the transaction; returns the random id for the cookie. Refused (429) when `starter` has too many pending. */
   async begin(transaction: LoginTransaction, starter?: LoginStarter): Promise<string> {
@@ -51,7 +91,7 @@ export class LoginTransactions {
     const id = randomBytes(32).toString('base64url');
     const stored: StoredTransaction = pending.length > 0 ? { ...transaction, pending } : transaction;
     try {
-      await orUnavailable('The session store (Redis)', () => this.kv.set(key(id), JSON.stringify(stored), this.ttlMs));
+      await this.kv.set(key(id), loginTransactionRecord.encode(stored), this.ttlMs);
     } catch (error) {
       await this.#release(pending);
       throw error;
@@ -67,9 +107,15 @@ export class LoginTransactions {
    */
   async take(id: string | undefined): Promise<LoginTransaction | null> {
     if (id === undefined || !/^[A-Za-z0-9_-]{43}$/.test(id)) return null;
-    const raw = await orUnavailable('The session store (Redis)', () => this.kv.take(key(id)));
+    const raw = await this.kv.take(key(id));
     if (raw === null) return null;
-    const { pending, ...transaction } = JSON.parse(raw) as StoredTransaction;
+    const read = loginTransactionRecord.decode(raw);
+    if (!read.ok) {
+      // Garbled, or written by a newer release: the callback finds no sign-in in progress, and the user starts again.
+      this.log.warn({ event: 'login.transaction_unreadable', reason: read.detail }, 'a login transaction cannot be read');
+      return null;
+    }
+    const { pending, ...transaction } = read.value;
     if (pending) await this.#release(pending);
     // A SAML sign-out has no return path: it always ends on the sign-in page.
     if (transaction.kind === 'saml-logout') return transaction;

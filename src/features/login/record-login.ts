@@ -1,7 +1,6 @@
 import { RolegateError } from '../../domain/errors.js';
 import type { Principal } from '../../domain/principal.js';
 import type { IdpSessionRef, LoginSession } from '../sessions/session-store.js';
-import { orUnavailable } from '../dependency-errors.js';
 import type { LoginDeps, RequestContext } from './login-deps.js';
 
 /**
@@ -23,25 +22,23 @@ export async function recordLogin(
   }
   const { principal } = login;
   // No session without its audit row: if the audit log cannot be written, the sign-in fails.
-  await orUnavailable('The audit log (PostgreSQL)', () =>
-    deps.audit.record({
-      type: 'login',
-      outcome: 'success',
-      subject: principal.id,
-      idp: principal.idp,
-      groups: principal.groups,
-      requestId: ctx.requestId,
-      ...(ctx.sourceIp ? { sourceIp: ctx.sourceIp } : {}),
-      ...(ctx.userAgent ? { userAgent: ctx.userAgent } : {}),
-      details: {
-        username: principal.username,
-        mfa: principal.authn.mfa,
-        methods: principal.authn.methods,
-        ...(principal.authn.contextClass ? { contextClass: principal.authn.contextClass } : {}),
-        sessionTtlMs: Math.round(ttlMs),
-      },
-    }),
-  );
+  await deps.audit.record({
+    type: 'login',
+    outcome: 'success',
+    subject: principal.id,
+    idp: principal.idp,
+    groups: principal.groups,
+    requestId: ctx.requestId,
+    ...(ctx.sourceIp ? { sourceIp: ctx.sourceIp } : {}),
+    ...(ctx.userAgent ? { userAgent: ctx.userAgent } : {}),
+    details: {
+      username: principal.username,
+      mfa: principal.authn.mfa,
+      methods: principal.authn.methods,
+      ...(principal.authn.contextClass ? { contextClass: principal.authn.contextClass } : {}),
+      sessionTtlMs: Math.round(ttlMs),
+    },
+  });
   const created = await deps.sessions.create({ principal, ttlMs, idpSession: login.idpSession });
   const previous = previousCookieValue === undefined ? null : await deps.sessions.get(previousCookieValue).catch(() => null);
   if (previous) await deps.sessions.end(previous);

@@ -2,7 +2,6 @@ import { createHash, randomBytes } from 'node:crypto';
 import { RolegateError } from '../../domain/errors.js';
 import type { IdentityProvider } from '../../domain/identity-provider.js';
 import { safeReturnTo } from '../../domain/return-to.js';
-import { orUnavailable } from '../dependency-errors.js';
 import { publicUrlFor, type LoginDeps } from './login-deps.js';
 import type { LoginStarter } from './login-transactions.js';
 
@@ -14,7 +13,7 @@ export async function enabledProvider<K extends IdentityProvider['kind']>(
   kind: K,
   slug: string,
 ): Promise<Extract<IdentityProvider, { kind: K }>> {
-  const idp = await orUnavailable('The database', () => deps.idps.findBySlug(slug));
+  const idp = await deps.idps.findBySlug(slug);
   if (!idp || idp.kind !== kind || !idp.enabled) {
     throw new RolegateError('not_found', { detail: `No enabled ${kind.toUpperCase()} identity provider named ${slug}` });
   }

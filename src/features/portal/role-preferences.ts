@@ -1,5 +1,7 @@
+import { z } from 'zod';
 import type { KvStore } from '../../ports/kv-store.js';
 import type { Logger } from '../../ports/logger.js';
+import { recordCodec } from '../../support/record-codec.js';
 
 /** How many recently used roles the portal pins. */
 export const RECENT_LIMIT = 5;
@@ -14,6 +16,18 @@ export interface RolePrefs {
   recent: string[];
 }
 
+/**
+ * A user's preferences in Redis (`portal:prefs:<principal id>`). Entries that
+ * are not strings are dropped rather than failing the whole record.
+ */
+export const rolePrefsRecord = recordCodec(
+  'role preferences',
+  z.object({
+    favourites: z.array(z.unknown()).catch([]).transform(strings),
+    recent: z.array(z.unknown()).catch([]).transform(strings),
+  }) satisfies z.ZodType<RolePrefs>,
+);
+
 export const roleKey = (accountId: string, role: string) => `${accountId}/${role}`;
 
 /**
@@ -22,17 +36,17 @@ export const roleKey = (accountId: string, role: string) => `${accountId}/${role
  * harmless, so plain read-modify-write is enough.
  */
 export class RolePreferences {
-  constructor(private readonly kv: KvStore) {}
+  private readonly kv: KvStore;
+
+  constructor(kv: KvStore) {
+    this.kv = kv.named('The preference store (Redis)');
+  }
 
   async get(principalId: string): Promise<RolePrefs> {
     const raw = await this.kv.get(this.key(principalId));
-    if (raw === null) return { favourites: [], recent: [] };
-    try {
-      const parsed = JSON.parse(raw) as Partial<RolePrefs>;
-      return { favourites: strings(parsed.favourites), recent: strings(parsed.recent) };
-    } catch {
-      return { favourites: [], recent: [] };
-    }
+    // Absent, garbled, or written by a newer release: none (preferences are a convenience, not state).
+    const read = raw === null ? undefined : rolePrefsRecord.decode(raw);
+    return read?.ok ? read.value : { favourites: [], recent: [] };
   }
 
   /** Stars or unstars a role; true when it is now a favourite. */
@@ -58,7 +72,7 @@ export class RolePreferences {
   }
 
   private save(principalId: string, prefs: RolePrefs): Promise<void> {
-    return this.kv.set(this.key(principalId), JSON.stringify(prefs), TTL_MS);
+    return this.kv.set(this.key(principalId), rolePrefsRecord.encode(prefs), TTL_MS);
   }
 
   private key(principalId: string): string {
@@ -66,6 +80,6 @@ export class RolePreferences {
   }
 }
 
-function strings(value: unknown): string[] {
-  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+function strings(values: unknown[]): string[] {
+  return values.filter((v): v is string => typeof v === 'string');
 }

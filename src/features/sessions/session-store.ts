@@ -3,7 +3,7 @@ import type { Principal } from '../../domain/principal.js';
 import type { Clock } from '../../ports/clock.js';
 import type { KvStore } from '../../ports/kv-store.js';
 import { DecodedValues } from '../../support/decoded-values.js';
-import { orUnavailable } from '../dependency-errors.js';
+import { loginSessionRecord } from './session-record.js';
 
 /** What the IdP session needs for single logout (SAML) or RP-initiated logout (OIDC). */
 export type IdpSessionRef = { kind: 'saml'; nameId: string; nameIdFormat?: string; sessionIndex?: string } | { kind: 'oidc' };
@@ -45,13 +45,16 @@ const LIVE_INDEX = 'sessions-live';
  * revocation can end them all.
  */
 export class SessionStore {
-  /** Parsed sessions, reused while the store holds the very same text (read on every request). */
-  readonly #parsed = new DecodedValues<LoginSession>(50_000);
+  /** Decoded sessions, reused while the store holds the very same text (read on every request). */
+  readonly #parsed = new DecodedValues<LoginSession | Unreadable>(50_000);
+  private readonly kv: KvStore;
 
   constructor(
-    private readonly kv: KvStore,
+    kv: KvStore,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.kv = kv.named('The session store (Redis)');
+  }
 
   /** Always a fresh id (no session fixation). Returns the cookie value and the session. */
   async create(input: NewSession): Promise<{ cookieValue: string; session: LoginSession }> {
@@ -67,17 +70,20 @@ export class SessionStore {
       csrfToken: randomBytes(32).toString('base64url'),
       idpSession: input.idpSession,
     };
-    await orUnavailable('The session store (Redis)', async () => {
-      await this.kv.set(sessionKey(session.id), JSON.stringify(session), ttlMs);
-      // The index lives as long as the principal's longest session (re-extended at every login).
-      const indexTtl = Math.max(ttlMs, (await this.kv.ttlMs(indexKey(input.principal.id))) ?? 0);
-      await this.kv.addToSet(indexKey(input.principal.id), session.id, indexTtl);
-      await this.kv.addToSet(LIVE_INDEX, `${String(session.expiresAt)}.${session.id}`);
-    });
+    await this.kv.set(sessionKey(session.id), loginSessionRecord.encode(session), ttlMs);
+    // The index lives as long as the principal's longest session (re-extended at every login).
+    const indexTtl = Math.max(ttlMs, (await this.kv.ttlMs(indexKey(input.principal.id))) ?? 0);
+    await this.kv.addToSet(indexKey(input.principal.id), session.id, indexTtl);
+    await this.kv.addToSet(LIVE_INDEX, `${String(session.expiresAt)}.${session.id}`);
     return { cookieValue, session };
   }
 
-  /** The live session for a cookie value, or null (absent, expired or malformed). */
+  /**
+   * The live session for a cookie value, or null: absent, expired, malformed,
+   * or written by a newer rolegate in a form this one cannot read (the caller
+   * answers 401 and the user signs in again; the record is left for the
+   * instances that can read it).
+   */
   async get(cookieValue: string): Promise<LoginSession | null> {
     if (!/^[A-Za-z0-9_-]{43}$/.test(cookieValue)) return null;
     const id = sha256(cookieValue);
@@ -86,17 +92,16 @@ export class SessionStore {
       this.#parsed.forget(id);
       return null;
     }
-    const session = this.#parsed.decode(id, raw, (text) => JSON.parse(text) as LoginSession);
+    const session = this.#parsed.decode(id, raw, readSession);
+    if ('unreadable' in session) return null;
     return session.expiresAt > this.clock.now() ? session : null;
   }
 
   /** Ends one session (logout). */
-  async end(session: Pick<LoginSession, 'id' | 'principal'>): Promise<void> {
+  async end(session: { id: string; principal: { id: string } }): Promise<void> {
     this.#parsed.forget(session.id);
-    await orUnavailable('The session store (Redis)', async () => {
-      await this.kv.delete(sessionKey(session.id));
-      await this.kv.removeFromSet(indexKey(session.principal.id), session.id);
-    });
+    await this.kv.delete(sessionKey(session.id));
+    await this.kv.removeFromSet(indexKey(session.principal.id), session.id);
   }
 
   /** Ends every session of a principal (revocation, logout everywhere); returns how many were live. */
@@ -133,13 +138,23 @@ export class SessionStore {
     return live;
   }
 
-  /** Ends the sessions of a principal that match a SAML logout request (NameID, optional SessionIndex). */
+  /**
+   * Ends the sessions of a principal that match a SAML logout request (NameID,
+   * optional SessionIndex). A session of the principal that this release cannot
+   * read cannot be matched, so it is ended too: logging out too much is the safe side.
+   */
   async endSamlSessions(principalId: string, match: { nameId: string; sessionIndex?: string }): Promise<number> {
     let ended = 0;
     for (const id of await this.kv.setMembers(indexKey(principalId))) {
       const raw = await this.kv.get(sessionKey(id));
       if (raw === null) continue;
-      const session = JSON.parse(raw) as LoginSession;
+      const read = loginSessionRecord.decode(raw);
+      if (!read.ok) {
+        await this.end({ id, principal: { id: principalId } });
+        ended++;
+        continue;
+      }
+      const session = read.value;
       const ref = session.idpSession;
       if (ref.kind !== 'saml' || ref.nameId !== match.nameId) continue;
       if (match.sessionIndex !== undefined && ref.sessionIndex !== match.sessionIndex) continue;
@@ -148,4 +163,13 @@ export class SessionStore {
     }
     return ended;
   }
+}
+
+/** A stored session this release cannot use: a frozen marker, so DecodedValues keeps it too. */
+const UNREADABLE = Object.freeze({ unreadable: true as const });
+type Unreadable = typeof UNREADABLE;
+
+function readSession(text: string): LoginSession | Unreadable {
+  const read = loginSessionRecord.decode(text);
+  return read.ok ? read.value : UNREADABLE;
 }

@@ -1,6 +1,5 @@
 import { Router } from 'express';
 import { safeReturnTo } from '../../domain/return-to.js';
-import { orUnavailable } from '../../features/dependency-errors.js';
 import { signInChoices, type IdpStatus } from '../../features/login/identity-provider-availability.js';
 import type { IdentityProviderStore } from '../../ports/identity-provider-store.js';
 import type { SessionMiddleware } from '../middleware/session.js';
@@ -28,7 +27,7 @@ export function loginPageRoute(deps: {
     const returnTo = safeReturnTo(req.query.returnTo);
     const loggedOut = req.query.loggedOut === '1';
     const expired = req.query.expired === '1';
-    const stored = (await orUnavailable('The database', () => deps.idps.list())).providers;
+    const stored = (await deps.idps.list()).providers;
     const providers = signInChoices(stored, deps.availability?.statuses() ?? []);
     res.setHeader('Cache-Control', 'no-store');
     const only = providers.length === 1 && !providers[0]?.unavailable ? providers[0] : undefined;

@@ -69,8 +69,7 @@ export async function resolveCaller(
     const token = bearerToken(req);
     if (token !== undefined) {
       if (token === '' || !deps.accessTokens) throw invalidToken();
-      const verify = deps.accessTokens.verify.bind(deps.accessTokens);
-      const grant = await unavailableAs('The token store (Redis)', () => verify(token));
+      const grant = await deps.accessTokens.verify(token);
       if (!grant) throw invalidToken();
       return { kind: 'bearer', principal: grant.principal, cli: grant };
     }
@@ -78,16 +77,8 @@ export async function resolveCaller(
   const policy = cookiePolicy(req, deps.publicUrl, deps.sessionCookieName);
   const value = readCookie(req, policy.sessionCookie);
   if (value === undefined) return undefined;
-  const session = await unavailableAs('The session store (Redis)', () => deps.sessions.get(value));
+  const session = await deps.sessions.get(value);
   return session ? { kind: 'session', principal: session.principal, session } : undefined;
-}
-
-async function unavailableAs<T>(what: string, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    throw new RolegateError('dependency_unavailable', { detail: `${what} is unavailable; try again shortly`, cause: error });
-  }
 }
 
 function attach(req: ApiRequest, caller: Caller): void {

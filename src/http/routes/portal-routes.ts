@@ -4,7 +4,6 @@ import { RolegateError, isRolegateError } from '../../domain/errors.js';
 import { issueConsoleUrl } from '../../features/console/issue-console-url.js';
 import { issueCredentials } from '../../features/credentials/issue-credentials.js';
 import { listRoles } from '../../features/credentials/list-roles.js';
-import { orUnavailable } from '../../features/dependency-errors.js';
 import type { AppDeps } from '../create-app.js';
 import { csrfProtection } from '../middleware/csrf.js';
 import type { SessionMiddleware } from '../middleware/session.js';
@@ -56,7 +55,7 @@ export function portalRoutes({ deps, session }: { deps: AppDeps; session: Sessio
     const q = typeof req.query.q === 'string' ? req.query.q.slice(0, 200) : '';
     const [roles, prefs] = await Promise.all([
       listRoles(deps.credentials, caller.principal, caller.sourceIp),
-      orUnavailable('The preference store (Redis)', () => deps.preferences.get(caller.principal.id)),
+      deps.preferences.get(caller.principal.id),
     ]);
     noStore(res);
     res.type('html').send(rolesPage({ viewer, roles, prefs, q }));
@@ -154,9 +153,7 @@ export function portalRoutes({ deps, session }: { deps: AppDeps; session: Sessio
   router.post('/portal/favourites', form, ...gate, csrf, async (req, res) => {
     const body = favouriteForm.parse(req.body);
     const caller = callerOf(req);
-    await orUnavailable('The preference store (Redis)', () =>
-      deps.preferences.toggleFavourite(caller.principal.id, body.accountId, body.role),
-    );
+    await deps.preferences.toggleFavourite(caller.principal.id, body.accountId, body.role);
     res.redirect(303, body.q ? `/portal?q=${encodeURIComponent(body.q)}` : '/portal');
   });
 

@@ -125,13 +125,19 @@ describe('PgAuditLog when PostgreSQL cannot commit', () => {
     expect(inserts.flatMap((i) => i.rows.map((r) => r.request_id))).toEqual(['a', 'b', 'c', 'd']);
   });
 
-  it('when an INSERT fails, then its records are refused at once, without waiting for the deadline', async () => {
+  it('when an INSERT fails, then its records are refused at once (503 naming the audit log), without waiting for the deadline', async () => {
     const log = new PgAuditLog(
       { query: () => Promise.reject(new Error('the database system is starting up')) },
       { commitTimeoutMs: 10_000 },
     );
     const startedAt = performance.now();
-    await expect(log.record(event('x'))).rejects.toThrow(/starting up/);
+    const refused: unknown = await log.record(event('x')).catch((error: unknown) => error);
+    expect(refused).toMatchObject({
+      code: 'dependency_unavailable',
+      status: 503,
+      detail: 'The audit log (PostgreSQL) is unavailable; try again shortly',
+      cause: { message: 'the database system is starting up' },
+    });
     expect(performance.now() - startedAt).toBeLessThan(100);
   });
 });
