@@ -109,7 +109,7 @@ describe('audit queries', () => {
     );
     await sweep.first;
     sweep.stop();
-    expect(await prisma.auditEvent.findUnique({ where: { id: old.id } })).toBeNull();
-    expect(await prisma.auditEvent.findUnique({ where: { id: recent.id } })).not.toBeNull();
+    expect(await prisma.auditEvent.findFirst({ where: { id: old.id } })).toBeNull();
+    expect(await prisma.auditEvent.findFirst({ where: { id: recent.id } })).not.toBeNull();
   });
 });
