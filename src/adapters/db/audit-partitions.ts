@@ -118,9 +118,11 @@ export async function dropAuditPartitionsBefore(sql: Sql, cutoff: Date): Promise
   return withUpkeepLock(sql, { dropped: [], rows: 0, deferred: [], skipped: true }, async () => {
     const result: PartitionsDropped = { dropped: [], rows: 0, deferred: [], skipped: false };
     if (!(await isPartitioned(sql))) {
-      result.rows = await countOf(sql, `WITH gone AS (DELETE FROM audit_events WHERE at < $1 RETURNING 1) SELECT count(*)::int AS rows FROM gone`, [
-        cutoff,
-      ]);
+      result.rows = await countOf(
+        sql,
+        `WITH gone AS (DELETE FROM audit_events WHERE at < $1 RETURNING 1) SELECT count(*)::int AS rows FROM gone`,
+        [cutoff],
+      );
       return result;
     }
     const expired = (await partitionsOf(sql))
@@ -168,7 +170,9 @@ export async function partitionsOf(sql: Sql): Promise<Partition[]> {
 }
 
 async function isPartitioned(sql: Sql): Promise<boolean> {
-  const [row] = await sql<{ kind: string | null }>(`SELECT (SELECT relkind::text FROM pg_class WHERE oid = to_regclass('audit_events')) AS kind`);
+  const [row] = await sql<{ kind: string | null }>(
+    `SELECT (SELECT relkind::text FROM pg_class WHERE oid = to_regclass('audit_events')) AS kind`,
+  );
   return row?.kind === 'p';
 }
 
