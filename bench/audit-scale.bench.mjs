@@ -1,0 +1,305 @@
+// Issue 15, target 3: the audit trail at scale. Two databases side by side on the real PostgreSQL,
+// both migrated by rolegate's own migrator: "big" with `--rows` audit rows (default 20,000,000) over
+// the last ten months (this one included), "empty" with none. Measured, in one run:
+//  (a) the insert path (rolegate's PgAuditLog, group commit, 64 concurrent writers): throughput
+//      and p50/p99 of a record's wait, big beside empty, alternated; target big ≥ 0.9 × empty;
+//  (b) audit queries through PgAuditQuery (what the admin API runs), p50/p99 over repeated runs:
+//      by user, role ARN, role name and a one-hour window, each matching only rows of the oldest
+//      month (older than all other rows), plus a busy user's first and second page;
+//      target p99 ≤ 100 ms; baseline the same query on the empty table;
+//  (c) retention: the oldest month (rows/10) removed (PgAuditQuery.deleteBefore, as the hourly
+//      sweep calls it) while the 64 writers go on: its duration, and insert p99 during it beside
+//      the insert p99 just before it.
+// The rows are made in SQL (generate_series into a plain table per month, indexed, then attached
+// as that month's partition): `--rows 2000000` (or AUDIT_SCALE_ROWS) for a quick run.
+// BENCH_SECONDS (default 5) per insert row.
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import pg from 'pg';
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const dist = (file) => import(path.join(root, 'dist', file));
+const { connectDatabase } = await dist('adapters/db/database.js');
+const { PgAuditLog } = await dist('adapters/db/pg-audit-log.js');
+const { PgAuditQuery } = await dist('adapters/db/pg-audit-query.js');
+const { monthStart, partitionName } = await dist('adapters/db/audit-partitions.js');
+const { createLogger } = await dist('adapters/logging/create-logger.js');
+
+const flag = (name) => {
+  const at = process.argv.indexOf(`--${name}`);
+  return at === -1 ? undefined : process.argv[at + 1];
+};
+const ROWS = Number(flag('rows') ?? process.env.AUDIT_SCALE_ROWS ?? 20_000_000);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const WRITERS = 64;
+const MONTHS = 10;
+const QUERY_RUNS = 200;
+const USERS = 20_000;
+const ACCOUNTS = 2_000;
+const ROLES_PER_ACCOUNT = 10;
+const OLD_USER = 'corp:old-user';
+const OLD_ROLE_ARN = 'arn:aws:iam::999999999999:role/legacy/OldRole';
+const postgresUrl = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+const logger = createLogger('silent');
+const now = new Date();
+
+const cleanups = [];
+try {
+  console.log(
+    `audit rows: ${ROWS.toLocaleString('en')} over ${MONTHS} months, ${USERS} users, ${ACCOUNTS * ROLES_PER_ACCOUNT} roles; ` +
+      `${WRITERS} writers, ${SECONDS} s per insert row; the machine is shared, compare rows of this run`,
+  );
+  const big = await freshDatabase();
+  const empty = await freshDatabase();
+
+  const loadStarted = performance.now();
+  await load(big.url, ROWS);
+  const loadSeconds = (performance.now() - loadStarted) / 1000;
+  const [size] = await big.db.query(
+    "SELECT pg_size_pretty(sum(pg_total_relation_size(inhrelid))) AS size FROM pg_inherits WHERE inhparent = 'audit_events'::regclass",
+  );
+  console.log(
+    `loaded in ${loadSeconds.toFixed(0)} s (${((loadSeconds * 1e6) / ROWS).toFixed(1)} s per million rows), ${size.size} with indexes`,
+  );
+
+  // (a) Inserts, big beside empty, alternated so drift on the shared machine hits both.
+  const rounds = { big: [], empty: [] };
+  for (let round = 0; round < 2; round++) {
+    for (const [name, target] of [
+      ['empty', empty],
+      ['big', big],
+    ]) {
+      rounds[name].push(await insertLoad(target.audit, SECONDS));
+    }
+  }
+  const best = (runs) => runs.reduce((a, b) => (b.perSecond > a.perSecond ? b : a));
+  const insertEmpty = best(rounds.empty);
+  const insertBig = best(rounds.big);
+  console.log('\n(a) insert path (PgAuditLog, 64 writers; best of 2 rounds each, alternated)');
+  console.log(
+    table(
+      ['table', 'rows/s', 'p50 ms', 'p99 ms'],
+      [
+        ['empty (baseline)', insertEmpty.perSecond, insertEmpty.p50, insertEmpty.p99],
+        [`${ROWS.toLocaleString('en')} rows`, insertBig.perSecond, insertBig.p50, insertBig.p99],
+      ],
+    ),
+  );
+  console.log(
+    `throughput ratio big/empty ${(insertBig.perSecond / insertEmpty.perSecond).toFixed(2)} (target ≥ 0.90); ` +
+      `p99 ratio ${(insertBig.p99 / insertEmpty.p99).toFixed(2)}`,
+  );
+
+  // (b) Queries whose matching rows are all in the oldest month.
+  await big.db.query('ANALYZE audit_events');
+  await empty.db.query('ANALYZE audit_events');
+  const oldest = monthStart(now, -(MONTHS - 1));
+  const hourStart = new Date(oldest.getTime() + 5 * 86_400_000);
+  const [busy] = await big.db.query("SELECT subject FROM audit_events WHERE at > now() - interval '1 day' LIMIT 1");
+  const kinds = [
+    ['by user (old rows)', { user: OLD_USER }],
+    ['by role ARN (old rows)', { role: OLD_ROLE_ARN }],
+    ['by role name (old rows)', { role: 'OldRole' }],
+    ['one hour, oldest month', { from: hourStart, to: new Date(hourStart.getTime() + 3_600_000) }],
+    ['busy user, first page', { user: busy.subject }],
+    ['busy user, second page', { user: busy.subject, page: 2 }],
+    ['everything, first page', {}],
+  ];
+  const queryRows = [];
+  for (const [name, filter] of kinds) {
+    const onBig = await queryTimes(big.query, filter);
+    const onEmpty = await queryTimes(empty.query, filter);
+    queryRows.push([
+      name,
+      onBig.found,
+      onEmpty.p50,
+      onEmpty.p99,
+      onBig.p50,
+      onBig.p99,
+      (onBig.p99 / Math.max(onEmpty.p99, 0.01)).toFixed(1),
+    ]);
+  }
+  console.log(`\n(b) audit queries (PgAuditQuery.find, 50 a page, ${QUERY_RUNS} runs each; target p99 ≤ 100 ms)`);
+  console.log(table(['query', 'found', 'empty p50', 'empty p99', 'big p50', 'big p99', 'p99 ratio'], queryRows));
+
+  // (c) Retention of the oldest month while the writers go on.
+  const before = await insertLoad(big.audit, SECONDS);
+  const cutoff = monthStart(now, -(MONTHS - 2));
+  let sweep;
+  const during = await insertLoad(big.audit, 600, async () => {
+    const started = performance.now();
+    const removed = await big.query.deleteBefore(cutoff);
+    sweep = { ms: Math.round(performance.now() - started), removed };
+  });
+  const [left] = await big.db.query('SELECT count(*)::int AS n FROM pg_inherits WHERE inhparent = $1::regclass', ['audit_events']);
+  console.log(`\n(c) retention: ${partitionName(oldest)} dropped while ${WRITERS} writers insert`);
+  console.log(
+    table(
+      ['', 'rows/s', 'p50 ms', 'p99 ms', 'max ms'],
+      [
+        ['inserts before the sweep (baseline)', before.perSecond, before.p50, before.p99, before.max],
+        ['inserts during the sweep', during.perSecond, during.p50, during.p99, during.max],
+      ],
+    ),
+  );
+  console.log(
+    `sweep: ${sweep.removed.toLocaleString('en')} rows removed in ${sweep.ms} ms (${left.n} partitions left); ` +
+      `insert p99 during/before ${(during.p99 / before.p99).toFixed(2)}; no insert failed: ${during.failed === 0 && before.failed === 0}`,
+  );
+} finally {
+  for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch(() => undefined);
+}
+
+async function freshDatabase() {
+  const name = `rolegate_bench_audit_${randomBytes(4).toString('hex')}`;
+  await admin(`CREATE DATABASE ${name}`);
+  cleanups.push(() => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+  const url = Object.assign(new URL(postgresUrl), { pathname: `/${name}` }).href;
+  const db = await connectDatabase({ url, poolSize: 8, connectTimeoutMs: 5000, logger });
+  cleanups.push(() => db.close());
+  await db.migrate();
+  return { url, db, audit: new PgAuditLog(db), query: new PgAuditQuery(db) };
+}
+
+/**
+ * `rows` rows over the last MONTHS months in SQL: per month a plain table filled by
+ * generate_series, then ATTACHed as the month's partition (its indexes are built then, by sort,
+ * much faster than row by row). The old user and role have 40 rows each, in the oldest month only.
+ */
+async function load(url, rows) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query("SET maintenance_work_mem = '512MB'");
+    await client.query('SET synchronous_commit = off');
+    const perMonth = Math.floor(rows / MONTHS);
+    for (let offset = -(MONTHS - 1); offset <= 0; offset++) {
+      const from = monthStart(now, offset);
+      const to = offset === 0 ? now : monthStart(now, offset + 1);
+      const name = partitionName(from);
+      // This month's partition exists (the migration made it): replaced by the loaded one.
+      await client.query(`DROP TABLE IF EXISTS ${name}`);
+      await client.query(`CREATE TABLE ${name} (LIKE audit_events INCLUDING DEFAULTS)`);
+      const count = offset === -(MONTHS - 1) ? perMonth - 80 : perMonth;
+      await client.query(
+        `INSERT INTO ${name} (at, type, outcome, subject, idp, groups, account_id, role_arn, mode, duration_seconds, source_ip, user_agent, request_id, details)
+         SELECT $1::timestamptz + ($2::timestamptz - $1::timestamptz) * ((i - 1)::float8 / $3),
+                'credentials.issue', 'success', 'corp:user' || ((i * 7919) % ${USERS}), 'corp', '{aws-dev,aws-readonly}',
+                lpad(((i * 31) % ${ACCOUNTS})::text, 12, '1'),
+                'arn:aws:iam::' || lpad(((i * 31) % ${ACCOUNTS})::text, 12, '1') || ':role/team/Role' || (i % ${ROLES_PER_ACCOUNT}),
+                'saml', 3600, '10.0.' || (i % 250) || '.' || (i % 200), 'aws-cli/2.17.0 md/command#credential-process',
+                md5(i::text), jsonb_build_object('sessionName', 'user' || ((i * 7919) % ${USERS}), 'accessKeyIdPrefix', 'ASIAEXAMPLE')
+           FROM generate_series(1, $3::int) AS i`,
+        [from, to, count],
+      );
+      if (offset === -(MONTHS - 1)) {
+        await client.query(
+          `INSERT INTO ${name} (at, type, outcome, subject, idp, account_id, role_arn, mode, request_id)
+           SELECT $1::timestamptz + i * interval '7 minutes', 'credentials.issue', 'success'::"AuditOutcome", $2, 'corp', '999999999999', $3, 'saml', 'old-' || i
+             FROM generate_series(1, 40) AS i
+           UNION ALL
+           SELECT $1::timestamptz + i * interval '11 minutes', 'credentials.issue', 'success'::"AuditOutcome", 'corp:user1', 'corp', '999999999999', $3, 'saml', 'old-role-' || i
+             FROM generate_series(1, 40) AS i`,
+          [new Date(from.getTime() + 5 * 86_400_000), OLD_USER, OLD_ROLE_ARN],
+        );
+      }
+      await client.query(
+        `ALTER TABLE ${name} ADD CONSTRAINT ${name}_bounds CHECK (at >= '${from.toISOString()}' AND at < '${monthStart(now, offset + 1).toISOString()}')`,
+      );
+      await client.query(
+        `ALTER TABLE audit_events ATTACH PARTITION ${name} FOR VALUES FROM ('${from.toISOString()}') TO ('${monthStart(now, offset + 1).toISOString()}')`,
+      );
+      await client.query(`ALTER TABLE ${name} DROP CONSTRAINT ${name}_bounds`);
+      process.stdout.write(`  ${name}: ${count.toLocaleString('en')} rows\n`);
+    }
+    await client.query("SELECT setval('audit_events_id_seq', (SELECT max(id) FROM audit_events))");
+    await client.query('VACUUM (ANALYZE) audit_events');
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * WRITERS concurrent loops recording what a cached credentials answer records, for `seconds`,
+ * or, with `during`, for as long as `during()` runs.
+ */
+async function insertLoad(audit, seconds, during) {
+  const waits = [];
+  let failed = 0;
+  let stop = false;
+  const started = performance.now();
+  const deadline = started + seconds * 1000;
+  let sequence = 0;
+  const writer = async (w) => {
+    while (!stop && performance.now() < deadline) {
+      const t = performance.now();
+      try {
+        await audit.record({
+          type: 'credentials.issue',
+          outcome: 'success',
+          subject: `corp:user${String(w)}`,
+          idp: 'corp',
+          groups: ['aws-dev'],
+          accountId: '111122223333',
+          roleArn: 'arn:aws:iam::111122223333:role/team/Role1',
+          mode: 'saml',
+          durationSeconds: 3600,
+          sourceIp: '10.0.0.7',
+          userAgent: 'aws-cli/2.17.0 md/command#credential-process',
+          requestId: `bench-${String(sequence++)}`,
+          details: { cached: true, accessKeyIdPrefix: 'ASIAEXAMPLE' },
+        });
+        waits.push(performance.now() - t);
+      } catch {
+        failed++;
+      }
+    }
+  };
+  const writers = Array.from({ length: WRITERS }, (_, w) => writer(w));
+  if (during) {
+    await during();
+    stop = true;
+  }
+  await Promise.all(writers);
+  const elapsed = (performance.now() - started) / 1000;
+  waits.sort((a, b) => a - b);
+  const at = (q) => round(waits[Math.min(waits.length - 1, Math.floor(q * waits.length))] ?? 0);
+  return { perSecond: Math.round(waits.length / elapsed), p50: at(0.5), p99: at(0.99), max: round(waits.at(-1) ?? 0), failed };
+}
+
+/** QUERY_RUNS runs of one page (or the second page, through the first page's cursor). */
+async function queryTimes(query, { page, ...filter }) {
+  const base = { ...filter, limit: 51 };
+  const first = await query.find(base);
+  const asked = page === 2 && first[49] ? { ...base, after: { at: first[49].at, id: first[49].id } } : base;
+  const times = [];
+  let found = 0;
+  for (let i = 0; i < QUERY_RUNS; i++) {
+    const t = performance.now();
+    found = (await query.find(asked)).length;
+    times.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  return { found, p50: round(times[Math.floor(times.length / 2)]), p99: round(times[Math.floor(times.length * 0.99)]) };
+}
+
+function round(ms) {
+  return Math.round(ms * 10) / 10;
+}
+
+function table(header, rows) {
+  const lines = rows.map((r) => r.map(String));
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
+  const fmt = (cols) => cols.map((c, i) => c.padEnd(widths[i])).join('  ');
+  return [fmt(header), fmt(widths.map((w) => '-'.repeat(w))), ...lines.map(fmt)].join('\n');
+}
+
+async function admin(sql) {
+  const client = new pg.Client({ connectionString: postgresUrl });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
