@@ -163,60 +163,84 @@ async function freshDatabase() {
 
 /**
  * `rows` rows over the last MONTHS months in SQL: per month a plain table filled by
- * generate_series, then ATTACHed as the month's partition (its indexes are built then, by sort,
- * much faster than row by row). The old user and role have 40 rows each, in the oldest month only.
+ * generate_series and indexed as audit_events' partitions are (by sort, much faster than row by
+ * row), then ATTACHed as that month's partition, which adopts those indexes. Two months at a time.
+ * The old user and role have 40 rows each, in the oldest month only.
  */
 async function load(url, rows) {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
+  const perMonth = Math.floor(rows / MONTHS);
+  const months = Array.from({ length: MONTHS }, (_, i) => i - (MONTHS - 1));
+  const clients = await Promise.all(
+    [0, 1].map(async () => {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      await client.query("SET maintenance_work_mem = '256MB'");
+      await client.query('SET synchronous_commit = off');
+      return client;
+    }),
+  );
   try {
-    await client.query("SET maintenance_work_mem = '512MB'");
-    await client.query('SET synchronous_commit = off');
-    const perMonth = Math.floor(rows / MONTHS);
-    for (let offset = -(MONTHS - 1); offset <= 0; offset++) {
-      const from = monthStart(now, offset);
-      const to = offset === 0 ? now : monthStart(now, offset + 1);
-      const name = partitionName(from);
-      // This month's partition exists (the migration made it): replaced by the loaded one.
-      await client.query(`DROP TABLE IF EXISTS ${name}`);
-      await client.query(`CREATE TABLE ${name} (LIKE audit_events INCLUDING DEFAULTS)`);
-      const count = offset === -(MONTHS - 1) ? perMonth - 80 : perMonth;
-      await client.query(
-        `INSERT INTO ${name} (at, type, outcome, subject, idp, groups, account_id, role_arn, mode, duration_seconds, source_ip, user_agent, request_id, details)
-         SELECT $1::timestamptz + ($2::timestamptz - $1::timestamptz) * ((i - 1)::float8 / $3),
-                'credentials.issue', 'success', 'corp:user' || ((i * 7919) % ${USERS}), 'corp', '{aws-dev,aws-readonly}',
-                lpad(((i * 31) % ${ACCOUNTS})::text, 12, '1'),
-                'arn:aws:iam::' || lpad(((i * 31) % ${ACCOUNTS})::text, 12, '1') || ':role/team/Role' || (i % ${ROLES_PER_ACCOUNT}),
-                'saml', 3600, '10.0.' || (i % 250) || '.' || (i % 200), 'aws-cli/2.17.0 md/command#credential-process',
-                md5(i::text), jsonb_build_object('sessionName', 'user' || ((i * 7919) % ${USERS}), 'accessKeyIdPrefix', 'ASIAEXAMPLE')
-           FROM generate_series(1, $3::int) AS i`,
-        [from, to, count],
-      );
-      if (offset === -(MONTHS - 1)) {
-        await client.query(
-          `INSERT INTO ${name} (at, type, outcome, subject, idp, account_id, role_arn, mode, request_id)
-           SELECT $1::timestamptz + i * interval '7 minutes', 'credentials.issue', 'success'::"AuditOutcome", $2, 'corp', '999999999999', $3, 'saml', 'old-' || i
-             FROM generate_series(1, 40) AS i
-           UNION ALL
-           SELECT $1::timestamptz + i * interval '11 minutes', 'credentials.issue', 'success'::"AuditOutcome", 'corp:user1', 'corp', '999999999999', $3, 'saml', 'old-role-' || i
-             FROM generate_series(1, 40) AS i`,
-          [new Date(from.getTime() + 5 * 86_400_000), OLD_USER, OLD_ROLE_ARN],
-        );
-      }
-      await client.query(
-        `ALTER TABLE ${name} ADD CONSTRAINT ${name}_bounds CHECK (at >= '${from.toISOString()}' AND at < '${monthStart(now, offset + 1).toISOString()}')`,
-      );
-      await client.query(
-        `ALTER TABLE audit_events ATTACH PARTITION ${name} FOR VALUES FROM ('${from.toISOString()}') TO ('${monthStart(now, offset + 1).toISOString()}')`,
-      );
-      await client.query(`ALTER TABLE ${name} DROP CONSTRAINT ${name}_bounds`);
-      process.stdout.write(`  ${name}: ${count.toLocaleString('en')} rows\n`);
-    }
+    await Promise.all(
+      clients.map(async (client) => {
+        for (let offset = months.shift(); offset !== undefined; offset = months.shift()) await loadMonth(client, offset, perMonth);
+      }),
+    );
+    const [client] = clients;
     await client.query("SELECT setval('audit_events_id_seq', (SELECT max(id) FROM audit_events))");
     await client.query('VACUUM (ANALYZE) audit_events');
   } finally {
-    await client.end();
+    for (const client of clients) await client.end();
   }
+}
+
+async function loadMonth(client, offset, perMonth) {
+  const from = monthStart(now, offset);
+  const end = monthStart(now, offset + 1);
+  const to = offset === 0 ? now : end;
+  const name = partitionName(from);
+  const oldest = offset === -(MONTHS - 1);
+  // This month's partition exists (the migration made it): replaced by the loaded one.
+  await client.query(`DROP TABLE IF EXISTS ${name}`);
+  await client.query(`CREATE TABLE ${name} (LIKE audit_events INCLUDING DEFAULTS)`);
+  const count = oldest ? perMonth - 80 : perMonth;
+  // Ids from the sequence, in time order across months (the order rolegate writes them in).
+  const firstId = (offset + MONTHS - 1) * perMonth + 1;
+  await client.query(
+    `INSERT INTO ${name} (id, at, type, outcome, subject, idp, groups, account_id, role_arn, mode, duration_seconds, source_ip, user_agent, request_id, details)
+     SELECT $4::bigint + i, $1::timestamptz + ($2::timestamptz - $1::timestamptz) * ((i - 1)::float8 / $3),
+            'credentials.issue', 'success', 'corp:user' || ((i * 7919) % ${USERS}), 'corp', '{aws-dev,aws-readonly}',
+            lpad(((i * 31) % ${ACCOUNTS})::text, 12, '1'),
+            'arn:aws:iam::' || lpad(((i * 31) % ${ACCOUNTS})::text, 12, '1') || ':role/team/Role' || (i % ${ROLES_PER_ACCOUNT}),
+            'saml', 3600, '10.0.' || (i % 250) || '.' || (i % 200), 'aws-cli/2.17.0 md/command#credential-process',
+            md5(i::text), jsonb_build_object('sessionName', 'user' || ((i * 7919) % ${USERS}), 'accessKeyIdPrefix', 'ASIAEXAMPLE')
+       FROM generate_series(1, $3::int) AS i`,
+    [from, to, count, firstId],
+  );
+  if (oldest) {
+    await client.query(
+      `INSERT INTO ${name} (id, at, type, outcome, subject, idp, account_id, role_arn, mode, request_id)
+       SELECT $4::bigint + i, $1::timestamptz + i * interval '7 minutes', 'credentials.issue', 'success'::"AuditOutcome", $2, 'corp', '999999999999', $3, 'saml', 'old-' || i
+         FROM generate_series(1, 40) AS i
+       UNION ALL
+       SELECT $4::bigint + 40 + i, $1::timestamptz + i * interval '11 minutes', 'credentials.issue', 'success'::"AuditOutcome", 'corp:user1', 'corp', '999999999999', $3, 'saml', 'old-role-' || i
+         FROM generate_series(1, 40) AS i`,
+      [new Date(from.getTime() + 5 * 86_400_000), OLD_USER, OLD_ROLE_ARN, firstId + count],
+    );
+  }
+  // The indexes of audit_events' partitions, so that ATTACH adopts them instead of building them under its lock.
+  await client.query(`ALTER TABLE ${name} ADD PRIMARY KEY (id, at)`);
+  await client.query(`CREATE INDEX ON ${name} (at, id)`);
+  await client.query(`CREATE INDEX ON ${name} (subject, at, id)`);
+  await client.query(`CREATE INDEX ON ${name} (role_arn, at, id)`);
+  await client.query(`CREATE INDEX ON ${name} ((split_part(role_arn, '/', -1)), at, id)`);
+  await client.query(
+    `ALTER TABLE ${name} ADD CONSTRAINT ${name}_bounds CHECK (at >= '${from.toISOString()}' AND at < '${end.toISOString()}')`,
+  );
+  await client.query(
+    `ALTER TABLE audit_events ATTACH PARTITION ${name} FOR VALUES FROM ('${from.toISOString()}') TO ('${end.toISOString()}')`,
+  );
+  await client.query(`ALTER TABLE ${name} DROP CONSTRAINT ${name}_bounds`);
+  process.stdout.write(`  ${name}: ${count.toLocaleString('en')} rows\n`);
 }
 
 /**
