@@ -150,6 +150,16 @@ describe.each(databaseImplementations())('audit partition upkeep: $name', ({ cre
     expect(await upkeep((sql) => ensureAuditPartitions(sql, later))).toMatchObject({ created: [partitionName(monthStart(now, 4))] });
   });
 
+  it('when the audit writer records, then it makes sure next months exist, beside the write', async () => {
+    const third = partitionName(monthStart(now, 3));
+    await database.query(`DROP TABLE ${third}`);
+    await new PgAuditLog(database).record({ type: 'login', outcome: 'success', requestId: 'upkeep-1' });
+    const deadline = Date.now() + 10_000;
+    let names: string[] = [];
+    while (Date.now() < deadline && !names.includes(third)) names = (await upkeep(partitionsOf)).map((p) => p.name);
+    expect(names).toContain(third);
+  });
+
   it('when rows landed in the default partition for a month without one, then creating that month moves them into it', async () => {
     const far = monthStart(now, 9);
     const log = new PgAuditLog(database);
