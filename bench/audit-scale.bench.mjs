@@ -208,11 +208,11 @@ async function loadMonth(client, offset, perMonth) {
   await client.query(
     `INSERT INTO ${name} (id, at, type, outcome, subject, idp, groups, account_id, role_arn, mode, duration_seconds, source_ip, user_agent, request_id, details)
      SELECT $4::bigint + i, $1::timestamptz + ($2::timestamptz - $1::timestamptz) * ((i - 1)::float8 / $3),
-            'credentials.issue', 'success', 'corp:user' || ((i * 7919) % ${USERS}), 'corp', '{aws-dev,aws-readonly}',
+            'credentials.issue', 'success', 'corp:user' || ((i::bigint * 7919) % ${USERS}), 'corp', '{aws-dev,aws-readonly}',
             lpad(((i * 31) % ${ACCOUNTS})::text, 12, '1'),
             'arn:aws:iam::' || lpad(((i * 31) % ${ACCOUNTS})::text, 12, '1') || ':role/team/Role' || (i % ${ROLES_PER_ACCOUNT}),
             'saml', 3600, '10.0.' || (i % 250) || '.' || (i % 200), 'aws-cli/2.17.0 md/command#credential-process',
-            md5(i::text), jsonb_build_object('sessionName', 'user' || ((i * 7919) % ${USERS}), 'accessKeyIdPrefix', 'ASIAEXAMPLE')
+            md5(i::text), jsonb_build_object('sessionName', 'user' || ((i::bigint * 7919) % ${USERS}), 'accessKeyIdPrefix', 'ASIAEXAMPLE')
        FROM generate_series(1, $3::int) AS i`,
     [from, to, count, firstId],
   );
