@@ -33,8 +33,10 @@ const DETACH_LOCK_TIMEOUT_MS = 100;
 const DETACH_ATTEMPTS = 10;
 /** Creating partitions waits for audit searches reading the default partition; never longer than this. */
 const ATTACH_LOCK_TIMEOUT_MS = 2000;
-/** One maintenance statement (a count, a drop, the default partition's expired rows). */
+/** One retention statement (a count, a drop, the default partition's expired rows). */
 const STATEMENT_TIMEOUT_MS = 600_000;
+/** One statement creating a partition (moving rows out of the default partition included). */
+const CREATE_STATEMENT_TIMEOUT_MS = 30_000;
 
 export interface PartitionsCreated {
   /** Partitions created (names), oldest first. */
@@ -89,7 +91,7 @@ export async function ensureAuditPartitions(sql: Sql, now: Date, monthsAhead = M
       if (existing.some((p) => overlaps(p, from, to))) continue;
       const name = partitionName(from);
       const bounds = { from: literal(from), to: literal(to) };
-      await inTransaction(sql, { lock_timeout: ATTACH_LOCK_TIMEOUT_MS }, async () => {
+      await inTransaction(sql, { lock_timeout: ATTACH_LOCK_TIMEOUT_MS, statement_timeout: CREATE_STATEMENT_TIMEOUT_MS }, async () => {
         await sql(`CREATE TABLE "${name}" (LIKE audit_events INCLUDING DEFAULTS)`);
         // Lets ATTACH skip scanning the new table for rows outside its bounds.
         await sql(`ALTER TABLE "${name}" ADD CONSTRAINT "${name}_bounds" CHECK (at >= ${bounds.from} AND at < ${bounds.to})`);
@@ -229,10 +231,14 @@ async function countOf(sql: Sql, text: string, params: readonly unknown[] = []):
 }
 
 /** One transaction with its own time limits (SET LOCAL: the connection's own settings come back after it). */
-async function inTransaction<T>(sql: Sql, limits: { lock_timeout?: number }, work: () => Promise<T>): Promise<T> {
+async function inTransaction<T>(
+  sql: Sql,
+  limits: { lock_timeout?: number; statement_timeout?: number },
+  work: () => Promise<T>,
+): Promise<T> {
   await sql('BEGIN');
   try {
-    await sql(`SET LOCAL statement_timeout = ${String(STATEMENT_TIMEOUT_MS)}`);
+    await sql(`SET LOCAL statement_timeout = ${String(limits.statement_timeout ?? STATEMENT_TIMEOUT_MS)}`);
     if (limits.lock_timeout !== undefined) await sql(`SET LOCAL lock_timeout = ${String(limits.lock_timeout)}`);
     const result = await work();
     await sql('COMMIT');
