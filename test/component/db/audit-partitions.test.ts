@@ -82,14 +82,16 @@ const rawDatabases: { name: string; open: () => Promise<RawDatabase> }[] = [
 ];
 
 describe.each(rawDatabases)('migrating a populated audit trail to partitions: $name', ({ open }) => {
-  let raw: RawDatabase;
+  let raw: RawDatabase | undefined;
   afterEach(async () => {
-    await raw.close();
+    await raw?.close();
+    raw = undefined;
   });
 
   it('when the trail has rows of several months, then every row is kept with its id, in its month, and writing goes on after them', async () => {
-    raw = await open();
-    const { client } = raw;
+    const opened = await open();
+    raw = opened;
+    const { client } = opened;
     const sql = sqlOf(client);
     await migrate(client, captureLogs().logger, migrationsBeforePartitioning());
     const months = [-14, -2, -1, 0].map((offset) => new Date(monthStart(now, offset).getTime() + 86_400_000 * 3));
@@ -130,7 +132,8 @@ describe.each(rawDatabases)('migrating a populated audit trail to partitions: $n
       'audit_events_role_name_at_id_idx',
       'audit_events_subject_at_id_idx',
     ]);
-  });
+    // Every migration from nothing on PGlite (WebAssembly) takes 15-40 s on a busy 2-core machine.
+  }, 90_000);
 });
 
 describe.each(databaseImplementations())('audit partition upkeep: $name', ({ create }) => {
