@@ -52,6 +52,11 @@ export interface GroupCommitOptions {
   commitTimeoutMs?: number;
   /** Events that may wait at once; beyond it `record` rejects at once (default 10,000). */
   maxQueued?: number;
+  /**
+   * The first partition upkeep is due this long after the writer is made (default one minute:
+   * start-up's migration step has just made the months ahead), then hourly.
+   */
+  firstUpkeepAfterMs?: number;
 }
 
 /**
@@ -99,6 +104,7 @@ export class PgAuditLog implements AuditLog {
     this.#overlapAt = options.overlapAt ?? 32;
     this.#commitTimeoutMs = options.commitTimeoutMs ?? 1800;
     this.#maxQueued = options.maxQueued ?? 10_000;
+    this.#upkeepDueAt = now() + (options.firstUpkeepAfterMs ?? 60_000);
   }
 
   /** Events waiting to be written (not yet in an INSERT). */
@@ -123,8 +129,8 @@ export class PgAuditLog implements AuditLog {
   }
 
   /**
-   * Whoever writes the trail makes sure next months' partitions exist: at the first record and
-   * then hourly, beside the writes (never in their way: a failure is logged, and rows would land
+   * Whoever writes the trail makes sure next months' partitions exist: at the first record a
+   * minute after start-up and then hourly, beside the writes (never in their way: a failure is logged, and rows would land
    * in the default partition meanwhile). Several instances take turns through an advisory lock.
    */
   #upkeepIfDue(): void {

@@ -156,7 +156,7 @@ describe.each(databaseImplementations())('audit partition upkeep: $name', ({ cre
   it('when the audit writer records, then it makes sure next months exist, beside the write', async () => {
     const third = partitionName(monthStart(now, 3));
     await database.query(`DROP TABLE ${third}`);
-    await new PgAuditLog(database).record({ type: 'login', outcome: 'success', requestId: 'upkeep-1' });
+    await new PgAuditLog(database, { firstUpkeepAfterMs: 0 }).record({ type: 'login', outcome: 'success', requestId: 'upkeep-1' });
     const deadline = Date.now() + 10_000;
     let names: string[] = [];
     while (Date.now() < deadline && !names.includes(third)) names = (await upkeep(partitionsOf)).map((p) => p.name);
