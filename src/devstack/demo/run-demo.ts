@@ -45,7 +45,7 @@ function banner(devstack: Devstack, publicUrl: string): string {
     '',
     `  Portal              ${publicUrl}/portal`,
     `  CLI                 node dist/cli/main.js login --broker ${publicUrl}`,
-    `  Local STS           ${devstack.stsUrl}   (aws --endpoint-url ${devstack.stsUrl} ...)`,
+    `  Local STS           ${devstack.stsUrl}   (aws --endpoint-url ${devstack.stsUrl} --region us-east-1 ...)`,
     `  Federation          ${devstack.federationUrl}`,
     `  SAML metadata       ${publicUrl}/saml/metadata   (register as the IAM SAML provider)`,
     '',
