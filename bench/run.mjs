@@ -6,7 +6,11 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 
 const dir = path.dirname(new URL(import.meta.url).pathname);
-const wanted = process.argv.slice(2);
+// `npm run bench -- audit-scale --rows 2000000`: names first, then flags, which go to each bench run.
+const args = process.argv.slice(2);
+const firstFlag = args.findIndex((a) => a.startsWith('--'));
+const wanted = firstFlag === -1 ? args : args.slice(0, firstFlag);
+const flags = firstFlag === -1 ? [] : args.slice(firstFlag);
 const benches = readdirSync(dir)
   .filter((f) => f.endsWith('.bench.mjs'))
   .filter((f) => wanted.length === 0 || wanted.some((w) => f.includes(w)))
@@ -14,7 +18,7 @@ const benches = readdirSync(dir)
 let failed = 0;
 for (const file of benches) {
   process.stdout.write(`\n### ${file}\n`);
-  const result = spawnSync(process.execPath, [path.join(dir, file)], { stdio: 'inherit' });
+  const result = spawnSync(process.execPath, [path.join(dir, file), ...flags], { stdio: 'inherit' });
   if (result.status !== 0) failed++;
 }
 process.exit(failed === 0 ? 0 : 1);

@@ -70,7 +70,8 @@ describe.each(databaseImplementations())('AccessAdminStore and AuditQuery contra
     expect(roleChanges.length).toBeGreaterThan(0);
     expect(roleChanges.every((e) => e.roleArn === 'arn:aws:iam::222222222222:role/Admin')).toBe(true);
     const all = await query.find({ user: 'corp:admin', limit: 1000 });
-    const page = await query.find({ user: 'corp:admin', limit: 5, beforeId: all[4]?.id ?? '0' });
+    const fifth = all[4];
+    const page = await query.find({ user: 'corp:admin', limit: 5, ...(fifth ? { after: { at: fifth.at, id: fifth.id } } : {}) });
     expect(page.map((e) => e.id)).toEqual(all.slice(5, 10).map((e) => e.id));
     expect(await query.deleteBefore(new Date(Date.now() - 86_400_000))).toBe(0);
   });

@@ -100,7 +100,7 @@ describe.each(implementations)('AuditLog contract: $name', ({ create }) => {
     const log = new PgAuditLog(database);
     await log.record({ type: 'login', outcome: 'success', requestId: 'rewrite' });
     const [row] = await rowsOf('rewrite');
-    await expect(database.prisma.auditEvent.update({ where: { id: row?.id ?? 0n }, data: { outcome: 'denied' } })).rejects.toThrow(
+    await expect(database.prisma.auditEvent.updateMany({ where: { id: row?.id ?? 0n }, data: { outcome: 'denied' } })).rejects.toThrow(
       /append-only/,
     );
   });

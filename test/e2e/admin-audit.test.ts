@@ -88,7 +88,9 @@ describe('audit queries', () => {
   });
 
   it('when the query is malformed, then it is 400 with what is wrong', async () => {
-    for (const query of ['cursor=bogus', 'from=yesterday', 'outcome=maybe', 'limit=0', 'colour=blue']) {
+    // A cursor of the id alone (before the trail was partitioned by time) is refused like any other stranger.
+    const idOnlyCursor = Buffer.from(JSON.stringify({ v: 1, id: '5' })).toString('base64url');
+    for (const query of ['cursor=bogus', `cursor=${idOnlyCursor}`, 'from=yesterday', 'outcome=maybe', 'limit=0', 'colour=blue']) {
       const res = await bob.api(`/api/v1/admin/audit?${query}`);
       expect(res.status, query).toBe(400);
       expect(res.headers.get('content-type')).toMatch(/problem\+json/);
@@ -109,7 +111,7 @@ describe('audit queries', () => {
     );
     await sweep.first;
     sweep.stop();
-    expect(await prisma.auditEvent.findUnique({ where: { id: old.id } })).toBeNull();
-    expect(await prisma.auditEvent.findUnique({ where: { id: recent.id } })).not.toBeNull();
+    expect(await prisma.auditEvent.findFirst({ where: { id: old.id } })).toBeNull();
+    expect(await prisma.auditEvent.findFirst({ where: { id: recent.id } })).not.toBeNull();
   });
 });

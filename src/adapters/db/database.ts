@@ -3,6 +3,7 @@ import pg from 'pg';
 import type { Logger } from '../../ports/logger.js';
 import { withTimeout } from '../../support/with-timeout.js';
 import { PrismaClient } from './generated/client.js';
+import { ensureAuditPartitions } from './audit-partitions.js';
 import { migrate, type MigrationResult } from './migrate.js';
 
 export type { PrismaClient } from './generated/client.js';
@@ -48,6 +49,9 @@ export interface DatabaseLimits {
   idleInTransactionTimeoutMs: number;
 }
 
+/** Plain parameterised SQL on one connection (see Database.withConnection). */
+export type Sql = <T extends Record<string, unknown>>(sql: string, params?: readonly unknown[]) => Promise<T[]>;
+
 /** A connected PostgreSQL database: the Prisma client for stores, plus health and lifecycle. */
 export interface Database {
   readonly prisma: PrismaClient;
@@ -64,6 +68,15 @@ export interface Database {
    * statement_timeout and the client's wait both raised to `timeoutMs`.
    */
   slowQuery<T extends Record<string, unknown>>(sql: string, params: readonly unknown[], timeoutMs: number): Promise<T[]>;
+  /**
+   * One connection of its own for a few statements in order (the audit partitions'
+   * upkeep: its own transactions, lock_timeout, advisory locks). Each statement may
+   * wait `timeoutMs` for its answer; a transaction sets its own statement_timeout
+   * (SET LOCAL). A connection whose work failed is dropped, not reused.
+   */
+  withConnection<T>(timeoutMs: number, work: (sql: Sql) => Promise<T>): Promise<T>;
+  /** Where the database's own maintenance reports (the audit partitions' upkeep). */
+  readonly logger: Logger;
   /**
    * Prisma on connections without the request limits (a pool of its own, of
    * at most two, opened on first use), for bulk admin work such as an access
@@ -167,6 +180,24 @@ export async function connectDatabase(options: DatabaseOptions): Promise<Databas
         client.release(failure instanceof Error ? failure : undefined);
       }
     },
+    async withConnection<T>(timeoutMs: number, work: (sql: Sql) => Promise<T>) {
+      const client = await pool.connect();
+      let failure: Error | undefined;
+      try {
+        const sql: Sql = async <R extends Record<string, unknown>>(text: string, params: readonly unknown[] = []) => {
+          // query_timeout per query is pg's, missing from its QueryConfig type (as in boundQueries).
+          const result = await client.query<R>({ text, values: params as unknown[], query_timeout: timeoutMs } as pg.QueryConfig);
+          return result.rows;
+        };
+        return await work(sql);
+      } catch (error) {
+        failure = error instanceof Error ? error : new Error(String(error));
+        throw error;
+      } finally {
+        client.release(failure);
+      }
+    },
+    logger: options.logger,
     async ping() {
       try {
         await withTimeout(pool.query('SELECT 1'), pingTimeoutMs, () => `no answer within ${String(pingTimeoutMs)} ms`);
@@ -180,14 +211,14 @@ export async function connectDatabase(options: DatabaseOptions): Promise<Databas
         const client = new pg.Client({ connectionString: options.url, connectionTimeoutMillis: options.connectTimeoutMs, keepAlive: true });
         await client.connect();
         try {
-          return await migrate(client, options.logger);
+          return await migrateAndPartition(client, options.logger);
         } finally {
           await client.end().catch(() => undefined);
         }
       }
       const client = await pool.connect();
       try {
-        return await migrate(client, options.logger);
+        return await migrateAndPartition(client, options.logger);
       } finally {
         client.release();
       }
@@ -201,6 +232,16 @@ export async function connectDatabase(options: DatabaseOptions): Promise<Databas
       }
     },
   };
+}
+
+/** Migrations, then this month's and the next months' audit partitions (start-up and `npm run db:migrate`). */
+async function migrateAndPartition(client: pg.ClientBase, logger: Logger): Promise<MigrationResult> {
+  const result = await migrate(client, logger);
+  const sql: Sql = async <T extends Record<string, unknown>>(text: string, params: readonly unknown[] = []) =>
+    (await client.query<T>(text, params as unknown[])).rows;
+  const upkeep = await ensureAuditPartitions(sql, new Date());
+  if (upkeep.created.length > 0) logger.info({ event: 'audit.partitions', ...upkeep }, 'audit partitions created ahead');
+  return result;
 }
 
 /**

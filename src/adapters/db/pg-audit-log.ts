@@ -1,7 +1,8 @@
 import { RolegateError } from '../../domain/errors.js';
 import type { AuditEvent, AuditLog } from '../../ports/audit-log.js';
 import { auditRowOf } from './audit-row.js';
-import type { Database } from './database.js';
+import { ensureAuditPartitions } from './audit-partitions.js';
+import { describePgError, type Database } from './database.js';
 import { reportingFailuresAs } from '../dependency-failures.js';
 
 interface Pending {
@@ -21,6 +22,9 @@ const now = () => performance.now();
 const RETRY_AFTER_SECONDS = '5';
 
 const MAX_BATCH = 500;
+
+const UPKEEP_INTERVAL_MS = 3_600_000;
+const UPKEEP_TIMEOUT_MS = 60_000;
 
 /**
  * One INSERT for a whole batch, with the rows as a single JSON parameter: the
@@ -49,6 +53,11 @@ export interface GroupCommitOptions {
   commitTimeoutMs?: number;
   /** Events that may wait at once; beyond it `record` rejects at once (default 10,000). */
   maxQueued?: number;
+  /**
+   * The first partition upkeep is due this long after the writer is made (default one minute:
+   * start-up's migration step has just made the months ahead), then hourly.
+   */
+  firstUpkeepAfterMs?: number;
 }
 
 /**
@@ -85,14 +94,18 @@ export class PgAuditLog implements AuditLog {
   readonly #maxQueued: number;
   #timer: NodeJS.Timeout | undefined;
 
+  /** When the next partition upkeep is due (performance.now()); see #upkeepIfDue. */
+  #upkeepDueAt = 0;
+
   constructor(
-    private readonly database: Pick<Database, 'query'>,
+    private readonly database: Pick<Database, 'query'> & Partial<Pick<Database, 'withConnection' | 'logger'>>,
     options: GroupCommitOptions = {},
   ) {
     this.#maxInFlight = options.maxInFlight ?? 2;
     this.#overlapAt = options.overlapAt ?? 32;
     this.#commitTimeoutMs = options.commitTimeoutMs ?? 1800;
     this.#maxQueued = options.maxQueued ?? 10_000;
+    this.#upkeepDueAt = now() + (options.firstUpkeepAfterMs ?? 60_000);
     return reportingFailuresAs(this, 'The audit log (PostgreSQL)');
   }
 
@@ -109,11 +122,36 @@ export class PgAuditLog implements AuditLog {
         ),
       );
     }
+    this.#upkeepIfDue();
     return new Promise((resolve, reject) => {
       this.#queue.push({ event, resolve, reject, deadline: now() + this.#commitTimeoutMs, settled: false });
       if (!this.#timer) this.#arm(this.#commitTimeoutMs);
       if (this.#writers === 0 || (this.#writers < this.#maxInFlight && this.#queue.length >= this.#overlapAt)) void this.#drain();
     });
+  }
+
+  /**
+   * Whoever writes the trail makes sure next months' partitions exist: at the first record a
+   * minute after start-up and then hourly, beside the writes (never in their way: a failure is logged, and rows would land
+   * in the default partition meanwhile). Several instances take turns through an advisory lock.
+   */
+  #upkeepIfDue(): void {
+    const { database } = this;
+    const { logger } = database;
+    if (!database.withConnection || !logger || now() < this.#upkeepDueAt) return;
+    this.#upkeepDueAt = now() + UPKEEP_INTERVAL_MS;
+    database
+      .withConnection(UPKEEP_TIMEOUT_MS, (sql) => ensureAuditPartitions(sql, new Date()))
+      .then(
+        (result) => {
+          if (result.created.length > 0) logger.info({ event: 'audit.partitions', ...result }, 'audit partitions created ahead');
+        },
+        (error: unknown) =>
+          logger.warn(
+            { dependency: 'postgres', reason: describePgError(error) },
+            'audit partitions could not be created ahead; retrying within the hour (new rows go to the default partition meanwhile)',
+          ),
+      );
   }
 
   async #drain(): Promise<void> {

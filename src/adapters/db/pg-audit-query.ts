@@ -1,5 +1,6 @@
 import type { RecordedAuditEvent } from '../../ports/audit-log.js';
 import type { AuditFilter, AuditQuery } from '../../ports/audit-query.js';
+import { dropAuditPartitionsBefore } from './audit-partitions.js';
 import type { Database } from './database.js';
 import { reportingFailuresAs } from '../dependency-failures.js';
 
@@ -23,58 +24,72 @@ interface Row extends Record<string, unknown> {
 }
 
 /**
- * Longer than a request's database limits (database.statementTimeoutMs): a search by role name
- * cannot use an index, and the retention sweep may delete a day of rows at once.
+ * Longer than a request's database limits (database.statementTimeoutMs): an export reads many
+ * pages, and a search by account, outcome or type alone has no index of its own. Retention
+ * (partitions dropped, and the default partition's expired rows) gets longer still.
  */
 const SEARCH_TIMEOUT_MS = 15_000;
 const RETENTION_TIMEOUT_MS = 600_000;
 
-/** AuditQuery in plain SQL on audit_events: keyset pages on the id (newest first), using the (subject, at), (role_arn, at) and at indexes. */
+/** The role name of an ARN (`arn:aws:iam::111122223333:role/path/Name` → `Name`), as the role-name index computes it. */
+export const ROLE_NAME_OF_ARN = `split_part(role_arn, '/', -1)`;
+
+/**
+ * AuditQuery in plain SQL on audit_events: keyset pages newest first on (at, id), the order of
+ * every index, each matching its filter: (subject, at, id) by user, (role_arn, at, id) by role
+ * ARN, (split_part(role_arn, '/', -1), at, id) by role name, (at, id) by time or nothing. So a
+ * page costs one short index range scan per monthly partition however old its events are
+ * (test/component/db/audit-query-plans.test.ts checks each plan with EXPLAIN).
+ */
 export class PgAuditQuery implements AuditQuery {
-  constructor(private readonly database: Pick<Database, 'slowQuery'>) {
+  constructor(private readonly database: Pick<Database, 'slowQuery' | 'withConnection'>) {
     return reportingFailuresAs(this, 'The audit log (PostgreSQL)');
   }
 
   async find(filter: AuditFilter): Promise<RecordedAuditEvent[]> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const param = (value: unknown) => {
-      params.push(value);
-      return `$${String(params.length)}`;
-    };
-    if (filter.user !== undefined) where.push(`subject = ${param(filter.user)}`);
-    if (filter.role !== undefined) {
-      where.push(
-        filter.role.startsWith('arn:') ? `role_arn = ${param(filter.role)}` : `role_arn LIKE ${param(`%/${escapeLike(filter.role)}`)}`,
-      );
-    }
-    if (filter.account !== undefined) where.push(`account_id = ${param(filter.account)}`);
-    if (filter.from !== undefined) where.push(`at >= ${param(filter.from)}`);
-    if (filter.to !== undefined) where.push(`at < ${param(filter.to)}`);
-    if (filter.outcome !== undefined) where.push(`outcome = ${param(filter.outcome)}::"AuditOutcome"`);
-    if (filter.type !== undefined) {
-      where.push(filter.type.endsWith('.') ? `type LIKE ${param(`${escapeLike(filter.type)}%`)}` : `type = ${param(filter.type)}`);
-    }
-    if (filter.beforeId !== undefined) where.push(`id < ${param(filter.beforeId)}::bigint`);
-    const rows = await this.database.slowQuery<Row>(
-      `SELECT id::text AS id, at, type, outcome::text AS outcome, reason, subject, idp, groups, account_id, role_arn, mode,
-              duration_seconds, source_ip, user_agent, request_id, details
-         FROM audit_events ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
-        ORDER BY audit_events.id DESC LIMIT ${param(filter.limit)}`,
-      params,
-      SEARCH_TIMEOUT_MS,
-    );
+    const { text, params } = auditSearchOf(filter);
+    const rows = await this.database.slowQuery<Row>(text, params, SEARCH_TIMEOUT_MS);
     return rows.map(toEvent);
   }
 
   async deleteBefore(cutoff: Date): Promise<number> {
-    const rows = await this.database.slowQuery<{ deleted: string }>(
-      'WITH gone AS (DELETE FROM audit_events WHERE at < $1 RETURNING 1) SELECT count(*)::text AS deleted FROM gone',
-      [cutoff],
-      RETENTION_TIMEOUT_MS,
-    );
-    return Number(rows[0]?.deleted ?? 0);
+    const result = await this.database.withConnection(RETENTION_TIMEOUT_MS, (sql) => dropAuditPartitionsBefore(sql, cutoff));
+    return result.rows;
   }
+}
+
+/** The SELECT of one page (exported for the plan tests: they EXPLAIN exactly what runs). */
+export function auditSearchOf(filter: AuditFilter): { text: string; params: unknown[] } {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const param = (value: unknown) => {
+    params.push(value);
+    return `$${String(params.length)}`;
+  };
+  if (filter.user !== undefined) where.push(`subject = ${param(filter.user)}`);
+  if (filter.role !== undefined) {
+    where.push(filter.role.startsWith('arn:') ? `role_arn = ${param(filter.role)}` : `${ROLE_NAME_OF_ARN} = ${param(filter.role)}`);
+  }
+  if (filter.account !== undefined) where.push(`account_id = ${param(filter.account)}`);
+  if (filter.from !== undefined) where.push(`at >= ${param(filter.from)}`);
+  if (filter.to !== undefined) where.push(`at < ${param(filter.to)}`);
+  if (filter.outcome !== undefined) where.push(`outcome = ${param(filter.outcome)}::"AuditOutcome"`);
+  if (filter.type !== undefined) {
+    where.push(filter.type.endsWith('.') ? `type LIKE ${param(`${escapeLike(filter.type)}%`)}` : `type = ${param(filter.type)}`);
+  }
+  if (filter.after !== undefined) {
+    const at = param(filter.after.at);
+    // The row comparison is the keyset; `at <=` repeats it in a form partition pruning understands,
+    // so the months newer than the cursor are not even opened.
+    where.push(`(at, id) < (${at}::timestamptz, ${param(filter.after.id)}::bigint)`, `at <= ${at}::timestamptz`);
+  }
+  return {
+    text: `SELECT id::text AS id, at, type, outcome::text AS outcome, reason, subject, idp, groups, account_id, role_arn, mode,
+              duration_seconds, source_ip, user_agent, request_id, details
+         FROM audit_events ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY at DESC, id DESC LIMIT ${param(filter.limit)}`,
+    params,
+  };
 }
 
 function escapeLike(text: string): string {

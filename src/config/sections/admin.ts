@@ -42,7 +42,7 @@ export const admin = z
       .meta({
         env: ['ROLEGATE_AUDIT_RETENTION_DAYS'],
         description:
-          'Audit events older than this many days are deleted (hourly). Unset: kept forever. Deletion by age is the only way events leave the trail.',
+          'Audit events older than this many days are removed, a calendar month (UTC) at a time once the whole month is older (hourly sweep): an event is kept at least this long and at most a month longer. Unset: kept forever. Removal by age is the only way events leave the trail.',
       }),
   })
   .prefault({});

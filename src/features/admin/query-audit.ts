@@ -1,19 +1,31 @@
 import type { AuditEventView, AuditQueryParams } from '../../contracts/admin.js';
 import { RolegateError } from '../../domain/errors.js';
 import type { RecordedAuditEvent } from '../../ports/audit-log.js';
-import type { AuditFilter, AuditQuery } from '../../ports/audit-query.js';
+import type { AuditFilter, AuditPosition, AuditQuery } from '../../ports/audit-query.js';
 
 const EXPORT_PAGE = 1000;
 
-/** An opaque cursor: the last id seen, so a page boundary is stable while new events arrive. */
-function encodeCursor(id: string): string {
-  return Buffer.from(JSON.stringify({ v: 1, id })).toString('base64url');
+/** Where an event stands in the trail's order. */
+function positionOf(event: RecordedAuditEvent): AuditPosition {
+  return { at: event.at, id: event.id };
 }
 
-function decodeCursor(cursor: string): string {
+/**
+ * An opaque cursor: the (time, id) of the last event seen, the order of the trail, so a page
+ * boundary is stable while new events arrive. Version 1 (the id alone, before the trail was
+ * partitioned by time) is refused like any other cursor this API did not return.
+ */
+function cursorText(position: AuditPosition): string {
+  return Buffer.from(JSON.stringify({ v: 2, at: position.at.toISOString(), id: position.id })).toString('base64url');
+}
+
+function decodeCursor(cursor: string): AuditPosition {
   try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { v?: unknown; id?: unknown };
-    if (parsed.v === 1 && typeof parsed.id === 'string' && /^\d{1,19}$/.test(parsed.id)) return parsed.id;
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { v?: unknown; at?: unknown; id?: unknown };
+    if (parsed.v === 2 && typeof parsed.id === 'string' && /^\d{1,19}$/.test(parsed.id) && typeof parsed.at === 'string') {
+      const at = new Date(parsed.at);
+      if (!Number.isNaN(at.getTime()) && at.toISOString() === parsed.at) return { at, id: parsed.id };
+    }
   } catch {
     // fall through
   }
@@ -32,7 +44,7 @@ export function filterOf(params: AuditQueryParams): AuditFilter {
     ...(to ? { to } : {}),
     ...(params.outcome === undefined ? {} : { outcome: params.outcome }),
     ...(params.type === undefined ? {} : { type: params.type }),
-    ...(params.cursor === undefined ? {} : { beforeId: decodeCursor(params.cursor) }),
+    ...(params.cursor === undefined ? {} : { after: decodeCursor(params.cursor) }),
     limit: params.limit,
   };
 }
@@ -43,7 +55,7 @@ export async function auditPage(query: AuditQuery, params: AuditQueryParams): Pr
   const rows = await query.find({ ...filter, limit: filter.limit + 1 });
   const page = rows.slice(0, filter.limit);
   const last = page.at(-1);
-  return { events: page.map(viewOf), ...(rows.length > filter.limit && last ? { nextCursor: encodeCursor(last.id) } : {}) };
+  return { events: page.map(viewOf), ...(rows.length > filter.limit && last ? { nextCursor: cursorText(positionOf(last)) } : {}) };
 }
 
 /** Every matching event, newest first, page by page (for JSON-lines export): memory stays one page. */
@@ -54,7 +66,7 @@ export async function* auditEvents(query: AuditQuery, params: AuditQueryParams):
     for (const row of rows) yield viewOf(row);
     const last = rows.at(-1);
     if (rows.length < EXPORT_PAGE || !last) return;
-    filter.beforeId = last.id;
+    filter.after = positionOf(last);
   }
 }
 
