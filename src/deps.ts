@@ -124,7 +124,15 @@ export async function buildDeps(config: Config, logger: AppLogger): Promise<Deps
           connectTimeoutMs: config.redis.connectTimeoutMs,
           commandTimeoutMs: config.redis.commandTimeoutMs,
           ...(config.redis.nearCacheMs > 0
-            ? { nearCache: { ttlMs: config.redis.nearCacheMs, prefixes: NEAR_CACHED_KEYS, proofMaxAgeMs: config.redis.nearCacheProofMs } }
+            ? {
+                nearCache: {
+                  ttlMs: config.redis.nearCacheMs,
+                  prefixes: NEAR_CACHED_KEYS,
+                  proofMaxAgeMs: config.redis.nearCacheProofMs,
+                  maxEntries: config.redis.nearCacheMaxEntries,
+                  maxBytes: config.redis.nearCacheMaxBytes,
+                },
+              }
             : {}),
           logger,
         }),
@@ -241,6 +249,7 @@ export async function buildDeps(config: Config, logger: AppLogger): Promise<Deps
     const redis = kv.value;
     metrics.probes.redisNearCacheLive = () => (config.redis.nearCacheMs > 0 ? redis.nearCacheLive : undefined);
     metrics.probes.redisStalls = () => redis.stallsDetected;
+    metrics.probes.redisNearCache = () => redis.nearCacheStats;
   }
   const audit = new MeteredAuditLog(
     new PgAuditLog(database.value, {

@@ -16,6 +16,8 @@ export function createMetrics() {
     identityProviders: (): { idp: string; kind: string; up: boolean | undefined }[] => [],
     /** Whether near-cached Redis values may be answered from memory (the tracking connection proved itself recently). */
     redisNearCacheLive: (): boolean | undefined => undefined,
+    /** What the Redis near cache did and holds (undefined without one). */
+    redisNearCache: (): NearCacheProbe | undefined => undefined,
     /** Stalled Redis connections detected (and replaced) so far. */
     redisStalls: (): number => 0,
     /** What the last access-model load held and cost (AccessModelCache.stats). */
@@ -101,6 +103,49 @@ export function createMetrics() {
         if (live !== undefined) this.set(live ? 1 : 0);
       },
     }),
+    redisNearCacheReads: new Counter({
+      name: 'rolegate_redis_near_cache_reads_total',
+      help: 'Reads of near-cached Redis keys by result: hit = answered from memory, miss = a round trip to Redis, shared = waited for a read of the same key already in flight (no round trip of its own). Hit ratio = hit / all.',
+      labelNames: ['result'] as const,
+      registers,
+      collect() {
+        const stats = probes.redisNearCache();
+        if (!stats) return;
+        this.reset();
+        this.inc({ result: 'hit' }, stats.hits);
+        this.inc({ result: 'miss' }, stats.misses);
+        this.inc({ result: 'shared' }, stats.shared);
+      },
+    }),
+    redisNearCacheEvictions: new Counter({
+      name: 'rolegate_redis_near_cache_evictions_total',
+      help: 'Near-cached values dropped to stay within redis.nearCacheMaxEntries or redis.nearCacheMaxBytes (least recently used first). A steady rate means the bound is smaller than the working set.',
+      registers,
+      collect() {
+        const stats = probes.redisNearCache();
+        if (!stats) return;
+        this.reset();
+        this.inc(stats.evictions);
+      },
+    }),
+    redisNearCacheEntries: new Gauge({
+      name: 'rolegate_redis_near_cache_entries',
+      help: 'Values held in the near cache now.',
+      registers,
+      collect() {
+        const stats = probes.redisNearCache();
+        if (stats) this.set(stats.entries);
+      },
+    }),
+    redisNearCacheBytes: new Gauge({
+      name: 'rolegate_redis_near_cache_bytes',
+      help: 'Approximate memory the near cache holds now (keys, values and a fixed allowance per entry), bounded by redis.nearCacheMaxBytes.',
+      registers,
+      collect() {
+        const stats = probes.redisNearCache();
+        if (stats) this.set(stats.bytes);
+      },
+    }),
     redisStalls: new Counter({
       name: 'rolegate_redis_stalls_total',
       help: 'Redis connections found stalled (open, but the heartbeat or handshake unanswered within redis.commandTimeoutMs) and replaced.',
@@ -157,6 +202,16 @@ export function createMetrics() {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/** The near cache's counters since start-up and what it holds (the adapter's NearCacheStats). */
+export interface NearCacheProbe {
+  hits: number;
+  misses: number;
+  shared: number;
+  evictions: number;
+  entries: number;
+  bytes: number;
+}
 
 export interface AccessModelProbe {
   accounts: number;
