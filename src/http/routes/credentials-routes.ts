@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { credentialsRequestSchema, type CredentialsResponse } from '../../contracts/credentials.js';
+import { parseCredentialsRequest, type CredentialsResponse } from '../../contracts/credentials.js';
 import { issueCredentials, type CredentialsDeps } from '../../features/credentials/issue-credentials.js';
 import { listRoles } from '../../features/credentials/list-roles.js';
 import { callerOf } from '../middleware/caller-of.js';
@@ -33,7 +33,8 @@ export function credentialsRoutes(deps: CredentialsRoutesDeps): Router {
  * direct-routes.ts): every AWS CLI process that needs credentials asks it.
  * The same steps as the Express routes, in the same order: the caller
  * (session cookie or CLI bearer token: 401), the JSON body (415/413/400),
- * CSRF for browser sessions (403), the shared zod contract (400), then the
+ * CSRF for browser sessions (403), the shared contract (400; the common
+ * request checked by hand, anything else by its zod schema), then the
  * feature. Answers that carry credentials are never stored by browsers or proxies.
  */
 export function issueCredentialsEndpoint(deps: CredentialsRoutesDeps): DirectHandler {
@@ -42,7 +43,7 @@ export function issueCredentialsEndpoint(deps: CredentialsRoutesDeps): DirectHan
     req.body = await readJsonBody(req, 8 * 1024);
     const refusal = csrfRefusal(req, deps.publicUrl);
     if (refusal) throw refusal;
-    const body = credentialsRequestSchema.parse(req.body);
+    const body = parseCredentialsRequest(req.body);
     const issued = await issueCredentials(deps.credentials, callerOf(req), {
       account: body.accountId ?? body.alias ?? '',
       role: body.role,
