@@ -17,13 +17,22 @@ const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
  * (`broker.stsCalls()`); `nodeArgs` go to rolegate's node (e.g. --cpu-prof);
  * `logLevel` is rolegate's LOG_LEVEL (info, as in production: one line per request);
  * `accessFile` is applied at start-up (ROLEGATE_ACCESS_FILE) instead of the one seeded mapping;
- * `extraUsers` are demo IdP people beside alice, bob and carol (`{ id, groups, amr }`); `env` more settings.
+ * `extraUsers` are demo IdP people beside alice, bob and carol (`{ id, groups, amr }`); `env` more settings;
+ * `dist` the build to run (default `dist`, or BENCH_DIST: another build, e.g. of main, for a same-run comparison).
  * Returns the URL, its database URL, rolegate's pid (for CPU per request), how long it took to
  * start (`startMs`, spawn to listening), signIn(user), announceAccessChange(), metrics() and close().
  */
 export async function startBenchBroker(
   root,
-  { countStsCalls = false, nodeArgs = [], logLevel = 'info', accessFile, extraUsers = [], env = {} } = {},
+  {
+    countStsCalls = false,
+    nodeArgs = [],
+    logLevel = 'info',
+    accessFile,
+    extraUsers = [],
+    env = {},
+    dist = process.env.BENCH_DIST ?? 'dist',
+  } = {},
 ) {
   const cleanups = [];
   const close = async () => {
@@ -45,7 +54,7 @@ export async function startBenchBroker(
     cleanups.push(() => devstack.close());
     const sts = countStsCalls ? await countingProxy(devstack.stsUrl) : undefined;
     if (sts) cleanups.push(() => sts.close());
-    const rolegate = startChild(path.join(root, process.env.BENCH_DIST ?? 'dist', 'main.js'), {
+    const rolegate = startChild(path.join(root, dist, 'main.js'), {
       cwd: root,
       nodeArgs,
       ready: /"msg":"rolegate is listening"/,
