@@ -7,6 +7,7 @@
 //      record beside it), against the baseline of the record's own bytes
 //      (the JSON or sealed text rolegate writes);
 //  (b) PostgreSQL bytes per CLI grant (cli_grants and cli_tokens, with indexes);
+//  (b') PostgreSQL bytes per audit row of a credentials answer (rolegate's writer, its table and indexes);
 //  (c) the near cache's hit rate over session reads skewed like real traffic
 //      (Zipf over users: a few people run most commands), with the bound
 //      configured (redis.nearCacheMaxEntries / MaxBytes defaults), against the
@@ -30,6 +31,7 @@ const { AesGcmSealer } = await dist('adapters/crypto/aes-gcm-sealer.js');
 const { connectDatabase } = await dist('adapters/db/database.js');
 const { migrate } = await dist('adapters/db/migrate.js');
 const { PrismaCliGrantStore } = await dist('adapters/db/prisma-cli-grant-store.js');
+const { PgAuditLog } = await dist('adapters/db/pg-audit-log.js');
 
 const SESSIONS = Number(process.env.SESSIONS ?? 100_000);
 const CLI_TOKENS = Number(process.env.CLI_TOKENS ?? 50_000);
@@ -38,6 +40,7 @@ const CLI_TOKENS = Number(process.env.CLI_TOKENS ?? 50_000);
 const CLI_GRANTS = Math.min(CLI_TOKENS, Number(process.env.CLI_GRANTS ?? 2_000));
 const CREDENTIAL_SETS = Number(process.env.CREDENTIAL_SETS ?? 20_000);
 const READS = Number(process.env.READS ?? 300_000);
+const AUDIT_ROWS = Number(process.env.AUDIT_ROWS ?? 20_000);
 const NEAR_MAX_ENTRIES = 20_000; // redis.nearCacheMaxEntries default
 const NEAR_MAX_BYTES = 64 * 1024 * 1024; // redis.nearCacheMaxBytes default
 const NEAR_TTL_MS = 10_000; // redis.nearCacheMs default
@@ -154,6 +157,21 @@ try {
   });
   const perCredentialSet = ((await usedMemory()) - before) / CREDENTIAL_SETS;
 
+  // --- audit rows: what every credentials answer commits
+  const audit = new PgAuditLog(database);
+  // The table and, when it is partitioned (by time), its partitions, with their indexes.
+  const auditBytes = async () =>
+    Number(
+      (
+        await database.query(
+          `SELECT (pg_total_relation_size('audit_events') + coalesce((SELECT sum(pg_total_relation_size(relid)) FROM pg_partition_tree('audit_events') WHERE relid <> 'audit_events'::regclass), 0))::text AS bytes`,
+        )
+      )[0].bytes,
+    );
+  const auditBefore = await auditBytes();
+  await inParallel(AUDIT_ROWS, 256, (i) => audit.record(auditRow(people[i % SESSIONS])));
+  const perAuditRow = ((await auditBytes()) - auditBefore) / AUDIT_ROWS;
+
   const rows = [
     [
       'login session (Redis)',
@@ -169,14 +187,20 @@ try {
       `${CLI_GRANTS.toLocaleString('en')} through the store, ${grantsPerSecond.toFixed(0)}/s; cli_grants + cli_tokens with indexes`,
     ],
     ['cached credential set (Redis)', perCredentialSet, sealedBytes, 'sealed entry + per-user and per-role index members'],
+    [
+      'audit row of a credentials answer (PostgreSQL)',
+      perAuditRow,
+      undefined,
+      `${AUDIT_ROWS.toLocaleString('en')} rows, table and indexes`,
+    ],
   ];
   console.log(
     `(a, b) ${SESSIONS.toLocaleString('en')} sessions, ${CLI_TOKENS.toLocaleString('en')} CLI access tokens (of ${CLI_GRANTS.toLocaleString('en')} grants), ${CREDENTIAL_SETS.toLocaleString('en')} cached credential sets`,
   );
-  console.log('record                                  bytes each  baseline: its own bytes  ratio  notes');
+  console.log('record                                          bytes each  baseline: its own bytes  ratio  notes');
   for (const [name, bytes, own, note] of rows) {
     console.log(
-      `${name.padEnd(40)}${String(Math.round(bytes)).padStart(10)}  ${String(own ?? '-').padStart(23)}  ${own ? (bytes / own).toFixed(2).padStart(5) : '    -'}  ${note}`,
+      `${name.padEnd(48)}${String(Math.round(bytes)).padStart(10)}  ${String(own ?? '-').padStart(23)}  ${own ? (bytes / own).toFixed(2).padStart(5) : '    -'}  ${note}`,
     );
   }
   const per1000Users = 1000 * (perSession + perAccessToken * (CLI_TOKENS / SESSIONS) + perCredentialSet * 2);
@@ -244,6 +268,32 @@ function principal(i) {
     displayName: `User ${String(i)}`,
     groups: ['everyone', `team-${String(i % 200)}`, `dept-${String(i % 20)}`, i % 10 === 0 ? 'aws-admins' : 'aws-dev'],
     authn: { methods: ['pwd', 'mfa'], mfa: true, authenticatedAt: Date.now() },
+  };
+}
+
+/** The row rolegate commits for a cached credentials answer (as bench/baseline-audit-server.mjs writes it). */
+function auditRow(person) {
+  return {
+    type: 'credentials.issue',
+    outcome: 'success',
+    subject: person.id,
+    idp: person.idp,
+    groups: person.groups,
+    accountId: '111111111111',
+    roleArn: 'arn:aws:iam::111111111111:role/Developer',
+    mode: 'saml',
+    durationSeconds: 3600,
+    sourceIp: '10.20.30.40',
+    userAgent:
+      'aws-cli/2.27.0 md/awscrt#0.26.1 ua/2.1 os/linux#6.1 md/arch#x86_64 lang/python#3.13.4 md/pyimpl#CPython cfg/retry-mode#standard',
+    requestId: randomUUID(),
+    details: {
+      source: 'cache',
+      sessionName: person.subject,
+      accessKeyIdPrefix: 'ASIAEXAMPLE0',
+      expiresAt: new Date().toISOString(),
+      viaGroups: [person.groups[3]],
+    },
   };
 }
 
