@@ -12,6 +12,7 @@
 import { createServer, request as httpRequest } from 'node:http';
 import path from 'node:path';
 import { startBenchBroker } from './broker-fixture.mjs';
+import { cpuMs } from './support.mjs';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const REQUESTS = Number(process.env.COLD_REQUESTS ?? 300);
@@ -31,12 +32,16 @@ try {
 
   // Durations 900 + k: a new cache slot each, so every request exchanges.
   let nextDuration = 900;
+  const rolegateCpuBefore = cpuMs(broker.pid);
   const rolegate = await sample(async () => {
     const body = JSON.stringify({ alias: 'sandbox', role: 'Developer', durationSeconds: nextDuration++ });
     const answer = await fetch(`${broker.url}/api/v1/credentials`, { method: 'POST', headers, body });
     const json = await answer.json();
     if (answer.status !== 200 || json.cached !== false) throw new Error(`not a cold answer: ${answer.status} ${JSON.stringify(json)}`);
   });
+
+  // rolegate's CPU per cold request (user + system, its whole process; /proc ticks of 10 ms): what it costs on a free core.
+  const rolegateCpuMs = (cpuMs(broker.pid) - rolegateCpuBefore) / (REQUESTS + WARM_UP);
 
   // The baseline: node:http, one call to the same STS (an AssumeRoleWithSAML it refuses: the STS time is subtracted anyway).
   const sts = new URL(broker.stsUrl);
@@ -78,6 +83,9 @@ try {
   }
   console.log(
     `rolegate's own time p50: ${ours.p50.toFixed(2)} ms (target ≤ 3 ms: ${ours.p50 <= 3 ? 'met' : 'NOT met'}); baseline's ${base.p50.toFixed(2)} ms; rolegate beyond the baseline: ${(ours.p50 - base.p50).toFixed(2)} ms, ratio ${(ours.p50 / base.p50).toFixed(1)}×`,
+  );
+  console.log(
+    `rolegate CPU per cold request: ${rolegateCpuMs.toFixed(2)} ms (wall-clock own time above this is waiting: PostgreSQL commits, Redis round trips, a busy machine)`,
   );
   console.log(`STS calls: ${broker.stsCalls()} (one per cold request, plus the baseline's)`);
 
