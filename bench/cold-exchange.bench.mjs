@@ -22,6 +22,8 @@ const cleanups = [];
 try {
   const broker = await startBenchBroker(root, {
     countStsCalls: true,
+    // BENCH_PROFILE=<dir> writes a CPU profile of rolegate there.
+    nodeArgs: process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [],
     logLevel: process.env.BENCH_LOG_LEVEL ?? 'info',
     // Limits still counted (their Redis round trips are part of the cold path), high enough never to refuse.
     env: { ROLEGATE_RATE_LIMIT_STS_PER_ROLE: '100000', ROLEGATE_RATE_LIMIT_STS_PER_USER: '100000' },
