@@ -145,7 +145,9 @@ try {
   console.log(`\n(e) access as code through the admin API (small broker, JSON {yaml} as rolegate apply sends)`);
   await small.metrics();
   console.log(`apply the large file over the demo model:   ${await call('apply', largeYaml)} (target ≤ 10,000 ms)`);
-  console.log(`  event-loop delay during it: max ${lag(await small.metrics()).max} ms (files of 256 KB or more are parsed on a worker; the diff and the answer run on the loop)`);
+  console.log(
+    `  event-loop delay during it: max ${lag(await small.metrics()).max} ms (files of 256 KB or more are parsed on a worker; the diff and the answer run on the loop)`,
+  );
   console.log(`plan one changed line:                      ${await call('plan', changed)} (target ≤ 2,000 ms)`);
   console.log(`apply one changed line:                     ${await call('apply', changed)}`);
   console.log(`apply the demo file (remove the company):   ${await call('apply', readFileSync(demoFile, 'utf8'))}`);

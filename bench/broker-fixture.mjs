@@ -14,16 +14,25 @@ const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /**
  * Options: `countStsCalls` puts a counting proxy in front of the local STS
- * (`broker.stsCalls()`); `nodeArgs` go to rolegate's node (e.g. --cpu-prof);
+ * (`broker.stsCalls()`, and the time spent on them: `broker.stsMs()`); `nodeArgs` go to rolegate's node (e.g. --cpu-prof);
  * `logLevel` is rolegate's LOG_LEVEL (info, as in production: one line per request);
  * `accessFile` is applied at start-up (ROLEGATE_ACCESS_FILE) instead of the one seeded mapping;
- * `extraUsers` are demo IdP people beside alice, bob and carol (`{ id, groups, amr }`); `env` more settings.
+ * `extraUsers` are demo IdP people beside alice, bob and carol (`{ id, groups, amr }`); `env` more settings;
+ * `dist` the build to run (default `dist`, or BENCH_DIST: another build, e.g. of main, for a same-run comparison).
  * Returns the URL, its database URL, rolegate's pid (for CPU per request), how long it took to
  * start (`startMs`, spawn to listening), signIn(user), announceAccessChange(), metrics() and close().
  */
 export async function startBenchBroker(
   root,
-  { countStsCalls = false, nodeArgs = [], logLevel = 'info', accessFile, extraUsers = [], env = {} } = {},
+  {
+    countStsCalls = false,
+    nodeArgs = [],
+    logLevel = 'info',
+    accessFile,
+    extraUsers = [],
+    env = {},
+    dist = process.env.BENCH_DIST ?? 'dist',
+  } = {},
 ) {
   const cleanups = [];
   const close = async () => {
@@ -46,7 +55,7 @@ export async function startBenchBroker(
     cleanups.push(() => devstack.close());
     const sts = countStsCalls ? await countingProxy(devstack.stsUrl) : undefined;
     if (sts) cleanups.push(() => sts.close());
-    const rolegate = startChild(path.join(root, process.env.BENCH_DIST ?? 'dist', 'main.js'), {
+    const rolegate = startChild(path.join(root, dist, 'main.js'), {
       cwd: root,
       nodeArgs,
       ready: /"msg":"rolegate is listening"/,
@@ -95,6 +104,8 @@ export async function startBenchBroker(
       startMs,
       startCpuMs,
       stsCalls: () => sts?.count ?? 0,
+      stsMs: () => sts?.stsMs ?? 0,
+      stsUrl: sts?.url ?? devstack.stsUrl,
       signIn: (user) => signIn(url, user),
       announceAccessChange: () => publish(prefix),
       metrics: () => scrape(url),
@@ -197,9 +208,12 @@ async function signIn(base, user) {
 /** A loopback proxy in front of the local STS that counts the calls it forwards. */
 async function countingProxy(target) {
   const upstream = new URL(target);
-  const proxy = { count: 0 };
+  // stsMs: time spent on STS calls, from a request's arrival to its answer's last byte.
+  const proxy = { count: 0, stsMs: 0 };
   const server = createServer((req, res) => {
     proxy.count++;
+    const arrived = performance.now();
+    res.once('finish', () => (proxy.stsMs += performance.now() - arrived));
     const forward = httpRequest(
       { host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers },
       (answer) => {

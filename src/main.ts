@@ -21,7 +21,7 @@ export async function runServer(env: Readonly<Record<string, string | undefined>
   const loaded = loadConfig(env);
   if (!loaded.ok) fail(`the configuration has ${plural(loaded.problems.length, 'problem')}:`, loaded.problems, EXIT_CONFIG);
   const config = loaded.config;
-  const logger = createLogger(config.log.level);
+  const logger = createLogger(config.log.level, undefined, config.log);
   announceInsecureLoopback(config, logger);
 
   let deps: Deps;
@@ -55,6 +55,7 @@ export async function runServer(env: Readonly<Record<string, string | undefined>
     const url = `http://${config.server.host}:${String(port)}`;
     logger.info({ url, publicUrl: config.server.publicUrl.href, mode: config.mode }, 'rolegate is listening');
     announceEmbeddedDefaults(deps, logger);
+    logger.flush(); // supervisors and tests wait for this line
     onListening?.(url);
   });
 

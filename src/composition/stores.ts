@@ -68,7 +68,15 @@ export async function connectStores(config: Config, logger: AppLogger, clock: Cl
           connectTimeoutMs: config.redis.connectTimeoutMs,
           commandTimeoutMs: config.redis.commandTimeoutMs,
           ...(config.redis.nearCacheMs > 0
-            ? { nearCache: { ttlMs: config.redis.nearCacheMs, prefixes: NEAR_CACHED_KEYS, proofMaxAgeMs: config.redis.nearCacheProofMs } }
+            ? {
+                nearCache: {
+                  ttlMs: config.redis.nearCacheMs,
+                  prefixes: NEAR_CACHED_KEYS,
+                  proofMaxAgeMs: config.redis.nearCacheProofMs,
+                  maxEntries: config.redis.nearCacheMaxEntries,
+                  maxBytes: config.redis.nearCacheMaxBytes,
+                },
+              }
             : {}),
           logger,
         }),

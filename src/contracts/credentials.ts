@@ -38,6 +38,44 @@ export const credentialsRequestSchema = z
 
 export type CredentialsRequest = z.infer<typeof credentialsRequestSchema>;
 
+const ACCOUNT_ID = /^\d{12}$/;
+const PLAIN_KEYS = new Set(['accountId', 'alias', 'role', 'durationSeconds']);
+
+/**
+ * credentialsRequestSchema.parse, with the common request (an account, a
+ * role, maybe a duration: what every `credential_process` sends) checked by
+ * hand first: zod's generic walk was a visible part of a cached answer's CPU.
+ * Anything else — a justification (trimmed by the schema), an unknown key, a
+ * value the schema refuses — goes to zod, which answers it or names the
+ * problem. test/unit/contracts proves both agree.
+ */
+export function parseCredentialsRequest(body: unknown): CredentialsRequest {
+  return plainCredentialsRequest(body) ?? credentialsRequestSchema.parse(body);
+}
+
+/** The body as the schema would return it when it is a plain valid request, else undefined. */
+export function plainCredentialsRequest(body: unknown): CredentialsRequest | undefined {
+  if (typeof body !== 'object' || body === null || Array.isArray(body) || Object.getPrototypeOf(body) !== Object.prototype)
+    return undefined;
+  for (const key of Object.keys(body)) if (!PLAIN_KEYS.has(key)) return undefined;
+  const { accountId, alias, role, durationSeconds } = body as Record<string, unknown>;
+  if (typeof role !== 'string' || role.length < 1 || role.length > 64) return undefined;
+  if (accountId !== undefined) {
+    if (alias !== undefined || typeof accountId !== 'string' || !ACCOUNT_ID.test(accountId)) return undefined;
+  } else if (typeof alias !== 'string' || alias.length < 1 || alias.length > 64) return undefined;
+  if (
+    durationSeconds !== undefined &&
+    (typeof durationSeconds !== 'number' || !Number.isInteger(durationSeconds) || durationSeconds < 900 || durationSeconds > 43_200)
+  ) {
+    return undefined;
+  }
+  const request: CredentialsRequest = { role };
+  if (accountId !== undefined) request.accountId = accountId;
+  if (alias !== undefined) request.alias = alias;
+  if (durationSeconds !== undefined) request.durationSeconds = durationSeconds;
+  return request;
+}
+
 export interface CredentialsResponse {
   /** `region` is the account's home region (the CLI's `exec` sets AWS_REGION from it when unset). */
   account: { id: string; alias: string; partition: string; region: string };

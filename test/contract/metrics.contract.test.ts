@@ -10,6 +10,7 @@ const quiet: MetricProbes = {
   activePortalSessions: () => Promise.resolve(0),
   identityProviders: () => [],
   redisNearCacheLive: () => undefined,
+  redisNearCache: () => undefined,
   redisStalls: () => 0,
   accessModel: () => undefined,
 };
@@ -54,6 +55,7 @@ describe.each(implementations)('Metrics contract: $name', ({ create }) => {
         { idp: 'new', kind: 'oidc', up: undefined },
       ],
       redisNearCacheLive: () => true,
+      redisNearCache: () => ({ hits: 90, misses: 8, shared: 2, evictions: 3, entries: 5, bytes: 4096 }),
       redisStalls: () => 4,
       accessModel: () => ({ accounts: 5, roles: 6, mappings: 7, readMs: 80, indexMs: 20, heapDeltaBytes: 1024 }),
     });
@@ -66,6 +68,12 @@ describe.each(implementations)('Metrics contract: $name', ({ create }) => {
     expect(first).not.toContain('idp="new"');
     expect(sample(first, 'rolegate_redis_near_cache_live')).toBe(1);
     expect(sample(first, 'rolegate_redis_stalls_total')).toBe(4);
+    expect(sample(first, 'rolegate_redis_near_cache_reads_total{result="hit"}')).toBe(90);
+    expect(sample(first, 'rolegate_redis_near_cache_reads_total{result="miss"}')).toBe(8);
+    expect(sample(first, 'rolegate_redis_near_cache_reads_total{result="shared"}')).toBe(2);
+    expect(sample(first, 'rolegate_redis_near_cache_evictions_total')).toBe(3);
+    expect(sample(first, 'rolegate_redis_near_cache_entries')).toBe(5);
+    expect(sample(first, 'rolegate_redis_near_cache_bytes')).toBe(4096);
     expect(sample(first, 'rolegate_access_model_objects{kind="roles"}')).toBe(6);
     expect(sample(first, 'rolegate_access_model_load_seconds{phase="read"}')).toBe(0.08);
     waiting = 0;

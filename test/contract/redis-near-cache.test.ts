@@ -1,4 +1,5 @@
 import { createServer, type AddressInfo } from 'node:net';
+import { createClient } from 'redis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RedisKvStore } from '../../src/adapters/redis/redis-kv-store.js';
 import { captureLogs } from '../support/logs.js';
@@ -116,6 +117,128 @@ describe('RedisKvStore near cache', () => {
       5000,
       20,
     );
+  });
+});
+
+/**
+ * The commands Redis itself runs on keys under `prefix`, seen through MONITOR
+ * (no mocks: what Redis was asked, from whichever connection).
+ */
+async function watchRedisCommands(prefix: string) {
+  const seen: string[] = [];
+  const monitor = createClient({ url: testRedisUrl });
+  const probe = createClient({ url: testRedisUrl });
+  await Promise.all([monitor.connect(), probe.connect()]);
+  await monitor.monitor((line: string) => {
+    if (line.includes(prefix)) seen.push(line);
+  });
+  let fence = 0;
+  return {
+    /** GETs of `key` (full Redis key) Redis ran while `action` ran. */
+    async getsDuring(key: string, action: () => Promise<unknown>): Promise<number> {
+      await this.settle();
+      const from = seen.length;
+      await action();
+      await this.settle();
+      return seen.slice(from).filter((line) => /"GET"/i.test(line) && line.endsWith(`"${key}"`)).length;
+    },
+    /** Returns once MONITOR has reported every command run so far (it reports in execution order). */
+    async settle(): Promise<void> {
+      const marker = `${prefix}fence-${String(++fence)}`;
+      await probe.get(marker);
+      await waitFor(() => (seen.some((line) => line.endsWith(`"${marker}"`)) ? true : undefined), 'MONITOR to catch up', 5000, 2);
+    },
+    async close() {
+      await Promise.all([monitor.close(), probe.close()]);
+    },
+  };
+}
+
+describe('RedisKvStore near cache bounds and shared reads (commands counted by Redis MONITOR)', () => {
+  const prefix = uniqueRedisPrefix();
+  let watcher: Awaited<ReturnType<typeof watchRedisCommands>>;
+  let other: RedisKvStore;
+  const stores: RedisKvStore[] = [];
+  const connect = async (nearCache: { maxEntries?: number; maxBytes?: number }) => {
+    const store = await RedisKvStore.connect({
+      url: testRedisUrl,
+      keyPrefix: prefix,
+      connectTimeoutMs: 2000,
+      nearCache: { ttlMs: 60_000, prefixes: ['k'], ...nearCache },
+      logger: captureLogs().logger,
+    });
+    stores.push(store);
+    await waitFor(() => (store.nearCacheLive ? true : undefined), 'the heartbeat to prove the connection', 3000, 5);
+    return store;
+  };
+
+  beforeAll(async () => {
+    watcher = await watchRedisCommands(prefix);
+    other = await RedisKvStore.connect({ url: testRedisUrl, keyPrefix: prefix, connectTimeoutMs: 2000, logger: captureLogs().logger });
+    stores.push(other);
+  });
+  afterAll(async () => {
+    for (const store of stores) await store.close();
+    await watcher.close();
+    await deleteRedisKeys(prefix);
+  });
+
+  it('when many requests read one missing copy at once, then Redis runs one GET and all get its answer', async () => {
+    const cached = await connect({});
+    await other.set('k-herd', 'v1');
+    let answers: (string | null)[] = [];
+    const gets = await watcher.getsDuring(`${prefix}k-herd`, async () => {
+      answers = await Promise.all(Array.from({ length: 50 }, () => cached.get('k-herd')));
+    });
+    expect(gets).toBe(1);
+    expect(new Set(answers)).toEqual(new Set(['v1']));
+    expect(cached.nearCacheStats).toMatchObject({ misses: 1, shared: 49 });
+    // Keys outside the near cache are never shared: each read is its own GET.
+    await other.set('lock-herd', 'held');
+    expect(await watcher.getsDuring(`${prefix}lock-herd`, () => Promise.all([cached.get('lock-herd'), cached.get('lock-herd')]))).toBe(2);
+  });
+
+  it('when more keys are read than the entry bound, then the least recently used is read from Redis again and the rest from memory', async () => {
+    const cached = await connect({ maxEntries: 2 });
+    for (const key of ['k-a', 'k-b', 'k-c']) await other.set(key, `value of ${key}`);
+    for (const key of ['k-a', 'k-b', 'k-c']) await cached.get(key);
+    expect(await watcher.getsDuring(`${prefix}k-b`, () => cached.get('k-b'))).toBe(0);
+    expect(await watcher.getsDuring(`${prefix}k-c`, () => cached.get('k-c'))).toBe(0);
+    expect(await watcher.getsDuring(`${prefix}k-a`, async () => expect(await cached.get('k-a')).toBe('value of k-a'))).toBe(1);
+    expect(cached.nearCacheStats).toMatchObject({ entries: 2, evictions: 2 });
+  });
+
+  it('when values outgrow the byte bound, then the least recently used go first', async () => {
+    const value = 'x'.repeat(300 * 1024);
+    const cached = await connect({ maxBytes: 1024 * 1024 }); // room for three such values
+    for (const key of ['k-1', 'k-2', 'k-3', 'k-4']) await other.set(key, value);
+    for (const key of ['k-1', 'k-2', 'k-3', 'k-4']) await cached.get(key);
+    expect(cached.nearCacheStats?.bytes).toBeLessThanOrEqual(1024 * 1024);
+    expect(cached.nearCacheStats?.entries).toBe(3);
+    expect(await watcher.getsDuring(`${prefix}k-4`, () => cached.get('k-4'))).toBe(0);
+    expect(await watcher.getsDuring(`${prefix}k-1`, () => cached.get('k-1'))).toBe(1);
+  });
+
+  it('when an evicted key is read again and then changed elsewhere, then the change is still seen (tracking survives eviction)', async () => {
+    const cached = await connect({ maxEntries: 1 });
+    await other.set('k-x', 'v1');
+    expect(await cached.get('k-x')).toBe('v1');
+    await other.set('k-y', 'y');
+    await cached.get('k-y'); // evicts k-x
+    await other.set('k-x', 'v2'); // its invalidation finds no copy
+    expect(await cached.get('k-x')).toBe('v2'); // evicts k-y
+    // Kept again once a read is not overtaken by that change's invalidation (which may trail it).
+    await waitFor(
+      async () => ((await watcher.getsDuring(`${prefix}k-x`, () => cached.get('k-x'))) === 0 ? true : undefined),
+      'k-x to be answered from memory again',
+      3000,
+      5,
+    );
+    await other.set('k-x', 'v3');
+    await waitFor(async () => ((await cached.get('k-x')) === 'v3' ? true : undefined), 'the change to reach the near cache', 2000, 5);
+    // k-y was evicted and changed meanwhile: read afresh too.
+    await other.set('k-y', 'y2');
+    expect(await cached.get('k-y')).toBe('y2');
   });
 });
 

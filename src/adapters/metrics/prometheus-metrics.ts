@@ -1,5 +1,5 @@
 import type { Metrics } from '../../ports/metrics.js';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type Metric } from 'prom-client';
 
 /**
  * Prometheus metrics of one rolegate instance, in its own registry (no
@@ -79,6 +79,8 @@ export interface MetricProbes {
   identityProviders(): { idp: string; kind: string; up: boolean | undefined }[];
   /** Whether near-cached Redis values may be answered from memory (the tracking connection proved itself recently). */
   redisNearCacheLive(): boolean | undefined;
+  /** What the Redis near cache did and holds (undefined without one). */
+  redisNearCache(): NearCacheProbe | undefined;
   /** Stalled Redis connections detected (and replaced) so far. */
   redisStalls(): number;
   /** What the last access-model load held and cost (AccessModelCache.stats). */
@@ -88,7 +90,7 @@ export interface MetricProbes {
 /** The gauges (and the one counter) whose values are read from `probes` at scrape time, in a registry of their own. */
 export function probeGauges(probes: MetricProbes): Registry {
   const registry = new Registry();
-  const metrics = [
+  const metrics: Metric[] = [
     new Gauge({
       name: 'rolegate_singleflight_waiting',
       help: 'Requests currently waiting for another instance to finish the same (user, role) exchange.',
@@ -114,6 +116,49 @@ export function probeGauges(probes: MetricProbes): Registry {
       collect() {
         const live = probes.redisNearCacheLive();
         if (live !== undefined) this.set(live ? 1 : 0);
+      },
+    }),
+    new Counter({
+      name: 'rolegate_redis_near_cache_reads_total',
+      help: 'Reads of near-cached Redis keys by result: hit = answered from memory, miss = a round trip to Redis, shared = waited for a read of the same key already in flight (no round trip of its own). Hit ratio = hit / all.',
+      labelNames: ['result'] as const,
+      registers: [],
+      collect() {
+        const stats = probes.redisNearCache();
+        if (!stats) return;
+        this.reset();
+        this.inc({ result: 'hit' }, stats.hits);
+        this.inc({ result: 'miss' }, stats.misses);
+        this.inc({ result: 'shared' }, stats.shared);
+      },
+    }),
+    new Counter({
+      name: 'rolegate_redis_near_cache_evictions_total',
+      help: 'Near-cached values dropped to stay within redis.nearCacheMaxEntries or redis.nearCacheMaxBytes (least recently used first). A steady rate means the bound is smaller than the working set.',
+      registers: [],
+      collect() {
+        const stats = probes.redisNearCache();
+        if (!stats) return;
+        this.reset();
+        this.inc(stats.evictions);
+      },
+    }),
+    new Gauge({
+      name: 'rolegate_redis_near_cache_entries',
+      help: 'Values held in the near cache now.',
+      registers: [],
+      collect() {
+        const stats = probes.redisNearCache();
+        if (stats) this.set(stats.entries);
+      },
+    }),
+    new Gauge({
+      name: 'rolegate_redis_near_cache_bytes',
+      help: 'Approximate memory the near cache holds now (keys, values and a fixed allowance per entry), bounded by redis.nearCacheMaxBytes.',
+      registers: [],
+      collect() {
+        const stats = probes.redisNearCache();
+        if (stats) this.set(stats.bytes);
       },
     }),
     new Counter({
@@ -181,6 +226,16 @@ export function prometheusMetrics(instruments: PrometheusMetrics, probes: Metric
       instruments.httpRequestDuration.observe({ method, route, status_code: statusCode }, seconds),
     scrape: async () => ({ contentType: registry.contentType, text: await registry.metrics() }),
   };
+}
+
+/** The near cache's counters since start-up and what it holds (the adapter's NearCacheStats). */
+export interface NearCacheProbe {
+  hits: number;
+  misses: number;
+  shared: number;
+  evictions: number;
+  entries: number;
+  bytes: number;
 }
 
 export interface AccessModelProbe {

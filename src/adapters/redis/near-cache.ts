@@ -1,17 +1,63 @@
+import { LRUCache } from 'lru-cache';
+
 interface Entry {
-  /** undefined while the read that will fill it is in flight. */
-  value: string | undefined;
+  value: string;
   expiresAt: number;
 }
+
+/** How many copies, and how much memory, the near cache may hold; how long a copy lives. */
+export interface NearCacheLimits {
+  ttlMs: number;
+  /** Copies held at most; the least recently used go first. */
+  maxEntries: number;
+  /** Approximate bytes held at most (see entryBytes); the least recently used go first. */
+  maxBytes: number;
+  /** Without it, copies need no proof (unit tests of the cache alone). */
+  proofMaxAgeMs?: number;
+}
+
+/** What the near cache did since start-up, and what it holds now (read at scrape time). */
+export interface NearCacheStats {
+  /** Reads answered from memory. */
+  hits: number;
+  /** Reads that went to Redis. */
+  misses: number;
+  /** Reads that found a read of the same key in flight and shared its answer: no round trip of their own. */
+  shared: number;
+  /** Copies dropped to stay within maxEntries or maxBytes. */
+  evictions: number;
+  entries: number;
+  bytes: number;
+}
+
+/**
+ * A copy's approximate weight in memory: its key and value (ASCII here:
+ * base64 sealed text, JSON) plus a fixed allowance for the entry, the LRU's
+ * slots and the string headers.
+ */
+export function entryBytes(key: string, value: string): number {
+  return key.length + value.length + ENTRY_OVERHEAD_BYTES;
+}
+const ENTRY_OVERHEAD_BYTES = 96;
 
 /**
  * Copies of Redis values in this process, kept exact by Redis itself: with
  * client tracking on, Redis sends an `invalidate` message for every key this
  * connection read as soon as any client writes, deletes or expires it, and
  * the copy is dropped. A read that is still in flight when its key is
- * invalidated is not kept (it may carry the old value). `ttlMs` bounds how
- * long a copy lives regardless; `clear()` runs whenever the connection
- * breaks or is replaced, since invalidations may then have been missed.
+ * invalidated is not kept (it may carry the old value), and reads that come
+ * after the invalidation do not share it. `ttlMs` bounds how long a copy
+ * lives regardless; `clear()` runs whenever the connection breaks or is
+ * replaced, since invalidations may then have been missed.
+ *
+ * Bounded in entries and in bytes (least recently used first): a burst of
+ * new users or a few large values cannot grow the process without limit.
+ * An evicted copy is simply read from Redis again; the tracking that Redis
+ * keeps for it is harmless (one spurious invalidation later).
+ *
+ * Concurrent misses of one key share one round trip: every read that finds
+ * a read of the same key in flight gets that read's answer (a thundering
+ * herd after a deploy or an eviction costs Redis one GET per key).
  *
  * Absent keys are not remembered: a key another instance has just created
  * (a lock, freshly cached credentials) must never look missing here while
@@ -37,16 +83,32 @@ interface Entry {
  * honoured here within `proofMaxAgeMs`, whatever the connection does.
  */
 export class NearCache {
-  readonly #entries = new Map<string, Entry>();
+  readonly #entries: LRUCache<string, Entry>;
+  /** Reads of a key now in flight to Redis; removed when the key is invalidated, so later reads ask afresh. */
+  readonly #flights = new Map<string, Promise<string | null>>();
+  readonly #ttlMs: number;
+  readonly #proofMaxAgeMs: number;
   #provenAt = Number.NEGATIVE_INFINITY;
+  #hits = 0;
+  #misses = 0;
+  #shared = 0;
+  #evictions = 0;
 
   constructor(
-    private readonly ttlMs: number,
-    private readonly maxEntries: number,
+    limits: NearCacheLimits,
     private readonly now: () => number = performance.now.bind(performance),
-    /** Without it, copies need no proof (unit tests of the cache alone). */
-    private readonly proofMaxAgeMs: number = Number.POSITIVE_INFINITY,
-  ) {}
+  ) {
+    this.#ttlMs = limits.ttlMs;
+    this.#proofMaxAgeMs = limits.proofMaxAgeMs ?? Number.POSITIVE_INFINITY;
+    this.#entries = new LRUCache<string, Entry>({
+      max: limits.maxEntries,
+      maxSize: limits.maxBytes,
+      sizeCalculation: (entry, key) => entryBytes(key, entry.value),
+      dispose: (_entry, _key, reason) => {
+        if (reason === 'evict') this.#evictions++;
+      },
+    });
+  }
 
   /**
    * A reply arrived to a command sent at `sentAt` (by `now()`) on the
@@ -58,10 +120,10 @@ export class NearCache {
 
   /** Whether copies may be answered now: the newest proof is recent enough. */
   get live(): boolean {
-    return this.now() - this.#provenAt <= this.proofMaxAgeMs;
+    return this.now() - this.#provenAt <= this.#proofMaxAgeMs;
   }
 
-  /** The cached value, or undefined when there is no usable copy. */
+  /** The cached value, or undefined when there is no usable copy (then read through). */
   get(key: string): string | undefined {
     if (!this.live) {
       // Invalidations may be stuck behind a stalled connection: none of these copies is known good.
@@ -69,49 +131,57 @@ export class NearCache {
       return undefined;
     }
     const entry = this.#entries.get(key);
-    if (entry === undefined || entry.value === undefined) return undefined;
+    if (entry === undefined) return undefined;
     if (entry.expiresAt <= this.now()) {
       this.#entries.delete(key);
       return undefined;
     }
+    this.#hits++;
     return entry.value;
   }
 
   /**
-   * Reads through the cache: `read` is the Redis round trip. Its answer is
-   * kept only if no invalidation of `key` arrived while it was in flight.
+   * Reads through the cache: `read` is the Redis round trip, shared by every
+   * caller that asks for `key` while it is in flight. Its answer is kept only
+   * if no invalidation of `key` arrived meanwhile.
    */
-  async readThrough(key: string, read: () => Promise<string | null>): Promise<string | null> {
-    const pending: Entry = { value: undefined, expiresAt: 0 };
-    this.#entries.delete(key); // re-inserted last: Map order is the eviction order
-    this.#entries.set(key, pending);
-    this.#evictOverflow();
-    let value: string | null;
-    try {
-      value = await read();
-    } catch (error) {
-      if (this.#entries.get(key) === pending) this.#entries.delete(key);
-      throw error;
+  readThrough(key: string, read: () => Promise<string | null>): Promise<string | null> {
+    const inFlight = this.#flights.get(key);
+    if (inFlight !== undefined) {
+      this.#shared++;
+      return inFlight;
     }
-    if (this.#entries.get(key) !== pending) return value;
-    if (value === null) {
-      this.#entries.delete(key);
-    } else {
-      pending.value = value;
-      pending.expiresAt = this.now() + this.ttlMs;
-    }
-    return value;
+    this.#misses++;
+    const flight: Promise<string | null> = read().then(
+      (value) => {
+        if (this.#flights.get(key) !== flight) return value; // invalidated meanwhile: maybe old, not kept
+        this.#flights.delete(key);
+        if (value !== null) this.#entries.set(key, { value, expiresAt: this.now() + this.#ttlMs });
+        return value;
+      },
+      (error: unknown) => {
+        if (this.#flights.get(key) === flight) this.#flights.delete(key);
+        throw error;
+      },
+    );
+    this.#flights.set(key, flight);
+    return flight;
   }
 
   /** Redis said `key` changed (null: everything may have). */
   invalidate(key: string | null): void {
-    if (key === null) this.#entries.clear();
-    else this.#entries.delete(key);
+    if (key === null) {
+      this.#entries.clear();
+      this.#flights.clear();
+    } else {
+      this.#entries.delete(key);
+      this.#flights.delete(key);
+    }
   }
 
   /** The connection broke or was replaced: invalidations may have been lost, and earlier proofs say nothing of the next one. */
   clear(): void {
-    this.#entries.clear();
+    this.invalidate(null);
     this.#provenAt = Number.NEGATIVE_INFINITY;
   }
 
@@ -119,10 +189,14 @@ export class NearCache {
     return this.#entries.size;
   }
 
-  #evictOverflow(): void {
-    for (const oldest of this.#entries.keys()) {
-      if (this.#entries.size <= this.maxEntries) return;
-      this.#entries.delete(oldest);
-    }
+  get stats(): NearCacheStats {
+    return {
+      hits: this.#hits,
+      misses: this.#misses,
+      shared: this.#shared,
+      evictions: this.#evictions,
+      entries: this.#entries.size,
+      bytes: this.#entries.calculatedSize,
+    };
   }
 }

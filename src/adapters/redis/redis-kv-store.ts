@@ -3,7 +3,7 @@ import type { KvStore } from '../../ports/kv-store.js';
 import { reportingFailuresAs } from '../dependency-failures.js';
 import type { Logger } from '../../ports/logger.js';
 import { withTimeout } from '../../support/with-timeout.js';
-import { NearCache } from './near-cache.js';
+import { NearCache, type NearCacheStats } from './near-cache.js';
 
 export interface RedisKvStoreOptions {
   url: string;
@@ -21,14 +21,17 @@ export interface RedisKvStoreOptions {
    * most `ttlMs`; Redis's client tracking drops them sooner when they change.
    * A copy is answered only while a reply to a command sent at most
    * `proofMaxAgeMs` ago has arrived on the tracking connection (a heartbeat
-   * PING goes out every third of it). Without it, every read goes to Redis.
+   * PING goes out every third of it). At most `maxEntries` copies and
+   * `maxBytes` (approximate) are held, least recently used dropped first.
+   * Without it, every read goes to Redis.
    */
-  nearCache?: { ttlMs: number; prefixes: readonly string[]; proofMaxAgeMs?: number };
+  nearCache?: { ttlMs: number; prefixes: readonly string[]; proofMaxAgeMs?: number; maxEntries?: number; maxBytes?: number };
   logger: Logger;
 }
 
-/** Bounds the near cache's memory: roughly one entry per signed-in user and role in use. */
+/** Bounds of the near cache by default (redis.nearCacheMaxEntries, redis.nearCacheMaxBytes). */
 const NEAR_CACHE_MAX_ENTRIES = 20_000;
+const NEAR_CACHE_MAX_BYTES = 64 * 1024 * 1024;
 
 /** Proof age allowed by default: with an invalidation's propagation (milliseconds), well inside 2 s. */
 const DEFAULT_PROOF_MAX_AGE_MS = 1000;
@@ -100,7 +103,17 @@ export class RedisKvStore implements KvStore {
   /** Connects, or rejects with the reason after `connectTimeoutMs`. */
   static async connect(options: RedisKvStoreOptions): Promise<RedisKvStore> {
     const proofMaxAgeMs = options.nearCache?.proofMaxAgeMs ?? DEFAULT_PROOF_MAX_AGE_MS;
-    const near = options.nearCache ? new NearCache(options.nearCache.ttlMs, NEAR_CACHE_MAX_ENTRIES, now, proofMaxAgeMs) : undefined;
+    const near = options.nearCache
+      ? new NearCache(
+          {
+            ttlMs: options.nearCache.ttlMs,
+            maxEntries: options.nearCache.maxEntries ?? NEAR_CACHE_MAX_ENTRIES,
+            maxBytes: options.nearCache.maxBytes ?? NEAR_CACHE_MAX_BYTES,
+            proofMaxAgeMs,
+          },
+          now,
+        )
+      : undefined;
     const store = new RedisKvStore(near, options);
     const client = store.#client;
     const connection = watchConnection(client, options.logger, 'redis');
@@ -131,6 +144,11 @@ export class RedisKvStore implements KvStore {
   /** Whether near-cached values may be answered from memory right now (false without a near cache). */
   get nearCacheLive(): boolean {
     return this.#near?.live ?? false;
+  }
+
+  /** Hits, misses, shared reads, evictions and what the near cache holds (undefined without one). */
+  get nearCacheStats(): NearCacheStats | undefined {
+    return this.#near?.stats;
   }
 
   async get(key: string): Promise<string | null> {

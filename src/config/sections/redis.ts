@@ -41,5 +41,19 @@ export const redis = z
         description:
           'How long a value read from Redis (a login session, sealed cached credentials) may be answered from process memory. Redis client tracking (RESP3, Redis 6+) drops the copy as soon as any instance changes the key; this bounds its life regardless. 0 reads Redis every time (for Redis-compatible servers without CLIENT TRACKING).',
       }),
+    nearCacheMaxEntries: integer(100, 10_000_000)
+      .default(20_000)
+      .meta({
+        env: ['ROLEGATE_REDIS_NEAR_CACHE_MAX_ENTRIES'],
+        description:
+          'Values the near cache holds at most (about one per signed-in user, plus one per user and role in use); the least recently used are dropped first and read from Redis again when asked for.',
+      }),
+    nearCacheMaxBytes: integer(1024 * 1024, 16 * 1024 * 1024 * 1024)
+      .default(64 * 1024 * 1024)
+      .meta({
+        env: ['ROLEGATE_REDIS_NEAR_CACHE_MAX_BYTES'],
+        description:
+          'Approximate memory the near cache may hold, in bytes (keys, values and a fixed allowance per entry); the least recently used values are dropped first. See docs/operations.md for the size of one session and one set of cached credentials.',
+      }),
   })
   .prefault({});

@@ -100,6 +100,8 @@ export async function issueCredentials(deps: CredentialsDeps, caller: Caller, as
   const slot = { principalId: principal.id, roleId: role.id, durationSeconds: duration.seconds };
   const key = deps.cache.keyOf(slot);
   let source: CredentialSource = 'cache';
+  /** Audit writes that need not hold up the steps after them, all settled before the answer. */
+  const pendingAudit: Promise<unknown>[] = [];
   let credentials = await deps.cache.get(key);
   deps.observer.cacheLookup(credentials ? 'hit' : 'miss');
   if (!credentials) {
@@ -114,7 +116,7 @@ export async function issueCredentials(deps: CredentialsDeps, caller: Caller, as
         // another's flight are never counted (and pay no extra Redis round trip).
         await limitExchanges(deps, caller, role);
         source = 'sts';
-        const produced = await produceCredentials(deps, caller, entitlement, duration.seconds);
+        const produced = await produceCredentials(deps, caller, entitlement, duration.seconds, pendingAudit);
         await deps.cache.set(key, slot, produced).catch((error: unknown) =>
           // Serving is still right; the next request just exchanges again.
           caller.log.warn({ reason: (error as Error).message }, 'could not cache issued credentials'),
@@ -137,7 +139,7 @@ export async function issueCredentials(deps: CredentialsDeps, caller: Caller, as
   }
 
   const notes = notesFor(duration, role, deps.callerIsRole);
-  await grant(deps, caller, entitlement, credentials, duration.seconds, source, result.justification);
+  await Promise.all([grant(deps, caller, entitlement, credentials, duration.seconds, source, result.justification), ...pendingAudit]);
   return { account, role, credentials, durationSeconds: duration.seconds, notes, source };
 }
 
@@ -174,8 +176,21 @@ function reviveFlightError(error: FlightError): RolegateError {
   return new RolegateError(error.code, { detail: error.message, ...(retryAfter ? { headers: { 'Retry-After': retryAfter } } : {}) });
 }
 
-/** One STS exchange, with its intent audited before and its outcome after (vault-style write-ahead). */
-async function produceCredentials(deps: CredentialsDeps, caller: Caller, entitlement: RoleEntitlement, durationSeconds: number) {
+/**
+ * One STS exchange, with its intent audited before and its outcome after
+ * (vault-style write-ahead). The outcome row of a success is not waited for
+ * here: it is committed while the answer is cached and the grant row written
+ * (one PostgreSQL commit fewer on a cold request's path), and settled before
+ * the answer (`pending`). Its failure was never a reason to refuse: the
+ * grant row, which is, follows it in the same writer's queue.
+ */
+async function produceCredentials(
+  deps: CredentialsDeps,
+  caller: Caller,
+  entitlement: RoleEntitlement,
+  durationSeconds: number,
+  pending: Promise<unknown>[],
+) {
   const { account, role } = entitlement;
   const base = auditEvent(caller, 'sts.exchange', 'success', account.id, role.arn, role.exchangeMode, durationSeconds);
   await recordOrRefuse(deps, { ...base, type: 'sts.exchange.start' });
@@ -190,7 +205,7 @@ async function produceCredentials(deps: CredentialsDeps, caller: Caller, entitle
         'the STS session is close to its size limit (tags)',
       );
     }
-    await deps.audit
+    const completed = deps.audit
       .record({
         ...base,
         type: 'sts.exchange',
@@ -203,6 +218,7 @@ async function produceCredentials(deps: CredentialsDeps, caller: Caller, entitle
         },
       })
       .catch((error: unknown) => caller.log.error({ err: error }, 'could not record a completed STS exchange'));
+    pending.push(completed);
     return {
       accessKeyId: assumed.credentials.accessKeyId,
       secretAccessKey: assumed.credentials.secretAccessKey.reveal(),

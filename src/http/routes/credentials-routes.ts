@@ -1,6 +1,6 @@
 import { Router, type RequestHandler } from 'express';
 import { RolegateError } from '../../domain/errors.js';
-import { credentialsRequestSchema, type CredentialsResponse } from '../../contracts/credentials.js';
+import { parseCredentialsRequest, type CredentialsResponse } from '../../contracts/credentials.js';
 import { issueCredentials, type CredentialsDeps } from '../../features/credentials/issue-credentials.js';
 import { listRoles } from '../../features/credentials/list-roles.js';
 import { callerOf } from '../middleware/caller-of.js';
@@ -51,7 +51,8 @@ function onlyMethods(path: string, ...allowed: string[]): RequestHandler {
  * that needs credentials asks it.
  * The same steps as the Express routes, in the same order: the caller
  * (session cookie or CLI bearer token: 401), the JSON body (415/413/400),
- * CSRF for browser sessions (403), the shared zod contract (400), then the
+ * CSRF for browser sessions (403), the shared contract (400; the common
+ * request checked by hand, anything else by its zod schema), then the
  * feature. Answers that carry credentials are never stored by browsers or proxies.
  */
 export function issueCredentialsEndpoint(deps: CredentialsRoutesDeps): ApiHandler {
@@ -60,7 +61,7 @@ export function issueCredentialsEndpoint(deps: CredentialsRoutesDeps): ApiHandle
     req.body = await readJsonBody(req, 8 * 1024);
     const refusal = csrfRefusal(req, deps.publicUrl);
     if (refusal) throw refusal;
-    const body = credentialsRequestSchema.parse(req.body);
+    const body = parseCredentialsRequest(req.body);
     const issued = await issueCredentials(deps.credentials, callerOf(req), {
       account: body.accountId ?? body.alias ?? '',
       role: body.role,
