@@ -96,6 +96,7 @@ export async function buildLimits(
       ? memoryRateLimiters()
       : await connectRedisRateLimiters({
           url: config.redis.url.reveal(),
+          tls: config.redis.tls,
           keyPrefix: config.redis.keyPrefix,
           connectTimeoutMs: config.redis.connectTimeoutMs,
           logger: parts.logger,

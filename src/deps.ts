@@ -107,6 +107,7 @@ export async function buildDeps(config: Config, logger: AppLogger): Promise<Deps
       ? Promise.reject(new Error('no database'))
       : connectDatabase({
           url: databaseUrl,
+          ...(postgres ? {} : { tls: config.database.tls }),
           // PGlite is a single session: more than one connection would interleave transactions.
           poolSize: postgres ? 1 : config.database.poolSize,
           singleSession: Boolean(postgres),
@@ -120,6 +121,7 @@ export async function buildDeps(config: Config, logger: AppLogger): Promise<Deps
       ? Promise.resolve<KvStore>(new MemoryKvStore())
       : RedisKvStore.connect({
           url: config.redis.url.reveal(),
+          tls: config.redis.tls,
           keyPrefix: config.redis.keyPrefix,
           connectTimeoutMs: config.redis.connectTimeoutMs,
           commandTimeoutMs: config.redis.commandTimeoutMs,

@@ -4,9 +4,12 @@ import type { Logger } from '../../ports/logger.js';
 import type { RateLimiter, RateLimiterSettings, RateLimiterStore, RateLimitOutcome } from '../../ports/rate-limiter.js';
 import { withTimeout } from '../../support/with-timeout.js';
 import { describeRedisError } from '../redis/redis-kv-store.js';
+import { tlsSocketOptions, type RedisTlsOptions } from '../redis/redis-tls.js';
 
 export interface RedisRateLimitersOptions {
   url: string;
+  /** For rediss:// URLs: a private CA bundle, the certificate's expected name. */
+  tls?: RedisTlsOptions;
   /** The configured Redis key prefix; limits live under `<prefix>rate-limit:<name>:`. */
   keyPrefix: string;
   connectTimeoutMs: number;
@@ -31,6 +34,7 @@ export async function connectRedisRateLimiters(options: RedisRateLimitersOptions
     socket: {
       connectTimeout: options.connectTimeoutMs,
       reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 3000) + Math.floor(Math.random() * 200),
+      ...tlsSocketOptions(options.tls),
     },
   });
   let connected = false;

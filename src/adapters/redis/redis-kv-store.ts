@@ -3,9 +3,12 @@ import type { KvStore } from '../../ports/kv-store.js';
 import type { Logger } from '../../ports/logger.js';
 import { withTimeout } from '../../support/with-timeout.js';
 import { NearCache } from './near-cache.js';
+import { tlsSocketOptions, type RedisTlsOptions } from './redis-tls.js';
 
 export interface RedisKvStoreOptions {
   url: string;
+  /** For rediss:// URLs: a private CA bundle, the certificate's expected name. */
+  tls?: RedisTlsOptions;
   keyPrefix: string;
   connectTimeoutMs: number;
   /**
@@ -352,7 +355,7 @@ function createRedisClient(options: RedisKvStoreOptions) {
     url: options.url,
     ...(options.nearCache ? { RESP: 3 as const, emitInvalidate: true } : {}),
     disableOfflineQueue: true,
-    socket: { connectTimeout: options.connectTimeoutMs, reconnectStrategy: reconnectDelay },
+    socket: { connectTimeout: options.connectTimeoutMs, reconnectStrategy: reconnectDelay, ...tlsSocketOptions(options.tls) },
   });
 }
 

@@ -9,8 +9,26 @@ export const redis = z
         env: ['REDIS_URL'],
         secret: true,
         description:
-          'Redis URL for sessions, the credential cache and locks. Without it an in-process store is used: single instance, demo only.',
+          'Redis URL for sessions, the credential cache and locks: redis://host:port, or rediss:// for TLS; an ACL user and password go in it (rediss://user:password@host:port, percent-encoded). Without it an in-process store is used: single instance, demo only.',
       }),
+    tls: z
+      .strictObject({
+        caFile: nonEmptyString('a file path')
+          .optional()
+          .meta({
+            env: ['ROLEGATE_REDIS_CA_FILE'],
+            description:
+              "PEM file of the certificate authorities that may sign Redis's TLS certificate (a private CA), used instead of Node's built-in list; read at start-up. Needs a rediss:// redis.url. Without it, the server certificate must chain to a public CA.",
+          }),
+        servername: nonEmptyString('a host name')
+          .optional()
+          .meta({
+            env: ['ROLEGATE_REDIS_TLS_SERVERNAME'],
+            description:
+              "The name Redis's certificate must carry (also sent as SNI), when it is not the host of redis.url (connecting by IP address, or through a tunnel). Needs a rediss:// redis.url.",
+          }),
+      })
+      .prefault({}),
     keyPrefix: nonEmptyString()
       .default('rolegate:')
       .meta({ env: ['ROLEGATE_REDIS_PREFIX'], description: 'Prefix of every Redis key rolegate writes.' }),
