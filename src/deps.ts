@@ -241,7 +241,7 @@ export async function buildDeps(config: Config, logger: AppLogger): Promise<Deps
     availability.statuses().map((s) => ({ idp: s.slug, kind: s.kind, up: s.state === 'checking' ? undefined : s.state !== 'unavailable' }));
   if (kv.value instanceof RedisKvStore) {
     const redis = kv.value;
-    metrics.probes.redisNearCacheLive = () => (config.redis.nearCacheMs > 0 ? redis.nearCacheLive : undefined);
+    metrics.probes.redisNearCacheLive = () => (redis.nearCacheEnabled ? redis.nearCacheLive : undefined);
     metrics.probes.redisStalls = () => redis.stallsDetected;
   }
   const audit = new MeteredAuditLog(

@@ -106,12 +106,15 @@ export class RedisKvStore implements KvStore {
     } catch (error) {
       client.destroy();
       const reason = describeRedisError(connection.lastError() ?? error);
-      // Servers older than Redis 6 (or compatibles without RESP3) refuse HELLO 3.
-      const hint =
-        near && /HELLO|NOPROTO/i.test(reason)
-          ? ' (the near cache needs RESP3 and CLIENT TRACKING, Redis 6 or newer; set ROLEGATE_REDIS_NEAR_CACHE_MS=0 for this server)'
-          : '';
-      throw new Error(reason + hint, { cause: error });
+      if (near && refusesTracking(reason)) {
+        const { nearCache: _refused, ...withoutNearCache } = options;
+        options.logger.warn(
+          { dependency: 'redis', reason },
+          'redis refuses client tracking (RESP3 HELLO or CLIENT TRACKING): the near cache is off, every read goes to Redis (set ROLEGATE_REDIS_NEAR_CACHE_MS=0 to say so and skip this attempt)',
+        );
+        return RedisKvStore.connect(withoutNearCache);
+      }
+      throw new Error(reason, { cause: error });
     }
     // Three heartbeats per proof lifetime: one late or lost PING does not yet send reads to Redis.
     store.#heartbeatMs = Math.max(20, Math.floor(proofMaxAgeMs / 3));
@@ -119,6 +122,11 @@ export class RedisKvStore implements KvStore {
     store.#heartbeat = setInterval(() => store.#beat(), store.#heartbeatMs);
     store.#heartbeat.unref();
     return store;
+  }
+
+  /** Whether this store keeps a near cache at all (off when asked not to, or when Redis refused client tracking). */
+  get nearCacheEnabled(): boolean {
+    return this.#near !== undefined;
   }
 
   /** Whether near-cached values may be answered from memory right now (false without a near cache). */
@@ -386,6 +394,16 @@ function watchConnection(client: { on(event: string, listener: (arg?: unknown) =
     down = false;
   });
   return { lastError: () => lastError };
+}
+
+/**
+ * The handshake of a tracking connection failed because the server (or the
+ * ACL user) does not allow client tracking: servers older than Redis 6 or
+ * compatibles without RESP3 refuse HELLO 3; managed services and ACL users
+ * may refuse CLIENT or CLIENT TRACKING (NOPERM, unknown command).
+ */
+function refusesTracking(reason: string): boolean {
+  return /NOPROTO|unknown command .?HELLO|client\|tracking|unknown (sub)?command .?(CLIENT|TRACKING)/i.test(reason);
 }
 
 /** A short, secret-free reason (connection URLs may carry passwords). */
