@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { integer, nonEmptyString, url } from '../fields.js';
+import { integer, nonEmptyString, stringList, url } from '../fields.js';
+
+const HOST_PORT = /^(\[[0-9a-fA-F:]+\]|[^\s:[\]]+):(\d{1,5})$/;
 
 export const redis = z
   .strictObject({
@@ -26,6 +28,24 @@ export const redis = z
             env: ['ROLEGATE_REDIS_TLS_SERVERNAME'],
             description:
               "The name Redis's certificate must carry (also sent as SNI), when it is not the host of redis.url (connecting by IP address, or through a tunnel). Needs a rediss:// redis.url.",
+          }),
+      })
+      .prefault({}),
+    sentinel: z
+      .strictObject({
+        nodes: stringList('a comma-separated list of host:port')
+          .refine((nodes) => nodes.every((node) => HOST_PORT.test(node.trim())), { error: 'expected a comma-separated list of host:port' })
+          .default([])
+          .meta({
+            env: ['ROLEGATE_REDIS_SENTINELS'],
+            description:
+              "Redis Sentinel: host:port of some sentinels (e.g. redis-sentinel-1:26379,redis-sentinel-2:26379). rolegate asks them for the primary of redis.sentinel.masterName at start-up, and again whenever its connection breaks or a write meets a replica (READONLY), then follows the new primary without a restart. redis.url still gives the scheme (rediss:// for TLS), the ACL user and password of the data nodes; its host and port are replaced by the primary's. Sentinels are asked over plain TCP without a password (sentinel's own requirepass is not supported yet). Empty: no Sentinel.",
+          }),
+        masterName: nonEmptyString('a Sentinel master name')
+          .default('mymaster')
+          .meta({
+            env: ['ROLEGATE_REDIS_SENTINEL_MASTER'],
+            description: "The name the sentinels monitor the primary under (sentinel.conf's `sentinel monitor <name> …`).",
           }),
       })
       .prefault({}),
