@@ -122,6 +122,7 @@ export async function buildDeps(config: Config, logger: AppLogger): Promise<Deps
       : RedisKvStore.connect({
           url: config.redis.url.reveal(),
           tls: config.redis.tls,
+          ...(config.redis.sentinel.nodes.length > 0 ? { sentinel: config.redis.sentinel } : {}),
           keyPrefix: config.redis.keyPrefix,
           connectTimeoutMs: config.redis.connectTimeoutMs,
           commandTimeoutMs: config.redis.commandTimeoutMs,

@@ -120,7 +120,9 @@ describe('Redis that refuses client tracking', { timeout: 60_000 }, () => {
     const service = start({ REDIS_URL: redis.urlWith(`notracking:${PASSWORD}`), ROLEGATE_REDIS_CA_FILE: certificates.caFile });
     const url = await service.ready();
     const said = service.logs().filter((l) => String(l.msg).includes('client tracking'));
-    expect(said).toEqual([expect.objectContaining({ level: 'warn', msg: expect.stringContaining('the near cache is off') })]);
+    expect(said).toHaveLength(1);
+    expect(said[0]).toMatchObject({ level: 'warn' });
+    expect(String(said[0]?.msg)).toContain('the near cache is off');
     expect(String(said[0]?.reason)).toContain("NOPERM this user has no permissions to run the 'client|tracking' command");
     expect((await fetch(`${url}/readyz`)).status).toBe(200);
   });
