@@ -50,6 +50,9 @@ function reconnectDelay(retries: number): number {
 
 const ERROR_LOG_INTERVAL_MS = 30_000;
 
+/** While a failed-over name still resolves to the replica, a new connection is tried at most this often. */
+const REPLICA_REOPEN_INTERVAL_MS = 1000;
+
 const DELETE_IF_EQUALS = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
 
 const now = performance.now.bind(performance);
@@ -91,6 +94,8 @@ export class RedisKvStore implements KvStore {
   /** When the current connection's TCP connect completed, while its handshake is not yet done. */
   #handshakeSince: number | undefined;
   #closed = false;
+  /** When a connection that reached a replica was last replaced (at most one per REPLICA_REOPEN_INTERVAL_MS). */
+  #replicaReopenedAt = -Infinity;
   #heartbeatMs = 0;
   #lastBeatAt = 0;
   /** Stalled connections closed and opened again (a metric). */
@@ -283,8 +288,15 @@ export class RedisKvStore implements KvStore {
     try {
       result = await this.#bounded(command(client));
     } catch (error) {
-      // A write on a replica: Sentinel promoted another node and this connection was not broken.
-      if (this.#follower && isReplicaRefusal(error)) this.#followPrimary();
+      // A write on a replica: another node was promoted and this connection was not broken. With
+      // Sentinel, ask it; else the URL's name (a managed service's primary endpoint) has moved: connect to it again.
+      if (isReplicaRefusal(error)) {
+        if (this.#follower) this.#followPrimary();
+        else if (client === this.#client && now() - this.#replicaReopenedAt > REPLICA_REOPEN_INTERVAL_MS) {
+          this.#replicaReopenedAt = now();
+          this.#replace('redis answered READONLY (this connection reaches a replica now: a failover); connecting to redis.url again');
+        }
+      }
       throw error;
     }
     if (generation === this.#generation) this.#near?.prove(sentAt);
