@@ -55,7 +55,7 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: layers('adapters', 'http', 'features', 'config', 'devstack', 'cli'),
+              group: layers('adapters', 'http', 'features', 'config', 'devstack', 'cli', 'composition'),
               message: 'The domain is pure: no adapters, HTTP, features or config.',
             },
           ],
@@ -70,8 +70,60 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: layers('adapters', 'http', 'devstack', 'cli'), message: 'Features depend on ports, not on adapters or HTTP.' },
+            {
+              group: layers('adapters', 'http', 'devstack', 'cli', 'composition'),
+              message: 'Features depend on ports, not on adapters or HTTP.',
+            },
           ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/http/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: layers('adapters', 'devstack', 'cli', 'composition'),
+              message: 'HTTP depends on features and ports (Metrics, Logger), not on adapters or the composition root.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/adapters/**/*.ts', 'src/ports/**/*.ts'],
+    ignores: ['src/adapters/db/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: layers('http', 'composition', 'devstack', 'cli'),
+              message: 'Adapters and ports know nothing of HTTP or of how they are wired.',
+            },
+            { group: ['**/generated/*', '@prisma/*'], message: 'Only src/adapters/db may use Prisma; go through a store port.' },
+            { group: ['**/test/*', '**/devstack/*'], message: 'Product code never imports tests or the devstack.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The composition root builds; it decides nothing and queries nothing.
+    files: ['src/composition/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            'Literal[value=/^\\s*(SELECT|INSERT|UPDATE|DELETE|WITH)\\s/], TemplateElement[value.raw=/^\\s*(SELECT|INSERT|UPDATE|DELETE|WITH)\\s/]',
+          message: 'No SQL in the composition root: put the query in an adapter (src/adapters/db) behind a port.',
         },
       ],
     },
@@ -84,8 +136,7 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: layers('adapters', 'http', 'features', 'config', 'domain', 'ports', 'devstack', 'support').concat([
-                '../deps.js',
+              group: layers('adapters', 'http', 'features', 'config', 'domain', 'ports', 'devstack', 'support', 'composition').concat([
                 '../main.js',
               ]),
               message: 'The CLI starts on every AWS call: it imports src/contracts only.',

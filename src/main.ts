@@ -2,7 +2,7 @@ import { pathToFileURL } from 'node:url';
 import { createLogger, type AppLogger } from './adapters/logging/create-logger.js';
 import { loadConfig, type Config } from './config/load-config.js';
 import { plainHttpUrls } from './config/plain-http-urls.js';
-import { buildDeps, StartupError, type Deps } from './deps.js';
+import { buildDeps, StartupError, type Deps } from './composition/build-deps.js';
 import { createApp } from './http/create-app.js';
 import { createHttpServer } from './http/create-http-server.js';
 

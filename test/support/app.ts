@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { createApp, type RolegateApp } from '../../src/http/create-app.js';
 import { loadConfig, type Config } from '../../src/config/load-config.js';
-import { buildDeps, type Deps } from '../../src/deps.js';
+import { buildDeps, type Deps } from '../../src/composition/build-deps.js';
 
 import { createHttpServer } from '../../src/http/create-http-server.js';
 import type { AppLogger } from '../../src/adapters/logging/create-logger.js';

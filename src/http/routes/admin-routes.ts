@@ -11,7 +11,7 @@ import { adminAccessRoutes } from './admin-access-routes.js';
 import { adminPages } from './admin-pages.js';
 import { adminObjectsRoutes } from './admin-objects-routes.js';
 
-/** What the admin API and pages need (built by src/deps-admin.ts). */
+/** What the admin API and pages need (built by src/composition/admin.ts). */
 export interface AdminAppDeps {
   access: AdminDeps;
   auditQuery: AuditQuery;
