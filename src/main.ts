@@ -14,7 +14,8 @@ const EXIT_SOFTWARE = 70;
 
 /**
  * Runs rolegate with the given environment until SIGTERM/SIGINT. The demo
- * launcher (src/devstack/demo) calls it with the devstack's settings added.
+ * launcher (devstack/demo, not part of dist) imports dist/main.js and calls
+ * it with the devstack's settings added.
  */
 export async function runServer(env: Readonly<Record<string, string | undefined>>, onListening?: (url: string) => void): Promise<void> {
   const loaded = loadConfig(env);

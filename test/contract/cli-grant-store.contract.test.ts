@@ -126,7 +126,7 @@ describe.each(implementations)('CliGrantStore contract: $name', ({ create }) => 
     expect(await store.listActiveGrants('corp:u6', new Date())).toHaveLength(1);
   });
 
-  it('counts the grants of everybody that are neither revoked nor expired at the time asked', async () => {
+  it('when grants are live, ending and revoked, then the active count follows the time asked, not the database clock', async () => {
     const now = new Date();
     const before = await store.countActiveGrants(now);
     const live = newGrant('u7');
