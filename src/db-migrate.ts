@@ -17,6 +17,7 @@ try {
   const embedded = config.database.url ? undefined : await startEmbeddedPostgres(config.dataDir);
   const database = await connectDatabase({
     url: config.database.url?.reveal() ?? embedded?.url ?? '',
+    ...(embedded ? {} : { tls: config.database.tls }),
     poolSize: 1,
     connectTimeoutMs: config.database.connectTimeoutMs,
     logger,

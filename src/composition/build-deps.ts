@@ -75,7 +75,7 @@ export async function buildDeps(config: Config, logger: AppLogger, clock: Clock 
         availability
           .statuses()
           .map((s) => ({ idp: s.slug, kind: s.kind, up: s.state === 'checking' ? undefined : s.state !== 'unavailable' })),
-      redisNearCacheLive: () => (redis && config.redis.nearCacheMs > 0 ? redis.nearCacheLive : undefined),
+      redisNearCacheLive: () => (redis?.nearCacheEnabled ? redis.nearCacheLive : undefined),
       redisNearCache: () => redis?.nearCacheStats,
       redisStalls: () => redis?.stallsDetected ?? 0,
       accessModel: () => credentials.accessModel.stats,

@@ -96,6 +96,8 @@ export async function buildLimits(
       ? memoryRateLimiters()
       : await connectRedisRateLimiters({
           url: config.redis.url.reveal(),
+          tls: config.redis.tls,
+          ...(config.redis.sentinel.nodes.length > 0 ? { sentinel: config.redis.sentinel } : {}),
           keyPrefix: config.redis.keyPrefix,
           connectTimeoutMs: config.redis.connectTimeoutMs,
           logger: parts.logger,

@@ -51,6 +51,7 @@ export async function connectStores(config: Config, logger: AppLogger, clock: Cl
       ? Promise.reject(new Error('no database'))
       : connectDatabase({
           url: databaseUrl,
+          ...(postgres ? {} : { tls: config.database.tls }),
           // PGlite is a single session: more than one connection would interleave transactions.
           poolSize: postgres ? 1 : config.database.poolSize,
           singleSession: Boolean(postgres),
@@ -64,6 +65,8 @@ export async function connectStores(config: Config, logger: AppLogger, clock: Cl
       ? Promise.resolve<KvStore>(new MemoryKvStore(clock))
       : RedisKvStore.connect({
           url: config.redis.url.reveal(),
+          tls: config.redis.tls,
+          ...(config.redis.sentinel.nodes.length > 0 ? { sentinel: config.redis.sentinel } : {}),
           keyPrefix: config.redis.keyPrefix,
           connectTimeoutMs: config.redis.connectTimeoutMs,
           commandTimeoutMs: config.redis.commandTimeoutMs,

@@ -5,6 +5,7 @@ import { isLoopbackUrl, isMultiTenantIssuer, type IdentityProviderSeed } from '.
 import { isPlainHttp, plainHttpRefusal } from '../domain/plain-http.js';
 import { Secret } from '../domain/secret.js';
 import { sessionTagConfigProblems } from '../domain/session-tags.js';
+import { readCaBundle } from './ca-bundles.js';
 import { guardedUrls } from './plain-http-urls.js';
 import { configSchema, type ParsedConfig } from './schema.js';
 import { listSettings, type Setting } from './settings.js';
@@ -38,13 +39,37 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): L
     for (const issue of parsed.error.issues) problems.push(...formatIssue(issue, raw, settings, describe));
     return { ok: false, problems };
   }
-  problems.push(...crossCheck(parsed.data, (key) => sourceOf(key.split('.'), fromEnv, file)));
+  const source = (key: string) => sourceOf(key.split('.'), fromEnv, file);
+  problems.push(...crossCheck(parsed.data, source));
   if (problems.length > 0) return { ok: false, problems };
-  return { ok: true, config: resolveConfig(parsed.data) };
+  const caBundles = readCaBundles(parsed.data, source, problems);
+  if (problems.length > 0) return { ok: false, problems };
+  return { ok: true, config: resolveConfig(parsed.data, caBundles) };
+}
+
+/** The PEM text of the CA bundles the configuration names, read once at start-up. */
+interface CaBundles {
+  redis?: string;
+  database?: string;
+}
+
+function readCaBundles(config: ParsedConfig, source: (key: string) => string, problems: string[]): CaBundles {
+  const bundles: CaBundles = {};
+  const files = [
+    ['redis', 'redis.tls.caFile', config.redis.tls.caFile],
+    ['database', 'database.tls.caFile', config.database.tls.caFile],
+  ] as const;
+  for (const [name, key, path] of files) {
+    if (path === undefined) continue;
+    const bundle = readCaBundle(path);
+    if ('problem' in bundle) problems.push(`${key} (${source(key)}): ${bundle.problem}`);
+    else bundles[name] = bundle.pem;
+  }
+  return bundles;
 }
 
 /** Fills in defaults that depend on other keys and wraps secrets. */
-export function resolveConfig(parsed: ParsedConfig) {
+export function resolveConfig(parsed: ParsedConfig, caBundles: CaBundles = {}) {
   const production = parsed.mode === 'production';
   const host = parsed.server.host ?? (production ? '0.0.0.0' : '127.0.0.1');
   const publicUrl = new URL(parsed.server.publicUrl ?? `http://localhost:${String(parsed.server.port)}`);
@@ -56,8 +81,13 @@ export function resolveConfig(parsed: ParsedConfig) {
       ...parsed.database,
       url: parsed.database.url === undefined ? undefined : new Secret(parsed.database.url),
       autoMigrate: parsed.database.autoMigrate ?? !production,
+      tls: { ...parsed.database.tls, ca: caBundles.database },
     },
-    redis: { ...parsed.redis, url: parsed.redis.url === undefined ? undefined : new Secret(parsed.redis.url) },
+    redis: {
+      ...parsed.redis,
+      url: parsed.redis.url === undefined ? undefined : new Secret(parsed.redis.url),
+      tls: { ...parsed.redis.tls, ca: caBundles.redis },
+    },
     saml: { ...parsed.saml, spPrivateKey: parsed.saml.spPrivateKey === undefined ? undefined : new Secret(parsed.saml.spPrivateKey) },
     // Seeds go to the database without their secrets; the secrets stay here, by slug.
     identityProviders: parsed.identityProviders.map(withoutSecret),
@@ -109,6 +139,7 @@ function crossCheck(config: ParsedConfig, source: (key: string) => string): stri
       `database.statementTimeoutMs (${source('database.statementTimeoutMs')}): must be shorter than database.queryTimeoutMs (${String(queryTimeoutMs)} ms), so PostgreSQL cancels a slow statement before rolegate stops waiting for its answer`,
     );
   }
+  problems.push(...tlsProblems(config, source));
   if (config.mode === 'production') {
     const required = 'is required in production mode (embedded defaults are for demos only)';
     if (config.database.url === undefined) problems.push(`database.url (${source('database.url')}): ${required}`);
@@ -163,6 +194,35 @@ function crossCheck(config: ParsedConfig, source: (key: string) => string): stri
   ] as const;
   for (const [key, part] of tagParts)
     for (const problem of sessionTagConfigProblems(part)) problems.push(`${key} (${source(key)}): ${problem}`);
+  return problems;
+}
+
+/** TLS settings that only make sense with a TLS connection, and PostgreSQL URLs that would override the CA file. */
+function tlsProblems(config: ParsedConfig, source: (key: string) => string): string[] {
+  const problems: string[] = [];
+  const redisUrl = config.redis.url;
+  for (const key of ['caFile', 'servername'] as const) {
+    if (config.redis.tls[key] === undefined) continue;
+    if (redisUrl === undefined || !redisUrl.startsWith('rediss://'))
+      problems.push(`redis.tls.${key} (${source(`redis.tls.${key}`)}): needs a rediss:// (TLS) redis.url (REDIS_URL)`);
+  }
+  const databaseUrl = config.database.url;
+  if (config.database.tls.caFile !== undefined) {
+    const key = 'database.tls.caFile';
+    if (databaseUrl === undefined) problems.push(`${key} (${source(key)}): needs database.url (DATABASE_URL)`);
+    else {
+      const params = new URL(databaseUrl).searchParams;
+      const sslmode = params.get('sslmode');
+      if (sslmode !== null && sslmode !== 'verify-full')
+        problems.push(
+          `${key} (${source(key)}): database.url (DATABASE_URL) asks for sslmode=${sslmode}; with a CA file rolegate always verifies the certificate and host name: use sslmode=verify-full or leave sslmode out`,
+        );
+      if (params.has('sslrootcert') || params.has('sslcert') || params.has('sslkey'))
+        problems.push(
+          `${key} (${source(key)}): database.url (DATABASE_URL) also names TLS files (sslrootcert, sslcert or sslkey); give the CA bundle in one place only`,
+        );
+    }
+  }
   return problems;
 }
 

@@ -33,35 +33,35 @@ export function renderExampleYaml(schema: z.ZodType): string {
     '# Generated from src/config/schema.ts by `npm run docs:config`; docs/configuration.md has the same content.',
     '# Use it with ROLEGATE_CONFIG=config/rolegate.yaml. Environment variables override what is set here.',
   ];
-  let section: string | undefined;
-  // A section whose keys are all commented out would parse as null: write it as an empty mapping.
-  let header: { index: number; hasValue: boolean } | undefined;
-  const closeSection = () => {
+  // Open mapping headers (a section, a group inside it). A mapping whose keys are all commented
+  // out would parse as null: it is written as an empty mapping.
+  const open: { path: string[]; index: number; hasValue: boolean }[] = [];
+  const close = () => {
+    const header = open.pop();
     if (header && !header.hasValue) lines[header.index] = `${lines[header.index] ?? ''} {}`;
-    header = undefined;
   };
   for (const setting of listSettings(schema)) {
-    const [head, ...rest] = setting.path;
-    const nested = rest.length > 0;
-    if (nested && head !== section) {
-      closeSection();
-      lines.push('', `${head ?? ''}:`);
-      header = { index: lines.length - 1, hasValue: false };
-      section = head;
-    } else if (!nested) {
-      closeSection();
-      lines.push('');
-      section = undefined;
+    const parents = setting.path.slice(0, -1);
+    while (open.length > 0 && !startsWith(parents, open.at(-1)?.path ?? [])) close();
+    if (parents.length === 0) lines.push('');
+    for (let depth = open.length; depth < parents.length; depth++) {
+      if (depth === 0) lines.push('');
+      lines.push(`${'  '.repeat(depth)}${parents[depth] ?? ''}:`);
+      open.push({ path: parents.slice(0, depth + 1), index: lines.length - 1, hasValue: false });
     }
-    if (header && setting.defaultValue !== undefined) header.hasValue = true;
+    if (setting.defaultValue !== undefined) for (const header of open) header.hasValue = true;
     const indent = '  '.repeat(setting.path.length - 1);
     const name = setting.path.at(-1) ?? '';
     for (const line of wrap(setting.description, 100 - indent.length)) lines.push(`${indent}# ${line}`);
     if (setting.env.length > 0) lines.push(`${indent}# Environment: ${setting.env.join(', ')}`);
     lines.push(setting.defaultValue === undefined ? `${indent}# ${name}:` : `${indent}${name}: ${JSON.stringify(setting.defaultValue)}`);
   }
-  closeSection();
+  while (open.length > 0) close();
   return `${lines.join('\n')}\n`;
+}
+
+function startsWith(path: readonly string[], prefix: readonly string[]): boolean {
+  return prefix.length <= path.length && prefix.every((part, i) => path[i] === part);
 }
 
 function formatDefault(setting: Setting): string {

@@ -305,23 +305,30 @@ describe('RedisKvStore near cache over a connection that stalls', () => {
 });
 
 describe('RedisKvStore near cache on a server without RESP3', () => {
-  it('when the server refuses HELLO, then start-up fails with a line that says how to run without the near cache', async () => {
-    // A Redis 5 lookalike: every command is unknown.
+  it('when the server refuses HELLO, then it says so in one warn line and connects with the near cache off', async () => {
+    // A Redis 5 lookalike that knows no command: one error per command (a RESP array) received.
     const server = createServer((socket) => {
-      socket.on('data', () => socket.write("-ERR unknown command 'HELLO'\r\n"));
+      socket.on('data', (chunk: Buffer) => {
+        for (const _command of chunk.toString('latin1').matchAll(/(?:^|\r\n)\*\d+\r\n/g)) socket.write("-ERR unknown command 'HELLO'\r\n");
+      });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const logs = captureLogs();
     try {
       const url = `redis://127.0.0.1:${String((server.address() as AddressInfo).port)}`;
-      await expect(
-        RedisKvStore.connect({
-          url,
-          keyPrefix: 'x:',
-          connectTimeoutMs: 1000,
-          nearCache: { ttlMs: 1000, prefixes: [''] },
-          logger: captureLogs().logger,
-        }),
-      ).rejects.toThrow(/HELLO.*Redis 6 or newer; set ROLEGATE_REDIS_NEAR_CACHE_MS=0/);
+      const store = await RedisKvStore.connect({
+        url,
+        keyPrefix: 'x:',
+        connectTimeoutMs: 1000,
+        nearCache: { ttlMs: 1000, prefixes: [''] },
+        logger: logs.logger,
+      });
+      expect(store.nearCacheEnabled).toBe(false);
+      const said = logs.lines().filter((l) => String(l.msg).includes('client tracking'));
+      expect(said).toHaveLength(1);
+      expect(said[0]).toMatchObject({ level: 'warn', reason: "ERR unknown command 'HELLO'" });
+      expect(String(said[0]?.msg)).toContain('the near cache is off');
+      await store.close();
     } finally {
       server.close();
     }

@@ -1,10 +1,11 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { chownSync, closeSync, existsSync, mkdtempSync, openSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, copyFileSync, existsSync, mkdtempSync, openSync, readdirSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { freePort } from './ports.js';
+import type { TestCertificates } from './test-certificates.js';
 import { waitFor } from './wait.js';
 
 /** The newest PostgreSQL server binaries installed the Debian way (/usr/lib/postgresql/<major>/bin). */
@@ -28,16 +29,32 @@ export class PrivatePostgres {
   /** Under root, the postgres user's ids (PostgreSQL refuses to run as root). */
   readonly #user = process.getuid?.() === 0 ? { uid: idOf('-u'), gid: idOf('-g') } : {};
 
+  /** Server settings beyond the defaults (`-c name=value`). */
+  #settings: string[] = [];
+
   private constructor(
     readonly dir: string,
     readonly port: number,
   ) {}
 
-  static async start(): Promise<PrivatePostgres> {
+  /** With `tls`, the server also accepts TLS (ssl=on) with these test certificates; plain connections still work. */
+  static async start(options: { tls?: TestCertificates } = {}): Promise<PrivatePostgres> {
     const dir = mkdtempSync(path.join(tmpdir(), 'rolegate-pg-'));
     const cluster = new PrivatePostgres(dir, await freePort());
     const user = cluster.#user;
     if (user.uid !== undefined) chownSync(dir, user.uid, user.gid);
+    if (options.tls) {
+      // PostgreSQL wants its key owned by the server's user and unreadable by others.
+      for (const [from, to] of [
+        [options.tls.certFile, 'server.crt'],
+        [options.tls.keyFile, 'server.key'],
+      ] as const) {
+        copyFileSync(from, path.join(dir, to));
+        chmodSync(path.join(dir, to), 0o600);
+        if (user.uid !== undefined) chownSync(path.join(dir, to), user.uid, user.gid);
+      }
+      cluster.#settings = ['ssl=on', `ssl_cert_file=${path.join(dir, 'server.crt')}`, `ssl_key_file=${path.join(dir, 'server.key')}`];
+    }
     execFileSync(cluster.#binary('initdb'), ['-D', cluster.#data, '-U', 'postgres', '-A', 'trust', '-N', '--no-instructions'], {
       stdio: 'ignore',
       ...user,
@@ -75,6 +92,7 @@ export class PrivatePostgres {
       'fsync=off',
       '-c',
       'max_connections=50',
+      ...this.#settings.flatMap((setting) => ['-c', setting]),
     ];
     // Its own process group, so a crash takes the server and every backend down at once.
     const log = openSync(path.join(this.dir, 'server.log'), 'a');

@@ -20,6 +20,8 @@ export class TcpProxy {
   readonly #sockets = new Set<Socket>();
   readonly #pipes = new Set<Pipe>();
   #paused = false;
+  /** Where new connections go (see retarget). */
+  #target: { host: string; port: number } = { host: '127.0.0.1', port: 0 };
 
   private constructor(
     private readonly server: Server,
@@ -31,7 +33,7 @@ export class TcpProxy {
     const server = createServer((client) => {
       const proxy = holder.proxy;
       if (!proxy) return void client.destroy();
-      const upstream = connect(target.port, target.host);
+      const upstream = connect(proxy.#target.port, proxy.#target.host);
       for (const socket of [client, upstream]) {
         proxy.#sockets.add(socket);
         socket.on('close', () => proxy.#sockets.delete(socket));
@@ -45,6 +47,7 @@ export class TcpProxy {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     holder.proxy = new TcpProxy(server, (server.address() as AddressInfo).port);
+    holder.proxy.#target = target;
     return holder.proxy;
   }
 
@@ -53,6 +56,11 @@ export class TcpProxy {
   }
 
   /** Holds everything in both directions, on open and new connections, until resume(). */
+  /** New connections go to `target` from now on; open ones stay where they are (a DNS name moved to another node). */
+  retarget(target: { host: string; port: number }): void {
+    this.#target = target;
+  }
+
   pause(): void {
     this.#paused = true;
   }

@@ -5,11 +5,14 @@ import { withTimeout } from '../../support/with-timeout.js';
 import { PrismaClient } from './generated/client.js';
 import { ensureAuditPartitions } from './audit-partitions.js';
 import { migrate, type MigrationResult } from './migrate.js';
+import { pgConnectionSettings, type PgTlsOptions } from './pg-tls.js';
 
 export type { PrismaClient } from './generated/client.js';
 
 export interface DatabaseOptions {
   url: string;
+  /** A CA bundle: TLS on every connection, certificate and host name verified. */
+  tls?: PgTlsOptions;
   poolSize: number;
   connectTimeoutMs: number;
   logger: Logger;
@@ -94,8 +97,9 @@ export interface Database {
 /** Connects (verifying with one query) or rejects with a short, secret-free reason. */
 export async function connectDatabase(options: DatabaseOptions): Promise<Database> {
   const { limits } = options;
+  const connection = pgConnectionSettings(options.url, options.tls);
   const session = {
-    connectionString: options.url,
+    ...connection,
     // TCP keepalive finds idle connections to a server that vanished without a reset.
     keepAlive: true,
     ...(limits && limits.statementTimeoutMs > 0 ? { statement_timeout: limits.statementTimeoutMs } : {}),
@@ -208,7 +212,7 @@ export async function connectDatabase(options: DatabaseOptions): Promise<Databas
     async migrate() {
       if (limits) {
         // Its own connection without the request limits: a migration may run for minutes.
-        const client = new pg.Client({ connectionString: options.url, connectionTimeoutMillis: options.connectTimeoutMs, keepAlive: true });
+        const client = new pg.Client({ ...connection, connectionTimeoutMillis: options.connectTimeoutMs, keepAlive: true });
         await client.connect();
         try {
           return await migrateAndPartition(client, options.logger);

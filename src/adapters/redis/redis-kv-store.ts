@@ -4,9 +4,19 @@ import { reportingFailuresAs } from '../dependency-failures.js';
 import type { Logger } from '../../ports/logger.js';
 import { withTimeout } from '../../support/with-timeout.js';
 import { NearCache, type NearCacheStats } from './near-cache.js';
+import { tlsSocketOptions, type RedisTlsOptions } from './redis-tls.js';
+import { isReplicaRefusal, primaryFromSentinels, PrimaryFollower, urlAt, type SentinelOptions } from './sentinel.js';
 
 export interface RedisKvStoreOptions {
   url: string;
+  /** For rediss:// URLs: a private CA bundle, the certificate's expected name. */
+  tls?: RedisTlsOptions;
+  /**
+   * Redis Sentinel: the primary is asked of the sentinels at connect, and
+   * again when the connection breaks or a write meets a replica; `url`'s host
+   * and port are replaced by the primary's (its scheme and credentials stay).
+   */
+  sentinel?: SentinelOptions;
   keyPrefix: string;
   connectTimeoutMs: number;
   /**
@@ -44,6 +54,9 @@ function reconnectDelay(retries: number): number {
 
 const ERROR_LOG_INTERVAL_MS = 30_000;
 
+/** While a failed-over name still resolves to the replica, a new connection is tried at most this often. */
+const REPLICA_REOPEN_INTERVAL_MS = 1000;
+
 const DELETE_IF_EQUALS = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
 
 const now = performance.now.bind(performance);
@@ -77,6 +90,11 @@ export class RedisKvStore implements KvStore {
   readonly #near: NearCache | undefined;
   readonly #nearPrefixes: readonly string[];
   #subscriber: RedisClient | undefined;
+  /** Channels subscribed to (full names), to subscribe again on a new primary. */
+  readonly #subscriptions = new Set<{ name: string; listener: (message: string) => void }>();
+  /** Where the main connection goes: options.url, or the primary Sentinel named last. */
+  #url: string;
+  readonly #follower: PrimaryFollower | undefined;
   /** Bumped whenever the main connection changes: a reply proves something only about the connection it came on. */
   #generation = 0;
   #heartbeat: NodeJS.Timeout | undefined;
@@ -85,6 +103,8 @@ export class RedisKvStore implements KvStore {
   /** When the current connection's TCP connect completed, while its handshake is not yet done. */
   #handshakeSince: number | undefined;
   #closed = false;
+  /** When a connection that reached a replica was last replaced (at most one per REPLICA_REOPEN_INTERVAL_MS). */
+  #replicaReopenedAt = -Infinity;
   #heartbeatMs = 0;
   #lastBeatAt = 0;
   /** Stalled connections closed and opened again (a metric). */
@@ -97,11 +117,21 @@ export class RedisKvStore implements KvStore {
     this.#prefix = options.keyPrefix;
     this.#commandTimeoutMs = options.commandTimeoutMs ?? 2000;
     this.#logger = options.logger;
+    this.#url = options.url;
+    this.#follower = options.sentinel && new PrimaryFollower(options.sentinel, options.connectTimeoutMs, options.logger, 'redis');
     this.#client = this.#newClient();
   }
 
   /** Connects, or rejects with the reason after `connectTimeoutMs`. */
-  static async connect(options: RedisKvStoreOptions): Promise<RedisKvStore> {
+  static async connect(given: RedisKvStoreOptions): Promise<RedisKvStore> {
+    let options = given;
+    if (options.sentinel) {
+      try {
+        options = { ...options, url: urlAt(options.url, await primaryFromSentinels(options.sentinel, options.connectTimeoutMs)) };
+      } catch (error) {
+        throw new Error(`redis.sentinel (ROLEGATE_REDIS_SENTINELS): ${(error as Error).message}`, { cause: error });
+      }
+    }
     const proofMaxAgeMs = options.nearCache?.proofMaxAgeMs ?? DEFAULT_PROOF_MAX_AGE_MS;
     const near = options.nearCache
       ? new NearCache(
@@ -122,12 +152,15 @@ export class RedisKvStore implements KvStore {
     } catch (error) {
       client.destroy();
       const reason = describeRedisError(connection.lastError() ?? error);
-      // Servers older than Redis 6 (or compatibles without RESP3) refuse HELLO 3.
-      const hint =
-        near && /HELLO|NOPROTO/i.test(reason)
-          ? ' (the near cache needs RESP3 and CLIENT TRACKING, Redis 6 or newer; set ROLEGATE_REDIS_NEAR_CACHE_MS=0 for this server)'
-          : '';
-      throw new Error(reason + hint, { cause: error });
+      if (near && refusesTracking(reason)) {
+        const { nearCache: _refused, ...withoutNearCache } = options;
+        options.logger.warn(
+          { dependency: 'redis', reason },
+          'redis refuses client tracking (RESP3 HELLO or CLIENT TRACKING): the near cache is off, every read goes to Redis (set ROLEGATE_REDIS_NEAR_CACHE_MS=0 to say so and skip this attempt)',
+        );
+        return RedisKvStore.connect({ ...withoutNearCache, url: given.url });
+      }
+      throw new Error(reason, { cause: error });
     }
     // Three heartbeats per proof lifetime: one late or lost PING does not yet send reads to Redis.
     store.#heartbeatMs = Math.max(20, Math.floor(proofMaxAgeMs / 3));
@@ -139,6 +172,11 @@ export class RedisKvStore implements KvStore {
 
   named(dependency: string): KvStore {
     return reportingFailuresAs<KvStore>(this, dependency, { untranslated: UNTRANSLATED });
+  }
+
+  /** Whether this store keeps a near cache at all (off when asked not to, or when Redis refused client tracking). */
+  get nearCacheEnabled(): boolean {
+    return this.#near !== undefined;
   }
 
   /** Whether near-cached values may be answered from memory right now (false without a near cache). */
@@ -215,11 +253,13 @@ export class RedisKvStore implements KvStore {
 
   async subscribe(channel: string, handler: (message: string) => void): Promise<() => Promise<void>> {
     const subscriber = await this.#subscriberClient();
-    const name = this.#key(channel);
-    const listener = (message: string) => handler(message);
-    await this.#bounded(subscriber.subscribe(name, listener));
+    const subscription = { name: this.#key(channel), listener: (message: string) => handler(message) };
+    await this.#bounded(subscriber.subscribe(subscription.name, subscription.listener));
+    this.#subscriptions.add(subscription);
     return async () => {
-      if (subscriber.isReady) await subscriber.unsubscribe(name, listener);
+      this.#subscriptions.delete(subscription);
+      const current = this.#subscriber;
+      if (current?.isReady) await current.unsubscribe(subscription.name, subscription.listener);
     };
   }
 
@@ -272,7 +312,21 @@ export class RedisKvStore implements KvStore {
     if (!client.isReady) throw new Error('Redis is not connected');
     const generation = this.#generation;
     const sentAt = now();
-    const result = await this.#bounded(command(client));
+    let result: T;
+    try {
+      result = await this.#bounded(command(client));
+    } catch (error) {
+      // A write on a replica: another node was promoted and this connection was not broken. With
+      // Sentinel, ask it; else the URL's name (a managed service's primary endpoint) has moved: connect to it again.
+      if (isReplicaRefusal(error)) {
+        if (this.#follower) this.#followPrimary();
+        else if (client === this.#client && now() - this.#replicaReopenedAt > REPLICA_REOPEN_INTERVAL_MS) {
+          this.#replicaReopenedAt = now();
+          this.#replace('redis answered READONLY (this connection reaches a replica now: a failover); connecting to redis.url again');
+        }
+      }
+      throw error;
+    }
     if (generation === this.#generation) this.#near?.prove(sentAt);
     return result;
   }
@@ -287,7 +341,7 @@ export class RedisKvStore implements KvStore {
 
   /** A client for the main connection, with the listeners that keep the near cache exact (attached before connect()). */
   #newClient(): RedisClient {
-    const client = createRedisClient(this.#options);
+    const client = createRedisClient({ ...this.#options, url: this.#url });
     // Keys arrive as strings or Buffers (RESP3 blob strings); null means "everything".
     if (this.#near) {
       const near = this.#near;
@@ -304,6 +358,15 @@ export class RedisKvStore implements KvStore {
       this.#generation++;
       this.#handshakeSince = undefined;
     });
+    if (this.#follower) {
+      // A break may be a failover (Sentinel closes clients' connections when it reconfigures a node):
+      // ask where the primary is now, and ask again on each reconnect attempt while it stays down.
+      for (const event of ['reconnecting', 'ready'] as const) {
+        client.on(event, () => {
+          if (client === this.#client) this.#followPrimary();
+        });
+      }
+    }
     return client;
   }
 
@@ -351,11 +414,41 @@ export class RedisKvStore implements KvStore {
       });
   }
 
+  /** Asks the sentinels where the primary is; when it moved, the connections follow (no restart). */
+  #followPrimary(): void {
+    this.#follower?.check(this.#url, (url, address) => {
+      if (this.#closed) return;
+      this.#url = url;
+      this.#replace(`redis primary moved (Sentinel) to ${address.host}:${String(address.port)}; connecting to it`);
+      void this.#moveSubscriber();
+    });
+  }
+
+  /** The subscriber connection to the new primary, with every channel subscribed again. */
+  async #moveSubscriber(): Promise<void> {
+    const old = this.#subscriber;
+    if (!old) return;
+    this.#subscriber = undefined;
+    old.destroy();
+    try {
+      const subscriber = await this.#subscriberClient();
+      for (const { name, listener } of this.#subscriptions) await this.#bounded(subscriber.subscribe(name, listener));
+    } catch (error) {
+      this.#logger.warn({ dependency: 'redis subscriber', reason: describeRedisError(error) }, 'redis subscriber: cannot subscribe on the new primary');
+    }
+  }
+
   /** Drops a stalled main connection and opens a new one in the background; commands fail fast meanwhile. */
   #reopen(reason: string): void {
-    const stalled = this.#client;
     this.stallsDetected++;
     this.#logger.warn({ dependency: 'redis', reason }, 'redis connection stalled; opening a new one');
+    this.#replace();
+  }
+
+  /** A new main connection in place of the current one (stalled, or to a primary that moved). */
+  #replace(announce?: string): void {
+    const stalled = this.#client;
+    if (announce !== undefined) this.#logger.warn({ dependency: 'redis' }, announce);
     this.#client = this.#newClient();
     this.#connectionChanged(false);
     const fresh = this.#client;
@@ -380,7 +473,7 @@ function createRedisClient(options: RedisKvStoreOptions) {
     url: options.url,
     ...(options.nearCache ? { RESP: 3 as const, emitInvalidate: true } : {}),
     disableOfflineQueue: true,
-    socket: { connectTimeout: options.connectTimeoutMs, reconnectStrategy: reconnectDelay },
+    socket: { connectTimeout: options.connectTimeoutMs, reconnectStrategy: reconnectDelay, ...tlsSocketOptions(options.tls) },
   });
 }
 
@@ -411,6 +504,16 @@ function watchConnection(client: { on(event: string, listener: (arg?: unknown) =
     down = false;
   });
   return { lastError: () => lastError };
+}
+
+/**
+ * The handshake of a tracking connection failed because the server (or the
+ * ACL user) does not allow client tracking: servers older than Redis 6 or
+ * compatibles without RESP3 refuse HELLO 3; managed services and ACL users
+ * may refuse CLIENT or CLIENT TRACKING (NOPERM, unknown command).
+ */
+function refusesTracking(reason: string): boolean {
+  return /NOPROTO|unknown command .?HELLO|client\|tracking|unknown (sub)?command .?(CLIENT|TRACKING)/i.test(reason);
 }
 
 /** A short, secret-free reason (connection URLs may carry passwords). */

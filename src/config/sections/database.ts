@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { boolean, integer, url } from '../fields.js';
+import { boolean, integer, nonEmptyString, url } from '../fields.js';
 
 export const database = z
   .strictObject({
@@ -9,8 +9,19 @@ export const database = z
         env: ['DATABASE_URL'],
         secret: true,
         description:
-          'PostgreSQL connection URL. Without it rolegate runs an embedded PostgreSQL (PGlite) in dataDir: single instance, demo only.',
+          'PostgreSQL connection URL. For TLS add ?sslmode=verify-full (the certificate must chain to a trusted CA and name the host); with database.tls.caFile TLS is always on. Without it rolegate runs an embedded PostgreSQL (PGlite) in dataDir: single instance, demo only.',
       }),
+    tls: z
+      .strictObject({
+        caFile: nonEmptyString('a file path')
+          .optional()
+          .meta({
+            env: ['ROLEGATE_DB_CA_FILE'],
+            description:
+              "PEM file of the certificate authorities that may sign PostgreSQL's TLS certificate (e.g. the RDS global bundle), used instead of Node's built-in list; read at start-up. With it every connection uses TLS and verifies the certificate and host name (sslmode=verify-full); database.url may then carry sslmode=verify-full or no sslmode, and no sslrootcert.",
+          }),
+      })
+      .prefault({}),
     poolSize: integer(1, 100)
       .default(10)
       .meta({ env: ['ROLEGATE_DB_POOL_SIZE'], description: 'Connections in the PostgreSQL pool (the embedded database always uses 1).' }),

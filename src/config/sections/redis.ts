@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { integer, nonEmptyString, url } from '../fields.js';
+import { integer, nonEmptyString, stringList, url } from '../fields.js';
+
+const HOST_PORT = /^(\[[0-9a-fA-F:]+\]|[^\s:[\]]+):(\d{1,5})$/;
 
 export const redis = z
   .strictObject({
@@ -9,8 +11,44 @@ export const redis = z
         env: ['REDIS_URL'],
         secret: true,
         description:
-          'Redis URL for sessions, the credential cache and locks. Without it an in-process store is used: single instance, demo only.',
+          'Redis URL for sessions, the credential cache and locks: redis://host:port, or rediss:// for TLS; an ACL user and password go in it (rediss://user:password@host:port, percent-encoded). Without it an in-process store is used: single instance, demo only.',
       }),
+    tls: z
+      .strictObject({
+        caFile: nonEmptyString('a file path')
+          .optional()
+          .meta({
+            env: ['ROLEGATE_REDIS_CA_FILE'],
+            description:
+              "PEM file of the certificate authorities that may sign Redis's TLS certificate (a private CA), used instead of Node's built-in list; read at start-up. Needs a rediss:// redis.url. Without it, the server certificate must chain to a public CA.",
+          }),
+        servername: nonEmptyString('a host name')
+          .optional()
+          .meta({
+            env: ['ROLEGATE_REDIS_TLS_SERVERNAME'],
+            description:
+              "The name Redis's certificate must carry (also sent as SNI), when it is not the host of redis.url (connecting by IP address, or through a tunnel). Needs a rediss:// redis.url.",
+          }),
+      })
+      .prefault({}),
+    sentinel: z
+      .strictObject({
+        nodes: stringList('a comma-separated list of host:port')
+          .refine((nodes) => nodes.every((node) => HOST_PORT.test(node.trim())), { error: 'expected a comma-separated list of host:port' })
+          .default([])
+          .meta({
+            env: ['ROLEGATE_REDIS_SENTINELS'],
+            description:
+              "Redis Sentinel: host:port of some sentinels (e.g. redis-sentinel-1:26379,redis-sentinel-2:26379). rolegate asks them for the primary of redis.sentinel.masterName at start-up, and again whenever its connection breaks or a write meets a replica (READONLY), then follows the new primary without a restart. redis.url still gives the scheme (rediss:// for TLS), the ACL user and password of the data nodes; its host and port are replaced by the primary's. Sentinels are asked over plain TCP without a password (sentinel's own requirepass is not supported yet). Empty: no Sentinel.",
+          }),
+        masterName: nonEmptyString('a Sentinel master name')
+          .default('mymaster')
+          .meta({
+            env: ['ROLEGATE_REDIS_SENTINEL_MASTER'],
+            description: "The name the sentinels monitor the primary under (sentinel.conf's `sentinel monitor <name> …`).",
+          }),
+      })
+      .prefault({}),
     keyPrefix: nonEmptyString()
       .default('rolegate:')
       .meta({ env: ['ROLEGATE_REDIS_PREFIX'], description: 'Prefix of every Redis key rolegate writes.' }),
