@@ -1,5 +1,6 @@
 import type { AwsAccount, AwsRole } from '../../domain/access-model.js';
-import { clampDuration, type DurationDecision } from '../../domain/durations.js';
+import type { ActiveGrant } from '../../domain/access-requests.js';
+import { AWS_MIN_SESSION_SECONDS, clampDuration, type DurationDecision } from '../../domain/durations.js';
 import type { RoleEntitlement } from '../../domain/entitlements.js';
 import { isErrorCode, RolegateError } from '../../domain/errors.js';
 import type { Principal } from '../../domain/principal.js';
@@ -34,6 +35,13 @@ export interface CredentialsDeps {
   observer: CredentialsObserver;
   /** New STS exchanges per user and per (user, role); console URLs per user. */
   limits: Limits;
+  /** Active just-in-time grants, in memory (features/access-requests/active-grants.ts); without it no grant entitles. */
+  grants?: GrantLookup;
+}
+
+/** Finds a user's active grant for a role without a database round trip. */
+export interface GrantLookup {
+  grantFor(principalId: string, roleId: string): ActiveGrant | undefined;
 }
 
 /** Who asks, from where: the request facts every audit event carries. */
@@ -76,7 +84,18 @@ const STS_USAGE_WARNING_PERCENT = 80;
 export async function issueCredentials(deps: CredentialsDeps, caller: Caller, ask: CredentialsAsk): Promise<IssuedCredentials> {
   const { principal } = caller;
   const model = await orUnavailable('The access model (PostgreSQL)', () => deps.accessModel.index());
-  const result = checkRoleRequestIn(model, { principal, sourceIp: caller.sourceIp, now: deps.clock.now() }, ask);
+  const now = deps.clock.now();
+  const grants = deps.grants;
+  const result = checkRoleRequestIn(
+    model,
+    {
+      principal,
+      sourceIp: caller.sourceIp,
+      now,
+      ...(grants ? { grantFor: (roleId: string) => grants.grantFor(principal.id, roleId) } : {}),
+    },
+    ask,
+  );
   if (!result.ok) {
     const error = roleRequestError(result);
     const target = 'entitlement' in result ? result.entitlement : 'account' in result ? result : undefined;
@@ -86,19 +105,34 @@ export async function issueCredentials(deps: CredentialsDeps, caller: Caller, as
   const { entitlement } = result;
   const { account, role } = entitlement;
 
+  const jit = entitlement.grant;
+  const grantSeconds = jit === undefined ? undefined : Math.floor((jit.endsAt - now) / 1000);
+  if (grantSeconds !== undefined && grantSeconds < AWS_MIN_SESSION_SECONDS) {
+    // AWS issues no session under 900 s, and credentials must not outlive the grant: fail closed.
+    const detail = `Your access grant for ${role.name} in ${account.alias} ends in ${String(Math.max(grantSeconds, 0))} s, less than the shortest AWS session (${String(AWS_MIN_SESSION_SECONDS)} s): request a new grant`;
+    await deny(deps, caller, ask, 'grant_ending', detail, { account, role });
+    throw new RolegateError('role_not_entitled', { detail, extras: { reason: 'grant_ending', grantEndsAt: new Date(jit?.endsAt ?? now).toISOString() } });
+  }
   let duration: DurationDecision;
+  let nominal: DurationDecision;
   try {
-    duration = clampDuration(ask.durationSeconds, {
+    const limits = {
       roleMaxSeconds: role.maxSessionSeconds,
       ...(entitlement.maxSessionSeconds < role.maxSessionSeconds ? { mappingMaxSeconds: entitlement.maxSessionSeconds } : {}),
       chained: role.exchangeMode === 'assume-role' && deps.callerIsRole,
-    });
+    };
+    nominal = clampDuration(ask.durationSeconds, limits);
+    duration = grantSeconds === undefined ? nominal : clampDuration(ask.durationSeconds, { ...limits, grantSeconds });
   } catch (error) {
     if (error instanceof RolegateError) await deny(deps, caller, ask, 'invalid_duration', error.detail, { account, role });
     throw error;
   }
 
-  const slot = { principalId: principal.id, roleId: role.id, durationSeconds: duration.seconds };
+  // Under a grant, the entry is the grant's own and keyed by the unclamped length (the clamped one shrinks every second).
+  const slot =
+    jit === undefined
+      ? { principalId: principal.id, roleId: role.id, durationSeconds: duration.seconds }
+      : { principalId: principal.id, roleId: role.id, durationSeconds: nominal.seconds, grantId: jit.id };
   const key = deps.cache.keyOf(slot);
   let source: CredentialSource = 'cache';
   let credentials = await orUnavailable('The credential cache (Redis)', () => deps.cache.get(key));
@@ -136,6 +170,14 @@ export async function issueCredentials(deps: CredentialsDeps, caller: Caller, as
   }
 
   const notes = notesFor(duration, role, deps.callerIsRole);
+  if (jit !== undefined) {
+    const ends = new Date(jit.endsAt).toISOString();
+    notes.push(
+      duration.limitedBy === 'grant' && duration.clampedFrom === undefined
+        ? `Issued ${String(duration.seconds)} s: ${duration.reason.replace(/^the default, capped by /, 'the default, capped at ')}; access grant ${jit.id} ends at ${ends}.`
+        : `Issued under access grant ${jit.id}, which ends at ${ends}.`,
+    );
+  }
   await grant(deps, caller, entitlement, credentials, duration.seconds, source, result.justification);
   return { account, role, credentials, durationSeconds: duration.seconds, notes, source };
 }
@@ -245,6 +287,10 @@ async function grant(
   if (entitlement.breakGlass) {
     details.breakGlass = true;
     details.justification = justification;
+  }
+  if (entitlement.grant) {
+    details.accessRequestId = entitlement.grant.id;
+    details.grantEndsAt = new Date(entitlement.grant.endsAt).toISOString();
   }
   event.details = details;
   await recordOrRefuse(deps, event);
