@@ -33,6 +33,7 @@ import { buildLimits } from './deps-rate-limits.js';
 import { FetchFederationGateway } from './adapters/aws-signin/fetch-federation-gateway.js';
 import { RolePreferences } from './features/portal/role-preferences.js';
 import { applyConfiguredAccessFile, buildAdminDeps } from './deps-admin.js';
+import { buildAccessRequestDeps } from './deps-access-requests.js';
 import type { AppDeps } from './http/create-app.js';
 import type { AccessStore } from './ports/access-store.js';
 import type { AssertionIssuer } from './ports/assertion-issuer.js';
@@ -83,7 +84,7 @@ export class StartupError extends Error {
  * dependency answers (all problems reported together), applies migrations
  * when configured to, and hands the pieces to the HTTP layer.
  */
-export async function buildDeps(config: Config, logger: AppLogger): Promise<Deps> {
+export async function buildDeps(config: Config, logger: AppLogger, options: { clock?: Clock } = {}): Promise<Deps> {
   const problems: string[] = [];
   const closers: (() => Promise<void>)[] = [];
   const closeAll = async () => {
@@ -156,7 +157,7 @@ export async function buildDeps(config: Config, logger: AppLogger): Promise<Deps
     }
   }
 
-  const clock = systemClock;
+  const clock = options.clock ?? systemClock;
   let masterKeys: readonly Buffer[] | undefined = config.encryption.keys?.reveal();
   if (masterKeys === undefined) {
     // Production refuses to start without encryption.keys (load-config); this is demo mode only.
@@ -333,6 +334,9 @@ export async function buildDeps(config: Config, logger: AppLogger): Promise<Deps
     metrics,
   });
   closers.push(() => Promise.resolve(adminParts.stop()));
+  const jit = await buildAccessRequestDeps(config, { ...exchangeParts, prisma: database.value.prisma, kv: kv.value, audit, clock, logger });
+  closers.push(() => jit.stop());
+  adminParts.admin.accessRequests = jit.accessRequests;
 
   let shuttingDown = false;
   return {
@@ -365,6 +369,7 @@ export async function buildDeps(config: Config, logger: AppLogger): Promise<Deps
     },
     preferences: new RolePreferences(kv.value),
     admin: adminParts.admin,
+    accessRequests: jit.accessRequests,
     embedded: { ...(postgres ? { postgres } : {}), memoryStore: kv.value.backend === 'memory' },
     probes: [
       { name: postgres ? 'postgres (embedded)' : 'postgres', check: () => database.value.ping() },

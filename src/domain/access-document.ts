@@ -1,12 +1,6 @@
 import { z } from 'zod';
 import { checkRoleProvider, parseRoleArn } from './arn.js';
-import {
-  formatDuration,
-  MAX_GRANT_LIMIT_SECONDS,
-  MIN_GRANT_SECONDS,
-  parseDurationText,
-  ticketPatternProblem,
-} from './access-requests.js';
+import { formatDuration, MAX_GRANT_LIMIT_SECONDS, MIN_GRANT_SECONDS, parseDurationText, ticketPatternProblem } from './access-requests.js';
 
 /**
  * "Access as code": the document an operator keeps in version control and
@@ -67,19 +61,17 @@ const roleSchema = z
 const groupName = z.string().min(1).max(256);
 
 /** A grant length as text (`4h`, `90m`, `1h30m`), kept in its canonical form so export and diff agree. */
-const grantDuration = z
-  .string()
-  .transform((text, ctx) => {
-    const seconds = parseDurationText(text.trim());
-    if (seconds === undefined || seconds < MIN_GRANT_SECONDS || seconds > MAX_GRANT_LIMIT_SECONDS) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `expected a duration from ${formatDuration(MIN_GRANT_SECONDS)} to ${formatDuration(MAX_GRANT_LIMIT_SECONDS)}, such as 4h, 90m or 1h30m`,
-      });
-      return z.NEVER;
-    }
-    return formatDuration(seconds);
-  });
+const grantDuration = z.string().transform((text, ctx) => {
+  const seconds = parseDurationText(text.trim());
+  if (seconds === undefined || seconds < MIN_GRANT_SECONDS || seconds > MAX_GRANT_LIMIT_SECONDS) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected a duration from ${formatDuration(MIN_GRANT_SECONDS)} to ${formatDuration(MAX_GRANT_LIMIT_SECONDS)}, such as 4h, 90m or 1h30m`,
+    });
+    return z.NEVER;
+  }
+  return formatDuration(seconds);
+});
 
 /** How requests for an eligible mapping are approved (docs/just-in-time.md). */
 const approvalSchema = z.strictObject({
@@ -99,21 +91,25 @@ const approvalSchema = z.strictObject({
 
 const mappingSchema = z
   .strictObject({
-  group: z.string().min(1).max(256),
-  match: z.enum(['exact', 'glob']).default('exact'),
-  idp: z.string().regex(SLUG, { error: 'expected an IdP slug' }).optional(),
-  role: z.string().refine((arn) => parseRoleArn(arn).ok, { error: 'expected the ARN of a role listed under roles' }),
-  requireMfa: z.boolean().default(false),
-  maxSessionSeconds: z.number().int().min(900).max(43200).optional(),
-  allowedCidrs: z.array(z.string().regex(/^[0-9a-fA-F:.]+\/\d{1,3}$/, { error: 'expected a CIDR such as 10.0.0.0/8' })).default([]),
-  breakGlass: z.boolean().default(false),
+    group: z.string().min(1).max(256),
+    match: z.enum(['exact', 'glob']).default('exact'),
+    idp: z.string().regex(SLUG, { error: 'expected an IdP slug' }).optional(),
+    role: z.string().refine((arn) => parseRoleArn(arn).ok, { error: 'expected the ARN of a role listed under roles' }),
+    requireMfa: z.boolean().default(false),
+    maxSessionSeconds: z.number().int().min(900).max(43200).optional(),
+    allowedCidrs: z.array(z.string().regex(/^[0-9a-fA-F:.]+\/\d{1,3}$/, { error: 'expected a CIDR such as 10.0.0.0/8' })).default([]),
+    breakGlass: z.boolean().default(false),
     /** `standing`: entitles at once; `eligible`: may be requested, entitles only through an approved grant. */
     access: z.enum(['standing', 'eligible']).default('standing'),
     approval: approvalSchema.optional(),
   })
   .superRefine((mapping, ctx) => {
     if (mapping.access === 'eligible' && mapping.approval === undefined)
-      ctx.addIssue({ code: 'custom', path: ['approval'], message: 'an eligible mapping needs an approval policy (approverGroups, maxGrant)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['approval'],
+        message: 'an eligible mapping needs an approval policy (approverGroups, maxGrant)',
+      });
     if (mapping.access === 'standing' && mapping.approval !== undefined)
       ctx.addIssue({ code: 'custom', path: ['approval'], message: 'only an eligible mapping (access: eligible) has an approval policy' });
     if (mapping.access === 'eligible' && mapping.breakGlass)

@@ -100,7 +100,7 @@ export function parseDurationText(text: string): number | undefined {
   if (text === '' || text.length > 20) return undefined;
   const match = DURATION_TEXT.exec(text);
   if (!match) return undefined;
-  const [d, h, m, s] = match.slice(1).map((part) => Number(part ?? 0)) as [number, number, number, number];
+  const [d, h, m, s] = match.slice(1).map((part: string | undefined) => Number(part ?? 0)) as [number, number, number, number];
   return d * 86_400 + h * 3600 + m * 60 + s;
 }
 
@@ -175,7 +175,11 @@ export function checkRequestAgainstPolicy(
   if (durationSeconds > policy.maxGrantSeconds)
     throw new RolegateError('invalid_request', {
       detail: `duration ${formatDuration(durationSeconds)} is above the maximum grant of ${formatDuration(policy.maxGrantSeconds)} (${String(policy.maxGrantSeconds)} s) for ${roleLabel}`,
-      extras: { reason: 'duration_above_max_grant', maxGrantSeconds: policy.maxGrantSeconds, maxGrant: formatDuration(policy.maxGrantSeconds) },
+      extras: {
+        reason: 'duration_above_max_grant',
+        maxGrantSeconds: policy.maxGrantSeconds,
+        maxGrant: formatDuration(policy.maxGrantSeconds),
+      },
     });
   if (ask.startsAt !== undefined && (ask.startsAt < now - 60_000 || ask.startsAt > now + MAX_START_DELAY_SECONDS * 1000))
     throw new RolegateError('invalid_request', {
@@ -211,7 +215,11 @@ export function isApprover(policy: ApprovalPolicy, groups: readonly string[]): b
 }
 
 /** Why this person may not approve or deny this request (403), or undefined. */
-export function approverRefusal(request: AccessRequestRecord, policy: ApprovalPolicy, approver: { id: string; groups: readonly string[] }): string | undefined {
+export function approverRefusal(
+  request: AccessRequestRecord,
+  policy: ApprovalPolicy,
+  approver: { id: string; groups: readonly string[] },
+): string | undefined {
   if (approver.id === request.principalId) return 'You cannot decide your own request: someone in an approver group must';
   if (!isApprover(policy, approver.groups))
     return `Deciding this request needs membership of ${policy.approverGroups.join(', ')}; your groups have none of them`;

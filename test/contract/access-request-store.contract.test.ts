@@ -101,7 +101,10 @@ describe.each(databaseImplementations({ poolSize: 4 }))('AccessRequestStore cont
       ok: false,
       refusal: 'wrong_state',
     });
-    expect(await store.deny(request.id, { approverId: 'corp:dave', at: T0 + 6 * MIN })).toMatchObject({ ok: false, refusal: 'wrong_state' });
+    expect(await store.deny(request.id, { approverId: 'corp:dave', at: T0 + 6 * MIN })).toMatchObject({
+      ok: false,
+      refusal: 'wrong_state',
+    });
   });
 
   it('when two approvals are needed, then the first is kept, the same approver again is refused, and a second approver decides', async () => {
@@ -127,7 +130,7 @@ describe.each(databaseImplementations({ poolSize: 4 }))('AccessRequestStore cont
         store.approve(request.id, { approverId: 'corp:frank', at: T0 + MIN, needed: 1 }),
       ]);
       expect(results.filter((r) => r.ok && r.moved)).toHaveLength(1);
-      expect(results.filter((r) => !r.ok).map((r) => (r.ok ? '' : r.refusal))).toEqual(['wrong_state', 'wrong_state', 'wrong_state']);
+      expect(results.flatMap((r) => (r.ok ? [] : [r.refusal]))).toEqual(['wrong_state', 'wrong_state', 'wrong_state']);
       const stored = await store.get(request.id);
       expect(['active', 'denied']).toContain(stored?.state);
       expect(stored?.approvals.length).toBe(stored?.state === 'active' ? 1 : 0);
@@ -138,7 +141,10 @@ describe.each(databaseImplementations({ poolSize: 4 }))('AccessRequestStore cont
     const request = await store.create(newRequest());
     const late = await store.approve(request.id, { approverId: 'corp:bob', at: T0 + 60 * MIN, needed: 1 });
     expect(late).toMatchObject({ ok: false, refusal: 'expired', expiredNow: true, record: { state: 'expired_unanswered' } });
-    expect(await store.deny(request.id, { approverId: 'corp:bob', at: T0 + 61 * MIN })).toMatchObject({ ok: false, refusal: 'wrong_state' });
+    expect(await store.deny(request.id, { approverId: 'corp:bob', at: T0 + 61 * MIN })).toMatchObject({
+      ok: false,
+      refusal: 'wrong_state',
+    });
   });
 
   it('when time advances, then pending requests expire unanswered, late starts activate and grants expire, each once', async () => {
@@ -166,7 +172,10 @@ describe.each(databaseImplementations({ poolSize: 4 }))('AccessRequestStore cont
 
   it('when the requester cancels, then only their own request moves; an admin revokes an active grant once', async () => {
     const pending = await store.create(newRequest());
-    expect(await store.cancel(pending.id, { principalId: 'corp:mallory', at: T0 + MIN })).toMatchObject({ ok: false, refusal: 'not_found' });
+    expect(await store.cancel(pending.id, { principalId: 'corp:mallory', at: T0 + MIN })).toMatchObject({
+      ok: false,
+      refusal: 'not_found',
+    });
     expect(await store.cancel(pending.id, { principalId: pending.principalId, at: T0 + MIN })).toMatchObject({
       ok: true,
       from: 'pending',
@@ -176,7 +185,11 @@ describe.each(databaseImplementations({ poolSize: 4 }))('AccessRequestStore cont
     const active = await store.create(newRequest());
     await store.approve(active.id, { approverId: 'corp:bob', at: T0 + MIN, needed: 1 });
     const cancelled = await store.cancel(active.id, { principalId: active.principalId, at: T0 + 2 * MIN });
-    expect(cancelled).toMatchObject({ ok: true, from: 'active', record: { state: 'cancelled', endReason: 'cancelled', endedAt: T0 + 2 * MIN } });
+    expect(cancelled).toMatchObject({
+      ok: true,
+      from: 'active',
+      record: { state: 'cancelled', endReason: 'cancelled', endedAt: T0 + 2 * MIN },
+    });
 
     const revoked = await store.create(newRequest());
     await store.approve(revoked.id, { approverId: 'corp:bob', at: T0 + MIN, needed: 1 });
@@ -186,7 +199,10 @@ describe.each(databaseImplementations({ poolSize: 4 }))('AccessRequestStore cont
     ]);
     expect(both.filter((r) => r.ok)).toHaveLength(1);
     expect(await store.get(revoked.id)).toMatchObject({ state: 'revoked', endReason: 'incident over', endedAt: T0 + 3 * MIN });
-    expect(await store.revoke(pending.id, { actorId: 'corp:root', reason: 'x', at: T0 })).toMatchObject({ ok: false, refusal: 'wrong_state' });
+    expect(await store.revoke(pending.id, { actorId: 'corp:root', reason: 'x', at: T0 })).toMatchObject({
+      ok: false,
+      refusal: 'wrong_state',
+    });
   });
 
   it('when a request is auto-approved, then it is stored active at once and says so', async () => {

@@ -214,12 +214,20 @@ export class PrismaAccessRequestStore implements AccessRequestStore {
   }
 
   async listGrants(at: number): Promise<ActiveGrant[]> {
-    const rows = await this.prisma.$queryRawUnsafe<{ id: string; principal_id: string; role_id: string; starts_at: number; ends_at: number }[]>(
+    const rows = await this.prisma.$queryRawUnsafe<
+      { id: string; principal_id: string; role_id: string; starts_at: number; ends_at: number }[]
+    >(
       `SELECT r.id::text AS id, r.principal_id, r.role_id::text AS role_id, ${ms('starts_at')}, ${ms('ends_at')}
        FROM access_requests r WHERE r.state IN ('active', 'approved') AND r.ends_at > $1::timestamptz`,
       iso(at),
     );
-    return rows.map((row) => ({ id: row.id, principalId: row.principal_id, roleId: row.role_id, startsAt: row.starts_at, endsAt: row.ends_at }));
+    return rows.map((row) => ({
+      id: row.id,
+      principalId: row.principal_id,
+      roleId: row.role_id,
+      startsAt: row.starts_at,
+      endsAt: row.ends_at,
+    }));
   }
 
   /**
@@ -341,9 +349,11 @@ function toRecord(row: Row): AccessRequestRecord {
     ...optional('endedAt', row.ended_at),
     ...optional('endedBy', row.ended_by),
     ...optional('endReason', row.end_reason),
-    approvals: (row.approvals ?? []).map(
-      (a): AccessApproval => ({ approverId: a.approverId, at: a.at, ...(a.comment === null ? {} : { comment: a.comment }) }),
-    ),
+    approvals: (row.approvals ?? []).map((a): AccessApproval => ({
+      approverId: a.approverId,
+      at: a.at,
+      ...(a.comment === null ? {} : { comment: a.comment }),
+    })),
     autoApproved: row.auto_approved,
   };
 }

@@ -111,7 +111,10 @@ export async function issueCredentials(deps: CredentialsDeps, caller: Caller, as
     // AWS issues no session under 900 s, and credentials must not outlive the grant: fail closed.
     const detail = `Your access grant for ${role.name} in ${account.alias} ends in ${String(Math.max(grantSeconds, 0))} s, less than the shortest AWS session (${String(AWS_MIN_SESSION_SECONDS)} s): request a new grant`;
     await deny(deps, caller, ask, 'grant_ending', detail, { account, role });
-    throw new RolegateError('role_not_entitled', { detail, extras: { reason: 'grant_ending', grantEndsAt: new Date(jit?.endsAt ?? now).toISOString() } });
+    throw new RolegateError('role_not_entitled', {
+      detail,
+      extras: { reason: 'grant_ending', grantEndsAt: new Date(jit?.endsAt ?? now).toISOString() },
+    });
   }
   let duration: DurationDecision;
   let nominal: DurationDecision;
