@@ -36,6 +36,7 @@ export async function buildAccessRequestDeps(
     logger: parts.logger,
     dropCredentials: (principalId, roleId) => cache.deleteFor(principalId, roleId),
     isAdmin: (principal) => principal.groups.some((g) => config.admin.groups.includes(g)),
+    pendingTtlSeconds: config.accessRequests.pendingTtlSeconds,
   };
   const timer = setInterval(() => {
     void advanceAccessRequests(accessRequests).catch((error: unknown) =>
