@@ -45,6 +45,8 @@ export interface EntitlementInput {
   now: number;
   /** When set, MFA-requiring mappings also require the sign-in to be at most this old. */
   mfaMaxAgeSeconds?: number;
+  /** This user's active just-in-time grant for a role, if any. */
+  grantFor?: (roleId: string) => ActiveGrant | undefined;
 }
 
 export type ConditionFailure =

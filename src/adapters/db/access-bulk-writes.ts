@@ -182,7 +182,8 @@ function columnsOf(kind: AccessKind, entry: Entry): Record<string, unknown> {
     max_session_seconds: e.maxSessionSeconds ?? null,
     allowed_cidrs: e.allowedCidrs,
     break_glass: e.breakGlass,
-    access: e.access,
+    // Entries built in code (not parsed from a file) may leave these out: standing, no policy.
+    access: (e as Partial<MappingEntry>).access ?? 'standing',
     approval: e.approval ?? null,
   };
 }
