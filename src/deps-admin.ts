@@ -104,7 +104,7 @@ export function buildAdminDeps(
   return {
     admin: {
       access: {
-        store: new PrismaAccessAdminStore(parts.database.prisma, { transactionTimeoutMs: config.admin.applyTimeoutMs }),
+        store: new PrismaAccessAdminStore(parts.database.bulkPrisma(), { transactionTimeoutMs: config.admin.applyTimeoutMs }),
         accessModel: parts.accessModel,
         logger: parts.logger,
         parseAccessFile: (text) => parseAccessFileOffThread(text),

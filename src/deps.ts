@@ -221,7 +221,7 @@ export async function buildDeps(config: Config, logger: AppLogger, options: { cl
       `identityProviders (ROLEGATE_IDENTITY_PROVIDERS): cannot seed the identity providers: ${(error as Error).message}`,
     ]);
   }
-  const accessFileProblems = await applyConfiguredAccessFile(config, database.value.prisma, logger);
+  const accessFileProblems = await applyConfiguredAccessFile(config, database.value.bulkPrisma(), logger);
   if (accessFileProblems.length > 0) {
     await closeAll();
     throw new StartupError(accessFileProblems);

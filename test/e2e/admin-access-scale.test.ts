@@ -108,3 +108,31 @@ describe('access as code at scale', { timeout: 120_000 }, () => {
     },
   );
 });
+
+// A request's database limits (database.statementTimeoutMs, queryTimeoutMs) bound one statement of a
+// request; an access file applied whole runs set-based statements of thousands of rows, bounded by
+// admin.applyTimeoutMs instead. Here the request limits are far below what those statements take.
+describe('access as code with tight request limits on the database', { timeout: 180_000 }, () => {
+  let world: ExchangeWorld;
+  let bob: SignedIn;
+  const whole = largeCompany({ accounts: 2000, mappings: 5000, aliceRoles: 500, base: demo });
+
+  beforeAll(async () => {
+    world = await startAdminWorld({ ROLEGATE_DB_STATEMENT_TIMEOUT_MS: '150', ROLEGATE_DB_QUERY_TIMEOUT_MS: '1500' });
+    bob = await world.signIn('bob');
+  }, 60_000);
+  afterAll(async () => {
+    await world.close();
+  });
+
+  it('when 20,000 roles are applied at once, then the apply succeeds and a plan of the same file finds nothing to do', async () => {
+    const yaml = renderAccessFile(whole.document);
+    const res = await bob.api('/api/v1/admin/access/apply', { method: 'POST', body: { yaml, source: 'company.yaml' } });
+    expect(res.status).toBe(200);
+    const answer = (await res.json()) as ApplyAnswer;
+    expect(answer.applied).toBe(true);
+    expect(answer.summary.add).toBeGreaterThan(20_000);
+    const again = await bob.api('/api/v1/admin/access/plan', { method: 'POST', body: { yaml } });
+    expect(((await again.json()) as ApplyAnswer).summary).toEqual({ add: 0, change: 0, remove: 0 });
+  });
+});

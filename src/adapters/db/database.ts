@@ -64,6 +64,15 @@ export interface Database {
    * statement_timeout and the client's wait both raised to `timeoutMs`.
    */
   slowQuery<T extends Record<string, unknown>>(sql: string, params: readonly unknown[], timeoutMs: number): Promise<T[]>;
+  /**
+   * Prisma on connections without the request limits (a pool of its own, of
+   * at most two, opened on first use), for bulk admin work such as an access
+   * file of 20,000 roles applied whole: its statements may run for seconds,
+   * which a request's queryTimeoutMs would cut. The caller bounds the work
+   * (a transaction timeout and SET LOCAL statement_timeout). Without request
+   * limits (the embedded database, a single session) it is `prisma` itself.
+   */
+  bulkPrisma(): PrismaClient;
   ping(): Promise<void>;
   migrate(): Promise<MigrationResult>;
   close(): Promise<void>;
@@ -114,8 +123,26 @@ export async function connectDatabase(options: DatabaseOptions): Promise<Databas
   }
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   const pingTimeoutMs = options.pingTimeoutMs ?? 2000;
+  let bulk: { pool: pg.Pool; prisma: PrismaClient } | undefined;
   return {
     prisma,
+    bulkPrisma() {
+      if (!limits || options.singleSession === true) return prisma;
+      if (!bulk) {
+        const bulkPool = new pg.Pool({
+          connectionString: options.url,
+          keepAlive: true,
+          max: 2,
+          connectionTimeoutMillis: options.connectTimeoutMs,
+          idleTimeoutMillis: 30_000,
+          // A frozen instance must still not hold the admin lock for ever.
+          ...(limits.idleInTransactionTimeoutMs > 0 ? { idle_in_transaction_session_timeout: limits.idleInTransactionTimeoutMs } : {}),
+        });
+        bulkPool.on('error', (error) => options.logger.warn({ dependency: 'postgres', reason: describePgError(error) }, 'postgres connection lost'));
+        bulk = { pool: bulkPool, prisma: new PrismaClient({ adapter: new PrismaPg(bulkPool) }) };
+      }
+      return bulk.prisma;
+    },
     async query<T extends Record<string, unknown>>(sql: string, params: readonly unknown[] = [], preparedAs?: string) {
       const values = params as unknown[];
       const named = preparedAs !== undefined && !options.singleSession;
@@ -168,6 +195,10 @@ export async function connectDatabase(options: DatabaseOptions): Promise<Databas
     async close() {
       await prisma.$disconnect().catch(() => undefined);
       await pool.end().catch(() => undefined);
+      if (bulk) {
+        await bulk.prisma.$disconnect().catch(() => undefined);
+        await bulk.pool.end().catch(() => undefined);
+      }
     },
   };
 }

@@ -47,6 +47,8 @@ export class PrismaAccessAdminStore implements AccessAdminStore {
     try {
       return await this.prisma.$transaction(
         async (tx) => {
+          // The server's limit for this transaction's statements is the apply's own budget, not a request's.
+          await tx.$executeRawUnsafe(`SET LOCAL statement_timeout = ${String(Math.ceil(this.#timeoutMs))}`);
           await tx.$queryRawUnsafe(`SELECT 1 AS locked FROM pg_advisory_xact_lock(${String(ADMIN_LOCK)})`);
           const state = await readState(tx);
           const sql: Sql = (text, ...params) => tx.$queryRawUnsafe<Record<string, unknown>[]>(text, ...params);
@@ -188,7 +190,8 @@ interface MappingRow {
 /**
  * Database constraint failures become conflicts the caller can act on (from
  * Prisma's own queries, P2002/P2003, and from raw statements, P2010 carrying
- * the SQLSTATE); an expired transaction (P2028) says which setting bounds it.
+ * the SQLSTATE); an expired transaction (P2028) or a statement cancelled at
+ * its budget (57014) says which setting bounds it.
  */
 function translate(error: unknown, timeoutMs: number): unknown {
   if (error instanceof RolegateError) return error;
@@ -203,7 +206,8 @@ function translate(error: unknown, timeoutMs: number): unknown {
   }
   if (error.code === 'P2003' || error.code === 'P2014' || sqlState === '23503')
     return new RolegateError('conflict', { detail: 'The object is still referenced (delete its roles or mappings first)', cause: error });
-  if (error.code === 'P2028') {
+  // 57014: PostgreSQL cancelled a statement at the transaction's statement_timeout, the same budget.
+  if (error.code === 'P2028' || sqlState === '57014') {
     return new RolegateError('dependency_unavailable', {
       detail: `The change took longer than admin.applyTimeoutMs (ROLEGATE_ACCESS_APPLY_TIMEOUT_MS, ${String(timeoutMs)} ms) and was rolled back: nothing changed`,
       headers: { 'Retry-After': '5' },
