@@ -73,6 +73,13 @@ export interface IssuedCredentials {
 const STS_USAGE_WARNING_PERCENT = 80;
 
 /**
+ * How much earlier than its grant's end a session under a grant ends: AWS
+ * counts DurationSeconds from when STS handles the call (its own clock), so
+ * the request's trip, retries and clock skew must fit in this margin.
+ */
+export const GRANT_END_MARGIN_MS = 60_000;
+
+/**
  * Temporary credentials for one role: decide the entitlement (every request,
  * from the current access model — so a removed mapping or group stops the very
  * next issuance), clamp the duration, serve the sealed cache while it has more
@@ -106,10 +113,12 @@ export async function issueCredentials(deps: CredentialsDeps, caller: Caller, as
   const { account, role } = entitlement;
 
   const jit = entitlement.grant;
-  const grantSeconds = jit === undefined ? undefined : Math.floor((jit.endsAt - now) / 1000);
+  // STS dates the session from its own clock when the call reaches it: keep a margin for the trip (and skew).
+  const grantSeconds = jit === undefined ? undefined : Math.floor((jit.endsAt - now - GRANT_END_MARGIN_MS) / 1000);
   if (grantSeconds !== undefined && grantSeconds < AWS_MIN_SESSION_SECONDS) {
     // AWS issues no session under 900 s, and credentials must not outlive the grant: fail closed.
-    const detail = `Your access grant for ${role.name} in ${account.alias} ends in ${String(Math.max(grantSeconds, 0))} s, less than the shortest AWS session (${String(AWS_MIN_SESSION_SECONDS)} s): request a new grant`;
+    const left = Math.max(0, Math.floor(((jit?.endsAt ?? now) - now) / 1000));
+    const detail = `Your access grant for ${role.name} in ${account.alias} ends in ${String(left)} s, too soon for the shortest AWS session (${String(AWS_MIN_SESSION_SECONDS)} s) to end before it: request a new grant`;
     await deny(deps, caller, ask, 'grant_ending', detail, { account, role });
     throw new RolegateError('role_not_entitled', {
       detail,
