@@ -1,6 +1,8 @@
 # syntax=docker/dockerfile:1
 # rolegate production image: built in one stage, run from a slim one as a
 # non-root user. Migrations run before start (see docker-compose.yml).
+# Only src/ is built and only production dependencies are kept: the devstack
+# (devstack/, the demo's local STS and IdP) and its packages are not in it.
 
 FROM node:24-bookworm-slim AS build
 WORKDIR /app

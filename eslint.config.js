@@ -6,8 +6,17 @@ import tseslint from 'typescript-eslint';
 const layers = (...names) =>
   names.flatMap((name) => [`../${name}`, `../${name}/*`, `../../${name}`, `../../${name}/*`, `../../../${name}/*`]);
 
+// Every file in src/ (a later block's no-restricted-imports replaces an earlier one's, so each
+// layer's block repeats these): product code never imports the tests or the devstack, which is
+// development tooling outside src/ and dist/ (docs/devstack.md).
+const productBoundary = {
+  group: ['**/test', '**/test/*', '**/devstack', '**/devstack/*'],
+  message: 'Product code never imports tests or the devstack (devstack/ is not part of dist or the production image).',
+};
+const prismaBoundary = { group: ['**/generated/*', '@prisma/*'], message: 'Only src/adapters/db may use Prisma; go through a store port.' };
+
 export default tseslint.config(
-  { ignores: ['dist/', 'coverage/', 'node_modules/', 'src/adapters/db/generated/', '.rolegate/'] },
+  { ignores: ['dist/', 'dist-devstack/', 'coverage/', 'node_modules/', 'src/adapters/db/generated/', '.rolegate/'] },
   eslint.configs.recommended,
   tseslint.configs.strictTypeChecked,
   {
@@ -24,7 +33,7 @@ export default tseslint.config(
   // Architecture boundaries (see docs/architecture.md).
   {
     files: ['src/**/*.ts'],
-    ignores: ['src/config/**', 'src/main.ts', 'src/db-migrate.ts', 'src/signing-keys.ts', 'src/cli/**', 'src/devstack/**'],
+    ignores: ['src/config/**', 'src/main.ts', 'src/db-migrate.ts', 'src/signing-keys.ts', 'src/cli/**'],
     rules: {
       'no-restricted-properties': [
         'error',
@@ -35,18 +44,9 @@ export default tseslint.config(
   {
     files: ['src/**/*.ts'],
     ignores: ['src/adapters/db/**'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            { group: ['**/generated/*', '@prisma/*'], message: 'Only src/adapters/db may use Prisma; go through a store port.' },
-            { group: ['**/test/*', '**/devstack/*'], message: 'Product code never imports tests or the devstack.' },
-          ],
-        },
-      ],
-    },
+    rules: { 'no-restricted-imports': ['error', { patterns: [prismaBoundary, productBoundary] }] },
   },
+  { files: ['src/adapters/db/**/*.ts'], rules: { 'no-restricted-imports': ['error', { patterns: [productBoundary] }] } },
   {
     files: ['src/domain/**/*.ts'],
     rules: {
@@ -55,9 +55,11 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: layers('adapters', 'http', 'features', 'config', 'devstack', 'cli'),
+              group: layers('adapters', 'http', 'features', 'config', 'cli', 'composition'),
               message: 'The domain is pure: no adapters, HTTP, features or config.',
             },
+            prismaBoundary,
+            productBoundary,
           ],
         },
       ],
@@ -70,8 +72,61 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: layers('adapters', 'http', 'devstack', 'cli'), message: 'Features depend on ports, not on adapters or HTTP.' },
+            { group: layers('adapters', 'http', 'cli', 'composition'), message: 'Features depend on ports, not on adapters or HTTP.' },
+            prismaBoundary,
+            productBoundary,
           ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/http/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: layers('adapters', 'cli', 'composition'),
+              message: 'HTTP depends on features and ports (Metrics, Logger), not on adapters or the composition root.',
+            },
+            prismaBoundary,
+            productBoundary,
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/adapters/**/*.ts', 'src/ports/**/*.ts'],
+    ignores: ['src/adapters/db/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: layers('http', 'composition', 'cli'),
+              message: 'Adapters and ports know nothing of HTTP or of how they are wired.',
+            },
+            prismaBoundary,
+            productBoundary,
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The composition root builds; it decides nothing and queries nothing.
+    files: ['src/composition/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            'Literal[value=/^\\s*(SELECT|INSERT|UPDATE|DELETE|WITH)\\s/], TemplateElement[value.raw=/^\\s*(SELECT|INSERT|UPDATE|DELETE|WITH)\\s/]',
+          message: 'No SQL in the composition root: put the query in an adapter (src/adapters/db) behind a port.',
         },
       ],
     },
@@ -84,11 +139,29 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: layers('adapters', 'http', 'features', 'config', 'domain', 'ports', 'devstack', 'support').concat([
-                '../deps.js',
-                '../main.js',
-              ]),
+              group: layers('adapters', 'http', 'features', 'config', 'domain', 'ports', 'support', 'composition').concat(['../main.js']),
               message: 'The CLI starts on every AWS call: it imports src/contracts only.',
+            },
+            prismaBoundary,
+            productBoundary,
+          ],
+        },
+      ],
+    },
+  },
+  // The devstack reaches rolegate only as built (dist/main.js, as the demo does) or over HTTP:
+  // types from src/ are fine, code is not (it would run rolegate from sources beside dist).
+  {
+    files: ['devstack/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/src', '**/src/*'],
+              allowTypeImports: true,
+              message: 'The devstack imports rolegate only as built (dist/main.js); from src/, types only.',
             },
           ],
         },

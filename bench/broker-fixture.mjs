@@ -30,7 +30,8 @@ export async function startBenchBroker(
     for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch(() => undefined);
   };
   try {
-    const { startDevstack } = await import(path.join(root, 'dist/devstack/start-devstack.js'));
+    // The devstack is not in dist: `npm run bench` builds it into dist-devstack/ (npm run build:devstack).
+    const { startDevstack } = await import(path.join(root, 'dist-devstack/start-devstack.js'));
     const dbName = `rolegate_bench_${randomBytes(4).toString('hex')}`;
     await admin(`CREATE DATABASE ${dbName}`);
     cleanups.push(() => admin(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`));

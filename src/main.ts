@@ -2,7 +2,7 @@ import { pathToFileURL } from 'node:url';
 import { createLogger, type AppLogger } from './adapters/logging/create-logger.js';
 import { loadConfig, type Config } from './config/load-config.js';
 import { plainHttpUrls } from './config/plain-http-urls.js';
-import { buildDeps, StartupError, type Deps } from './deps.js';
+import { buildDeps, StartupError, type Deps } from './composition/build-deps.js';
 import { createApp } from './http/create-app.js';
 import { createHttpServer } from './http/create-http-server.js';
 
@@ -14,7 +14,8 @@ const EXIT_SOFTWARE = 70;
 
 /**
  * Runs rolegate with the given environment until SIGTERM/SIGINT. The demo
- * launcher (src/devstack/demo) calls it with the devstack's settings added.
+ * launcher (devstack/demo, not part of dist) imports dist/main.js and calls
+ * it with the devstack's settings added.
  */
 export async function runServer(env: Readonly<Record<string, string | undefined>>, onListening?: (url: string) => void): Promise<void> {
   const loaded = loadConfig(env);

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { readPrivateFile, writePrivateFile } from './secure-files.js';
 
-/** The AWS `credential_process` output, Version 1 (see AWS-FACTS.md §5.1). */
+/** The AWS `credential_process` output, Version 1 (https://docs.aws.amazon.com/sdkref/latest/guide/feature-process-credentials.html). */
 export interface ProcessCredentials {
   Version: 1;
   AccessKeyId: string;

@@ -1,6 +1,6 @@
 import { CliError, ExitCode } from './errors.js';
 
-/** botocore refreshes at 15 min left and re-runs the helper on every call below that (AWS-FACTS.md §4.1): keep 5 min more. */
+/** botocore refreshes at 15 min left and re-runs the helper on every call below that (botocore `_DEFAULT_ADVISORY_REFRESH_TIMEOUT`; https://docs.aws.amazon.com/sdkref/latest/guide/feature-process-credentials.html): keep 5 min more. */
 export const DEFAULT_REFRESH_MARGIN_MS = 20 * 60_000;
 /** How long a refresh may take when the cache still holds valid credentials to fall back on. */
 export const DEFAULT_STALE_TIMEOUT_MS = 2_000;

@@ -8,7 +8,7 @@ import { Secret } from './secret.js';
  * The AWS console federation flow, pure: what to send to `getSigninToken` and
  * the `login` URL to hand the user. The HTTP call is made elsewhere.
  * Source: IAM user guide "Enabling custom identity broker access to the AWS
- * console" (id_roles_providers_enable-console-custom-url.md); AWS-FACTS.md §5.2.
+ * console" (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_enable-console-custom-url.html).
  */
 
 export interface SessionCredentials {

@@ -1,7 +1,7 @@
 import { RolegateError } from './errors.js';
 
 /**
- * STS session lengths (AWS-FACTS.md §5.3; STS API reference, DurationSeconds):
+ * STS session lengths (https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html, DurationSeconds; role chaining: https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use.html):
  * 900 s minimum, 3600 s default, at most the role's MaxSessionDuration (≤ 12 h),
  * and at most 1 h for role chaining.
  */

@@ -4,7 +4,7 @@ import { RolegateError } from './errors.js';
 /**
  * What differs between AWS partitions for rolegate: the SAML audience and
  * recipient, the sign-in (federation) and console hosts, STS endpoints.
- * Sources: shared AWS-FACTS.md §5.2 and §5.4; IAM user guide
+ * Sources: IAM user guide
  * "Configuring SAML assertions for the authentication response"
  * (id_roles_providers_create_saml_assertions.md); AWS General Reference
  * "AWS Sign-In endpoints" (signin-service.html); aws-cdk PR #28704.
@@ -54,7 +54,7 @@ export const PARTITIONS: Readonly<Record<Partition, PartitionInfo>> = {
   'aws-cn': {
     partition: 'aws-cn',
     homeRegion: 'cn-north-1',
-    // Not on an AWS page; used by ADFS/Keycloak/saml2aws configurations (AWS-FACTS.md §5.4).
+    // Not on an AWS page; used by ADFS/Keycloak/saml2aws configurations (not on an AWS page; see https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_create_saml_assertions.html for the other partitions).
     samlAudience: 'urn:amazon:webservices:cn-north-1',
     signinHost: 'signin.amazonaws.cn',
     consoleHost: 'console.amazonaws.cn',

@@ -3,7 +3,7 @@ import type { Principal } from './principal.js';
 
 /**
  * RoleSessionName and SourceIdentity: 2–64 characters of `[\w+=,.@-]` (STS API
- * reference; AWS-FACTS.md §5.4). Both come from the user's immutable identity
+ * reference; https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_create_saml_assertions.html). Both come from the user's immutable identity
  * (IdP slug + subject), never from a mutable username, so a renamed or
  * re-created account cannot inherit someone else's trail in CloudTrail or a
  * `aws:SourceIdentity` deny policy (SECURITY-NOTES.md rule 13).

@@ -4,7 +4,7 @@ import type { Principal } from './principal.js';
 /**
  * Session tags rolegate passes to AWS (SAML `PrincipalTag:*` attributes, the
  * JWT `https://aws.amazon.com/tags` claim). Limits from the STS API reference
- * ("Passing session tags in AWS STS") and AWS-FACTS.md §4.4: at most 50 tags,
+ * ("Passing session tags in AWS STS") and https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html: at most 50 tags,
  * keys 1–128 and values 0–256 characters of `[\p{L}\p{Z}\p{N}_.:/=+\-@]`, keys
  * unique without regard to case, `aws:` reserved.
  *

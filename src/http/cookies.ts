@@ -1,4 +1,5 @@
-import type { Request, Response } from 'express';
+import type { IncomingMessage } from 'node:http';
+import type { Response } from 'express';
 
 /** Cookie names and flags for one request: Secure and the __Host- prefix over https (or TLS ended by a trusted proxy). */
 export interface CookiePolicy {
@@ -9,7 +10,7 @@ export interface CookiePolicy {
   logoutCookie: string;
 }
 
-export function cookiePolicy(req: Request, publicUrl: URL, sessionCookieName: string): CookiePolicy {
+export function cookiePolicy(req: { readonly secure: boolean }, publicUrl: URL, sessionCookieName: string): CookiePolicy {
   const secure = publicUrl.protocol === 'https:' || req.secure;
   const prefix = secure ? '__Host-' : '';
   return {
@@ -21,7 +22,7 @@ export function cookiePolicy(req: Request, publicUrl: URL, sessionCookieName: st
 }
 
 /** One cookie's value from the Cookie header (first occurrence), or undefined. */
-export function readCookie(req: Request, name: string): string | undefined {
+export function readCookie(req: IncomingMessage, name: string): string | undefined {
   const header = req.headers.cookie;
   if (!header) return undefined;
   for (const part of header.split(';')) {

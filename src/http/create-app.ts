@@ -1,6 +1,4 @@
 import express, { type Express } from 'express';
-import type { AppLogger } from '../adapters/logging/create-logger.js';
-import type { Metrics } from '../adapters/metrics/prometheus-metrics.js';
 import type { Config } from '../config/load-config.js';
 import type { DependencyProbe } from '../features/health/check-readiness.js';
 import type { CredentialsDeps } from '../features/credentials/issue-credentials.js';
@@ -20,6 +18,9 @@ import { cliSessionsRoutes } from './routes/cli-sessions-routes.js';
 import { meRoute } from './routes/me-route.js';
 import { adminRoutes, type AdminAppDeps } from './routes/admin-routes.js';
 import type { IssuerMetadata } from '../ports/assertion-issuer.js';
+import type { Logger } from '../ports/logger.js';
+import type { Metrics } from '../ports/metrics.js';
+import { compileTrustProxy } from './trust-proxy.js';
 import { errorHandler, notFound } from './middleware/error-handler.js';
 import { observeRequests } from './middleware/observe-requests.js';
 import { computeApiSecurityHeaders, securityHeaders } from './middleware/security-headers.js';
@@ -34,10 +35,10 @@ import { portalRoutes } from './routes/portal-routes.js';
 import type { AccessRequestDeps } from '../features/access-requests/access-requests.js';
 import { accessRequestsRoutes } from './routes/access-requests-routes.js';
 
-/** What the HTTP layer needs; built once by the composition root (src/deps.ts). */
+/** What the HTTP layer needs; built once by the composition root (src/composition). */
 export interface AppDeps {
   config: Config;
-  logger: AppLogger;
+  logger: Logger;
   metrics: Metrics;
   /** Rate limits (rateLimits.*), shared by every instance on the same Redis. */
   limits: Limits;
@@ -60,14 +61,20 @@ export interface AppDeps {
   accessRequests?: AccessRequestDeps;
 }
 
-/** The Express application, and the endpoints served before it (create-http-server.ts dispatches). */
+/**
+ * The Express application, complete on its own (every route, e.g. for
+ * supertest), and the direct layer that create-http-server.ts may put in
+ * front of it: the same handlers for the hottest endpoints, without Express.
+ */
 export type RolegateApp = Express & { readonly directRoutes: DirectRoutes };
 
-/** Builds the Express application and its direct routes. Never listens: main.ts and tests do. */
+/** Builds the Express application and its direct layer. Never listens: main.ts and tests do. */
 export function createApp(deps: AppDeps): RolegateApp {
   const app = express();
+  const trustProxy = compileTrustProxy(deps.config.server.trustProxy);
   app.disable('x-powered-by');
-  app.set('trust proxy', deps.config.server.trustProxy);
+  // The compiled function itself, so that the direct layer sees clients exactly as Express does.
+  app.set('trust proxy', trustProxy);
   app.set('query parser', 'simple');
   app.set('etag', false);
 
@@ -86,14 +93,19 @@ export function createApp(deps: AppDeps): RolegateApp {
     accessTokens: deps.cliAuth.accessTokens,
   });
   const credentials = { credentials: deps.credentials, session, publicUrl: deps.config.server.publicUrl };
+  const issueCredentials = issueCredentialsEndpoint(credentials);
   // The hottest endpoint: credential_process calls it for every new AWS CLI process.
-  const directRoutes = new DirectRoutes({
-    logger: deps.logger,
-    metrics: deps.metrics,
-    securityHeaders: computeApiSecurityHeaders(),
-    isShuttingDown: () => deps.isShuttingDown(),
-  }).add('POST', '/api/v1/credentials', issueCredentialsEndpoint(credentials));
-  app.use(credentialsRoutes(credentials));
+  const directRoutes = new DirectRoutes(
+    {
+      logger: deps.logger,
+      metrics: deps.metrics,
+      securityHeaders: computeApiSecurityHeaders(),
+      trustProxy,
+      isShuttingDown: () => deps.isShuttingDown(),
+    },
+    [{ method: 'POST', path: '/api/v1/credentials', handler: issueCredentials }],
+  );
+  app.use(credentialsRoutes(credentials, issueCredentials));
 
   const availability = deps.login.availability;
   app.use(

@@ -75,4 +75,6 @@ export interface CliGrantStore {
   revokeGrantsOf(principalId: string, reason: string, now: Date): Promise<string[]>;
   /** Grants of a principal that are neither revoked nor expired at `now`, newest first. */
   listActiveGrants(principalId: string, now: Date): Promise<CliGrant[]>;
+  /** How many grants of anybody are neither revoked nor expired at `now` (the active CLI sessions gauge). */
+  countActiveGrants(now: Date): Promise<number>;
 }

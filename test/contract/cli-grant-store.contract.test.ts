@@ -125,4 +125,17 @@ describe.each(implementations)('CliGrantStore contract: $name', ({ create }) => 
     expect(await store.listActiveGrants('corp:u5', new Date())).toEqual([]);
     expect(await store.listActiveGrants('corp:u6', new Date())).toHaveLength(1);
   });
+
+  it('when grants are live, ending and revoked, then the active count follows the time asked, not the database clock', async () => {
+    const now = new Date();
+    const before = await store.countActiveGrants(now);
+    const live = newGrant('u7');
+    const ending = newGrant('u8', { expiresAt: new Date(now.getTime() + 60_000) });
+    const revoked = newGrant('u7');
+    for (const g of [live, ending, revoked]) await store.createGrant(g, hash());
+    await store.revokeGrant(revoked.id, 'user', now);
+    expect(await store.countActiveGrants(now)).toBe(before + 2);
+    // A minute and a second later, the ending grant has expired; the count follows the time given, not the database's clock.
+    expect(await store.countActiveGrants(new Date(now.getTime() + 61_000))).toBe(before + 1);
+  });
 });

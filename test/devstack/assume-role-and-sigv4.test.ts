@@ -1,6 +1,6 @@
 import { AssumeRoleCommand, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DevstackConfigInput } from '../../src/devstack/config/devstack-config-schema.js';
+import type { DevstackConfigInput } from '../../devstack/config/devstack-config-schema.js';
 import { failure, startTestSts, stsClient, type StaticCredentials } from '../support/devstack.js';
 
 const A = '111111111111';

@@ -1,4 +1,4 @@
-import type { DevstackConfigInput } from '../../src/devstack/config/devstack-config-schema.js';
+import type { DevstackConfigInput } from '../../devstack/config/devstack-config-schema.js';
 import { idpMetadata, testSigner } from '../support/saml/mint-saml-response.js';
 
 export const SANDBOX = '111111111111';

@@ -2,7 +2,7 @@ import { AssumeRoleCommand, GetCallerIdentityCommand } from '@aws-sdk/client-sts
 import { createHash, randomBytes } from 'node:crypto';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDevstack, type Devstack } from '../../src/devstack/start-devstack.js';
+import { startDevstack, type Devstack } from '../../devstack/start-devstack.js';
 import { stsClient } from '../support/devstack.js';
 
 let devstack: Devstack;

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyEksToken } from '../../src/devstack/eks/verify-eks-token.js';
+import { verifyEksToken } from '../../devstack/eks/verify-eks-token.js';
 import { runCli, type CliHome } from '../support/cli-process.js';
 import { brokerCredentialRequests, cliSignedIn, startCliWorld, type ProcessCredentials } from '../support/cli-world.js';
 import { SANDBOX, type ExchangeWorld } from '../support/exchange-world.js';

@@ -272,7 +272,8 @@ describe('rolegate logout', () => {
     expect(stderr).toContain(
       `rolegate: warning: could not revoke the CLI session at ${closed} (cannot reach the rolegate broker at ${closed}: connection refused`,
     );
-    expect(stderr).toContain('revoke it on the rolegate portal');
+    // The page that lists and revokes CLI sessions.
+    expect(stderr).toContain(`to end it now, revoke it on the portal: ${closed}/portal/cli-sessions\n`);
     expect(existsSync(path.join(home.configDir, 'tokens.json'))).toBe(false);
   });
 

@@ -2,7 +2,7 @@ import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startExchangeWorld, type ExchangeWorld, type SignedIn } from '../support/exchange-world.js';
 
-// POST /api/v1/credentials is served before Express's router (src/http/direct-routes.ts).
+// POST /api/v1/credentials is served by the direct layer in front of Express (src/http/direct-routes.ts).
 // What an attacker or a confused client sends must get the same precise answers
 // as every other endpoint: a 4xx problem+json naming what is wrong, the security
 // headers, a request id, nothing stored, never a 500 or a stack trace.
@@ -199,8 +199,11 @@ describe('POST /api/v1/credentials: what a confused or hostile client gets', () 
     expect(await auditOf({ type: 'credentials.issue' })).toHaveLength(before.length);
   });
 
-  it('when the endpoint is asked with another method, then that method is not served', async () => {
-    const res = await alice.browser.request(url(), { method: 'GET' });
-    await expectProblem(res, 404, 'not_found');
+  it('when the endpoint is asked with another method, then it answers 405 naming POST in Allow', async () => {
+    for (const method of ['GET', 'PUT', 'DELETE']) {
+      const res = await alice.browser.request(url(), { method });
+      expect(res.headers.get('allow'), method).toBe('POST');
+      await expectProblem(res, 405, 'method_not_allowed', /answers POST only/);
+    }
   });
 });

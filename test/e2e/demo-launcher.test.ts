@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
@@ -8,6 +8,11 @@ import { signInThroughDemoIdp } from '../support/exchange-world.js';
 import { freePort } from '../support/ports.js';
 import { repoRoot, startService, type ServiceProcess } from '../support/service-process.js';
 import { waitFor } from '../support/wait.js';
+
+// The script `npm start` runs once it has built rolegate and the devstack, read from package.json so
+// this test starts the demo exactly as users do (the devstack is built apart, into dist-devstack/).
+const startScript = (JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+const demoScript = /&& node (\S+)$/.exec(startScript)?.[1];
 
 // `npm start` on a fresh clone: no configuration, no DATABASE_URL, no REDIS_URL.
 describe('the demo launcher (npm start)', () => {
@@ -19,8 +24,9 @@ describe('the demo launcher (npm start)', () => {
   beforeAll(async () => {
     dataDir = mkdtempSync(path.join(tmpdir(), 'rolegate-demo-'));
     const port = await freePort();
+    expect(demoScript, `npm start is "${startScript}"`).toBe('dist-devstack/demo/run-demo.js');
     demo = startService({
-      script: path.join(repoRoot, 'dist/devstack/demo/run-demo.js'),
+      script: path.join(repoRoot, demoScript ?? ''),
       env: { ROLEGATE_PORT: String(port), DEVSTACK_STS_PORT: '0', DEVSTACK_IDP_PORT: '0', ROLEGATE_DATA_DIR: dataDir },
     });
     const banner = await waitFor(
@@ -30,11 +36,12 @@ describe('the demo launcher (npm start)', () => {
         return text.includes('Stop with Ctrl-C') ? text : undefined;
       },
       'the demo banner',
-      60_000,
+      // Embedded PGlite's first start dominates; on a loaded 2-core CI machine it has taken ~60 s.
+      120_000,
     );
     url = /Portal\s+(http:\S+?)\/portal\s/.exec(banner)?.[1] ?? '';
     stsUrl = /Local STS\s+(http:\S+)/.exec(banner)?.[1] ?? '';
-  }, 90_000);
+  }, 150_000);
 
   afterAll(() => {
     demo.kill();

@@ -2,7 +2,7 @@ import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stsClient } from '../support/devstack.js';
 import { auditRows } from '../support/login-app.js';
-import { screenshot, signInWithDemoIdp, visibleRoles } from '../support/portal-pages.js';
+import { signInWithDemoIdp, visibleRoles } from '../support/portal-pages.js';
 import { launchRealBrowser, type RealBrowser } from '../support/real-browser.js';
 import { startExchangeWorld, type ExchangeWorld } from '../support/exchange-world.js';
 
@@ -43,7 +43,6 @@ describe('the portal in a real browser, signed in through the OIDC IdP', () => {
     // The duration selector stops at what the role allows (Developer: 12 h).
     const options = await page.locator('#all-111111111111-Developer-d option').allTextContents();
     expect(options).toEqual(['15 min', '1 h', '2 h', '4 h', '8 h', '12 h']);
-    await screenshot(page, 'portal-roles');
   });
 
   it('when alice types in the search box, then the list filters as she types; without script the ?q= form does the same', async () => {
@@ -68,6 +67,26 @@ describe('the portal in a real browser, signed in through the OIDC IdP', () => {
     await plain.getByRole('button', { name: 'Search' }).click();
     await plain.waitForURL(/\/portal\?q=developer$/);
     expect(await visibleRoles(plain)).toEqual(['sandbox/BrokerDeveloper', 'sandbox/Developer', 'sandbox/WebIdentityDeveloper']);
+  });
+
+  it('when a role alice searches for is pinned, then the counter counts it once, with script and without', async () => {
+    const context = await chromium.newContext();
+    const page = await context.newPage();
+    await signInWithDemoIdp(page, url, '/portal', 'Alice Example');
+    const star = page.locator('section.account').getByRole('button', { name: 'Favourite Developer in sandbox' });
+    if ((await star.getAttribute('aria-pressed')) !== 'true') {
+      await star.click();
+      await page.waitForURL(`${url}/portal`);
+    }
+    expect(await page.locator('section.pinned .role-name').allTextContents()).toContain('Developer');
+    await page.getByLabel('Find an account or role').fill('developer');
+    // BrokerDeveloper, Developer (also pinned) and WebIdentityDeveloper: three roles, four rows.
+    await expect(page.locator('#filter-status').textContent()).resolves.toBe('3 of 6 roles match “developer”');
+    expect(await page.locator('li.role:visible').count()).toBe(4);
+    const plain = await (await chromium.browser.newContext({ javaScriptEnabled: false })).newPage();
+    await plain.context().addCookies(await context.cookies());
+    await plain.goto(`${url}/portal?q=developer`);
+    expect((await plain.locator('#filter-status').textContent())?.trim()).toBe('3 of 6 roles match “developer”');
   });
 
   it('when alice opens the CLI panel, then she reads working credentials in four formats, a countdown, and the page is not stored', async () => {
@@ -107,7 +126,6 @@ describe('the portal in a real browser, signed in through the OIDC IdP', () => {
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(bash);
     await expect(page.locator('[data-countdown]').textContent()).resolves.toMatch(/^Expires in (1 h 59|2 h 00) min \d\d s\.$/);
     expect(await page.locator('.expiry time').getAttribute('datetime')).toMatch(/^\d{4}-\d\d-\d\dT/);
-    await screenshot(page, 'portal-cli-credentials');
   });
 
   it('when alice clicks Console, then a new tab lands on the console destination signed in as the role, and the role is pinned as recently used', async () => {
@@ -150,7 +168,6 @@ describe('the portal in a real browser, signed in through the OIDC IdP', () => {
     await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('⚠ Break-glass role: BreakGlass');
     const after = (await auditRows(world.app.t, 'credentials.issue')).filter((r) => r.subject === 'demo:bob' && r.outcome === 'success');
     expect(after.length).toBe(before.length);
-    await screenshot(page, 'portal-break-glass');
     const justification = 'INC-2042: restore the deleted bucket policy';
     await page.getByLabel(/^Justification/).fill(justification);
     await page.getByRole('button', { name: 'Justify and get CLI credentials' }).click();

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GROUPS_ATTRIBUTE, KEYS, startSamlIdp, type SamlIdpPeer } from '../peers/saml-idp.js';
-import { screenshot, visibleRoles } from '../support/portal-pages.js';
+import { visibleRoles } from '../support/portal-pages.js';
 import { launchRealBrowser, type RealBrowser } from '../support/real-browser.js';
 import { startExchangeWorld, type ExchangeWorld } from '../support/exchange-world.js';
 
@@ -50,7 +50,6 @@ describe('the portal in a real browser, signed in through a SAML IdP', () => {
     const partner = page.locator('.idps li.unavailable');
     expect(await partner.locator('[aria-disabled="true"]').textContent()).toBe('Sign in with Partner IdP');
     expect(await partner.textContent()).toMatch(/Temporarily unavailable/);
-    await screenshot(page, 'login-chooser');
     await page.getByRole('link', { name: 'Sign in with Corp SAML' }).click();
     await page.waitForURL((u) => u.href.startsWith(peer.ssoUrl));
     await page.locator('input[name="user"]').fill('alice');

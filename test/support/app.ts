@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { createApp, type RolegateApp } from '../../src/http/create-app.js';
 import { loadConfig, type Config } from '../../src/config/load-config.js';
-import { buildDeps, type Deps } from '../../src/deps.js';
+import { buildDeps, type Deps } from '../../src/composition/build-deps.js';
 
 import { createHttpServer } from '../../src/http/create-http-server.js';
 import type { AppLogger } from '../../src/adapters/logging/create-logger.js';
@@ -48,7 +48,7 @@ export async function createTestApp(env: Record<string, string> = {}, options: {
   const logs = captureLogs();
   let deps: Deps;
   try {
-    deps = await buildDeps(loaded.config, logs.logger, options);
+    deps = await buildDeps(loaded.config, logs.logger, ...(options.clock ? [options.clock] : []));
   } catch (error) {
     await database.drop();
     throw error;
@@ -102,7 +102,7 @@ export async function startSecondInstance(
   options: { clock?: Clock } = {},
 ): Promise<{ url: string; deps: Deps; logs: CapturedLogs; close(): Promise<void> }> {
   const logs = captureLogs();
-  const deps = await buildDeps(configure(first.config), logs.logger, options);
+  const deps = await buildDeps(configure(first.config), logs.logger, ...(options.clock ? [options.clock] : []));
   const server = await listen(createApp(deps));
   return {
     url: server.url,

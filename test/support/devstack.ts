@@ -1,6 +1,6 @@
 import { STSClient } from '@aws-sdk/client-sts';
-import { devstackConfigSchema, type DevstackConfigInput } from '../../src/devstack/config/devstack-config-schema.js';
-import { startStsEndpoint, type StsEndpoint } from '../../src/devstack/sts/start-sts-endpoint.js';
+import { devstackConfigSchema, type DevstackConfigInput } from '../../devstack/config/devstack-config-schema.js';
+import { startStsEndpoint, type StsEndpoint } from '../../devstack/sts/start-sts-endpoint.js';
 
 /** A clock tests move forward to expire assertions and credentials without waiting. */
 export class TestClock {

@@ -1,5 +1,5 @@
-import { demoIdentityProvider, devstackExchangeEnvironment } from '../../src/devstack/demo/demo-environment.js';
-import { startDevstack, type Devstack } from '../../src/devstack/start-devstack.js';
+import { demoIdentityProvider, devstackExchangeEnvironment } from '../../devstack/demo/demo-environment.js';
+import { startDevstack, type Devstack } from '../../devstack/start-devstack.js';
 import { Browser, formAction } from './browser.js';
 import { startLoginApp, type RunningApp } from './login-app.js';
 import type { Clock } from '../../src/ports/clock.js';
@@ -29,7 +29,7 @@ export interface MappingSeed {
   };
 }
 
-/** The demo access model over the devstack world (config/devstack.yaml), as the demo launcher seeds it. */
+/** The demo access model over the devstack world (devstack/devstack.yaml), as the demo launcher seeds it. */
 export const DEMO_MAPPINGS: MappingSeed[] = [
   { group: 'aws-dev', role: `arn:aws:iam::${SANDBOX}:role/Developer` },
   { group: 'aws-dev', role: `arn:aws:iam::${SANDBOX}:role/WebIdentityDeveloper` },

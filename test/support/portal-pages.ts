@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 
 /** Signs a demo user in through the demo OIDC IdP's sign-in page, starting anywhere on rolegate. */
@@ -17,11 +16,4 @@ export async function visibleRoles(page: Page): Promise<string[]> {
     out.push(`${account.trim().split(/\s+/)[0] ?? ''}/${(await row.locator('.role-name').textContent()) ?? ''}`);
   }
   return out;
-}
-
-/** Saves a screenshot to docs/img/ when ROLEGATE_SCREENSHOTS=1 (how the README's pictures are made). */
-export async function screenshot(page: Page, name: string): Promise<void> {
-  if (process.env.ROLEGATE_SCREENSHOTS !== '1') return;
-  mkdirSync('docs/img', { recursive: true });
-  await page.screenshot({ path: `docs/img/${name}.png`, fullPage: true });
 }

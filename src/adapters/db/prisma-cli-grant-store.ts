@@ -112,6 +112,10 @@ export class PrismaCliGrantStore implements CliGrantStore {
     });
     return rows.map(toGrant);
   }
+
+  countActiveGrants(now: Date): Promise<number> {
+    return this.prisma.cliGrant.count({ where: { revokedAt: null, expiresAt: { gt: now } } });
+  }
 }
 
 function toGrant(row: GrantRow): CliGrant {

@@ -1,5 +1,5 @@
 import type { AuditEvent, AuditLog } from '../../ports/audit-log.js';
-import type { Metrics } from './prometheus-metrics.js';
+import type { PrometheusMetrics } from './prometheus-metrics.js';
 
 /**
  * An AuditLog that also counts what it records: every sign-in, successful or
@@ -9,7 +9,7 @@ import type { Metrics } from './prometheus-metrics.js';
 export class MeteredAuditLog implements AuditLog {
   constructor(
     private readonly inner: AuditLog,
-    private readonly metrics: Pick<Metrics, 'logins'>,
+    private readonly metrics: Pick<PrometheusMetrics, 'logins'>,
   ) {}
 
   record(event: AuditEvent): Promise<void> {

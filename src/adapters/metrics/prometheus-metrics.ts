@@ -1,29 +1,17 @@
+import type { Metrics } from '../../ports/metrics.js';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
-/** Prometheus metrics of one rolegate instance, in its own registry (no globals). */
+/**
+ * Prometheus metrics of one rolegate instance, in its own registry (no
+ * globals): the counters and histograms that requests and features update.
+ * Gauges read at scrape time (probeGauges) join them in prometheusMetrics.
+ */
 export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'rolegate_' });
   const registers = [registry];
-  // Gauges read at scrape time from whoever registers a probe (the composition root).
-  const probes = {
-    singleFlightWaiting: () => 0,
-    /** Live CLI sessions (grants neither revoked nor expired), counted in PostgreSQL at scrape time. */
-    activeCliSessions: (): Promise<number> => Promise.resolve(0),
-    /** Live portal (browser) sessions, counted in Redis at scrape time. */
-    activePortalSessions: (): Promise<number> => Promise.resolve(0),
-    /** Each configured IdP, and whether it can be reached (undefined while not known yet). */
-    identityProviders: (): { idp: string; kind: string; up: boolean | undefined }[] => [],
-    /** Whether near-cached Redis values may be answered from memory (the tracking connection proved itself recently). */
-    redisNearCacheLive: (): boolean | undefined => undefined,
-    /** Stalled Redis connections detected (and replaced) so far. */
-    redisStalls: (): number => 0,
-    /** What the last access-model load held and cost (AccessModelCache.stats). */
-    accessModel: (): AccessModelProbe | undefined => undefined,
-  };
   return {
     registry,
-    probes,
     httpRequestDuration: new Histogram({
       name: 'rolegate_http_request_duration_seconds',
       help: 'HTTP request latency by method, route pattern and status code.',
@@ -50,14 +38,6 @@ export function createMetrics() {
       buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     }),
-    singleFlightWaiting: new Gauge({
-      name: 'rolegate_singleflight_waiting',
-      help: 'Requests currently waiting for another instance to finish the same (user, role) exchange.',
-      registers,
-      collect() {
-        this.set(probes.singleFlightWaiting());
-      },
-    }),
     logins: new Counter({
       name: 'rolegate_logins_total',
       help: 'Sign-ins by IdP slug and outcome (success, denied = refused by rolegate or the IdP, error).',
@@ -82,50 +62,85 @@ export function createMetrics() {
       labelNames: ['limit', 'decision'] as const,
       registers,
     }),
-    identityProviderUp: new Gauge({
+  };
+}
+
+export type PrometheusMetrics = ReturnType<typeof createMetrics>;
+
+/** What the gauges read at scrape time, each from the part that owns it (given by the composition root). */
+export interface MetricProbes {
+  /** Requests waiting for another instance to finish the same exchange (SingleFlight.waiting). */
+  singleFlightWaiting(): number;
+  /** Live CLI sessions (grants neither revoked nor expired), counted in PostgreSQL at scrape time. */
+  activeCliSessions(): Promise<number>;
+  /** Live portal (browser) sessions, counted in Redis at scrape time. */
+  activePortalSessions(): Promise<number>;
+  /** Each configured IdP, and whether it can be reached (undefined while not known yet). */
+  identityProviders(): { idp: string; kind: string; up: boolean | undefined }[];
+  /** Whether near-cached Redis values may be answered from memory (the tracking connection proved itself recently). */
+  redisNearCacheLive(): boolean | undefined;
+  /** Stalled Redis connections detected (and replaced) so far. */
+  redisStalls(): number;
+  /** What the last access-model load held and cost (AccessModelCache.stats). */
+  accessModel(): AccessModelProbe | undefined;
+}
+
+/** The gauges (and the one counter) whose values are read from `probes` at scrape time, in a registry of their own. */
+export function probeGauges(probes: MetricProbes): Registry {
+  const registry = new Registry();
+  const metrics = [
+    new Gauge({
+      name: 'rolegate_singleflight_waiting',
+      help: 'Requests currently waiting for another instance to finish the same (user, role) exchange.',
+      registers: [],
+      collect() {
+        this.set(probes.singleFlightWaiting());
+      },
+    }),
+    new Gauge({
       name: 'rolegate_identity_provider_up',
       help: 'Per configured IdP: 1 when its metadata or discovery could be read at the last check (or sign-in uses stored metadata), 0 while it is unavailable and being retried.',
       labelNames: ['idp', 'kind'] as const,
-      registers,
+      registers: [],
       collect() {
         this.reset();
         for (const { idp, kind, up } of probes.identityProviders()) if (up !== undefined) this.set({ idp, kind }, up ? 1 : 0);
       },
     }),
-    redisNearCacheLive: new Gauge({
+    new Gauge({
       name: 'rolegate_redis_near_cache_live',
       help: '1 while values may be answered from the near cache: a reply on the Redis tracking connection proved recently that invalidations are flowing; 0 while every read goes to Redis.',
-      registers,
+      registers: [],
       collect() {
         const live = probes.redisNearCacheLive();
         if (live !== undefined) this.set(live ? 1 : 0);
       },
     }),
-    redisStalls: new Counter({
+    new Counter({
       name: 'rolegate_redis_stalls_total',
       help: 'Redis connections found stalled (open, but the heartbeat or handshake unanswered within redis.commandTimeoutMs) and replaced.',
-      registers,
+      registers: [],
       collect() {
         this.reset();
         this.inc(probes.redisStalls());
       },
     }),
-    accessModelObjects: new Gauge({
+    new Gauge({
       name: 'rolegate_access_model_objects',
       help: 'Objects in the access model this instance decides with, by kind (accounts, roles, mappings).',
       labelNames: ['kind'] as const,
-      registers,
+      registers: [],
       collect() {
         const stats = probes.accessModel();
         if (!stats) return;
         for (const kind of ['accounts', 'roles', 'mappings'] as const) this.set({ kind }, stats[kind]);
       },
     }),
-    accessModelLoadSeconds: new Gauge({
+    new Gauge({
       name: 'rolegate_access_model_load_seconds',
       help: 'How long the last access-model load took, by phase: read (from PostgreSQL) and index (building the per-version indexes, in slices).',
       labelNames: ['phase'] as const,
-      registers,
+      registers: [],
       collect() {
         const stats = probes.accessModel();
         if (!stats) return;
@@ -133,30 +148,40 @@ export function createMetrics() {
         this.set({ phase: 'index' }, stats.indexMs / 1000);
       },
     }),
-    accessModelHeapDelta: new Gauge({
+    new Gauge({
       name: 'rolegate_access_model_heap_delta_bytes',
       help: 'Heap used after the last access-model load minus before it: roughly what the new model and its indexes hold.',
-      registers,
+      registers: [],
       collect() {
         const stats = probes.accessModel();
         if (stats) this.set(stats.heapDeltaBytes);
       },
     }),
-    activeSessions: new Gauge({
+    new Gauge({
       name: 'rolegate_active_sessions',
       help: 'Live sessions across all instances, by kind: portal = signed-in browsers, cli = CLI sessions (grants) neither revoked nor expired.',
       labelNames: ['kind'] as const,
-      registers,
+      registers: [],
       async collect() {
         const [portal, cli] = await Promise.all([probes.activePortalSessions().catch(() => 0), probes.activeCliSessions().catch(() => 0)]);
         this.set({ kind: 'portal' }, portal);
         this.set({ kind: 'cli' }, cli);
       },
     }),
-  };
+  ];
+  for (const metric of metrics) registry.registerMetric(metric);
+  return registry;
 }
 
-export type Metrics = ReturnType<typeof createMetrics>;
+/** The Metrics port: requests observed into `instruments`, scrapes answered with them and the probe gauges. */
+export function prometheusMetrics(instruments: PrometheusMetrics, probes: MetricProbes): Metrics {
+  const registry = Registry.merge([instruments.registry, probeGauges(probes)]);
+  return {
+    observeHttpRequest: (method, route, statusCode, seconds) =>
+      instruments.httpRequestDuration.observe({ method, route, status_code: statusCode }, seconds),
+    scrape: async () => ({ contentType: registry.contentType, text: await registry.metrics() }),
+  };
+}
 
 export interface AccessModelProbe {
   accounts: number;

@@ -61,7 +61,7 @@ export async function runLogout(ctx: CliContext, options: { json: boolean }, out
   if (tokens && revocation.kind === 'failed') {
     out.stderr(
       `rolegate: warning: could not revoke the CLI session at ${tokens.broker} (${revocation.reason}).\n` +
-        `hint: it ends by itself at ${String(endsAt)}; to end it now, revoke it on the rolegate portal (CLI sessions).\n`,
+        `hint: it ends by itself at ${String(endsAt)}; to end it now, revoke it on the portal: ${tokens.broker.replace(/\/+$/, '')}/portal/cli-sessions\n`,
     );
   }
   if (options.json) return;

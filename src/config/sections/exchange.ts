@@ -52,7 +52,7 @@ export const credentials = z
       .meta({
         env: ['ROLEGATE_REFRESH_MARGIN_SECONDS'],
         description:
-          'Cached credentials are served only while they have more than this left, so every answer carries comfortably more than the 15 minutes botocore needs to stop re-running credential_process before each call (AWS-FACTS.md §4.1). Sessions shorter than twice the margin are cached for half their life.',
+          'Cached credentials are served only while they have more than this left, so every answer carries comfortably more than the 15 minutes botocore needs to stop re-running credential_process before each call (botocore credentials.py, _DEFAULT_ADVISORY_REFRESH_TIMEOUT; https://docs.aws.amazon.com/cli/latest/userguide/cli-configure-sourcing-external.html). Sessions shorter than twice the margin are cached for half their life.',
       }),
     accessModelRefreshSeconds: integer(1, 3600)
       .default(30)

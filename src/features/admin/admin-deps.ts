@@ -7,7 +7,7 @@ import { RolegateError } from '../../domain/errors.js';
 import { plainHttpRefusal, type PlainHttpPolicy } from '../../domain/plain-http.js';
 import type { AccessFileResult } from './access-file.js';
 
-/** What the administration use cases need (wired in src/deps-admin.ts). */
+/** What the administration use cases need (wired in src/composition/admin.ts). */
 export interface AdminDeps {
   store: AccessAdminStore;
   /** Told after every committed change, so this instance and every other reload at once. */

@@ -16,7 +16,7 @@ export interface CliAuthSettings {
   consentTimeoutMs: number;
 }
 
-/** What the CLI authorization use cases need; built once in src/deps.ts. */
+/** What the CLI authorization use cases need; built once in src/composition/cli-auth.ts. */
 export interface CliAuthDeps {
   grants: CliGrantStore;
   accessTokens: AccessTokens;

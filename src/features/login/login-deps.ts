@@ -10,7 +10,7 @@ import type { SessionStore } from '../sessions/session-store.js';
 import type { IdentityProviderAvailability } from './identity-provider-availability.js';
 import type { LoginTransactions } from './login-transactions.js';
 
-/** What the sign-in use cases need; built once in src/deps.ts. */
+/** What the sign-in use cases need; built once in src/composition/login.ts. */
 export interface LoginDeps {
   idps: IdentityProviderStore;
   transactions: LoginTransactions;

@@ -180,7 +180,14 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
   router.post(
     '/auth/logout',
     express.urlencoded({ extended: false, limit: 4096, parameterLimit: 5 }),
-    deps.session.requireSession({ mode: 'api', bearer: false }),
+    deps.session.optionalSession({ bearer: false }),
+    (req, res, next) => {
+      // Sign out on a page whose session has already ended: nothing to end here, and no error to show.
+      if (req.session || req.accepts(['application/json', 'text/html']) !== 'text/html') return next();
+      noStore(res);
+      clearSessionCookie(res, policy(req));
+      res.type('html').send(signedOutPage('/login?loggedOut=1'));
+    },
     csrfProtection(publicUrl),
     async (req, res) => {
       const session = req.session;

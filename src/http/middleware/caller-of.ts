@@ -1,13 +1,13 @@
-import type { Request } from 'express';
 import { RolegateError } from '../../domain/errors.js';
 import type { Caller } from '../../features/credentials/issue-credentials.js';
+import type { ApiRequest } from '../api-request.js';
 
 /**
  * Who asks, in the shape features take: a portal session or a CLI bearer
  * token (resolved by the session middleware), with the request's source IP,
  * user agent, id and logger for the audit trail.
  */
-export function callerOf(req: Request): Caller {
+export function callerOf(req: ApiRequest): Caller {
   const caller = req.caller;
   if (!caller) throw new RolegateError('login_required', { detail: 'Sign in first' });
   // One literal, no conditional spreads: this runs on every API request.

@@ -1,6 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { RolegateError } from '../../domain/errors.js';
+import type { ApiRequest } from '../api-request.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -11,7 +13,7 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * under our `Referrer-Policy: no-referrer`, so it proves nothing either way
  * and the synchronizer token alone decides.
  */
-export function crossSiteReason(req: Request, publicUrl: URL): string | undefined {
+export function crossSiteReason(req: IncomingMessage, publicUrl: URL): string | undefined {
   const site = req.headers['sec-fetch-site'];
   if (typeof site === 'string') return site === 'same-origin' || site === 'none' ? undefined : `Sec-Fetch-Site is ${site}`;
   const origin = req.headers.origin;
@@ -42,8 +44,8 @@ export function csrfProtection(publicUrl: URL): RequestHandler {
 }
 
 /** Why csrfProtection refuses this request (after the caller and the body are on it), or undefined. */
-export function csrfRefusal(req: Request, publicUrl: URL): RolegateError | undefined {
-  if (SAFE_METHODS.has(req.method)) return undefined;
+export function csrfRefusal(req: ApiRequest, publicUrl: URL): RolegateError | undefined {
+  if (SAFE_METHODS.has(req.method ?? '')) return undefined;
   if (req.caller?.kind === 'bearer') return undefined;
   const session = req.session;
   if (!session || req.caller?.kind !== 'session') return new RolegateError('login_required', { detail: 'Sign in first' });

@@ -1,5 +1,7 @@
+import type { ServerResponse } from 'node:http';
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import { RolegateError } from '../../domain/errors.js';
+import { isApiPath, type ApiRequest } from '../api-request.js';
 import { asRolegateError, sendProblem, toProblem } from '../problem.js';
 import { errorPage } from '../views/login-pages.js';
 
@@ -19,24 +21,37 @@ export function errorHandler(): ErrorRequestHandler {
   };
 }
 
-/** The error handler's answer, also for endpoints served without Express's router (src/http/direct-routes.ts). */
+/** The error handler's answer. Browsers (Accept: text/html first) get a page on non-API routes; everyone else problem+json. */
 export function answerError(error: unknown, req: Request, res: Response): void {
+  if (isApiPath(req.path) || req.accepts(['application/problem+json', 'application/json', 'text/html']) !== 'text/html') {
+    answerApiError(error, req, res);
+    return;
+  }
   const requestId = req.id;
-  const known = asRolegateError(error);
-  const log = req.log;
-  if (known.status >= 500) log.error({ err: error, code: known.code }, 'request failed');
-  else log.debug({ code: known.code, detail: known.detail }, 'request rejected');
+  const known = logged(error, req);
   if (res.headersSent) {
     res.destroy();
     return;
   }
-  // Browsers (Accept: text/html first) get a page on non-API routes; everyone else problem+json.
-  if (!req.path.startsWith('/api/') && req.accepts(['application/problem+json', 'application/json', 'text/html']) === 'text/html') {
-    const problem = toProblem(known, requestId);
-    for (const [name, value] of Object.entries(known.headers)) res.setHeader(name, value);
-    res.status(known.status).type('text/html').setHeader('Cache-Control', 'no-store');
-    res.send(errorPage({ status: problem.status, title: problem.title, detail: problem.detail, requestId }));
+  const problem = toProblem(known, requestId);
+  for (const [name, value] of Object.entries(known.headers)) res.setHeader(name, value);
+  res.status(known.status).type('text/html').setHeader('Cache-Control', 'no-store');
+  res.send(errorPage({ status: problem.status, title: problem.title, detail: problem.detail, requestId }));
+}
+
+/** The problem+json answer to an error, on plain node:http too (the direct layer, src/http/direct-routes.ts, uses it). */
+export function answerApiError(error: unknown, req: ApiRequest, res: ServerResponse): void {
+  const known = logged(error, req);
+  if (res.headersSent) {
+    res.destroy();
     return;
   }
-  sendProblem(res, known, requestId);
+  sendProblem(res, known, req.id);
+}
+
+function logged(error: unknown, req: ApiRequest): RolegateError {
+  const known = asRolegateError(error);
+  if (known.status >= 500) req.log.error({ err: error, code: known.code }, 'request failed');
+  else req.log.debug({ code: known.code, detail: known.detail }, 'request rejected');
+  return known;
 }

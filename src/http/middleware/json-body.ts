@@ -1,23 +1,14 @@
 import type { IncomingMessage } from 'node:http';
-import type { RequestHandler } from 'express';
 import { RolegateError } from '../../domain/errors.js';
-
-/** A JSON API body on `req.body`, read by readJsonBody (`limitBytes` at most). */
-export function jsonBody(limitBytes = 8 * 1024): RequestHandler {
-  return (req, _res, next) => {
-    readJsonBody(req, limitBytes).then((body) => {
-      req.body = body;
-      next();
-    }, next);
-  };
-}
 
 const MEDIA_TYPE = /^\s*application\/json\s*(;|$)/i;
 const CHARSET = /;\s*charset\s*=\s*"?([^";\s]+)"?/i;
 const NOT_JSON = () => new RolegateError('invalid_request', { detail: 'The request body is not valid JSON' });
 
 /**
- * The body of a JSON API request: 415 unless it is sent as application/json in
+ * The body of a JSON API request, for every JSON API endpoint whether Express
+ * or the direct layer serves it (the admin API, which also takes YAML, and
+ * browsers' CSP reports keep express.json/express.text): 415 unless it is sent as application/json in
  * UTF-8 without a content encoding, 413 (and the connection closed) above
  * `limitBytes`, 400 unless it is a JSON object or array. An empty body reads as
  * `{}`, so the schema names what is missing.

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { Request, RequestHandler, Response } from 'express';
-import type { Metrics } from '../../adapters/metrics/prometheus-metrics.js';
+import type { ServerResponse } from 'node:http';
+import type { Request, RequestHandler } from 'express';
 import type { Logger } from '../../ports/logger.js';
+import type { Metrics } from '../../ports/metrics.js';
+import type { ApiRequest } from '../api-request.js';
 import { RequestLogger } from './request-logger.js';
 
 declare module 'express-serve-static-core' {
@@ -26,17 +28,23 @@ const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
  */
 export function observeRequests(logger: Logger, metrics: Metrics): RequestHandler {
   return (req, res, next) => {
-    observeRequest(req, res, logger, metrics);
+    observeRequest(req, res, logger, metrics, () => routeOf(req));
     next();
   };
 }
 
 /**
  * observeRequests for one request, also for endpoints served without Express's
- * router (src/http/direct-routes.ts), which name their `route` up front (they
- * have no `originalUrl` either: Express sets it while routing).
+ * router (src/http/direct-routes.ts), which name their route pattern up front
+ * (they have no `originalUrl` either: Express sets it while routing).
  */
-export function observeRequest(req: Request, res: Response, logger: Logger, metrics: Metrics, route?: string): void {
+export function observeRequest(
+  req: ApiRequest & { originalUrl?: string },
+  res: ServerResponse,
+  logger: Logger,
+  metrics: Metrics,
+  routeOf: () => string,
+): void {
   const started = process.hrtime.bigint();
   const incoming = req.headers['x-request-id'];
   const requestId = typeof incoming === 'string' && INCOMING_ID.test(incoming) ? incoming : randomUUID();
@@ -49,15 +57,15 @@ export function observeRequest(req: Request, res: Response, logger: Logger, metr
   res.once('finish', () => {
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const status = res.statusCode;
-    const matched = route ?? routeOf(req);
+    const method = req.method ?? '';
     // Unset on direct routes: Express sets it while routing.
-    const { originalUrl } = req as { originalUrl?: string };
-    metrics.httpRequestDuration.observe({ method: req.method, route: matched, status_code: status }, seconds);
+    const { originalUrl } = req;
+    metrics.observeHttpRequest(method, routeOf(), status, seconds);
     const line = {
       requestId,
       req: {
-        method: req.method,
-        url: withoutQueryValues(originalUrl ?? req.url),
+        method,
+        url: withoutQueryValues(originalUrl ?? req.url ?? ''),
         remoteAddress: req.ip,
         userAgent: req.headers['user-agent'],
       },

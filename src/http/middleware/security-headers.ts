@@ -1,6 +1,7 @@
 import { IncomingMessage, type ServerResponse } from 'node:http';
 import type { RequestHandler } from 'express';
 import helmet from 'helmet';
+import { isApiPath } from '../api-request.js';
 
 /**
  * helmet's headers with a strict Content-Security-Policy: only our own
@@ -82,7 +83,7 @@ export function securityHeaders(): RequestHandler {
   const pages = computeSecurityHeaders();
   const api = computeApiSecurityHeaders();
   return (req, res, next) => {
-    applyHeaders(res, req.path.startsWith('/api/') ? api : pages);
+    applyHeaders(res, isApiPath(req.path) ? api : pages);
     next();
   };
 }

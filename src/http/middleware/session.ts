@@ -1,9 +1,11 @@
+import type { IncomingMessage } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { RolegateError } from '../../domain/errors.js';
 import type { Principal } from '../../domain/principal.js';
 import { signInPath } from '../../domain/return-to.js';
 import type { AccessTokenGrant } from '../../features/cli-auth/access-tokens.js';
 import type { LoginSession, SessionStore } from '../../features/sessions/session-store.js';
+import type { ApiRequest } from '../api-request.js';
 import { cookiePolicy, readCookie } from '../cookies.js';
 
 /**
@@ -42,7 +44,7 @@ const invalidToken = () =>
   });
 
 /** `Authorization: Bearer <token>` (RFC 6750 §2.1), or undefined when the header is absent or another scheme. */
-function bearerToken(req: Request): string | undefined {
+function bearerToken(req: IncomingMessage): string | undefined {
   const header = req.headers.authorization;
   if (typeof header !== 'string') return undefined;
   const match = /^Bearer +([A-Za-z0-9._~+/-]+=*) *$/i.exec(header);
@@ -59,7 +61,7 @@ function bearerToken(req: Request): string | undefined {
  */
 export async function resolveCaller(
   deps: SessionMiddlewareDeps,
-  req: Request,
+  req: ApiRequest,
   options: { bearer: boolean } = { bearer: false },
 ): Promise<Caller | undefined> {
   if (req.caller && (options.bearer || req.caller.kind === 'session')) return req.caller;
@@ -88,7 +90,7 @@ async function unavailableAs<T>(what: string, call: () => Promise<T>): Promise<T
   }
 }
 
-function attach(req: Request, caller: Caller): void {
+function attach(req: ApiRequest, caller: Caller): void {
   req.caller = caller;
   if (caller.kind === 'session') req.session = caller.session;
 }
@@ -110,10 +112,10 @@ export interface SessionMiddleware {
   /** Refuses requests without a caller (see RequireOptions). */
   requireSession(options?: RequireOptions): RequestHandler;
   /**
-   * requireSession({ mode: 'api' }) for endpoints served without Express's
-   * router: attaches and returns the caller, or throws the same 401.
+   * requireSession({ mode: 'api' }) for handlers that also run without
+   * Express (direct-routes.ts): attaches and returns the caller, or throws the same 401.
    */
-  requireCaller(req: Request, options?: { bearer?: boolean }): Promise<Caller>;
+  requireCaller(req: ApiRequest, options?: { bearer?: boolean }): Promise<Caller>;
 }
 
 function loginRequired(bearer: boolean): RolegateError {

@@ -1,4 +1,4 @@
-import { Router, type Request } from 'express';
+import { Router, type Request, type RequestHandler } from 'express';
 import {
   accessRequestCreateSchema,
   accessRequestDecisionSchema,
@@ -26,7 +26,7 @@ import {
 } from '../../features/access-requests/access-requests.js';
 import { callerOf } from '../middleware/caller-of.js';
 import { csrfProtection } from '../middleware/csrf.js';
-import { jsonBody } from '../middleware/json-body.js';
+import { readJsonBody } from '../middleware/json-body.js';
 import type { SessionMiddleware } from '../middleware/session.js';
 
 const BASE = '/api/v1/access-requests';
@@ -39,7 +39,14 @@ const BASE = '/api/v1/access-requests';
 export function accessRequestsRoutes(deps: { accessRequests: AccessRequestDeps; session: SessionMiddleware; publicUrl: URL }): Router {
   const router = Router();
   const api = deps.session.requireSession({ mode: 'api' });
-  const write = [api, jsonBody(), csrfProtection(deps.publicUrl)];
+  // The JSON body (8 KB at most, as the other API writes), then CSRF for browser callers.
+  const jsonBody: RequestHandler = (req, _res, next) => {
+    readJsonBody(req, 8 * 1024).then((body) => {
+      req.body = body;
+      next();
+    }, next);
+  };
+  const write = [api, jsonBody, csrfProtection(deps.publicUrl)];
   const ar = deps.accessRequests;
 
   router.post(BASE, ...write, async (req, res) => {

@@ -13,7 +13,7 @@ import { adminObjectsRoutes } from './admin-objects-routes.js';
 import type { AccessRequestDeps } from '../../features/access-requests/access-requests.js';
 import { adminAccessRequestsRoutes } from './access-requests-routes.js';
 
-/** What the admin API and pages need (built by src/deps-admin.ts). */
+/** What the admin API and pages need (built by src/composition/admin.ts). */
 export interface AdminAppDeps {
   access: AdminDeps;
   auditQuery: AuditQuery;

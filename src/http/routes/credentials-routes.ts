@@ -1,9 +1,10 @@
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
+import { RolegateError } from '../../domain/errors.js';
 import { credentialsRequestSchema, type CredentialsResponse } from '../../contracts/credentials.js';
 import { issueCredentials, type CredentialsDeps } from '../../features/credentials/issue-credentials.js';
 import { listRoles } from '../../features/credentials/list-roles.js';
 import { callerOf } from '../middleware/caller-of.js';
-import type { DirectHandler } from '../direct-routes.js';
+import type { ApiHandler } from '../direct-routes.js';
 import { csrfRefusal } from '../middleware/csrf.js';
 import { readJsonBody } from '../middleware/json-body.js';
 import type { SessionMiddleware } from '../middleware/session.js';
@@ -14,8 +15,12 @@ export interface CredentialsRoutesDeps {
   publicUrl: URL;
 }
 
-/** GET /api/v1/roles (docs/api.md): the caller's entitled roles, and the visible denied ones with why. */
-export function credentialsRoutes(deps: CredentialsRoutesDeps): Router {
+/**
+ * GET /api/v1/roles (docs/api.md): the caller's entitled roles, and the
+ * visible denied ones with why; POST /api/v1/credentials with `issue` (the
+ * handler the direct layer may also serve it with), 405 for other methods.
+ */
+export function credentialsRoutes(deps: CredentialsRoutesDeps, issue: ApiHandler): Router {
   const router = Router();
   const api = deps.session.requireSession({ mode: 'api' });
 
@@ -24,19 +29,32 @@ export function credentialsRoutes(deps: CredentialsRoutesDeps): Router {
     res.setHeader('Cache-Control', 'no-store');
     res.json(await listRoles(deps.credentials, caller.principal, caller.sourceIp));
   });
+  router.post('/api/v1/credentials', (req, res, next) => {
+    issue(req, res).catch(next);
+  });
+  router.all('/api/v1/credentials', onlyMethods('/api/v1/credentials', 'POST'));
 
   return router;
 }
 
+/** RFC 9110 §15.5.6: 405 with the methods the resource answers in `Allow`. */
+function onlyMethods(path: string, ...allowed: string[]): RequestHandler {
+  const allow = allowed.join(', ');
+  return (_req, _res, next) => {
+    next(new RolegateError('method_not_allowed', { detail: `${path} answers ${allow} only`, headers: { Allow: allow } }));
+  };
+}
+
 /**
- * POST /api/v1/credentials (docs/api.md), served as a direct route (see
- * direct-routes.ts): every AWS CLI process that needs credentials asks it.
+ * POST /api/v1/credentials (docs/api.md), on the Express router and, in
+ * front of it, the direct layer (see direct-routes.ts): every AWS CLI process
+ * that needs credentials asks it.
  * The same steps as the Express routes, in the same order: the caller
  * (session cookie or CLI bearer token: 401), the JSON body (415/413/400),
  * CSRF for browser sessions (403), the shared zod contract (400), then the
  * feature. Answers that carry credentials are never stored by browsers or proxies.
  */
-export function issueCredentialsEndpoint(deps: CredentialsRoutesDeps): DirectHandler {
+export function issueCredentialsEndpoint(deps: CredentialsRoutesDeps): ApiHandler {
   return async (req, res) => {
     await deps.session.requireCaller(req, { bearer: true });
     req.body = await readJsonBody(req, 8 * 1024);

@@ -1,15 +1,16 @@
-import express, { Router, type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
+import express, { Router, type ErrorRequestHandler, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { RolegateError, isRolegateError } from '../../domain/errors.js';
-import { signInPath } from '../../domain/return-to.js';
 import { issueConsoleUrl } from '../../features/console/issue-console-url.js';
 import { issueCredentials } from '../../features/credentials/issue-credentials.js';
 import { listRoles } from '../../features/credentials/list-roles.js';
 import { orUnavailable } from '../../features/dependency-errors.js';
 import type { AppDeps } from '../create-app.js';
-import { cookiePolicy, readCookie } from '../cookies.js';
 import { csrfProtection } from '../middleware/csrf.js';
 import type { SessionMiddleware } from '../middleware/session.js';
+import { portalGate, RESUMABLE_ACTIONS } from './portal-gate.js';
+import { portalSessionsRoutes } from './portal-sessions-routes.js';
+import { continuePage, nothingToContinuePage } from '../views/portal/continue-page.js';
 import { toProblem } from '../problem.js';
 import { consoleRedirectPage, degradedPage, justificationPage, type PortalAction } from '../views/portal/action-pages.js';
 import { credentialsPage } from '../views/portal/credentials-page.js';
@@ -24,6 +25,12 @@ const roleForm = z.object({
   role: z.string().min(1).max(64),
   durationSeconds: z.coerce.number().int().min(900).max(43_200).optional(),
   justification: z.string().max(1000).optional(),
+});
+const continueQuery = z.object({
+  action: z.enum(RESUMABLE_ACTIONS),
+  accountId: z.string().regex(/^\d{12}$/, 'expected a 12-digit AWS account id'),
+  role: z.string().regex(/^[\w+=,.@-]{1,64}$/, 'expected an IAM role name'),
+  durationSeconds: z.coerce.number().int().min(900).max(43_200).optional(),
 });
 const favouriteForm = roleForm.pick({ accountId: true, role: true }).extend({ q: z.string().max(200).optional() });
 
@@ -53,6 +60,23 @@ export function portalRoutes({ deps, session }: { deps: AppDeps; session: Sessio
     ]);
     noStore(res);
     res.type('html').send(rolesPage({ viewer, roles, prefs, q }));
+  });
+
+  // Where a Console or CLI credentials click that met an expired session comes back to (portal-gate.ts).
+  router.get('/portal/continue', ...gate, async (req, res) => {
+    const viewer = viewerOf(req);
+    const caller = callerOf(req);
+    const query = continueQuery.parse(req.query);
+    const roles = await listRoles(deps.credentials, caller.principal, caller.sourceIp);
+    const account = roles.accounts.find((a) => a.id === query.accountId);
+    const role = account?.roles.find((r) => r.name === query.role);
+    noStore(res);
+    if (!account || !role) {
+      res.type('html').send(nothingToContinuePage(viewer, query));
+      return;
+    }
+    const durationSeconds = Math.min(query.durationSeconds ?? 3600, role.maxSessionSeconds);
+    res.type('html').send(continuePage(viewer, { action: query.action, account, role, durationSeconds }));
   });
 
   const needsJustification = (error: unknown) => isRolegateError(error) && error.extras.reason === 'justification_required';
@@ -136,26 +160,9 @@ export function portalRoutes({ deps, session }: { deps: AppDeps; session: Sessio
     res.redirect(303, body.q ? `/portal?q=${encodeURIComponent(body.q)}` : '/portal');
   });
 
+  router.use(portalSessionsRoutes({ cli: deps.cliAuth, gate, viewerOf }));
   router.use('/portal', portalErrors);
   return router;
-}
-
-/**
- * Signed-in browsers only. Without a session: to the sign-in page, coming
- * back here afterwards; with a cookie whose session is gone, the sign-in page
- * says the session expired. A form POST comes back to the role list.
- */
-function portalGate(session: SessionMiddleware, publicUrl: URL, cookieName: string): RequestHandler[] {
-  return [
-    session.optionalSession({ bearer: false }),
-    (req, res, next) => {
-      if (req.session) return next();
-      const hadCookie = readCookie(req, cookiePolicy(req, publicUrl, cookieName).sessionCookie) !== undefined;
-      const returnTo = req.method === 'GET' ? req.originalUrl : '/portal';
-      res.setHeader('Cache-Control', 'no-store');
-      res.redirect(303, signInPath(returnTo, { expired: hadCookie }));
-    },
-  ];
 }
 
 /** Errors on portal pages as portal pages (with the header), for browsers; the rest goes on to the JSON/HTML handler. */

@@ -9,18 +9,21 @@ function setUpFilter() {
   const noMatch = document.querySelector('[data-no-match]');
   const rows = Array.from(document.querySelectorAll('li.role[data-search]'));
   const groups = Array.from(document.querySelectorAll('[data-group]'));
+  // A pinned role is listed twice (pinned, and under its account): count roles, not rows.
+  const total = new Set(rows.map((row) => row.getAttribute('data-role'))).size;
   const apply = () => {
     const words = input.value.toLowerCase().split(/\s+/).filter(Boolean);
-    let shown = 0;
+    const shown = new Set();
     for (const row of rows) {
       const text = row.getAttribute('data-search') || '';
       const visible = words.every((w) => text.includes(w));
       row.hidden = !visible;
-      if (visible) shown++;
+      if (visible) shown.add(row.getAttribute('data-role'));
     }
     for (const group of groups) group.hidden = !group.querySelector('li.role:not([hidden])');
-    if (noMatch) noMatch.hidden = shown > 0;
-    if (status) status.textContent = words.length === 0 ? '' : `${shown} matching role${shown === 1 ? '' : 's'}`;
+    if (noMatch) noMatch.hidden = shown.size > 0;
+    // The same sentence as the server's for ?q= (roles-page.ts).
+    if (status) status.textContent = words.length === 0 ? '' : `${shown.size} of ${total} roles match “${input.value.trim()}”`;
   };
   input.addEventListener('input', apply);
   // Keep the URL in step, so reload and back show the same filter.

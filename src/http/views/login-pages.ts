@@ -67,6 +67,20 @@ export function continuePage(returnTo: string): string {
   );
 }
 
+/**
+ * On to the only IdP's sign-in by navigation, not by a redirect (see
+ * loginPageRoute: a redirect that ends a form submission may not leave the origin).
+ */
+export function signInHandOffPage(input: { url: string; idpDisplayName: string; expired: boolean }): string {
+  return page(
+    'Signing in',
+    html`<h1>${input.expired ? 'Your session has expired' : 'Signing in'}</h1>
+      <p role="status">Signing you in with ${input.idpDisplayName}…</p>
+      <p><a href="${input.url}">Continue to ${input.idpDisplayName}</a> if nothing happens.</p>`,
+    html`<meta http-equiv="refresh" content="0;url=${input.url}" />`,
+  );
+}
+
 /** After logout: on to the IdP's logout (or the sign-in page) by navigation, not by a redirect of the form POST. */
 export function signedOutPage(next: string): string {
   return page(

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { evaluatePolicy, globMatch } from '../../../src/devstack/sts/policy/evaluate-policy.js';
-import { parsePolicyDocument, PolicySyntaxError } from '../../../src/devstack/sts/policy/policy-document.js';
+import { evaluatePolicy, globMatch } from '../../../devstack/sts/policy/evaluate-policy.js';
+import { parsePolicyDocument, PolicySyntaxError } from '../../../devstack/sts/policy/policy-document.js';
 
 const FED = 'arn:aws:iam::111111111111:saml-provider/idp';
 const trust = (condition: Record<string, unknown>, extra: Record<string, unknown> = {}) =>

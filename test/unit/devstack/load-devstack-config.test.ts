@@ -4,7 +4,7 @@ import {
   DevstackConfigError,
   loadDevstackConfig,
   parseDevstackConfig,
-} from '../../../src/devstack/config/load-devstack-config.js';
+} from '../../../devstack/config/load-devstack-config.js';
 
 const rolegate = { rolegateUrl: 'http://localhost:8080' };
 
@@ -19,7 +19,7 @@ function problems(yaml: string): string[] {
 }
 
 describe('the devstack YAML', () => {
-  it('when the bundled config/devstack.yaml is loaded, then it validates and its placeholders are filled in', () => {
+  it('when the bundled devstack/devstack.yaml is loaded, then it validates and its placeholders are filled in', () => {
     const { config } = loadDevstackConfig(DEFAULT_DEVSTACK_FILE, { rolegateUrl: 'http://127.0.0.1:9999/' });
     const sandbox = config.accounts.find((a) => a.id === '111111111111');
     expect(sandbox?.alias).toBe('sandbox');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { memoryRateLimiters } from '../../../src/adapters/rate-limits/flexible-rate-limiters.js';
 import { loadConfig } from '../../../src/config/load-config.js';
-import { limitSpecs } from '../../../src/deps-rate-limits.js';
+import { limitSpecs } from '../../../src/composition/rate-limits.js';
 import { RolegateError } from '../../../src/domain/errors.js';
 import { Limits, type LimitName, type LimitSpec } from '../../../src/features/rate-limits/limits.js';
 import type { RateLimiterStore } from '../../../src/ports/rate-limiter.js';

@@ -62,7 +62,7 @@ export function rolesPage(input: { viewer: Viewer; roles: RolesResponse; prefs: 
       ${q === '' ? html`` : html`<a href="/portal">Clear</a>`}
     </form>
     <p id="filter-status" class="muted" aria-live="polite">
-      ${q === '' ? '' : `${String(visible.length)} of ${String(rows.length)} roles match “${q}”`}
+      ${q === '' ? '' : `${String(visible.length)} of ${String(rows.length)} roles match “${q.trim()}”`}
     </p>
     ${
       pinned.length > 0
@@ -108,7 +108,11 @@ function roleItem(viewer: Viewer, row: Row, section: string, favourite: boolean,
   const { account, role } = row;
   const id = `${section}-${account.id}-${role.name.replace(/[^A-Za-z0-9_-]/g, '_')}`;
   const label = `${role.name} in ${account.alias}`;
-  return html`<li class="role${role.breakGlass ? ' role-bg' : ''}" data-search="${searchText(row)}">
+  return html`<li
+    class="role${role.breakGlass ? ' role-bg' : ''}"
+    data-role="${roleKey(account.id, role.name)}"
+    data-search="${searchText(row)}"
+  >
     <div class="role-info">
       <span class="role-name">${role.name}</span>
       ${section === 'pin' ? html`<span class="muted">${account.alias} (${account.id})</span>` : html``}

@@ -1,6 +1,6 @@
 import type { Partition } from '../model/arns.js';
 
-/** The Audience AWS requires in a SAML assertion, per partition (AWS-FACTS §5.4). */
+/** The Audience AWS requires in a SAML assertion, per partition (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_create_saml_assertions.html). */
 export const SAML_AUDIENCE: Record<Partition, string> = {
   aws: 'urn:amazon:webservices',
   'aws-us-gov': 'urn:amazon:webservices:govcloud',

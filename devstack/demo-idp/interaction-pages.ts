@@ -24,6 +24,22 @@ ${buttons}
   );
 }
 
+/**
+ * RP-initiated logout's question (OpenID Connect RP-Initiated Logout 1.0 §2):
+ * sign out of the demo IdP too? `form` is oidc-provider's hidden form (its
+ * CSRF token); the buttons submit it with or without `logout=yes`.
+ */
+export function renderLogoutPage(form: string, clientName: string): string {
+  return page(
+    'Sign out of the demo IdP',
+    `<h1>Demo identity provider</h1>
+<p>You signed out of ${escapeHtml(clientName)}. Sign out of the demo IdP too, so that the next sign-in can pick another person?</p>
+${form}
+<p><button autofocus type="submit" form="op.logoutForm" value="yes" name="logout">Sign out of the demo IdP</button>
+<button type="submit" form="op.logoutForm">Stay signed in at the demo IdP</button></p>`,
+  );
+}
+
 export function renderMessagePage(title: string, message: string): string {
   return page(title, `<h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p>`);
 }

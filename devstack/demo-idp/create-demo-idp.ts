@@ -6,7 +6,7 @@ import { exportJWK, generateKeyPair } from 'jose';
 import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { closeServer, listen } from '../sts/start-sts-endpoint.js';
 import { demoUser, type DemoUser } from './demo-users.js';
-import { renderLoginPage, renderMessagePage } from './interaction-pages.js';
+import { renderLoginPage, renderLogoutPage, renderMessagePage } from './interaction-pages.js';
 
 export interface DemoIdpOptions {
   host?: string;
@@ -60,7 +60,8 @@ export async function startDemoIdp(options: DemoIdpOptions): Promise<DemoIdp> {
     clientId: options.clientId ?? 'rolegate-demo',
     clientSecret: options.clientSecret ?? 'rolegate-demo-secret',
     redirectUri: `${rolegateUrl}/auth/oidc/demo/callback`,
-    postLogoutRedirectUri: `${rolegateUrl}/`,
+    // Where rolegate's sign-out asks to come back to (identity provider setting postLogoutRedirectPath, by default).
+    postLogoutRedirectUri: `${rolegateUrl}/login?loggedOut=1`,
     scopes: ['openid', 'profile', 'email', 'groups'],
     groupsClaim: 'groups',
   };
@@ -153,7 +154,16 @@ function demoConfiguration(
     },
     // Claims of the requested scopes go into the ID token too (rolegate reads groups from it).
     conformIdTokenClaims: false,
-    features: { devInteractions: { enabled: false }, rpInitiatedLogout: { enabled: true } },
+    features: {
+      devInteractions: { enabled: false },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource(ctx, form) {
+          ctx.type = 'html';
+          ctx.body = renderLogoutPage(form, ctx.oidc.client?.clientName ?? 'rolegate');
+        },
+      },
+    },
     interactions: { url: (_ctx: KoaContextWithOIDC, interaction) => `/interaction/${interaction.uid}` },
     pkce: { required: () => true },
     findAccount(_ctx, id) {

@@ -7,7 +7,7 @@ import type { DevstackLogger } from './sts/sts-app.js';
 export interface DevstackOptions {
   /** rolegate's public URL (SAML metadata, OIDC issuer and the demo client's redirect URI hang off it). Default http://localhost:8080. */
   rolegateUrl?: string;
-  /** The devstack YAML; default config/devstack.yaml. */
+  /** The devstack YAML; default devstack/devstack.yaml. */
   configFile?: string;
   /** Loopback address both servers listen on; default 127.0.0.1. */
   host?: string;

@@ -1,10 +1,10 @@
-import { connectRedisRateLimiters, memoryRateLimiters } from './adapters/rate-limits/flexible-rate-limiters.js';
-import type { Metrics } from './adapters/metrics/prometheus-metrics.js';
-import type { Config } from './config/load-config.js';
-import { Limits, type LimitName, type LimitSpec } from './features/rate-limits/limits.js';
-import type { Clock } from './ports/clock.js';
-import type { Logger } from './ports/logger.js';
-import type { RateLimiterStore } from './ports/rate-limiter.js';
+import { connectRedisRateLimiters, memoryRateLimiters } from '../adapters/rate-limits/flexible-rate-limiters.js';
+import type { PrometheusMetrics } from '../adapters/metrics/prometheus-metrics.js';
+import type { Config } from '../config/load-config.js';
+import { Limits, type LimitName, type LimitSpec } from '../features/rate-limits/limits.js';
+import type { Clock } from '../ports/clock.js';
+import type { Logger } from '../ports/logger.js';
+import type { RateLimiterStore } from '../ports/rate-limiter.js';
 
 const SESSION_STORE = 'The session store (Redis)';
 
@@ -89,7 +89,7 @@ export function limitSpecs(config: Config): Record<LimitName, LimitSpec> {
 /** The rate-limit store (Redis when configured, else this process) and the limits over it. */
 export async function buildLimits(
   config: Config,
-  parts: { metrics: Metrics; clock: Clock; logger: Logger },
+  parts: { metrics: PrometheusMetrics; clock: Clock; logger: Logger },
 ): Promise<{ limits: Limits; store: RateLimiterStore }> {
   const store =
     config.redis.url === undefined

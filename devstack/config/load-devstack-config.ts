@@ -21,8 +21,11 @@ export class DevstackConfigError extends Error {
   }
 }
 
-/** The bundled demo world: config/devstack.yaml at the repository root. */
-export const DEFAULT_DEVSTACK_FILE = resolve(dirname(fileURLToPath(import.meta.url)), '../../../config/devstack.yaml');
+/**
+ * The bundled demo world: devstack/devstack.yaml. Found from the repository root, two levels up,
+ * both from these sources (devstack/config/) and from their build (dist-devstack/config/).
+ */
+export const DEFAULT_DEVSTACK_FILE = resolve(dirname(fileURLToPath(import.meta.url)), '../../devstack/devstack.yaml');
 
 /**
  * Reads and validates a devstack YAML file. Every problem is reported at once,

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { failedToStart, runServer } from '../../main.js';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type * as Rolegate from '../../src/main.js';
 import { DevstackConfigError } from '../config/load-devstack-config.js';
 import { startDevstack, type Devstack } from '../start-devstack.js';
 import { portSetting } from '../support/port-setting.js';
@@ -12,10 +12,24 @@ import { demoEnvironment } from './demo-environment.js';
  * federation endpoint, demo OIDC IdP) and rolegate on embedded defaults,
  * wired together, with the demo access model applied. DEMO ONLY: production
  * runs `node dist/main.js` with its own configuration.
+ *
+ * rolegate runs as built (`npm run build`): the very dist/main.js production
+ * starts, imported here, never its sources. The devstack is built apart
+ * (`npm run build:devstack`, into dist-devstack/) and is not part of dist.
  */
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const builtRolegate = path.join(repoRoot, 'dist/main.js');
 
 async function main(): Promise<void> {
+  if (!existsSync(builtRolegate)) {
+    process.stderr.write(`rolegate demo: ${builtRolegate} is missing; run \`npm start\` (it builds rolegate first) or \`npm run build\`\n`);
+    process.exit(70);
+  }
+  const { runServer } = (await import(pathToFileURL(builtRolegate).href)) as typeof Rolegate;
+  await runDemo(runServer);
+}
+
+async function runDemo(runServer: typeof Rolegate.runServer): Promise<void> {
   const env = process.env;
   const port = env.ROLEGATE_PORT ?? env.PORT ?? '8080';
   const publicUrl = (env.ROLEGATE_PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, '');
@@ -45,7 +59,7 @@ function banner(devstack: Devstack, publicUrl: string): string {
     '',
     `  Portal              ${publicUrl}/portal`,
     `  CLI                 node dist/cli/main.js login --broker ${publicUrl}`,
-    `  Local STS           ${devstack.stsUrl}   (aws --endpoint-url ${devstack.stsUrl} ...)`,
+    `  Local STS           ${devstack.stsUrl}   (aws --endpoint-url ${devstack.stsUrl} --region us-east-1 ...)`,
     `  Federation          ${devstack.federationUrl}`,
     `  SAML metadata       ${publicUrl}/saml/metadata   (register as the IAM SAML provider)`,
     '',
@@ -69,5 +83,7 @@ main().catch((error: unknown) => {
     );
     process.exit(69);
   }
-  failedToStart(error);
+  // As rolegate's own failedToStart: one line, no stack trace, exit code 70.
+  process.stderr.write(`rolegate: failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(70);
 });

@@ -1,13 +1,9 @@
-import { PrismaAccessRequestStore } from './adapters/db/prisma-access-request-store.js';
-import type { PrismaClient } from './adapters/db/database.js';
-import type { Config } from './config/load-config.js';
-import { advanceAccessRequests, type AccessRequestDeps } from './features/access-requests/access-requests.js';
-import { ActiveGrants } from './features/access-requests/active-grants.js';
-import type { CredentialsDeps } from './features/credentials/issue-credentials.js';
-import type { AuditLog } from './ports/audit-log.js';
-import type { Clock } from './ports/clock.js';
-import type { KvStore } from './ports/kv-store.js';
-import type { Logger } from './ports/logger.js';
+import { PrismaAccessRequestStore } from '../adapters/db/prisma-access-request-store.js';
+import { advanceAccessRequests, type AccessRequestDeps } from '../features/access-requests/access-requests.js';
+import { ActiveGrants } from '../features/access-requests/active-grants.js';
+import type { CredentialsDeps } from '../features/credentials/issue-credentials.js';
+import type { Platform } from './platform.js';
+import type { StartupSteps } from './startup.js';
 
 /** How often each instance moves what time moves (expiries, late starts): refusals never wait for it (lookups compare ends with the clock). */
 const ADVANCE_EVERY_MS = 10_000;
@@ -17,11 +13,14 @@ const ADVANCE_EVERY_MS = 10_000;
  * credentials path's lookups into it), and each instance's timer that moves
  * expired requests and grants. Stop it on close.
  */
-export async function buildAccessRequestDeps(
-  config: Config,
-  parts: { prisma: PrismaClient; kv: KvStore; credentials: CredentialsDeps; audit: AuditLog; clock: Clock; logger: Logger },
-): Promise<{ accessRequests: AccessRequestDeps; stop(): Promise<void> }> {
-  const store = new PrismaAccessRequestStore(parts.prisma);
+export async function buildAccessRequests(
+  platform: Platform,
+  steps: StartupSteps,
+  credentials: CredentialsDeps,
+): Promise<AccessRequestDeps> {
+  const { config } = platform;
+  const parts = { kv: platform.kv, credentials, audit: platform.audit, clock: platform.clock, logger: platform.logger };
+  const store = new PrismaAccessRequestStore(platform.database.prisma);
   const refreshMs = config.credentials.accessModelRefreshSeconds * 1000;
   const grants = new ActiveGrants(store, parts.kv, parts.clock, parts.logger, refreshMs);
   await grants.start();
@@ -44,11 +43,9 @@ export async function buildAccessRequestDeps(
     );
   }, ADVANCE_EVERY_MS);
   timer.unref();
-  return {
-    accessRequests,
-    stop: async () => {
-      clearInterval(timer);
-      await grants.stop();
-    },
-  };
+  steps.onClose(async () => {
+    clearInterval(timer);
+    await grants.stop();
+  });
+  return accessRequests;
 }
