@@ -100,6 +100,10 @@ export function apiError(status: number, problem: Problem): ApiError {
     const named = fields.map((i) => `${FLAG_OF_FIELD[i.path] ?? i.path}: ${i.message}`).join('; ');
     return new ApiError(ExitCode.usage, `the broker refused ${named}`, status, 'fix the option named and retry');
   }
+  if (problem.reason === 'grant_required' || problem.reason === 'grant_ending') {
+    // The broker's detail names the account and role; the hint the command to run.
+    return new ApiError(ExitCode.grantRequired, detail, status, grantHint(problem.reason));
+  }
   if (problem.reason === 'unknown_account' || problem.reason === 'unknown_role') {
     return new ApiError(ExitCode.usage, detail, status, '`rolegate roles` lists the accounts and roles you may take');
   }
@@ -112,6 +116,12 @@ export function apiError(status: number, problem: Problem): ApiError {
         ? `the broker has a problem; try again shortly or tell its operators${quoted}`
         : undefined;
   return new ApiError(ExitCode.brokerError, `the broker answered ${String(status)}: ${detail}`, status, hint);
+}
+
+function grantHint(reason: string): string {
+  return reason === 'grant_ending'
+    ? 'your access grant ends too soon for a new AWS session: run `rolegate request` for a new one'
+    : 'run `rolegate request --account <account> --role <role> --duration 1h --reason "…"` and wait for approval (`rolegate requests` shows its state)';
 }
 
 /** The problem+json body of an answer, or undefined when it is not one. */

@@ -25,6 +25,8 @@ export const ExitCode = {
   loginFailed: 9,
   /** Another rolegate process held the lock for too long. */
   busy: 10,
+  /** The role is one you are eligible for (just-in-time access) but hold no active grant for: run `rolegate request`. */
+  grantRequired: 11,
 } as const;
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
@@ -59,6 +61,8 @@ export const DEFAULT_HINTS: Record<ExitCodeValue, string> = {
   [ExitCode.config]: 'see `rolegate --help` and docs/cli.md (which broker)',
   [ExitCode.loginFailed]: 'run `rolegate login` again',
   [ExitCode.busy]: 'retry; if no other rolegate is running, delete the lock file named above',
+  [ExitCode.grantRequired]:
+    'run `rolegate request --account <account> --role <role> --duration 1h --reason "…"`, and use the role once it is approved',
 };
 
 export function loginRequired(message: string, hint = LOGIN_HINT): CliError {

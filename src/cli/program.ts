@@ -8,6 +8,7 @@ import { runLogout } from './commands/logout.js';
 import { runWhoami } from './commands/whoami.js';
 import { runApply } from './commands/apply.js';
 import { runExport } from './commands/export.js';
+import { runDecision, runRequest, runRequests } from './commands/access-requests.js';
 import { ExitCode, reportError } from './errors.js';
 import { commandWord } from './fast-path.js';
 import { processOutput, type Output } from './output.js';
@@ -149,6 +150,59 @@ export async function runProgram(argv: readonly string[], out: Output = processO
         ),
       ),
     );
+
+  program
+    .command('request')
+    .description('ask for a role you are eligible for (just-in-time access): approvers decide, the grant ends by itself')
+    .requiredOption('--account <id-or-alias>', 'AWS account id or alias')
+    .requiredOption('--role <name>', 'IAM role name')
+    .requiredOption('--duration <length>', 'how long: 4h, 90m, 1h30m or seconds (at most the role’s maxGrant)')
+    .option('--reason <text>', 'why you need it (shown to approvers, audited)')
+    .option('--ticket <id>', 'a ticket id, when the role asks for one')
+    .option('--json', 'print the request as JSON')
+    .action(
+      run((globals, o) =>
+        runRequest(
+          context(globals),
+          {
+            account: String(o.account),
+            role: String(o.role),
+            duration: String(o.duration),
+            ...(typeof o.reason === 'string' ? { reason: o.reason } : {}),
+            ...(typeof o.ticket === 'string' ? { ticket: o.ticket } : {}),
+            json: o.json === true,
+          },
+          out,
+        ),
+      ),
+    );
+  program
+    .command('requests')
+    .description('list your access requests, or with --to-approve those waiting for your decision')
+    .option('--to-approve', 'the pending requests you may approve or deny')
+    .option('--json', 'print the requests as JSON')
+    .action(run((globals, o) => runRequests(context(globals), { toApprove: o.toApprove === true, json: o.json === true }, out)));
+  for (const [action, what] of [
+    ['approve', 'approve an access request (someone else’s; you must be in an approver group)'],
+    ['deny', 'deny an access request'],
+    ['cancel', 'withdraw your access request, or end your grant early'],
+  ] as const) {
+    const command = program.command(action).description(what).argument('<id>', 'the access request id (`rolegate requests`)');
+    if (action !== 'cancel') command.option('--comment <text>', 'a comment for the requester (audited)');
+    command
+      .option('--json', 'print the request as JSON')
+      .action(
+        run((globals, o, [id]) =>
+          runDecision(
+            context(globals),
+            action,
+            String(id),
+            { ...(typeof o.comment === 'string' ? { comment: o.comment } : {}), json: o.json === true },
+            out,
+          ),
+        ),
+      );
+  }
 
   addShellCommands(program, kit);
 

@@ -77,7 +77,12 @@ export async function getRoleCredentials(ctx: CliContext, request: RoleRequest, 
   try {
     return await fetchLocked({ lockMs: options.staleTimeoutMs, apiMs: options.staleTimeoutMs });
   } catch (error) {
-    if (error instanceof CliError && (error.exitCode === ExitCode.loginRequired || error.exitCode === ExitCode.denied)) throw error;
+    // A refusal is an answer, never a reason to serve what was cached before it (a revoked grant, a removed mapping).
+    if (
+      error instanceof CliError &&
+      (error.exitCode === ExitCode.loginRequired || error.exitCode === ExitCode.denied || error.exitCode === ExitCode.grantRequired)
+    )
+      throw error;
     const reason = error instanceof Error ? error.message : String(error);
     options.warn(
       `rolegate: warning: could not refresh the credentials (${reason}); using the cached ones, valid for ${minutes(

@@ -14,6 +14,7 @@ import type { IdentityProviderStore } from '../ports/identity-provider-store.js'
 import type { KvStore } from '../ports/kv-store.js';
 import type { Sealer } from '../ports/sealer.js';
 import { applyConfiguredAccessFile, buildAdmin } from './admin.js';
+import { buildAccessRequests } from './access-requests.js';
 import { buildCliAuth } from './cli-auth.js';
 import { buildConsole } from './console.js';
 import { buildCredentialCache, buildCredentials } from './credentials.js';
@@ -61,6 +62,7 @@ export async function buildDeps(config: Config, logger: AppLogger, clock: Clock 
   const { credentials, flights, access } = await buildCredentials(platform, steps, cache);
   const cliAuth = buildCliAuth(platform);
   const admin = buildAdmin(platform, steps, { sessions, cliAuth, credentials });
+  const accessRequests = await buildAccessRequests(platform, steps, credentials);
   const redis = kv instanceof RedisKvStore ? kv : undefined;
   const { availability } = login;
   let shuttingDown = false;
@@ -96,7 +98,8 @@ export async function buildDeps(config: Config, logger: AppLogger, clock: Clock 
     ...(issuer.databaseKeys ? { signingKeys: issuer.databaseKeys } : {}),
     cliAuth,
     ...buildConsole(platform, credentials),
-    admin,
+    admin: { ...admin, accessRequests },
+    accessRequests,
     embedded: { ...(platform.postgres ? { postgres: platform.postgres } : {}), memoryStore: kv.backend === 'memory' },
     probes: [
       { name: platform.postgres ? 'postgres (embedded)' : 'postgres', check: () => database.ping() },

@@ -17,6 +17,7 @@ import { cli } from './sections/cli.js';
 import { consoleSection } from './sections/console.js';
 import { admin } from './sections/admin.js';
 import { rateLimits } from './sections/rate-limits.js';
+import { accessRequests } from './sections/access-requests.js';
 
 // The whole configuration of a rolegate instance. Every key has a description
 // (rendered into docs/configuration.md by `npm run docs:config`) and, where it
@@ -59,6 +60,7 @@ export const configSchema = z.strictObject({
   console: consoleSection,
   admin,
   rateLimits,
+  accessRequests,
 });
 
 /** The configuration as parsed, before defaults that depend on other keys are resolved. */

@@ -12,6 +12,23 @@ export interface AccountRoles {
   roles: EntitledRole[];
   /** Roles a group of the caller maps to, but a condition (MFA, source address, IdP…) refuses now. */
   denied: DeniedRole[];
+  /** Roles the caller may request (just-in-time access, docs/just-in-time.md) and holds no active grant for (always sent by this version). */
+  eligible?: EligibleRole[];
+}
+
+export interface EligibleRole {
+  name: string;
+  arn: string;
+  description: string;
+  /** The longest grant a request may ask for, seconds. */
+  maxGrantSeconds: number;
+  approvalsNeeded: 1 | 2;
+  reasonRequired: boolean;
+  /** A ticket id must match this (whole), when set. */
+  ticketPattern?: string;
+  /** Who decides requests. */
+  approverGroups: string[];
+  viaGroups: string[];
 }
 
 export interface EntitledRole {
@@ -25,6 +42,8 @@ export interface EntitledRole {
   mfaRequired: boolean;
   /** The caller's groups that grant it. */
   viaGroups: string[];
+  /** Set when the role is usable through a just-in-time grant: credentials never outlive `endsAt` (ISO 8601). */
+  grant?: { id: string; endsAt: string };
 }
 
 export interface DeniedRole {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { checkRoleProvider, parseRoleArn } from './arn.js';
+import { formatDuration, MAX_GRANT_LIMIT_SECONDS, MIN_GRANT_SECONDS, parseDurationText, ticketPatternProblem } from './access-requests.js';
 
 /**
  * "Access as code": the document an operator keeps in version control and
@@ -57,16 +58,67 @@ const roleSchema = z
       ctx.addIssue({ code: 'custom', path: ['externalId'], message: 'externalId is only sent in assume-role mode' });
   });
 
-const mappingSchema = z.strictObject({
-  group: z.string().min(1).max(256),
-  match: z.enum(['exact', 'glob']).default('exact'),
-  idp: z.string().regex(SLUG, { error: 'expected an IdP slug' }).optional(),
-  role: z.string().refine((arn) => parseRoleArn(arn).ok, { error: 'expected the ARN of a role listed under roles' }),
-  requireMfa: z.boolean().default(false),
-  maxSessionSeconds: z.number().int().min(900).max(43200).optional(),
-  allowedCidrs: z.array(z.string().regex(/^[0-9a-fA-F:.]+\/\d{1,3}$/, { error: 'expected a CIDR such as 10.0.0.0/8' })).default([]),
-  breakGlass: z.boolean().default(false),
+const groupName = z.string().min(1).max(256);
+
+/** A grant length as text (`4h`, `90m`, `1h30m`), kept in its canonical form so export and diff agree. */
+const grantDuration = z.string().transform((text, ctx) => {
+  const seconds = parseDurationText(text.trim());
+  if (seconds === undefined || seconds < MIN_GRANT_SECONDS || seconds > MAX_GRANT_LIMIT_SECONDS) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected a duration from ${formatDuration(MIN_GRANT_SECONDS)} to ${formatDuration(MAX_GRANT_LIMIT_SECONDS)}, such as 4h, 90m or 1h30m`,
+    });
+    return z.NEVER;
+  }
+  return formatDuration(seconds);
 });
+
+/** How requests for an eligible mapping are approved (docs/just-in-time.md). */
+const approvalSchema = z.strictObject({
+  approverGroups: z.array(groupName).min(1, { error: 'name at least one approver group' }).max(50),
+  approvals: z.union([z.literal(1), z.literal(2)], { error: 'expected 1, or 2 for four eyes' }).default(1),
+  maxGrant: grantDuration,
+  reasonRequired: z.boolean().default(true),
+  ticketPattern: z
+    .string()
+    .superRefine((pattern, ctx) => {
+      const problem = ticketPatternProblem(pattern);
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .optional(),
+  autoApproveGroups: z.array(groupName).max(50).default([]),
+});
+
+const mappingSchema = z
+  .strictObject({
+    group: z.string().min(1).max(256),
+    match: z.enum(['exact', 'glob']).default('exact'),
+    idp: z.string().regex(SLUG, { error: 'expected an IdP slug' }).optional(),
+    role: z.string().refine((arn) => parseRoleArn(arn).ok, { error: 'expected the ARN of a role listed under roles' }),
+    requireMfa: z.boolean().default(false),
+    maxSessionSeconds: z.number().int().min(900).max(43200).optional(),
+    allowedCidrs: z.array(z.string().regex(/^[0-9a-fA-F:.]+\/\d{1,3}$/, { error: 'expected a CIDR such as 10.0.0.0/8' })).default([]),
+    breakGlass: z.boolean().default(false),
+    /** `standing`: entitles at once; `eligible`: may be requested, entitles only through an approved grant. */
+    access: z.enum(['standing', 'eligible']).default('standing'),
+    approval: approvalSchema.optional(),
+  })
+  .superRefine((mapping, ctx) => {
+    if (mapping.access === 'eligible' && mapping.approval === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['approval'],
+        message: 'an eligible mapping needs an approval policy (approverGroups, maxGrant)',
+      });
+    if (mapping.access === 'standing' && mapping.approval !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['approval'], message: 'only an eligible mapping (access: eligible) has an approval policy' });
+    if (mapping.access === 'eligible' && mapping.breakGlass)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['breakGlass'],
+        message: 'a mapping is either break-glass (self-asserted) or eligible (approved by others), not both',
+      });
+  });
 
 export const accessDocumentSchema = z
   .strictObject({

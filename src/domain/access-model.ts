@@ -56,4 +56,27 @@ export interface GroupMapping {
   allowedCidrs: string[];
   /** Emergency access: shown apart, needs a typed justification, audited at warn level. */
   breakGlass: boolean;
+  /**
+   * Set for an *eligible* mapping (just-in-time access, docs/just-in-time.md):
+   * it entitles nobody by itself; its members may request the role, and an
+   * approved, active grant entitles the requester until the grant ends.
+   * Absent: a *standing* mapping (entitles at once).
+   */
+  approval?: ApprovalPolicy;
+}
+
+/** Who approves requests made under an eligible mapping, and what a request must carry. */
+export interface ApprovalPolicy {
+  /** Members of any of these groups may approve or deny (never their own request). */
+  approverGroups: string[];
+  /** Distinct approvals needed: 1, or 2 for four eyes. */
+  approvalsNeeded: 1 | 2;
+  /** The longest grant a request may ask for, seconds. */
+  maxGrantSeconds: number;
+  /** Whether a request must give a reason. */
+  reasonRequired: boolean;
+  /** A ticket id the request must give, matched whole against this regular expression (validated when written). */
+  ticketPattern?: string;
+  /** Requests by members of these groups are approved at once (still recorded and audited). */
+  autoApproveGroups: string[];
 }

@@ -19,10 +19,12 @@ export interface DurationLimits {
   chained?: boolean;
   /** Used when nothing is requested; default 3600. */
   defaultSeconds?: number;
+  /** What is left of the just-in-time grant the role is used under: credentials never outlive it. */
+  grantSeconds?: number;
 }
 
 /** Which limit decided the effective duration. */
-export type DurationLimit = 'requested' | 'default' | 'mapping' | 'role' | 'chained';
+export type DurationLimit = 'requested' | 'default' | 'mapping' | 'role' | 'chained' | 'grant';
 
 export interface DurationDecision {
   seconds: number;
@@ -61,7 +63,8 @@ export function clampDuration(requested: number | undefined, limits: DurationLim
   ];
   if (limits.mappingMaxSeconds !== undefined) caps.push({ limit: 'mapping', seconds: limits.mappingMaxSeconds });
   if (limits.chained === true) caps.push({ limit: 'chained', seconds: CHAINED_MAX_SESSION_SECONDS });
-  // On a tie the more specific limit explains the answer: chained over mapping over role.
+  if (limits.grantSeconds !== undefined) caps.push({ limit: 'grant', seconds: limits.grantSeconds });
+  // On a tie the more specific limit explains the answer: grant over chained over mapping over role.
   const cap = caps.reduce((best, candidate) => (candidate.seconds <= best.seconds ? candidate : best));
   if (!Number.isSafeInteger(cap.seconds) || cap.seconds < AWS_MIN_SESSION_SECONDS) {
     throw new RolegateError('server_error', {
@@ -96,4 +99,5 @@ const EXPLANATIONS: Record<DurationLimit, (seconds: number) => string> = {
   role: (s) => `the role's maximum session duration of ${String(s)} s`,
   mapping: (s) => `the maximum of ${String(s)} s set by your group mapping`,
   chained: (s) => `${String(s)} s because AWS limits role chaining to one hour`,
+  grant: (s) => `${String(s)} s, the time left of your access grant (credentials never outlive it)`,
 };

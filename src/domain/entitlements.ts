@@ -1,4 +1,5 @@
-import type { AwsAccount, AwsRole, GroupMapping } from './access-model.js';
+import type { ApprovalPolicy, AwsAccount, AwsRole, GroupMapping } from './access-model.js';
+import type { ActiveGrant } from './access-requests.js';
 import { checkRoleProvider } from './arn.js';
 import { globCandidates, indexAccessModel, type AccessIndex, type PlacedMapping } from './access-index.js';
 import { globMatch } from './glob-match.js';
@@ -24,6 +25,14 @@ import type { Principal } from './principal.js';
  *   with every failed condition of every mapping. A role whose configuration
  *   is broken (ARN/provider mismatch) is denied as `role_misconfigured`.
  * - Roles the user has no matching group for are not mentioned at all.
+ * - Eligible mappings (just-in-time access) entitle nobody by themselves:
+ *   when no standing mapping passes but an eligible one does, the role is
+ *   *eligible* (listed as requestable, refused for credentials with
+ *   `grant_required`) — unless the user holds an active grant for it (the
+ *   asker's `grantFor`, checked against `now`), which entitles the role
+ *   through those eligible mappings, ending at the grant's end. A grant
+ *   without a passing eligible mapping (group lost, mapping removed,
+ *   condition failing) entitles nothing.
  */
 export interface EntitlementInput {
   principal: Principal;
@@ -36,6 +45,8 @@ export interface EntitlementInput {
   now: number;
   /** When set, MFA-requiring mappings also require the sign-in to be at most this old. */
   mfaMaxAgeSeconds?: number;
+  /** This user's active just-in-time grant for a role, if any. */
+  grantFor?: (roleId: string) => ActiveGrant | undefined;
 }
 
 export type ConditionFailure =
@@ -65,6 +76,18 @@ export interface RoleEntitlement {
   breakGlass: boolean;
   /** Every winning mapping requires MFA (the access depends on the second factor). */
   mfaRequired: boolean;
+  /** Set when the role is entitled through a just-in-time grant (eligible mappings only): credentials end by its end. */
+  grant?: ActiveGrant;
+}
+
+/** A role the user may request (an eligible mapping passes) but holds no active grant for. */
+export interface RoleEligibility {
+  account: AwsAccount;
+  role: AwsRole;
+  /** The passing eligible mappings, in model order; requests are judged by the first one's policy. */
+  mappings: GroupMapping[];
+  groups: string[];
+  policy: ApprovalPolicy;
 }
 
 export interface RoleDenial {
@@ -81,6 +104,8 @@ export interface AccountEntitlements {
   /** Ordered by role name; break-glass roles are flagged (shown apart by the portal). */
   entitled: RoleEntitlement[];
   denied: RoleDenial[];
+  /** Roles that can be requested (just-in-time access), by role name. */
+  eligible: RoleEligibility[];
 }
 
 export interface Entitlements {
@@ -94,6 +119,8 @@ export interface Asker {
   sourceIp: string | undefined;
   now: number;
   mfaMaxAgeSeconds?: number;
+  /** This user's active just-in-time grant for a role, if any (the in-memory grant index). */
+  grantFor?: (roleId: string) => ActiveGrant | undefined;
 }
 
 interface Candidate {
@@ -120,8 +147,9 @@ export function entitlementsIn(index: AccessIndex, asker: Asker): Entitlements {
     if (decided === undefined) continue;
     const { account } = decided;
     let bucket = perAccount.get(account.id);
-    if (bucket === undefined) perAccount.set(account.id, (bucket = { account, entitled: [], denied: [] }));
+    if (bucket === undefined) perAccount.set(account.id, (bucket = { account, entitled: [], denied: [], eligible: [] }));
     if ('entitled' in decided) bucket.entitled.push(decided.entitled);
+    else if ('eligible' in decided) bucket.eligible.push(decided.eligible);
     else bucket.denied.push(decided.denied);
   }
   const byName = <T extends { role: AwsRole }>(a: T, b: T) => compare(a.role.name, b.role.name) || compare(a.role.id, b.role.id);
@@ -129,12 +157,17 @@ export function entitlementsIn(index: AccessIndex, asker: Asker): Entitlements {
   for (const bucket of result) {
     bucket.entitled.sort(byName);
     bucket.denied.sort(byName);
+    bucket.eligible.sort(byName);
   }
   return { accounts: result };
 }
 
 /** One role's decision for one user: entitled, denied (with why), or undefined when no group of the user is mapped to it. */
-export type RoleDecision = { account: AwsAccount; entitled: RoleEntitlement } | { account: AwsAccount; denied: RoleDenial } | undefined;
+export type RoleDecision =
+  | { account: AwsAccount; entitled: RoleEntitlement }
+  | { account: AwsAccount; denied: RoleDenial }
+  | { account: AwsAccount; eligible: RoleEligibility }
+  | undefined;
 
 /** The decision for one role alone (what a credentials request needs): the user's groups against that role's mappings only. */
 export function roleEntitlementIn(index: AccessIndex, asker: Asker, roleId: string): RoleDecision {
@@ -216,7 +249,22 @@ function decideRole(
   const misconfigured = roleProblem(index, role, account);
   if (misconfigured !== undefined) return { account, denied: { account, role, mappings: denials, misconfigured } };
   if (passing.length === 0) return { account, denied: { account, role, mappings: denials } };
-  return { account, entitled: entitlement(account, role, passing) };
+  const standing = passing.filter((p) => p.mapping.approval === undefined);
+  if (standing.length > 0) return { account, entitled: entitlement(account, role, standing) };
+  // Only eligible mappings pass: an active grant entitles through them, else the role can be requested.
+  const grant = asker.grantFor?.(roleId);
+  if (grant !== undefined && grant.startsAt <= asker.now && asker.now < grant.endsAt)
+    return { account, entitled: { ...entitlement(account, role, passing), grant } };
+  return {
+    account,
+    eligible: {
+      account,
+      role,
+      mappings: passing.map((p) => p.mapping),
+      groups: [...new Set(passing.map((p) => p.group))],
+      policy: passing[0]?.mapping.approval as ApprovalPolicy,
+    },
+  };
 }
 
 function entitlement(account: AwsAccount, role: AwsRole, passing: { mapping: GroupMapping; group: string }[]): RoleEntitlement {

@@ -7,8 +7,10 @@ import {
   type Asker,
   type Entitlements,
   type RoleDenial,
+  type RoleEligibility,
   type RoleEntitlement,
 } from './entitlements.js';
+import { formatDuration } from './access-requests.js';
 
 /** What a user asks for: an account (12-digit id or alias) and a role (name or ARN). */
 export interface RoleRequest {
@@ -24,7 +26,8 @@ export type RoleRequestDenial =
   | { reason: 'not_entitled'; detail: string; account: AwsAccount; role: AwsRole }
   | { reason: 'condition_failed'; detail: string; account: AwsAccount; role: AwsRole; denial: RoleDenial }
   | { reason: 'role_misconfigured'; detail: string; account: AwsAccount; role: AwsRole }
-  | { reason: 'justification_required'; detail: string; entitlement: RoleEntitlement };
+  | { reason: 'justification_required'; detail: string; entitlement: RoleEntitlement }
+  | { reason: 'grant_required'; detail: string; account: AwsAccount; role: AwsRole; eligibility: RoleEligibility };
 
 export type RoleRequestResult = { ok: true; entitlement: RoleEntitlement; justification?: string } | ({ ok: false } & RoleRequestDenial);
 
@@ -57,6 +60,7 @@ export function checkRoleRequest(
     bucket?.entitled.find((e) => e.role.id === role.id),
     bucket?.denied.find((d) => d.role.id === role.id),
     request,
+    bucket?.eligible.find((e) => e.role.id === role.id),
   );
 }
 
@@ -81,6 +85,7 @@ export function checkRoleRequestIn(index: AccessIndex, asker: Asker, request: Ro
     same && 'entitled' in decided ? decided.entitled : undefined,
     same && 'denied' in decided ? decided.denied : undefined,
     request,
+    same && 'eligible' in decided ? decided.eligible : undefined,
   );
 }
 
@@ -98,7 +103,18 @@ function judge(
   entitlement: RoleEntitlement | undefined,
   denial: RoleDenial | undefined,
   request: RoleRequest,
+  eligibility?: RoleEligibility,
 ): RoleRequestResult {
+  if (eligibility !== undefined) {
+    return {
+      ok: false,
+      reason: 'grant_required',
+      detail: `${role.name} in ${account.alias} needs an approved access request (grants last at most ${formatDuration(eligibility.policy.maxGrantSeconds)}): run \`rolegate request --account ${account.alias} --role ${role.name} --reason "…"\` or request it in the portal`,
+      account,
+      role,
+      eligibility,
+    };
+  }
   if (entitlement !== undefined) {
     if (!entitlement.breakGlass) return { ok: true, entitlement };
     const justification = request.justification?.trim() ?? '';
@@ -159,6 +175,15 @@ export function roleRequestError(denial: RoleRequestDenial): RolegateError {
         extras: {
           reason: denial.reason,
           conditions: [...new Set(denial.denial.mappings.flatMap((m) => m.failures.map((f) => f.condition)))],
+        },
+      });
+    case 'grant_required':
+      return new RolegateError('role_not_entitled', {
+        detail: denial.detail,
+        extras: {
+          reason: denial.reason,
+          maxGrantSeconds: denial.eligibility.policy.maxGrantSeconds,
+          approvalsNeeded: denial.eligibility.policy.approvalsNeeded,
         },
       });
     case 'not_entitled':

@@ -32,6 +32,8 @@ import type { ConsoleDeps } from '../features/console/issue-console-url.js';
 import type { RolePreferences } from '../features/portal/role-preferences.js';
 import { consoleUrlRoutes } from './routes/console-url-routes.js';
 import { portalRoutes } from './routes/portal-routes.js';
+import type { AccessRequestDeps } from '../features/access-requests/access-requests.js';
+import { accessRequestsRoutes } from './routes/access-requests-routes.js';
 
 /** What the HTTP layer needs; built once by the composition root (src/composition). */
 export interface AppDeps {
@@ -55,6 +57,8 @@ export interface AppDeps {
   preferences: RolePreferences;
   /** Administration: access as code, admin API and pages, audit queries, revocation. */
   admin: AdminAppDeps;
+  /** Just-in-time access: requests, approvals, grants (/api/v1/access-requests). */
+  accessRequests?: AccessRequestDeps;
 }
 
 /**
@@ -139,6 +143,8 @@ export function createApp(deps: AppDeps): RolegateApp {
   app.use(cliSessionsRoutes({ cli: deps.cliAuth, session }));
   app.use(consoleUrlRoutes({ console: deps.console, session, publicUrl: deps.config.server.publicUrl, preferences: deps.preferences }));
   app.use(portalRoutes({ deps, session }));
+  if (deps.accessRequests)
+    app.use(accessRequestsRoutes({ accessRequests: deps.accessRequests, session, publicUrl: deps.config.server.publicUrl }));
   app.use(
     adminRoutes({
       admin: deps.admin,

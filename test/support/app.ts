@@ -11,6 +11,7 @@ import { createTestDatabase, type TestDatabase } from './postgres.js';
 import { deleteRedisKeys, testRedisUrl, uniqueRedisPrefix } from './redis.js';
 import { captureLogs, type CapturedLogs } from './logs.js';
 import { sharedTestRsaPem } from './issuer.js';
+import type { Clock } from '../../src/ports/clock.js';
 
 export interface TestApp {
   app: RolegateApp;
@@ -27,7 +28,7 @@ export interface TestApp {
  * database of its own) and real Redis (a key prefix of its own) — without
  * listening. Pass `env` to set any configuration key.
  */
-export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function createTestApp(env: Record<string, string> = {}, options: { clock?: Clock } = {}): Promise<TestApp> {
   const database = await createTestDatabase();
   const redisPrefix = uniqueRedisPrefix();
   const loaded = loadConfig({
@@ -47,7 +48,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
   const logs = captureLogs();
   let deps: Deps;
   try {
-    deps = await buildDeps(loaded.config, logs.logger);
+    deps = await buildDeps(loaded.config, logs.logger, ...(options.clock ? [options.clock] : []));
   } catch (error) {
     await database.drop();
     throw error;
@@ -97,9 +98,11 @@ export async function startSecondInstance(
   first: TestApp,
   /** Changes to the shared configuration for this instance only (e.g. Redis through a proxy). */
   configure: (config: Config) => Config = (config) => config,
+  /** The instances' one clock (tests that drive time give both the same). */
+  options: { clock?: Clock } = {},
 ): Promise<{ url: string; deps: Deps; logs: CapturedLogs; close(): Promise<void> }> {
   const logs = captureLogs();
-  const deps = await buildDeps(configure(first.config), logs.logger);
+  const deps = await buildDeps(configure(first.config), logs.logger, ...(options.clock ? [options.clock] : []));
   const server = await listen(createApp(deps));
   return {
     url: server.url,

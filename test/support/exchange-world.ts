@@ -2,6 +2,7 @@ import { demoIdentityProvider, devstackExchangeEnvironment } from '../../devstac
 import { startDevstack, type Devstack } from '../../devstack/start-devstack.js';
 import { Browser, formAction } from './browser.js';
 import { startLoginApp, type RunningApp } from './login-app.js';
+import type { Clock } from '../../src/ports/clock.js';
 
 export const SANDBOX = '111111111111';
 export const PROD = '222222222222';
@@ -16,6 +17,16 @@ export interface MappingSeed {
   maxSessionSeconds?: number;
   allowedCidrs?: string[];
   breakGlass?: boolean;
+  /** Just-in-time access: an eligible mapping with its approval policy, as the access file writes it. */
+  access?: 'standing' | 'eligible';
+  approval?: {
+    approverGroups: string[];
+    approvals?: 1 | 2;
+    maxGrant: string;
+    reasonRequired?: boolean;
+    ticketPattern?: string;
+    autoApproveGroups?: string[];
+  };
 }
 
 /** The demo access model over the devstack world (devstack/devstack.yaml), as the demo launcher seeds it. */
@@ -66,7 +77,7 @@ export interface SignedIn {
 export async function startExchangeWorld(
   env: Record<string, string> | ((devstack: Devstack) => Promise<Record<string, string>>) = {},
   mappings: MappingSeed[] = DEMO_MAPPINGS,
-  options: { extraIdps?: (publicUrl: string) => unknown[] } = {},
+  options: { extraIdps?: (publicUrl: string) => unknown[]; clock?: Clock } = {},
 ): Promise<ExchangeWorld> {
   let devstack: Devstack | undefined;
   const app = await startLoginApp(
@@ -81,6 +92,7 @@ export async function startExchangeWorld(
         ...(typeof env === 'function' ? await env(devstack) : env),
       };
     },
+    options.clock ? { clock: options.clock } : {},
   );
   if (!devstack) throw new Error('devstack not started');
   const world = devstack;
@@ -128,6 +140,17 @@ export async function startExchangeWorld(
           maxSessionSeconds: m.maxSessionSeconds ?? null,
           allowedCidrs: m.allowedCidrs ?? [],
           breakGlass: m.breakGlass ?? false,
+          access: m.access ?? 'standing',
+          ...(m.approval
+            ? {
+                approval: {
+                  approvals: 1,
+                  reasonRequired: true,
+                  autoApproveGroups: [],
+                  ...m.approval,
+                },
+              }
+            : {}),
         },
       });
     }

@@ -1,5 +1,6 @@
 import { createTestApp, listen, type TestApp } from './app.js';
 import { freePort } from './ports.js';
+import type { Clock } from '../../src/ports/clock.js';
 
 /**
  * For tests that sign in hundreds of times from 127.0.0.1 within a minute: the per-address sign-in
@@ -25,15 +26,19 @@ export interface RunningApp {
 export async function startLoginApp(
   identityProviders: (publicUrl: string) => unknown[] | Promise<unknown[]>,
   env: Record<string, string> | (() => Record<string, string> | Promise<Record<string, string>>) = {},
+  options: { clock?: Clock } = {},
 ): Promise<RunningApp> {
   const port = await freePort();
   const url = `http://127.0.0.1:${String(port)}`;
-  const t = await createTestApp({
-    ROLEGATE_PUBLIC_URL: url,
-    ROLEGATE_IDENTITY_PROVIDERS: JSON.stringify(await identityProviders(url)),
-    // Evaluated after the IdP peers started: some settings (an STS endpoint) come from them.
-    ...(typeof env === 'function' ? await env() : env),
-  });
+  const t = await createTestApp(
+    {
+      ROLEGATE_PUBLIC_URL: url,
+      ROLEGATE_IDENTITY_PROVIDERS: JSON.stringify(await identityProviders(url)),
+      // Evaluated after the IdP peers started: some settings (an STS endpoint) come from them.
+      ...(typeof env === 'function' ? await env() : env),
+    },
+    options,
+  );
   const server = await listen(t.app, port);
   return {
     t,

@@ -86,6 +86,8 @@ export interface AccountEntitlements {
   /** Ordered by role name; break-glass roles are flagged (shown apart by the portal). */
   entitled: RoleEntitlement[];
   denied: RoleDenial[];
+  /** The reference knows standing mappings only: never any eligible role. */
+  eligible: never[];
 }
 
 export interface Entitlements {
@@ -127,7 +129,7 @@ export function referenceEntitlementsFor(input: EntitlementInput): Entitlements 
     const entry = byRole.get(role.id);
     const account = accounts.get(role.accountId);
     if (entry === undefined || account === undefined) continue;
-    const bucket = perAccount.get(account.id) ?? { account, entitled: [], denied: [] };
+    const bucket = perAccount.get(account.id) ?? { account, entitled: [], denied: [], eligible: [] };
     perAccount.set(account.id, bucket);
 
     const misconfigured = roleProblem(role, account);

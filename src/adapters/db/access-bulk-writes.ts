@@ -75,8 +75,9 @@ async function addAll(sql: Sql, kind: AccessKind, entries: Entry[]): Promise<voi
   const data = entries.map((entry) => columnsOf(kind, entry));
   if (kind === 'mapping') {
     const rows = await sql(
-      `INSERT INTO group_mappings (id, idp_id, "group", match, role_id, require_mfa, max_session_seconds, allowed_cidrs, break_glass, updated_at)
-       SELECT x.id::uuid, i.id, x."group", x.match::"GroupMatch", r.id, x.require_mfa, x.max_session_seconds, x.allowed_cidrs, x.break_glass, now()
+      `INSERT INTO group_mappings (id, idp_id, "group", match, role_id, require_mfa, max_session_seconds, allowed_cidrs, break_glass, access, approval, updated_at)
+       SELECT x.id::uuid, i.id, x."group", x.match::"GroupMatch", r.id, x.require_mfa, x.max_session_seconds, x.allowed_cidrs, x.break_glass,
+              x.access::"MappingAccess", x.approval, now()
        FROM json_to_recordset($1::json) AS x(${MAPPING_RECORD})
        JOIN roles r ON r.arn = x.role LEFT JOIN identity_providers i ON i.slug = x.idp
        WHERE x.idp IS NULL OR i.id IS NOT NULL RETURNING id`,
@@ -118,7 +119,7 @@ async function changeAll(sql: Sql, kind: AccessKind, writes: Extract<AccessWrite
        WHERE t.id = x.id::uuid AND t.version = x.version RETURNING t.id::text AS id`,
     mapping: `UPDATE group_mappings AS t SET idp_id = s.idp_id, "group" = s."group", match = s.match::"GroupMatch", role_id = s.role_id,
          require_mfa = s.require_mfa, max_session_seconds = s.max_session_seconds, allowed_cidrs = s.allowed_cidrs,
-         break_glass = s.break_glass, version = t.version + 1, updated_at = now()
+         break_glass = s.break_glass, access = s.access::"MappingAccess", approval = s.approval, version = t.version + 1, updated_at = now()
        FROM (SELECT x.*, r.id AS role_id, i.id AS idp_id FROM ${from}(version int, ${MAPPING_RECORD})
              JOIN roles r ON r.arn = x.role LEFT JOIN identity_providers i ON i.slug = x.idp
              WHERE x.idp IS NULL OR i.id IS NOT NULL) AS s
@@ -134,7 +135,7 @@ async function changeAll(sql: Sql, kind: AccessKind, writes: Extract<AccessWrite
 const ROLE_RECORD =
   'id text, account_id text, name text, arn text, exchange_mode text, provider_arn text, external_id text, max_session_seconds int, description text';
 const MAPPING_RECORD =
-  'id text, idp text, "group" text, match text, role text, require_mfa boolean, max_session_seconds int, allowed_cidrs text[], break_glass boolean';
+  'id text, idp text, "group" text, match text, role text, require_mfa boolean, max_session_seconds int, allowed_cidrs text[], break_glass boolean, access text, approval jsonb';
 
 /** Document fields → the columns of the JSON records above (ids of new objects made here, as Prisma's @default(uuid()) did). */
 function columnsOf(kind: AccessKind, entry: Entry): Record<string, unknown> {
@@ -181,6 +182,9 @@ function columnsOf(kind: AccessKind, entry: Entry): Record<string, unknown> {
     max_session_seconds: e.maxSessionSeconds ?? null,
     allowed_cidrs: e.allowedCidrs,
     break_glass: e.breakGlass,
+    // Entries built in code (not parsed from a file) may leave these out: standing, no policy.
+    access: (e as Partial<MappingEntry>).access ?? 'standing',
+    approval: e.approval ?? null,
   };
 }
 

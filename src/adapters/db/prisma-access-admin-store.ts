@@ -86,7 +86,7 @@ async function readState(db: Tx | PrismaClient): Promise<AccessState> {
     ),
     db.$queryRawUnsafe<MappingRow[]>(
       `SELECT m.id::text AS id, m.version, m."group", m.match::text AS match, i.slug AS idp, r.arn AS role, m.require_mfa,
-              m.max_session_seconds, m.allowed_cidrs, m.break_glass
+              m.max_session_seconds, m.allowed_cidrs, m.break_glass, m.access::text AS access, m.approval
        FROM group_mappings m JOIN roles r ON r.id = m.role_id LEFT JOIN identity_providers i ON i.id = m.idp_id
        ORDER BY m."group", m.id`,
     ),
@@ -139,6 +139,8 @@ async function readState(db: Tx | PrismaClient): Promise<AccessState> {
         ...(row.max_session_seconds === null ? {} : { maxSessionSeconds: row.max_session_seconds }),
         allowedCidrs: [...(row.allowed_cidrs ?? [])],
         breakGlass: row.break_glass,
+        access: row.access,
+        ...(row.approval === null ? {} : { approval: row.approval }),
       } satisfies MappingEntry,
     })),
   };
@@ -183,6 +185,8 @@ interface MappingRow {
   max_session_seconds: number | null;
   allowed_cidrs: string[] | null;
   break_glass: boolean;
+  access: MappingEntry['access'];
+  approval: MappingEntry['approval'] | null;
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { AwsAccount, AwsRole, ExchangeMode, GroupMapping, Partition } from '../../domain/access-model.js';
+import { approvalPolicyOf } from '../../domain/access-requests.js';
 import type { AccessSnapshot, AccessStore } from '../../ports/access-store.js';
 import type { Prisma, PrismaClient } from './generated/client.js';
 import { reportingFailuresAs } from '../dependency-failures.js';
@@ -73,7 +74,7 @@ export class PrismaAccessStore implements AccessStore {
       this.prisma,
       (after) =>
         `SELECT m.id::text AS id, i.slug AS idp, m."group", m.match::text AS match, m.role_id::text AS role_id, m.require_mfa,
-                m.max_session_seconds, m.allowed_cidrs, m.break_glass
+                m.max_session_seconds, m.allowed_cidrs, m.break_glass, m.access::text AS access, m.approval
          FROM group_mappings m LEFT JOIN identity_providers i ON i.id = m.idp_id
          ${after ? 'WHERE (m."group", m.id) > ($1, $2::uuid)' : ''} ORDER BY m."group", m.id LIMIT ${String(PAGE)}`,
       (row) => [row.group, row.id],
@@ -88,6 +89,7 @@ export class PrismaAccessStore implements AccessStore {
       ...(row.max_session_seconds === null ? {} : { maxSessionSeconds: row.max_session_seconds }),
       allowedCidrs: [...(row.allowed_cidrs ?? [])],
       breakGlass: row.break_glass,
+      ...eligibility(row.access, row.approval),
     }));
   }
 
@@ -177,6 +179,25 @@ function toMapping(row: MappingRow): GroupMapping {
     ...(row.maxSessionSeconds === null ? {} : { maxSessionSeconds: row.maxSessionSeconds }),
     allowedCidrs: [...row.allowedCidrs],
     breakGlass: row.breakGlass,
+    ...eligibility(row.access, row.approval),
+  };
+}
+
+/**
+ * An eligible mapping's policy. One whose stored policy is unreadable still
+ * counts as eligible (never as standing) with a policy nobody can satisfy:
+ * no approver group, no grant length.
+ */
+function eligibility(access: string, approval: unknown): Pick<GroupMapping, 'approval'> {
+  if (access !== 'eligible') return {};
+  return {
+    approval: approvalPolicyOf(approval) ?? {
+      approverGroups: [],
+      approvalsNeeded: 2,
+      maxGrantSeconds: 0,
+      reasonRequired: true,
+      autoApproveGroups: [],
+    },
   };
 }
 
@@ -208,4 +229,6 @@ interface RawMapping {
   max_session_seconds: number | null;
   allowed_cidrs: string[] | null;
   break_glass: boolean;
+  access: string;
+  approval: unknown;
 }

@@ -42,6 +42,8 @@ export interface CacheSlot {
   principalId: string;
   roleId: string;
   durationSeconds: number;
+  /** The just-in-time grant the credentials are issued under: its own entries, never shared with standing access or another grant. */
+  grantId?: string;
 }
 
 /**
@@ -72,7 +74,8 @@ export class CredentialCache {
   }
 
   keyOf(slot: CacheSlot): string {
-    return `${CREDENTIALS_KEY_PREFIX}${userHash(slot.principalId)}:${slot.roleId}:${String(slot.durationSeconds)}`;
+    const base = `${CREDENTIALS_KEY_PREFIX}${userHash(slot.principalId)}:${slot.roleId}:${String(slot.durationSeconds)}`;
+    return slot.grantId === undefined ? base : `${base}:grant:${slot.grantId}`;
   }
 
   /** The usable entry, or undefined (absent, expiring within the margin, not opening, or of a version this release cannot read). */
@@ -109,6 +112,15 @@ export class CredentialCache {
     const keys = await this.kv.setMembers(index);
     const deleted = keys.length > 0 ? await this.kv.delete(...keys) : 0;
     await this.kv.delete(index);
+    for (const key of keys) this.#opened.forget(key);
+    return deleted;
+  }
+
+  /** Drops one user's cached entries for one role (a just-in-time grant ended). Returns how many existed. */
+  async deleteFor(principalId: string, roleId: string): Promise<number> {
+    const prefix = `${CREDENTIALS_KEY_PREFIX}${userHash(principalId)}:${roleId}:`;
+    const keys = (await this.kv.setMembers(indexKey(principalId))).filter((key) => key.startsWith(prefix));
+    const deleted = keys.length > 0 ? await this.kv.delete(...keys) : 0;
     for (const key of keys) this.#opened.forget(key);
     return deleted;
   }

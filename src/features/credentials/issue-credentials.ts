@@ -1,5 +1,6 @@
 import type { AwsAccount, AwsRole } from '../../domain/access-model.js';
-import { clampDuration, type DurationDecision } from '../../domain/durations.js';
+import type { ActiveGrant } from '../../domain/access-requests.js';
+import { AWS_MIN_SESSION_SECONDS, clampDuration, type DurationDecision } from '../../domain/durations.js';
 import type { RoleEntitlement } from '../../domain/entitlements.js';
 import { isErrorCode, RolegateError } from '../../domain/errors.js';
 import type { Principal } from '../../domain/principal.js';
@@ -33,6 +34,13 @@ export interface CredentialsDeps {
   observer: CredentialsObserver;
   /** New STS exchanges per user and per (user, role); console URLs per user. */
   limits: Limits;
+  /** Active just-in-time grants, in memory (features/access-requests/active-grants.ts); without it no grant entitles. */
+  grants?: GrantLookup;
+}
+
+/** Finds a user's active grant for a role without a database round trip. */
+export interface GrantLookup {
+  grantFor(principalId: string, roleId: string): ActiveGrant | undefined;
 }
 
 /** Who asks, from where: the request facts every audit event carries. */
@@ -64,6 +72,13 @@ export interface IssuedCredentials {
 const STS_USAGE_WARNING_PERCENT = 80;
 
 /**
+ * How much earlier than its grant's end a session under a grant ends: AWS
+ * counts DurationSeconds from when STS handles the call (its own clock), so
+ * the request's trip, retries and clock skew must fit in this margin.
+ */
+export const GRANT_END_MARGIN_MS = 60_000;
+
+/**
  * Temporary credentials for one role: decide the entitlement (every request,
  * from the current access model — so a removed mapping or group stops the very
  * next issuance), clamp the duration, serve the sealed cache while it has more
@@ -75,7 +90,18 @@ const STS_USAGE_WARNING_PERCENT = 80;
 export async function issueCredentials(deps: CredentialsDeps, caller: Caller, ask: CredentialsAsk): Promise<IssuedCredentials> {
   const { principal } = caller;
   const model = await deps.accessModel.index();
-  const result = checkRoleRequestIn(model, { principal, sourceIp: caller.sourceIp, now: deps.clock.now() }, ask);
+  const now = deps.clock.now();
+  const grants = deps.grants;
+  const result = checkRoleRequestIn(
+    model,
+    {
+      principal,
+      sourceIp: caller.sourceIp,
+      now,
+      ...(grants ? { grantFor: (roleId: string) => grants.grantFor(principal.id, roleId) } : {}),
+    },
+    ask,
+  );
   if (!result.ok) {
     const error = roleRequestError(result);
     const target = 'entitlement' in result ? result.entitlement : 'account' in result ? result : undefined;
@@ -85,19 +111,39 @@ export async function issueCredentials(deps: CredentialsDeps, caller: Caller, as
   const { entitlement } = result;
   const { account, role } = entitlement;
 
+  const jit = entitlement.grant;
+  // STS dates the session from its own clock when the call reaches it: keep a margin for the trip (and skew).
+  const grantSeconds = jit === undefined ? undefined : Math.floor((jit.endsAt - now - GRANT_END_MARGIN_MS) / 1000);
+  if (grantSeconds !== undefined && grantSeconds < AWS_MIN_SESSION_SECONDS) {
+    // AWS issues no session under 900 s, and credentials must not outlive the grant: fail closed.
+    const left = Math.max(0, Math.floor(((jit?.endsAt ?? now) - now) / 1000));
+    const detail = `Your access grant for ${role.name} in ${account.alias} ends in ${String(left)} s, too soon for the shortest AWS session (${String(AWS_MIN_SESSION_SECONDS)} s) to end before it: request a new grant`;
+    await deny(deps, caller, ask, 'grant_ending', detail, { account, role });
+    throw new RolegateError('role_not_entitled', {
+      detail,
+      extras: { reason: 'grant_ending', grantEndsAt: new Date(jit?.endsAt ?? now).toISOString() },
+    });
+  }
   let duration: DurationDecision;
+  let nominal: DurationDecision;
   try {
-    duration = clampDuration(ask.durationSeconds, {
+    const limits = {
       roleMaxSeconds: role.maxSessionSeconds,
       ...(entitlement.maxSessionSeconds < role.maxSessionSeconds ? { mappingMaxSeconds: entitlement.maxSessionSeconds } : {}),
       chained: role.exchangeMode === 'assume-role' && deps.callerIsRole,
-    });
+    };
+    nominal = clampDuration(ask.durationSeconds, limits);
+    duration = grantSeconds === undefined ? nominal : clampDuration(ask.durationSeconds, { ...limits, grantSeconds });
   } catch (error) {
     if (error instanceof RolegateError) await deny(deps, caller, ask, 'invalid_duration', error.detail, { account, role });
     throw error;
   }
 
-  const slot = { principalId: principal.id, roleId: role.id, durationSeconds: duration.seconds };
+  // Under a grant, the entry is the grant's own and keyed by the unclamped length (the clamped one shrinks every second).
+  const slot =
+    jit === undefined
+      ? { principalId: principal.id, roleId: role.id, durationSeconds: duration.seconds }
+      : { principalId: principal.id, roleId: role.id, durationSeconds: nominal.seconds, grantId: jit.id };
   const key = deps.cache.keyOf(slot);
   let source: CredentialSource = 'cache';
   /** Audit writes that need not hold up the steps after them, all settled before the answer. */
@@ -139,6 +185,14 @@ export async function issueCredentials(deps: CredentialsDeps, caller: Caller, as
   }
 
   const notes = notesFor(duration, role, deps.callerIsRole);
+  if (jit !== undefined) {
+    const ends = new Date(jit.endsAt).toISOString();
+    notes.push(
+      duration.limitedBy === 'grant' && duration.clampedFrom === undefined
+        ? `Issued ${String(duration.seconds)} s: ${duration.reason.replace(/^the default, capped by /, 'the default, capped at ')}; access grant ${jit.id} ends at ${ends}.`
+        : `Issued under access grant ${jit.id}, which ends at ${ends}.`,
+    );
+  }
   await Promise.all([grant(deps, caller, entitlement, credentials, duration.seconds, source, result.justification), ...pendingAudit]);
   return { account, role, credentials, durationSeconds: duration.seconds, notes, source };
 }
@@ -262,6 +316,10 @@ async function grant(
   if (entitlement.breakGlass) {
     details.breakGlass = true;
     details.justification = justification;
+  }
+  if (entitlement.grant) {
+    details.accessRequestId = entitlement.grant.id;
+    details.grantEndsAt = new Date(entitlement.grant.endsAt).toISOString();
   }
   event.details = details;
   await recordOrRefuse(deps, event);

@@ -10,6 +10,8 @@ import type { SessionMiddleware } from '../middleware/session.js';
 import { adminAccessRoutes } from './admin-access-routes.js';
 import { adminPages } from './admin-pages.js';
 import { adminObjectsRoutes } from './admin-objects-routes.js';
+import type { AccessRequestDeps } from '../../features/access-requests/access-requests.js';
+import { adminAccessRequestsRoutes } from './access-requests-routes.js';
 
 /** What the admin API and pages need (built by src/composition/admin.ts). */
 export interface AdminAppDeps {
@@ -17,6 +19,8 @@ export interface AdminAppDeps {
   auditQuery: AuditQuery;
   revocation: RevocationDeps;
   audit: AuditLog;
+  /** Just-in-time access: every request, and revoking grants. */
+  accessRequests?: AccessRequestDeps;
 }
 
 /**
@@ -53,5 +57,6 @@ export function adminRoutes(deps: {
   router.use(adminObjectsRoutes({ admin: deps.admin.access }));
   router.use(adminAuditRoutes({ auditQuery: deps.admin.auditQuery }));
   router.use(adminRevocationRoutes({ revocation: deps.admin.revocation }));
+  if (deps.admin.accessRequests) router.use(adminAccessRequestsRoutes({ accessRequests: deps.admin.accessRequests }));
   return router;
 }

@@ -1,0 +1,362 @@
+import { reportingFailuresAs } from '../dependency-failures.js';
+import type { ApprovalPolicy } from '../../domain/access-model.js';
+import type { AccessApproval, AccessRequestRecord, AccessRequestState, ActiveGrant } from '../../domain/access-requests.js';
+import type {
+  AccessRequestFilter,
+  AccessRequestStore,
+  NewAccessRequest,
+  TransitionRefusal,
+  TransitionResult,
+} from '../../ports/access-request-store.js';
+import type { Prisma, PrismaClient } from './generated/client.js';
+
+type Db = PrismaClient | Prisma.TransactionClient;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const ms = (column: string) => `(extract(epoch from r.${column}) * 1000)::float8 AS ${column}`;
+
+/** Every column of a request as numbers and text, with its approvals as one JSON array. */
+const COLUMNS = `r.id::text AS id, r.state, r.principal_id, r.idp, r.username, r.groups, r.account_id, r.role_id::text AS role_id,
+  r.role_arn, r.mapping_id::text AS mapping_id, r.policy, r.duration_seconds, r.reason, r.ticket, r.auto_approved,
+  ${['created_at', 'expires_at', 'starts_at', 'decided_at', 'activated_at', 'ends_at', 'ended_at'].map(ms).join(', ')},
+  r.decided_by, r.decision_comment, r.ended_by, r.end_reason,
+  (SELECT coalesce(json_agg(json_build_object('approverId', a.approver_id, 'at', (extract(epoch from a.at) * 1000)::float8, 'comment', a.comment)
+     ORDER BY a.at, a.approver_id), '[]'::json) FROM access_request_approvals a WHERE a.request_id = r.id) AS approvals`;
+
+const iso = (at: number) => new Date(at).toISOString();
+
+/**
+ * AccessRequestStore on access_requests and access_request_approvals. Each
+ * transition runs in one transaction holding the request's row lock
+ * (SELECT … FOR UPDATE): concurrent deciders queue on it, and the second
+ * finds the state the first left. Times are parameters (the caller's clock).
+ */
+export class PrismaAccessRequestStore implements AccessRequestStore {
+  constructor(private readonly prisma: PrismaClient) {
+    return reportingFailuresAs(this, 'The database');
+  }
+
+  async create(request: NewAccessRequest): Promise<AccessRequestRecord> {
+    const auto = request.autoApprovedBy;
+    const start = Math.max(request.startsAt ?? request.now, request.now);
+    const state: AccessRequestState = auto === undefined ? 'pending' : start > request.now ? 'approved' : 'active';
+    await this.prisma.$transaction(async (tx) => {
+      await tx.$executeRawUnsafe(
+        `INSERT INTO access_requests (id, state, principal_id, idp, username, groups, account_id, role_id, role_arn, mapping_id, policy,
+           duration_seconds, reason, ticket, auto_approved, created_at, expires_at, starts_at, decided_at, decided_by, activated_at, ends_at)
+         VALUES ($1::uuid, $2, $3, $4, $5, $6::text[], $7, $8::uuid, $9, $10::uuid, $11::jsonb, $12, $13, $14, $15, $16::timestamptz, $17::timestamptz,
+           $18::timestamptz, $19::timestamptz, $20, $21::timestamptz, $22::timestamptz)`,
+        request.id,
+        state,
+        request.principalId,
+        request.idp,
+        request.username,
+        [...request.groups],
+        request.accountId,
+        request.roleId,
+        request.roleArn,
+        request.mappingId,
+        JSON.stringify(request.policy),
+        request.durationSeconds,
+        request.reason ?? null,
+        request.ticket ?? null,
+        auto !== undefined,
+        iso(request.now),
+        iso(request.expiresAt),
+        request.startsAt === undefined && auto === undefined ? null : iso(start),
+        auto === undefined ? null : iso(request.now),
+        auto ?? null,
+        state === 'active' ? iso(request.now) : null,
+        auto === undefined ? null : iso(start + request.durationSeconds * 1000),
+      );
+    });
+    return (await this.get(request.id)) as AccessRequestRecord;
+  }
+
+  async get(id: string): Promise<AccessRequestRecord | undefined> {
+    if (!UUID.test(id)) return undefined;
+    return readOne(this.prisma, id);
+  }
+
+  async list(filter: AccessRequestFilter): Promise<AccessRequestRecord[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.principalId !== undefined) {
+      params.push(filter.principalId);
+      where.push(`r.principal_id = $${String(params.length)}`);
+    }
+    if (filter.states !== undefined) {
+      params.push([...filter.states]);
+      where.push(`r.state = ANY($${String(params.length)}::text[])`);
+    }
+    if (filter.roleIds !== undefined) {
+      params.push([...filter.roleIds]);
+      where.push(`r.role_id = ANY($${String(params.length)}::uuid[])`);
+    }
+    params.push(Math.max(1, Math.min(filter.limit, 1000)));
+    const rows = await this.prisma.$queryRawUnsafe<Row[]>(
+      `SELECT ${COLUMNS} FROM access_requests r ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY r.created_at DESC, r.id DESC LIMIT $${String(params.length)}`,
+      ...params,
+    );
+    return rows.map(toRecord);
+  }
+
+  approve(id: string, approval: { approverId: string; comment?: string; at: number; needed: number }): Promise<TransitionResult> {
+    return this.#transition(id, approval.at, ['pending'], async (tx, locked) => {
+      const inserted = await tx.$queryRawUnsafe<{ approver_id: string }[]>(
+        `INSERT INTO access_request_approvals (request_id, approver_id, comment, at) VALUES ($1::uuid, $2, $3, $4::timestamptz)
+         ON CONFLICT DO NOTHING RETURNING approver_id`,
+        id,
+        approval.approverId,
+        approval.comment ?? null,
+        iso(approval.at),
+      );
+      if (inserted.length === 0) return 'already_approved';
+      const [count] = await tx.$queryRawUnsafe<{ n: number }[]>(
+        `SELECT count(*)::int AS n FROM access_request_approvals WHERE request_id = $1::uuid`,
+        id,
+      );
+      if ((count?.n ?? 0) < approval.needed) return 'kept';
+      const start = Math.max(locked.starts_at ?? approval.at, approval.at);
+      await tx.$executeRawUnsafe(
+        `UPDATE access_requests SET state = $2, decided_at = $3::timestamptz, decided_by = $4, decision_comment = $5,
+           starts_at = $6::timestamptz, activated_at = $7::timestamptz, ends_at = $8::timestamptz WHERE id = $1::uuid`,
+        id,
+        start > approval.at ? 'approved' : 'active',
+        iso(approval.at),
+        approval.approverId,
+        approval.comment ?? null,
+        iso(start),
+        start > approval.at ? null : iso(approval.at),
+        iso(start + locked.duration_seconds * 1000),
+      );
+      return 'moved';
+    });
+  }
+
+  deny(id: string, decision: { approverId: string; comment?: string; at: number }): Promise<TransitionResult> {
+    return this.#transition(id, decision.at, ['pending'], async (tx) => {
+      await tx.$executeRawUnsafe(
+        `UPDATE access_requests SET state = 'denied', decided_at = $2::timestamptz, decided_by = $3, decision_comment = $4 WHERE id = $1::uuid`,
+        id,
+        iso(decision.at),
+        decision.approverId,
+        decision.comment ?? null,
+      );
+      return 'moved';
+    });
+  }
+
+  cancel(id: string, by: { principalId: string; at: number }): Promise<TransitionResult> {
+    return this.#transition(
+      id,
+      by.at,
+      ['pending', 'approved', 'active'],
+      async (tx, locked) => {
+        const ending = locked.state !== 'pending';
+        await tx.$executeRawUnsafe(
+          `UPDATE access_requests SET state = 'cancelled', ended_at = $2::timestamptz, ended_by = $3, end_reason = $4 WHERE id = $1::uuid`,
+          id,
+          iso(by.at),
+          by.principalId,
+          ending ? 'cancelled' : null,
+        );
+        return 'moved';
+      },
+      by.principalId,
+    );
+  }
+
+  revoke(id: string, by: { actorId: string; reason: string; at: number }): Promise<TransitionResult> {
+    return this.#transition(id, by.at, ['approved', 'active'], async (tx) => {
+      await tx.$executeRawUnsafe(
+        `UPDATE access_requests SET state = 'revoked', ended_at = $2::timestamptz, ended_by = $3, end_reason = $4 WHERE id = $1::uuid`,
+        id,
+        iso(by.at),
+        by.actorId,
+        by.reason,
+      );
+      return 'moved';
+    });
+  }
+
+  async advance(at: number): Promise<{ record: AccessRequestRecord; from: AccessRequestState }[]> {
+    const moved: { id: string; from: AccessRequestState }[] = [];
+    const step = async (from: AccessRequestState, sql: string) => {
+      const rows = await this.prisma.$queryRawUnsafe<{ id: string }[]>(sql, iso(at));
+      for (const row of rows) moved.push({ id: row.id, from });
+    };
+    // Each UPDATE moves a row only from the state it names: whichever instance runs it first moves it, once.
+    await step(
+      'pending',
+      `UPDATE access_requests SET state = 'expired_unanswered', ended_at = $1::timestamptz
+       WHERE state = 'pending' AND expires_at <= $1::timestamptz RETURNING id::text AS id`,
+    );
+    await step(
+      'approved',
+      `UPDATE access_requests SET state = 'active', activated_at = greatest(starts_at, decided_at)
+       WHERE state = 'approved' AND starts_at <= $1::timestamptz RETURNING id::text AS id`,
+    );
+    await step(
+      'active',
+      `UPDATE access_requests SET state = 'expired', ended_at = ends_at, end_reason = 'expired'
+       WHERE state = 'active' AND ends_at <= $1::timestamptz RETURNING id::text AS id`,
+    );
+    if (moved.length === 0) return [];
+    const rows = await this.prisma.$queryRawUnsafe<Row[]>(
+      `SELECT ${COLUMNS} FROM access_requests r WHERE r.id = ANY($1::uuid[])`,
+      moved.map((m) => m.id),
+    );
+    const byId = new Map(rows.map((row) => [row.id, toRecord(row)]));
+    return moved.flatMap((m) => {
+      const record = byId.get(m.id);
+      return record ? [{ record, from: m.from }] : [];
+    });
+  }
+
+  async listGrants(at: number): Promise<ActiveGrant[]> {
+    const rows = await this.prisma.$queryRawUnsafe<
+      { id: string; principal_id: string; role_id: string; starts_at: number; ends_at: number }[]
+    >(
+      `SELECT r.id::text AS id, r.principal_id, r.role_id::text AS role_id, ${ms('starts_at')}, ${ms('ends_at')}
+       FROM access_requests r WHERE r.state IN ('active', 'approved') AND r.ends_at > $1::timestamptz`,
+      iso(at),
+    );
+    return rows.map((row) => ({
+      id: row.id,
+      principalId: row.principal_id,
+      roleId: row.role_id,
+      startsAt: row.starts_at,
+      endsAt: row.ends_at,
+    }));
+  }
+
+  /**
+   * One transition under the row lock: refused unless the request is in one
+   * of `from`; a pending request past its expiry is marked expired_unanswered
+   * here and refused as `expired`. `owner`, when given, must be the requester
+   * (else not_found: no telling others' requests exist).
+   */
+  async #transition(
+    id: string,
+    at: number,
+    from: readonly AccessRequestState[],
+    work: (tx: Prisma.TransactionClient, locked: Locked) => Promise<'moved' | 'kept' | 'already_approved'>,
+    owner?: string,
+  ): Promise<TransitionResult> {
+    if (!UUID.test(id)) return { ok: false, refusal: 'not_found' };
+    type Outcome = { refusal: TransitionRefusal; expiredNow?: true } | { from: AccessRequestState; moved: boolean };
+    const outcome = await this.prisma.$transaction(async (tx): Promise<Outcome> => {
+      const [locked] = await tx.$queryRawUnsafe<Locked[]>(
+        `SELECT state, principal_id, duration_seconds, ${ms('expires_at')}, ${ms('starts_at')} FROM access_requests r WHERE id = $1::uuid FOR UPDATE`,
+        id,
+      );
+      if (locked === undefined || (owner !== undefined && locked.principal_id !== owner)) return { refusal: 'not_found' };
+      if (locked.state === 'pending' && locked.expires_at <= at) {
+        await tx.$executeRawUnsafe(
+          `UPDATE access_requests SET state = 'expired_unanswered', ended_at = $2::timestamptz WHERE id = $1::uuid`,
+          id,
+          iso(at),
+        );
+        return { refusal: 'expired', expiredNow: true };
+      }
+      if (!from.includes(locked.state)) return { refusal: 'wrong_state' };
+      const done = await work(tx, locked);
+      if (done === 'already_approved') return { refusal: 'already_approved' };
+      return { from: locked.state, moved: done === 'moved' };
+    });
+    const record = await readOne(this.prisma, id);
+    if ('refusal' in outcome) {
+      return {
+        ok: false,
+        refusal: outcome.refusal,
+        ...(record ? { record } : {}),
+        ...(outcome.expiredNow ? { expiredNow: true } : {}),
+      };
+    }
+    return { ok: true, record: record as AccessRequestRecord, from: outcome.from, moved: outcome.moved };
+  }
+}
+
+interface Locked {
+  state: AccessRequestState;
+  principal_id: string;
+  duration_seconds: number;
+  expires_at: number;
+  starts_at: number | null;
+}
+
+async function readOne(db: Db, id: string): Promise<AccessRequestRecord | undefined> {
+  const rows = await db.$queryRawUnsafe<Row[]>(`SELECT ${COLUMNS} FROM access_requests r WHERE r.id = $1::uuid`, id);
+  return rows[0] ? toRecord(rows[0]) : undefined;
+}
+
+interface Row {
+  id: string;
+  state: AccessRequestState;
+  principal_id: string;
+  idp: string;
+  username: string;
+  groups: string[] | null;
+  account_id: string;
+  role_id: string;
+  role_arn: string;
+  mapping_id: string;
+  policy: ApprovalPolicy;
+  duration_seconds: number;
+  reason: string | null;
+  ticket: string | null;
+  auto_approved: boolean;
+  created_at: number;
+  expires_at: number;
+  starts_at: number | null;
+  decided_at: number | null;
+  activated_at: number | null;
+  ends_at: number | null;
+  ended_at: number | null;
+  decided_by: string | null;
+  decision_comment: string | null;
+  ended_by: string | null;
+  end_reason: string | null;
+  approvals: { approverId: string; at: number; comment: string | null }[] | null;
+}
+
+function toRecord(row: Row): AccessRequestRecord {
+  const optional = <K extends string, V>(key: K, value: V | null): Partial<Record<K, V>> =>
+    value === null ? {} : ({ [key]: value } as Record<K, V>);
+  return {
+    id: row.id,
+    state: row.state,
+    principalId: row.principal_id,
+    idp: row.idp,
+    username: row.username,
+    groups: [...(row.groups ?? [])],
+    accountId: row.account_id,
+    roleId: row.role_id,
+    roleArn: row.role_arn,
+    mappingId: row.mapping_id,
+    policy: row.policy,
+    durationSeconds: row.duration_seconds,
+    ...optional('reason', row.reason),
+    ...optional('ticket', row.ticket),
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    ...optional('startsAt', row.starts_at),
+    ...optional('decidedAt', row.decided_at),
+    ...optional('decidedBy', row.decided_by),
+    ...optional('decisionComment', row.decision_comment),
+    ...optional('activatedAt', row.activated_at),
+    ...optional('endsAt', row.ends_at),
+    ...optional('endedAt', row.ended_at),
+    ...optional('endedBy', row.ended_by),
+    ...optional('endReason', row.end_reason),
+    approvals: (row.approvals ?? []).map((a): AccessApproval => ({
+      approverId: a.approverId,
+      at: a.at,
+      ...(a.comment === null ? {} : { comment: a.comment }),
+    })),
+    autoApproved: row.auto_approved,
+  };
+}

@@ -1,0 +1,82 @@
+import type { ApprovalPolicy } from '../domain/access-model.js';
+import type { AccessRequestRecord, AccessRequestState, ActiveGrant } from '../domain/access-requests.js';
+
+/** A new request as the feature decided it (policy checked, auto-approval decided). */
+export interface NewAccessRequest {
+  id: string;
+  principalId: string;
+  idp: string;
+  username: string;
+  groups: readonly string[];
+  accountId: string;
+  roleId: string;
+  roleArn: string;
+  mappingId: string;
+  policy: ApprovalPolicy;
+  durationSeconds: number;
+  reason?: string;
+  ticket?: string;
+  /** ms since epoch: when the grant should start (absent: at approval). */
+  startsAt?: number;
+  /** ms since epoch: when it was made, and when it expires unanswered. */
+  now: number;
+  expiresAt: number;
+  /** Approved at once by an auto-approval group: stored active (or approved, with a later start). */
+  autoApprovedBy?: string;
+}
+
+/**
+ * Why a transition did not happen. `wrong_state`: the request is no longer
+ * in a state the transition starts from (decided, cancelled, ended);
+ * `expired`: a pending request past its expiry (it is marked
+ * expired_unanswered by the same call); `already_approved`: this approver
+ * approved it before.
+ */
+export type TransitionRefusal = 'not_found' | 'wrong_state' | 'expired' | 'already_approved';
+
+export type TransitionResult =
+  /** `moved`: the state changed (false: an approval was recorded and more are needed). */
+  | { ok: true; record: AccessRequestRecord; from: AccessRequestState; moved: boolean }
+  /** `expiredNow`: this call found the pending request past its expiry and marked it expired_unanswered. */
+  | { ok: false; refusal: TransitionRefusal; record?: AccessRequestRecord; expiredNow?: boolean };
+
+export interface AccessRequestFilter {
+  principalId?: string;
+  states?: readonly AccessRequestState[];
+  /** Only requests for these role ids (an approver's inbox). */
+  roleIds?: readonly string[];
+  limit: number;
+}
+
+/**
+ * Access requests and their grants in PostgreSQL. Every transition is atomic:
+ * it happens only from the states it starts from (a row lock or a
+ * conditional UPDATE), so two approvers at once give exactly one decision and
+ * a decision after expiry is refused. Every time (`at`, `now`) comes from the
+ * caller's one clock, never from the database's, so instances and tests agree.
+ */
+export interface AccessRequestStore {
+  create(request: NewAccessRequest): Promise<AccessRequestRecord>;
+  get(id: string): Promise<AccessRequestRecord | undefined>;
+  /** Newest first. */
+  list(filter: AccessRequestFilter): Promise<AccessRequestRecord[]>;
+  /**
+   * Records one approval; when `needed` distinct approvals are reached the
+   * request is decided: active at once (or approved, when it starts later),
+   * ending `durationSeconds` after its start.
+   */
+  approve(id: string, approval: { approverId: string; comment?: string; at: number; needed: number }): Promise<TransitionResult>;
+  deny(id: string, decision: { approverId: string; comment?: string; at: number }): Promise<TransitionResult>;
+  /** The requester withdraws a pending or approved request, or ends an active grant early. */
+  cancel(id: string, by: { principalId: string; at: number }): Promise<TransitionResult>;
+  /** An administrator or approver ends an active (or approved) grant. */
+  revoke(id: string, by: { actorId: string; reason: string; at: number }): Promise<TransitionResult>;
+  /**
+   * What time moves: pending requests past expiry become expired_unanswered,
+   * approved ones whose start came become active, active grants past their end
+   * become expired. Each row moves once, whichever instance asks.
+   */
+  advance(at: number): Promise<{ record: AccessRequestRecord; from: AccessRequestState }[]>;
+  /** Every grant active at `at` (or approved, starting later): what the in-memory index loads. */
+  listGrants(at: number): Promise<ActiveGrant[]>;
+}
