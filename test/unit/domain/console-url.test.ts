@@ -42,6 +42,25 @@ describe('signinTokenRequestFor', () => {
 });
 
 describe('consoleUrlFor', () => {
+  // The console's multi-session mode (up to five identities per browser) keeps existing sessions
+  // unless the sign-in first sends the browser to the console's logout: the URL must be the
+  // federation login itself, with an account-specific multi-session destination kept as given.
+  it('when the destination is a multi-session console URL, then the login URL opens it directly, with no logout hop', () => {
+    const destination = 'https://111122223333-abcd1234.us-east-1.console.aws.amazon.com/ec2/home?region=us-east-1';
+    const login = consoleUrlFor({
+      partition: 'aws',
+      region: 'us-east-1',
+      issuer: 'https://rolegate.corp.example/',
+      signinToken: new Secret('T0K'),
+      destination: consoleDestinationFor('aws', 'us-east-1', destination),
+    }).reveal();
+    const url = new URL(login);
+    expect(url.origin + url.pathname).toBe('https://signin.aws.amazon.com/federation');
+    expect(url.searchParams.get('Action')).toBe('login');
+    expect(url.searchParams.get('Destination')).toBe(destination);
+    expect(login.toLowerCase()).not.toContain('logout');
+  });
+
   it('when no destination is given, then the login URL sends the user to the console home of the account region', () => {
     const url = new URL(
       consoleUrlFor({
