@@ -26,6 +26,11 @@ import { waitFor } from '../support/wait.js';
 const CANNOT_RUN: Record<string, string> = {
   'npm ci && npm start': 'installs and starts a second demo; this test runs what `npm start` runs (the demo launcher), already built',
   'npm test': 'this test is part of `npm test`',
+  'rolegate request --account prod --role Admin --duration 1h --reason "rotate the database password" [--ticket OPS-17]':
+    'the demo access file has no eligible mapping and [--ticket …] is optional syntax; test/e2e/cli-just-in-time.test.ts requests, approves and cancels with the built CLI',
+  'rolegate approve <id> [--comment "go ahead"]': '<id> is a placeholder; test/e2e/cli-just-in-time.test.ts',
+  'rolegate deny <id> [--comment "not during the freeze"]': '<id> is a placeholder; test/e2e/cli-just-in-time.test.ts',
+  'rolegate cancel <id>': '<id> is a placeholder; test/e2e/cli-just-in-time.test.ts',
   'npm start': 'as above: the demo this test starts',
   'npm run devstack': 'starts a long-running devstack on the default ports; test/e2e/demo-launcher.test.ts starts the same code',
   'npm run build && npm link': 'installs the CLI globally for the user; here `rolegate` is the built CLI on PATH',
