@@ -116,11 +116,14 @@ export async function connectDatabase(options: DatabaseOptions): Promise<Databas
   // An idle connection that dies (Postgres restarted) must not crash the process;
   // the next query reconnects.
   pool.on('error', (error) => options.logger.warn({ dependency: 'postgres', reason: describePgError(error) }, 'postgres connection lost'));
+  keepErrorsHandled(pool, options.logger);
   try {
     if (limits) {
       // Start-up may wait connectTimeoutMs, longer than a request waits for a connection; the
       // same session settings, so a pooler that refuses them says so now rather than on each request.
       const probe = new pg.Client({ ...session, connectionTimeoutMillis: options.connectTimeoutMs });
+      // Ended without waiting (below): a server that dies meanwhile must not raise an unhandled 'error'.
+      probe.on('error', () => undefined);
       try {
         await withTimeout(
           probe.connect().then(() => probe.query('SELECT 1')),
@@ -156,6 +159,7 @@ export async function connectDatabase(options: DatabaseOptions): Promise<Databas
           ...(limits.idleInTransactionTimeoutMs > 0 ? { idle_in_transaction_session_timeout: limits.idleInTransactionTimeoutMs } : {}),
         });
         bulkPool.on('error', (error) => options.logger.warn({ dependency: 'postgres', reason: describePgError(error) }, 'postgres connection lost'));
+        keepErrorsHandled(bulkPool, options.logger);
         bulk = { pool: bulkPool, prisma: new PrismaClient({ adapter: new PrismaPg(bulkPool) }) };
       }
       return bulk.prisma;
@@ -213,6 +217,7 @@ export async function connectDatabase(options: DatabaseOptions): Promise<Databas
       if (limits) {
         // Its own connection without the request limits: a migration may run for minutes.
         const client = new pg.Client({ ...connection, connectionTimeoutMillis: options.connectTimeoutMs, keepAlive: true });
+        client.on('error', (error) => options.logger.warn({ dependency: 'postgres', reason: describePgError(error) }, 'postgres connection lost'));
         await client.connect();
         try {
           return await migrateAndPartition(client, options.logger);
@@ -246,6 +251,20 @@ async function migrateAndPartition(client: pg.ClientBase, logger: Logger): Promi
   const upkeep = await ensureAuditPartitions(sql, new Date());
   if (upkeep.created.length > 0) logger.info({ event: 'audit.partitions', ...upkeep }, 'audit partitions created ahead');
   return result;
+}
+
+/**
+ * pg-pool listens for errors only on idle connections: a connection that is
+ * checked out (a transaction, a held upkeep connection) between two queries
+ * when the server goes away (a crash, an administrator's shutdown) emits
+ * 'error' with no listener, an uncaught exception that ends the process.
+ * Every connection of the pool gets a listener for its whole life; the next
+ * query on it then fails and the connection is dropped on release.
+ */
+function keepErrorsHandled(pool: pg.Pool, logger: Logger): void {
+  pool.on('connect', (client) => {
+    client.on('error', (error) => logger.warn({ dependency: 'postgres', reason: describePgError(error) }, 'postgres connection lost'));
+  });
 }
 
 /**
