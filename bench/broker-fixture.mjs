@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import pg from 'pg';
 import { createClient } from 'redis';
-import { cpuMs, startChild } from './support.mjs';
+import { cpuMs, startChild, adminSql as admin } from './support.mjs';
 
 const postgresUrl = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -114,16 +114,6 @@ export async function startBenchBroker(
   } catch (error) {
     await close();
     throw error;
-  }
-}
-
-async function admin(sql) {
-  const client = new pg.Client({ connectionString: postgresUrl });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
   }
 }
 

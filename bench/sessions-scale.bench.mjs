@@ -18,6 +18,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
+import { adminSql as admin } from './support.mjs';
 import { createClient } from 'redis';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
@@ -363,14 +364,4 @@ async function privateRedis() {
   });
   child.stdout.resume();
   return `redis://127.0.0.1:${String(port)}`;
-}
-
-async function admin(sql) {
-  const client = new pg.Client({ connectionString: postgresUrl });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
 }

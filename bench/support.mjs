@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
@@ -68,4 +69,15 @@ export function startChild(file, { args = [], env = {}, ready, cwd, nodeArgs = [
     child.once('exit', (code) => reject(new Error(`${file} exited with ${code}: ${err.slice(-2000)}`)));
   });
   return { child, started, stop: () => child.kill('SIGTERM') };
+}
+
+/** One statement on the PostgreSQL the benches administer from (CREATE / DROP DATABASE). */
+export async function adminSql(sql, url = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres') {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
 }

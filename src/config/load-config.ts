@@ -226,7 +226,7 @@ function tlsProblems(config: ParsedConfig, source: (key: string) => string): str
   return problems;
 }
 
-/** Rules on IdP seeds that a per-field schema cannot express (SECURITY-NOTES 11, 12). */
+/** Rules on IdP seeds that a per-field schema cannot express: unique slugs, plain-http issuers, multi-tenant issuers (docs/authentication.md). */
 function checkIdentityProviders(config: ParsedConfig, from: string): string[] {
   const problems: string[] = [];
   const seen = new Set<string>();

@@ -7,7 +7,7 @@
 /** AWS partition of an account; decides sign-in hosts, SAML audience and STS endpoints. */
 export type Partition = 'aws' | 'aws-us-gov' | 'aws-cn';
 
-/** How rolegate gets credentials for a role (see PRODUCT.md). */
+/** How rolegate gets credentials for a role (docs/exchange.md). */
 export type ExchangeMode = 'saml' | 'web-identity' | 'assume-role';
 
 export interface AwsAccount {

@@ -6,7 +6,7 @@ import type { Principal } from './principal.js';
  * reference; https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_create_saml_assertions.html). Both come from the user's immutable identity
  * (IdP slug + subject), never from a mutable username, so a renamed or
  * re-created account cannot inherit someone else's trail in CloudTrail or a
- * `aws:SourceIdentity` deny policy (SECURITY-NOTES.md rule 13).
+ * `aws:SourceIdentity` deny policy (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_control-access_monitor.html).
  *
  * The mapping is injective (collision-free between users):
  * - a subject of the "bare" IdP that already fits the rules is used as it is

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 
-/** Debian's chromium (ENVIRONMENT.md); CI installs it with apt in .ci/run. */
+/** Debian's chromium (package chromium, /usr/bin/chromium); CI installs it with apt in .ci/run. */
 export const CHROMIUM = '/usr/bin/chromium';
 
 export interface RealBrowser {

@@ -192,7 +192,7 @@ export class OpenidClientGateway implements OidcGateway {
         authentication,
         {
           timeout: Math.ceil(this.options.httpTimeoutMs / 1000),
-          // Deprecated only as a warning sign; gated to loopback issuers outside production (SECURITY-NOTES, openid-client v6).
+          // Deprecated only as a warning sign; gated to loopback issuers outside production (openid-client v6 allowInsecureRequests: https://github.com/panva/openid-client/blob/main/docs/functions/allowInsecureRequests.md).
           // eslint-disable-next-line @typescript-eslint/no-deprecated
           ...(insecure ? { execute: [client.allowInsecureRequests] } : {}),
         },
