@@ -151,7 +151,9 @@ describe('rolegate eks token', () => {
     expect(run.code, run.stderr).toBe(0);
     const token = (JSON.parse(run.stdout) as ExecCredential).status.token;
     expect((await tokenReview('demo', token)).authenticated).toBe(true);
-  });
+    // The AWS CLI loads botocore's EKS model before it signs anything: seconds on a busy machine,
+    // so this test is bounded by the CLI's own 60 s limit above, not vitest's default.
+  }, 90_000);
 
   it('when the cluster or region is malformed, or no role is named, then exit 2', async () => {
     for (const args of [
