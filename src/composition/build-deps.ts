@@ -82,6 +82,7 @@ export async function buildDeps(config: Config, logger: AppLogger, clock: Clock 
       redisStalls: () => redis?.stallsDetected ?? 0,
       accessModel: () => credentials.accessModel.stats,
       accessRequestsByState: () => accessRequests.store.countByState(),
+      grantsHeld: () => accessRequests.grants.size,
     }),
     limits: platform.limits,
     database,

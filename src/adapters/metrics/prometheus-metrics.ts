@@ -101,6 +101,8 @@ export interface MetricProbes {
   accessModel(): AccessModelProbe | undefined;
   /** Just-in-time access requests in each state, counted in PostgreSQL at scrape time (absent: not wired). */
   accessRequestsByState?(): Promise<Partial<Record<string, number>>>;
+  /** Grants this instance's in-memory index holds (active, or approved and starting later). */
+  grantsHeld?(): number;
 }
 
 
@@ -240,6 +242,15 @@ export function probeGauges(probes: MetricProbes): Registry {
         if (!probes.accessRequestsByState) return;
         const counts = await probes.accessRequestsByState().catch(() => undefined);
         if (counts) this.set(counts.active ?? 0);
+      },
+    }),
+    new Gauge({
+      name: 'rolegate_access_grants_held',
+      help: 'Just-in-time grants this instance holds in memory (active, or approved and starting later): what the credentials path checks without a database round trip.',
+      registers: [],
+      collect() {
+        const held = probes.grantsHeld?.();
+        if (held !== undefined) this.set(held);
       },
     }),
     new Gauge({
