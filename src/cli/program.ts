@@ -169,7 +169,9 @@ export async function runProgram(argv: readonly string[], out: Output = processO
     .option('--ticket <id>', 'a ticket id, when the role asks for one')
     .option('--wait', 'wait for the decision, then print the credentials (one role) as `rolegate env` does')
     .option('--wait-timeout <seconds>', 'stop waiting after this long (default: until the request expires)')
-    .addOption(new Option('--format <format>', 'with --wait: how to print the credentials (as `rolegate env`)').choices(ENV_FORMATS).default('sh'))
+    .addOption(
+      new Option('--format <format>', 'with --wait: how to print the credentials (as `rolegate env`)').choices(ENV_FORMATS).default('sh'),
+    )
     .option('--json', 'print the request(s) as JSON')
     .action(
       run(async (globals, o) => {

@@ -1,9 +1,5 @@
 import { PrismaAccessRequestStore } from '../adapters/db/prisma-access-request-store.js';
-import {
-  advanceAccessRequests,
-  endGrantsOfRemovedMappings,
-  type AccessRequestDeps,
-} from '../features/access-requests/access-requests.js';
+import { advanceAccessRequests, endGrantsOfRemovedMappings, type AccessRequestDeps } from '../features/access-requests/access-requests.js';
 import { ActiveGrants } from '../features/access-requests/active-grants.js';
 import type { AdminDeps } from '../features/admin/admin-deps.js';
 import type { CredentialsDeps } from '../features/credentials/issue-credentials.js';

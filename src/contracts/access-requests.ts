@@ -78,7 +78,6 @@ export const grantRevocationSchema = z.strictObject({
   reason: z.string().trim().min(3, 'say why the grant is revoked').max(1000),
 });
 
-
 /** `GET /api/v1/access-requests` (`view=mine`, the default, or `view=to-approve`) and the admin list. */
 export const accessRequestListSchema = z.strictObject({
   view: z.enum(['mine', 'to-approve']).default('mine'),

@@ -254,11 +254,17 @@ describe.each(databaseImplementations({ poolSize: 4 }))('AccessRequestStore cont
     const failing = () => {
       throw new Error('the audit row cannot be built');
     };
-    await expect(store.approve(request.id, { approverId: 'corp:bob', at: T0 + MIN, needed: 1 }, failing)).rejects.toThrow(/cannot be built/);
+    await expect(store.approve(request.id, { approverId: 'corp:bob', at: T0 + MIN, needed: 1 }, failing)).rejects.toThrow(
+      /cannot be built/,
+    );
     expect(await store.get(request.id)).toMatchObject({ state: 'pending', approvals: [] });
     expect(await auditOf(request.id)).toEqual([]);
 
-    const approved = await store.approve(request.id, { approverId: 'corp:bob', at: T0 + MIN, needed: 1 }, eventFor('access_request.approve'));
+    const approved = await store.approve(
+      request.id,
+      { approverId: 'corp:bob', at: T0 + MIN, needed: 1 },
+      eventFor('access_request.approve'),
+    );
     expect(approved).toMatchObject({ ok: true, record: { state: 'active' } });
     await store.revoke(request.id, { actorId: 'corp:root', reason: 'done', at: T0 + 2 * MIN }, eventFor('access_grant.end'));
     // A refused transition writes nothing.

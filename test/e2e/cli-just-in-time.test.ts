@@ -33,7 +33,9 @@ describe('rolegate request, approve and credential-process for an eligible role'
     expect(run.stdout).toBe('');
     expect(run.stderr).toMatch(/^rolegate: Admin in prod needs an approved access request/);
     // The hint is the exact command to run, as one line.
-    expect(run.stderr).toContain('\nhint: run `rolegate request --account prod --role Admin --duration 1h --reason "…"` and wait for approval');
+    expect(run.stderr).toContain(
+      '\nhint: run `rolegate request --account prod --role Admin --duration 1h --reason "…"` and wait for approval',
+    );
     expect(run.stderr.split('\n').filter(Boolean)).toHaveLength(2);
   });
 
@@ -115,7 +117,9 @@ describe('rolegate request, approve and credential-process for an eligible role'
     const denied = await waiting.exit();
     expect(denied.code).toBe(12);
     expect(denied.stdout).toBe('');
-    expect(denied.stderr).toMatch(new RegExp(`\\nrolegate: request ${id} for prod/Admin was denied by demo:bob: use the runbook instead\n`));
+    expect(denied.stderr).toMatch(
+      new RegExp(`\\nrolegate: request ${id} for prod/Admin was denied by demo:bob: use the runbook instead\n`),
+    );
 
     const unanswered = await runCli([...ask, '--wait-timeout', '1'], alice);
     expect(unanswered.code).toBe(13);
@@ -125,7 +129,19 @@ describe('rolegate request, approve and credential-process for an eligible role'
 
   it('when alice asks for several roles with repeated --role, then one request each is made, and a wrong --role is a usage error', async () => {
     const both = await runCli(
-      ['request', '--account', 'prod', '--role', 'Admin', '--role', 'sandbox/Developer', '--duration', '1h', '--reason', 'rotate the prod database password'],
+      [
+        'request',
+        '--account',
+        'prod',
+        '--role',
+        'Admin',
+        '--role',
+        'sandbox/Developer',
+        '--duration',
+        '1h',
+        '--reason',
+        'rotate the prod database password',
+      ],
       alice,
     );
     // sandbox/Developer is standing access: nothing is created, and the pair is named.

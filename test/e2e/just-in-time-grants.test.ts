@@ -33,7 +33,10 @@ describe('just-in-time grants: several roles at once, removed mappings, metrics'
 
   const apply = (yaml: string) => bob.api('/api/v1/admin/access/apply', { method: 'POST', body: { yaml, source: 'access.yaml' } });
   const ask = (body: Record<string, unknown>) =>
-    alice.api('/api/v1/access-requests', { method: 'POST', body: { duration: '1h', reason: 'rotate the prod database password', ...body } });
+    alice.api('/api/v1/access-requests', {
+      method: 'POST',
+      body: { duration: '1h', reason: 'rotate the prod database password', ...body },
+    });
   const metric = async (line: RegExp) => {
     const text = await (await fetch(`${world.app.url}/metrics`)).text();
     return Number(line.exec(text)?.[1] ?? Number.NaN);
@@ -59,7 +62,12 @@ describe('just-in-time grants: several roles at once, removed mappings, metrics'
     const problem = (await refused.json()) as { detail: string; reason: string; pair: unknown };
     expect(problem.detail).toMatch(/^roles\[1\] \(sandbox\/Developer\): You already have standing access/);
     expect(problem).toMatchObject({ reason: 'already_entitled', pair: { index: 1, account: 'sandbox', role: 'Developer' } });
-    const twice = await ask({ roles: [{ alias: 'prod', role: 'Admin' }, { accountId: PROD, role: 'Admin' }] });
+    const twice = await ask({
+      roles: [
+        { alias: 'prod', role: 'Admin' },
+        { accountId: PROD, role: 'Admin' },
+      ],
+    });
     expect(twice.status).toBe(400);
     expect(((await twice.json()) as { detail: string }).detail).toMatch(/^roles\[1\] \(222222222222\/Admin\): the same role as roles\[0\]/);
     const both = await ask({ alias: 'prod', role: 'Admin', roles: [{ alias: 'prod', role: 'Admin' }] });
@@ -80,11 +88,15 @@ describe('just-in-time grants: several roles at once, removed mappings, metrics'
       ['Admin', 'pending', batch.batchId],
       ['BreakGlass', 'pending', batch.batchId],
     ]);
-    const creates = (await auditRows(world.app.t, 'access_request.create')).map((r) => r.details as { accessRequestId: string; batchId?: string });
+    const creates = (await auditRows(world.app.t, 'access_request.create')).map(
+      (r) => r.details as { accessRequestId: string; batchId?: string },
+    );
     expect(creates.filter((d) => d.batchId === batch.batchId).map((d) => d.accessRequestId)).toEqual(batch.requests.map((r) => r.id));
     const [admin, breakGlass] = batch.requests as [View, View];
     expect((await bob.api(`/api/v1/access-requests/${admin.id}/approve`, { method: 'POST', body: {} })).status).toBe(200);
-    expect((await bob.api(`/api/v1/access-requests/${breakGlass.id}/deny`, { method: 'POST', body: { comment: 'not needed' } })).status).toBe(200);
+    expect(
+      (await bob.api(`/api/v1/access-requests/${breakGlass.id}/deny`, { method: 'POST', body: { comment: 'not needed' } })).status,
+    ).toBe(200);
     expect(await metric(/^rolegate_access_request_decision_seconds_count\{decision="approved"\} (\d+)$/m)).toBe(1);
     expect(await metric(/^rolegate_access_request_decision_seconds_count\{decision="denied"\} (\d+)$/m)).toBe(1);
     expect(await metric(/^rolegate_access_requests\{state="active"\} (\d+)$/m)).toBe(1);
@@ -105,7 +117,9 @@ describe('just-in-time grants: several roles at once, removed mappings, metrics'
     const refused = await alice.api('/api/v1/credentials', { method: 'POST', body: { alias: 'prod', role: 'Admin' } });
     expect(refused.status).toBe(403);
     const forGrant = (type: string) =>
-      auditRows(world.app.t, type).then((rows) => rows.filter((r) => (r.details as { accessRequestId?: string }).accessRequestId === grant?.id));
+      auditRows(world.app.t, type).then((rows) =>
+        rows.filter((r) => (r.details as { accessRequestId?: string }).accessRequestId === grant?.id),
+      );
     expect((await forGrant('access_grant.end')).map((r) => [r.subject, (r.details as { end: string }).end])).toEqual([
       ['demo:bob', 'mapping_removed'],
     ]);

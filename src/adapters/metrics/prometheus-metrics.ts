@@ -105,7 +105,6 @@ export interface MetricProbes {
   grantsHeld?(): number;
 }
 
-
 /** The gauges (and the one counter) whose values are read from `probes` at scrape time, in a registry of their own. */
 export function probeGauges(probes: MetricProbes): Registry {
   const registry = new Registry();

@@ -71,11 +71,17 @@ export async function runRequest(ctx: CliContext, options: RequestOptions, out: 
 function rolePairs(options: RequestOptions): RoleName[] {
   if (options.roles.length === 0) throw new CliError(ExitCode.usage, 'request needs --role (account/role, or a name with --account)');
   const pairs = options.roles.map((text) => {
-    const named = text.includes('/') ? parseRoleName(text) : options.account === undefined ? undefined : { account: options.account, role: text };
+    const named = text.includes('/')
+      ? parseRoleName(text)
+      : options.account === undefined
+        ? undefined
+        : { account: options.account, role: text };
     if (named === undefined)
       throw new CliError(
         ExitCode.usage,
-        text.includes('/') ? `--role ${text.slice(0, 100)}: expected account/role` : `--role ${text.slice(0, 100)}: give account/role, or --account`,
+        text.includes('/')
+          ? `--role ${text.slice(0, 100)}: expected account/role`
+          : `--role ${text.slice(0, 100)}: give account/role, or --account`,
       );
     return named;
   });
@@ -96,7 +102,9 @@ async function waitForDecisions(
 ): Promise<void> {
   const ids = first.map((r) => r.id);
   const interrupted = () => {
-    out.stderr(`\nrolegate: stopped waiting; ${ids.join(', ')} ${ids.length === 1 ? 'is' : 'are'} unchanged\nhint: \`rolegate requests\` shows the state\n`);
+    out.stderr(
+      `\nrolegate: stopped waiting; ${ids.join(', ')} ${ids.length === 1 ? 'is' : 'are'} unchanged\nhint: \`rolegate requests\` shows the state\n`,
+    );
     process.exit(ExitCode.interrupted);
   };
   process.once('SIGINT', interrupted);
@@ -106,7 +114,9 @@ async function waitForDecisions(
     let current = first;
     let pause = FIRST_POLL_MS;
     for (;;) {
-      const refused = current.find((r) => r.state === 'denied' || r.state === 'cancelled' || r.state === 'revoked' || r.state === 'expired');
+      const refused = current.find(
+        (r) => r.state === 'denied' || r.state === 'cancelled' || r.state === 'revoked' || r.state === 'expired',
+      );
       if (refused !== undefined)
         throw new CliError(
           ExitCode.requestDenied,
@@ -114,14 +124,27 @@ async function waitForDecisions(
         );
       const unanswered = current.find((r) => r.state === 'expired_unanswered');
       if (unanswered !== undefined)
-        throw new CliError(ExitCode.requestExpired, `request ${unanswered.id} for ${where(unanswered)} expired unanswered at ${unanswered.expiresAt}`);
+        throw new CliError(
+          ExitCode.requestExpired,
+          `request ${unanswered.id} for ${where(unanswered)} expired unanswered at ${unanswered.expiresAt}`,
+        );
       if (current.every((r) => r.state === 'active')) break;
       if (ctx.now() >= deadline)
         throw new CliError(
           ExitCode.requestExpired,
-          `stopped waiting at ${new Date(deadline).toISOString()}: ${current.filter((r) => r.state !== 'active').map((r) => `${r.id} is ${r.state}`).join(', ')}`,
+          `stopped waiting at ${new Date(deadline).toISOString()}: ${current
+            .filter((r) => r.state !== 'active')
+            .map((r) => `${r.id} is ${r.state}`)
+            .join(', ')}`,
         );
-      out.stderr(`rolegate: waiting for approval of ${current.filter((r) => r.state === 'pending').map(where).join(', ') || 'the start of the grant'}…\n`);
+      out.stderr(
+        `rolegate: waiting for approval of ${
+          current
+            .filter((r) => r.state === 'pending')
+            .map(where)
+            .join(', ') || 'the start of the grant'
+        }…\n`,
+      );
       await new Promise((resolve) => setTimeout(resolve, Math.min(pause, Math.max(0, deadline - ctx.now()))));
       pause = Math.min(pause * 2, MAX_POLL_MS);
       current = await Promise.all(

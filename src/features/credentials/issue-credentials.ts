@@ -208,10 +208,7 @@ export async function issueCredentials(deps: CredentialsDeps, caller: Caller, as
         : `Issued under access grant ${jit.id}, which ends at ${ends}.`,
     );
   }
-  await Promise.all([
-    grant(deps, caller, entitlement, credentials, duration.seconds, source, result.justification, use),
-    ...pendingAudit,
-  ]);
+  await Promise.all([grant(deps, caller, entitlement, credentials, duration.seconds, source, result.justification, use), ...pendingAudit]);
   return { account, role, credentials, durationSeconds: duration.seconds, notes, source };
 }
 
