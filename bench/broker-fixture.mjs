@@ -108,6 +108,7 @@ export async function startBenchBroker(
       stsUrl: sts?.url ?? devstack.stsUrl,
       signIn: (user) => signIn(url, user),
       announceAccessChange: () => publish(prefix),
+      announceGrantsChange: () => publish(prefix, 'access-grants-changed'),
       metrics: () => scrape(url),
       close,
     };
@@ -138,10 +139,10 @@ async function seedAccessModel(databaseUrl, prefix) {
 }
 
 /** Tells the broker to reload its access model, as an admin change on another instance does. */
-async function publish(prefix) {
+async function publish(prefix, channel = 'access-model-changed') {
   const redis = createClient({ url: redisUrl });
   await redis.connect();
-  await redis.publish(`${prefix}access-model-changed`, 'bench');
+  await redis.publish(`${prefix}${channel}`, 'bench');
   await redis.close();
 }
 

@@ -67,6 +67,8 @@ export interface Problem {
   issues?: { path: string; message: string }[];
   /** For 429 rate_limited: when to try again. */
   retryAfterSeconds?: number;
+  /** For grant_required: the exact `rolegate request …` command that asks for the role. */
+  requestCommand?: string;
 }
 
 /** Which CLI option sets each field of a role request, for usage errors that name the flag to fix. */
@@ -102,7 +104,7 @@ export function apiError(status: number, problem: Problem): ApiError {
   }
   if (problem.reason === 'grant_required' || problem.reason === 'grant_ending') {
     // The broker's detail names the account and role; the hint the command to run.
-    return new ApiError(ExitCode.grantRequired, detail, status, grantHint(problem.reason));
+    return new ApiError(ExitCode.grantRequired, detail, status, grantHint(problem.reason, problem.requestCommand));
   }
   if (problem.reason === 'unknown_account' || problem.reason === 'unknown_role') {
     return new ApiError(ExitCode.usage, detail, status, '`rolegate roles` lists the accounts and roles you may take');
@@ -118,10 +120,11 @@ export function apiError(status: number, problem: Problem): ApiError {
   return new ApiError(ExitCode.brokerError, `the broker answered ${String(status)}: ${detail}`, status, hint);
 }
 
-function grantHint(reason: string): string {
+function grantHint(reason: string, command: string | undefined): string {
+  const run = command ?? 'rolegate request --account <account> --role <role> --duration 1h --reason "…"';
   return reason === 'grant_ending'
-    ? 'your access grant ends too soon for a new AWS session: run `rolegate request` for a new one'
-    : 'run `rolegate request --account <account> --role <role> --duration 1h --reason "…"` and wait for approval (`rolegate requests` shows its state)';
+    ? `your access grant ends too soon for a new AWS session: run \`${run}\` for a new one`
+    : `run \`${run}\` and wait for approval (\`rolegate requests\` shows its state)`;
 }
 
 /** The problem+json body of an answer, or undefined when it is not one. */
@@ -139,7 +142,10 @@ export function problemOf(answer: HttpAnswer): Problem | undefined {
   const reason = text(body.reason);
   const requestId = text(body.requestId);
   const retryAfterSeconds = typeof body.retryAfterSeconds === 'number' ? body.retryAfterSeconds : undefined;
+  // One line of the broker's own making, quoted in a hint: nothing multi-line or overlong gets through.
+  const requestCommand = text(body.requestCommand);
   return {
+    ...(requestCommand !== undefined && /^rolegate request [^\n\r]{1,300}$/.test(requestCommand) ? { requestCommand } : {}),
     ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
     detail: body.detail,
     ...(code !== undefined ? { code } : {}),

@@ -27,6 +27,12 @@ export const ExitCode = {
   busy: 10,
   /** The role is one you are eligible for (just-in-time access) but hold no active grant for: run `rolegate request`. */
   grantRequired: 11,
+  /** `rolegate request --wait`: the request was denied (or withdrawn or ended before it could be used). */
+  requestDenied: 12,
+  /** `rolegate request --wait`: the request expired unanswered, or the wait ran out first. */
+  requestExpired: 13,
+  /** Interrupted (Ctrl-C) while waiting; nothing was changed. */
+  interrupted: 130,
 } as const;
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
@@ -61,6 +67,9 @@ export const DEFAULT_HINTS: Record<ExitCodeValue, string> = {
   [ExitCode.config]: 'see `rolegate --help` and docs/cli.md (which broker)',
   [ExitCode.loginFailed]: 'run `rolegate login` again',
   [ExitCode.busy]: 'retry; if no other rolegate is running, delete the lock file named above',
+  [ExitCode.requestDenied]: '`rolegate requests` shows the decision and its comment',
+  [ExitCode.requestExpired]: 'ask again with `rolegate request`, or ask an approver to look at it sooner',
+  [ExitCode.interrupted]: '`rolegate requests` shows the state of your requests',
   [ExitCode.grantRequired]:
     'run `rolegate request --account <account> --role <role> --duration 1h --reason "…"`, and use the role once it is approved',
 };

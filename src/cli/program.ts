@@ -9,7 +9,10 @@ import { runWhoami } from './commands/whoami.js';
 import { runApply } from './commands/apply.js';
 import { runExport } from './commands/export.js';
 import { runDecision, runRequest, runRequests } from './commands/access-requests.js';
-import { ExitCode, reportError } from './errors.js';
+import { runEnv } from './commands/env.js';
+import { CliError, ExitCode, reportError } from './errors.js';
+import { refreshSettings } from './refresh-settings.js';
+import { ENV_FORMATS, type EnvFormat } from './shell-formats.js';
 import { commandWord } from './fast-path.js';
 import { processOutput, type Output } from './output.js';
 import { addShellCommands } from './shell-commands.js';
@@ -153,28 +156,51 @@ export async function runProgram(argv: readonly string[], out: Output = processO
 
   program
     .command('request')
-    .description('ask for a role you are eligible for (just-in-time access): approvers decide, the grant ends by itself')
-    .requiredOption('--account <id-or-alias>', 'AWS account id or alias')
-    .requiredOption('--role <name>', 'IAM role name')
+    .description('ask for roles you are eligible for (just-in-time access): approvers decide, the grant ends by itself')
+    .option('--account <id-or-alias>', 'the AWS account (id or alias) of the roles given by name alone')
+    .option(
+      '--role <account/role>',
+      'a role to ask for: account/role, or a name with --account; repeat for several',
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
     .requiredOption('--duration <length>', 'how long: 4h, 90m, 1h30m or seconds (at most the role’s maxGrant)')
     .option('--reason <text>', 'why you need it (shown to approvers, audited)')
     .option('--ticket <id>', 'a ticket id, when the role asks for one')
-    .option('--json', 'print the request as JSON')
+    .option('--wait', 'wait for the decision, then print the credentials (one role) as `rolegate env` does')
+    .option('--wait-timeout <seconds>', 'stop waiting after this long (default: until the request expires)')
+    .addOption(
+      new Option('--format <format>', 'with --wait: how to print the credentials (as `rolegate env`)').choices(ENV_FORMATS).default('sh'),
+    )
+    .option('--json', 'print the request(s) as JSON')
     .action(
-      run((globals, o) =>
-        runRequest(
-          context(globals),
+      run(async (globals, o) => {
+        const ctx = context(globals);
+        const timeout = o.waitTimeout === undefined ? undefined : Number(o.waitTimeout);
+        if (timeout !== undefined && (!Number.isSafeInteger(timeout) || timeout < 1))
+          throw new CliError(ExitCode.usage, '--wait-timeout must be whole seconds');
+        const format = o.format as EnvFormat;
+        await runRequest(
+          ctx,
           {
-            account: String(o.account),
-            role: String(o.role),
+            ...(typeof o.account === 'string' ? { account: o.account } : {}),
+            roles: (o.role as string[] | undefined) ?? [],
             duration: String(o.duration),
             ...(typeof o.reason === 'string' ? { reason: o.reason } : {}),
             ...(typeof o.ticket === 'string' ? { ticket: o.ticket } : {}),
             json: o.json === true,
+            ...(o.wait === true
+              ? {
+                  wait: {
+                    print: (role) => runEnv(ctx, role, { format, unset: false }, refreshSettings(ctx.env), out),
+                    ...(timeout === undefined ? {} : { timeoutMs: timeout * 1000 }),
+                  },
+                }
+              : {}),
           },
           out,
-        ),
-      ),
+        );
+      }),
     );
   program
     .command('requests')

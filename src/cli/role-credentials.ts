@@ -51,6 +51,8 @@ export interface RoleCredentials {
  */
 export async function getRoleCredentials(ctx: CliContext, request: RoleRequest, options: RoleCredentialsOptions): Promise<RoleCredentials> {
   const key = cacheRequestOf(ctx, request);
+  // A justification is one break-glass use: the broker opens a session for it alone, so nothing is read from or written to the cache.
+  if (request.justification !== undefined) return { entry: await fetchFromBroker(ctx, key, request), source: 'broker' };
   const file = cacheFileFor(ctx.paths.cacheDir, key);
   const startedAt = ctx.now();
   const cached = readCachedCredentials(file, key);

@@ -1,6 +1,7 @@
 import { PrismaAccessRequestStore } from '../adapters/db/prisma-access-request-store.js';
-import { advanceAccessRequests, type AccessRequestDeps } from '../features/access-requests/access-requests.js';
+import { advanceAccessRequests, endGrantsOfRemovedMappings, type AccessRequestDeps } from '../features/access-requests/access-requests.js';
 import { ActiveGrants } from '../features/access-requests/active-grants.js';
+import type { AdminDeps } from '../features/admin/admin-deps.js';
 import type { CredentialsDeps } from '../features/credentials/issue-credentials.js';
 import type { Platform } from './platform.js';
 import type { StartupSteps } from './startup.js';
@@ -17,6 +18,7 @@ export async function buildAccessRequests(
   platform: Platform,
   steps: StartupSteps,
   credentials: CredentialsDeps,
+  admin: AdminDeps,
 ): Promise<AccessRequestDeps> {
   const { config } = platform;
   const parts = { kv: platform.kv, credentials, audit: platform.audit, clock: platform.clock, logger: platform.logger };
@@ -36,7 +38,15 @@ export async function buildAccessRequests(
     dropCredentials: (principalId, roleId) => cache.deleteFor(principalId, roleId),
     isAdmin: (principal) => principal.groups.some((g) => config.admin.groups.includes(g)),
     pendingTtlSeconds: config.accessRequests.pendingTtlSeconds,
+    observer: {
+      decided: (decision, seconds) => platform.metrics.accessRequestDecisionSeconds.observe({ decision }, seconds),
+      grantEnded: (how, early) => {
+        if (early) platform.metrics.accessGrantsEndedEarly.inc({ reason: how });
+      },
+    },
   };
+  // A mapping removed by `rolegate apply` or the admin API ends its grants at once (and the sweep below catches the rest).
+  admin.endGrantsOfRemovedMappings = (actor) => endGrantsOfRemovedMappings(accessRequests, actor);
   const timer = setInterval(() => {
     void advanceAccessRequests(accessRequests).catch((error: unknown) =>
       parts.logger.warn({ reason: (error as Error).message }, 'cannot advance access requests now; retrying'),

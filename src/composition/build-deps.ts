@@ -62,7 +62,7 @@ export async function buildDeps(config: Config, logger: AppLogger, clock: Clock 
   const { credentials, flights, access } = await buildCredentials(platform, steps, cache);
   const cliAuth = buildCliAuth(platform);
   const admin = buildAdmin(platform, steps, { sessions, cliAuth, credentials });
-  const accessRequests = await buildAccessRequests(platform, steps, credentials);
+  const accessRequests = await buildAccessRequests(platform, steps, credentials, admin.access);
   const redis = kv instanceof RedisKvStore ? kv : undefined;
   const { availability } = login;
   let shuttingDown = false;
@@ -81,6 +81,8 @@ export async function buildDeps(config: Config, logger: AppLogger, clock: Clock 
       redisNearCache: () => redis?.nearCacheStats,
       redisStalls: () => redis?.stallsDetected ?? 0,
       accessModel: () => credentials.accessModel.stats,
+      accessRequestsByState: () => accessRequests.store.countByState(),
+      grantsHeld: () => accessRequests.grants.size,
     }),
     limits: platform.limits,
     database,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ACCESS_REQUEST_STATES, DURATION_TEXT, type AccessRequestState } from '../domain/access-requests.js';
 import { exactlyOneAccount } from './credentials.js';
 
 /**
@@ -13,21 +14,33 @@ const durationField = z.union([
     .int()
     .min(1)
     .max(30 * 86_400),
-  z
-    .string()
-    .regex(/^(?:\d{1,3}d)?(?:\d{1,4}h)?(?:\d{1,6}m)?(?:\d{1,7}s)?$/, 'expected seconds or a duration such as 4h, 90m or 1h30m')
-    .min(2),
+  z.string().regex(DURATION_TEXT, 'expected seconds or a duration such as 4h, 90m or 1h30m').min(2),
 ]);
 
-/** `POST /api/v1/access-requests`. */
+const accountFields = {
+  accountId: z
+    .string()
+    .regex(/^\d{12}$/, 'expected a 12-digit AWS account id')
+    .optional(),
+  alias: z.string().min(1).max(64).optional(),
+};
+
+/** One (account, role) pair of `roles`. */
+const rolePairSchema = z.strictObject({ ...accountFields, role: z.string().min(1).max(64) }).refine(...exactlyOneAccount);
+
+/** Most pairs one request names (features/access-requests: MAX_PAIRS_PER_REQUEST). */
+const MAX_PAIRS = 20;
+
+/**
+ * `POST /api/v1/access-requests`: one role (`accountId` or `alias`, and
+ * `role`) or several (`roles: [{alias, role}, …]`), never both. Several
+ * pairs are several requests sharing a batch id, created all or none.
+ */
 export const accessRequestCreateSchema = z
   .strictObject({
-    accountId: z
-      .string()
-      .regex(/^\d{12}$/, 'expected a 12-digit AWS account id')
-      .optional(),
-    alias: z.string().min(1).max(64).optional(),
-    role: z.string().min(1).max(64),
+    ...accountFields,
+    role: z.string().min(1).max(64).optional(),
+    roles: z.array(rolePairSchema).min(1).max(MAX_PAIRS).optional(),
     /** How long the grant should last, at most the role's maxGrant. */
     duration: durationField,
     /** Why: shown to approvers and audited (required unless the policy says otherwise). */
@@ -37,8 +50,23 @@ export const accessRequestCreateSchema = z
     /** When the grant should start (ISO 8601); default: when approved. */
     startsAt: z.iso.datetime({ offset: true }).optional(),
   })
-  .refine(...exactlyOneAccount);
+  .superRefine((body, ctx) => {
+    if (body.roles !== undefined) {
+      if (body.role !== undefined || body.accountId !== undefined || body.alias !== undefined)
+        ctx.addIssue({ code: 'custom', path: ['roles'], message: 'give roles, or accountId/alias and role, not both' });
+      return;
+    }
+    if (body.role === undefined) ctx.addIssue({ code: 'custom', path: ['role'], message: 'give role (with accountId or alias) or roles' });
+    const [ok, issue] = exactlyOneAccount;
+    if (!ok(body)) ctx.addIssue({ code: 'custom', ...issue });
+  });
 export type AccessRequestCreate = z.infer<typeof accessRequestCreateSchema>;
+
+/** The pairs a create body names, in order (the single form is one pair). */
+export function rolePairsOf(body: AccessRequestCreate): { account: string; role: string }[] {
+  const pairs = body.roles ?? [{ accountId: body.accountId, alias: body.alias, role: body.role ?? '' }];
+  return pairs.map((p) => ({ account: p.accountId ?? p.alias ?? '', role: p.role }));
+}
 
 /** `POST /api/v1/access-requests/:id/approve` and `/deny`. */
 export const accessRequestDecisionSchema = z.strictObject({
@@ -49,17 +77,6 @@ export const accessRequestDecisionSchema = z.strictObject({
 export const grantRevocationSchema = z.strictObject({
   reason: z.string().trim().min(3, 'say why the grant is revoked').max(1000),
 });
-
-export const ACCESS_REQUEST_STATE_NAMES = [
-  'pending',
-  'approved',
-  'denied',
-  'cancelled',
-  'expired_unanswered',
-  'active',
-  'expired',
-  'revoked',
-] as const;
 
 /** `GET /api/v1/access-requests` (`view=mine`, the default, or `view=to-approve`) and the admin list. */
 export const accessRequestListSchema = z.strictObject({
@@ -72,7 +89,7 @@ export const adminAccessRequestListSchema = z.strictObject({
     .string()
     .max(200)
     .transform((text) => text.split(','))
-    .pipe(z.array(z.enum(ACCESS_REQUEST_STATE_NAMES)))
+    .pipe(z.array(z.enum(ACCESS_REQUEST_STATES)))
     .optional(),
   user: z.string().min(3).max(300).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
@@ -83,7 +100,7 @@ export const accessRequestIdSchema = z.strictObject({ id: z.uuid({ error: 'expec
 /** One request as the API shows it. Times are ISO 8601 UTC. */
 export interface AccessRequestView {
   id: string;
-  state: (typeof ACCESS_REQUEST_STATE_NAMES)[number];
+  state: AccessRequestState;
   requester: { id: string; username: string; groups: string[] };
   account: { id: string; alias?: string };
   role: { arn: string; name: string };
@@ -107,8 +124,16 @@ export interface AccessRequestView {
   approvalsNeeded: number;
   approverGroups: string[];
   autoApproved: boolean;
+  /** Requests made together (several roles at once) share this id. */
+  batchId?: string;
 }
 
 export interface AccessRequestListResponse {
+  requests: AccessRequestView[];
+}
+
+/** `POST /api/v1/access-requests` with `roles`: every request made, in the order asked, and their batch id (several pairs). */
+export interface AccessRequestBatchResponse {
+  batchId?: string;
   requests: AccessRequestView[];
 }

@@ -80,6 +80,8 @@ export interface AccessRequestRecord {
   approvals: AccessApproval[];
   /** Set when the request was approved by an auto-approval group. */
   autoApproved: boolean;
+  /** Requests made together (several roles at once) share this id. */
+  batchId?: string;
 }
 
 /** What the in-memory grant index keeps of an active grant. */
@@ -92,8 +94,8 @@ export interface ActiveGrant {
   endsAt: number;
 }
 
-/** `4h`, `90m`, `1h30m`, `3600s`, `2d`: a grant length. */
-const DURATION_TEXT = /^(?:(\d{1,3})d)?(?:(\d{1,4})h)?(?:(\d{1,6})m)?(?:(\d{1,7})s)?$/;
+/** `4h`, `90m`, `1h30m`, `3600s`, `2d`: a grant length (also what the API's schema accepts). */
+export const DURATION_TEXT = /^(?:(\d{1,3})d)?(?:(\d{1,4})h)?(?:(\d{1,6})m)?(?:(\d{1,7})s)?$/;
 
 /** Seconds of a duration text, or undefined when it is not one. */
 export function parseDurationText(text: string): number | undefined {

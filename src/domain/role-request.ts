@@ -184,10 +184,22 @@ export function roleRequestError(denial: RoleRequestDenial): RolegateError {
           reason: denial.reason,
           maxGrantSeconds: denial.eligibility.policy.maxGrantSeconds,
           approvalsNeeded: denial.eligibility.policy.approvalsNeeded,
+          requestCommand: requestCommandFor(denial.account, denial.role, denial.eligibility.policy),
         },
       });
     case 'not_entitled':
     case 'role_misconfigured':
       return new RolegateError('role_not_entitled', { detail: denial.detail, extras: { reason: denial.reason } });
   }
+}
+
+/**
+ * The `rolegate request` command that asks for this role (the CLI's hint quotes
+ * it): the account's alias and the role's name, an hour or the longest grant if
+ * shorter, and the reason (and ticket, when the policy wants one) to fill in.
+ */
+export function requestCommandFor(account: AwsAccount, role: AwsRole, policy: { maxGrantSeconds: number; ticketPattern?: string }): string {
+  const word = (text: string) => (/^[\w.@+=,-]+$/.test(text) ? text : `'${text.replaceAll("'", "'\\''")}'`);
+  const ticket = policy.ticketPattern === undefined ? '' : ' --ticket "…"';
+  return `rolegate request --account ${word(account.alias)} --role ${word(role.name)} --duration ${formatDuration(Math.min(3600, policy.maxGrantSeconds))} --reason "…"${ticket}`;
 }

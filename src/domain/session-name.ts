@@ -22,7 +22,22 @@ export const SESSION_NAME_PATTERN = /^[\w+=,.@-]{2,64}$/;
 const HASH_CHARS = 12;
 const HASH_SUFFIX = new RegExp(`=[a-z2-7]{${String(HASH_CHARS)}}$`);
 const MAX = 64;
-const PREFIX_MAX = MAX - HASH_CHARS - 1;
+
+/**
+ * What one STS session is opened for when it must be told apart from the
+ * user's others: a just-in-time grant (its access request id) or one
+ * break-glass use (an id made for that use). Each gets its own session.
+ */
+export interface SessionUse {
+  kind: 'grant' | 'break-glass';
+  /** A UUID: the access request id, or the break-glass use id audited with the issuance. */
+  id: string;
+}
+
+const USE_MARK: Record<SessionUse['kind'], string> = { grant: 'g', 'break-glass': 'bg' };
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** A use suffix as useSuffix writes it: a bare subject ending like one is hashed (a crafted subject never mimics a use). */
+const USE_SUFFIX = /\.(?:g|bg)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export interface SessionNameOptions {
   /**
@@ -35,17 +50,52 @@ export interface SessionNameOptions {
 
 /** The RoleSessionName for a user (also used as SourceIdentity). */
 export function sessionNameFor(principal: Pick<Principal, 'idp' | 'subject'>, options: SessionNameOptions = {}): string {
-  const subject = principal.subject;
-  if (principal.idp === options.bareIdp && SESSION_NAME_PATTERN.test(subject) && !HASH_SUFFIX.test(subject)) return subject;
-  const readable = Array.from(subject)
-    .map((ch) => (/^[\w+=,.@-]$/.test(ch) ? ch : '_'))
-    .join('')
-    .slice(0, PREFIX_MAX);
-  return `${readable || 'user'}=${hashOf(`${principal.idp}:${subject}`)}`;
+  return userPart(principal, options, MAX);
+}
+
+/**
+ * The RoleSessionName of a session opened for one use: the user's name, then
+ * `.g-<access request id>` or `.bg-<break-glass use id>`, within the 64
+ * characters of `[\w+=,.@-]` STS allows
+ * (https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html#API_AssumeRole_RequestParameters).
+ * The session name is the last part of the assumed-role ARN every CloudTrail
+ * event of the session carries as `userIdentity.arn`
+ * (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-user-identity.html),
+ * so an auditor can tell the uses apart and join each to its request or
+ * break-glass audit row. The user stays named in full by SourceIdentity
+ * (sourceIdentityFor, unchanged); a user part too long to fit beside the
+ * suffix is shortened to a readable prefix and its hash, as above.
+ */
+export function sessionNameForUse(
+  principal: Pick<Principal, 'idp' | 'subject'>,
+  options: SessionNameOptions,
+  use: SessionUse | undefined,
+): string {
+  if (use === undefined) return sessionNameFor(principal, options);
+  if (!UUID.test(use.id)) throw new Error(`a session use id must be a lower-case UUID, not ${use.id.slice(0, 40)}`);
+  const suffix = `.${USE_MARK[use.kind]}-${use.id}`;
+  return `${userPart(principal, options, MAX - suffix.length)}${suffix}`;
 }
 
 /** SourceIdentity: the same value as the session name (AWS applies the same rules to both). */
 export const sourceIdentityFor = sessionNameFor;
+
+/** The user's name in at most `max` characters (see the rules above). */
+function userPart(principal: Pick<Principal, 'idp' | 'subject'>, options: SessionNameOptions, max: number): string {
+  const subject = principal.subject;
+  const bare =
+    principal.idp === options.bareIdp &&
+    SESSION_NAME_PATTERN.test(subject) &&
+    subject.length <= max &&
+    !HASH_SUFFIX.test(subject) &&
+    !USE_SUFFIX.test(subject);
+  if (bare) return subject;
+  const readable = Array.from(subject)
+    .map((ch) => (/^[\w+=,.@-]$/.test(ch) ? ch : '_'))
+    .join('')
+    .slice(0, max - HASH_CHARS - 1);
+  return `${readable || 'user'}=${hashOf(`${principal.idp}:${subject}`)}`;
+}
 
 function hashOf(text: string): string {
   const digest = createHash('sha256').update(text, 'utf8').digest();

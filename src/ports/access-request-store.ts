@@ -1,5 +1,6 @@
 import type { ApprovalPolicy } from '../domain/access-model.js';
 import type { AccessRequestRecord, AccessRequestState, ActiveGrant } from '../domain/access-requests.js';
+import type { AuditEvent } from './audit-log.js';
 
 /** A new request as the feature decided it (policy checked, auto-approval decided). */
 export interface NewAccessRequest {
@@ -23,7 +24,27 @@ export interface NewAccessRequest {
   expiresAt: number;
   /** Approved at once by an auto-approval group: stored active (or approved, with a later start). */
   autoApprovedBy?: string;
+  /** Requests made together (several roles at once) share this id. */
+  batchId?: string;
 }
+
+/**
+ * One change a store call made: the record as the change left it, the state
+ * it left (undefined for a new request) and whether the state moved (false:
+ * an approval was recorded and more are needed).
+ */
+export interface StoredChange {
+  record: AccessRequestRecord;
+  from: AccessRequestState | undefined;
+  moved: boolean;
+}
+
+/**
+ * The audit events of a change, written in the change's own transaction: no
+ * transition commits without its audit rows, and no row is written for a
+ * change that rolled back. Called once per change, inside the transaction.
+ */
+export type AuditOf = (change: StoredChange) => readonly AuditEvent[];
 
 /**
  * Why a transition did not happen. `wrong_state`: the request is no longer
@@ -56,27 +77,41 @@ export interface AccessRequestFilter {
  * caller's one clock, never from the database's, so instances and tests agree.
  */
 export interface AccessRequestStore {
-  create(request: NewAccessRequest): Promise<AccessRequestRecord>;
+  /** Stores requests all or none (one transaction), in order. */
+  create(requests: readonly NewAccessRequest[], audit?: AuditOf): Promise<AccessRequestRecord[]>;
   get(id: string): Promise<AccessRequestRecord | undefined>;
   /** Newest first. */
   list(filter: AccessRequestFilter): Promise<AccessRequestRecord[]>;
+  /** How many requests are in each state now (metrics). */
+  countByState(): Promise<Partial<Record<AccessRequestState, number>>>;
   /**
    * Records one approval; when `needed` distinct approvals are reached the
    * request is decided: active at once (or approved, when it starts later),
    * ending `durationSeconds` after its start.
    */
-  approve(id: string, approval: { approverId: string; comment?: string; at: number; needed: number }): Promise<TransitionResult>;
-  deny(id: string, decision: { approverId: string; comment?: string; at: number }): Promise<TransitionResult>;
+  approve(
+    id: string,
+    approval: { approverId: string; comment?: string; at: number; needed: number },
+    audit?: AuditOf,
+  ): Promise<TransitionResult>;
+  deny(id: string, decision: { approverId: string; comment?: string; at: number }, audit?: AuditOf): Promise<TransitionResult>;
   /** The requester withdraws a pending or approved request, or ends an active grant early. */
-  cancel(id: string, by: { principalId: string; at: number }): Promise<TransitionResult>;
+  cancel(id: string, by: { principalId: string; at: number }, audit?: AuditOf): Promise<TransitionResult>;
   /** An administrator or approver ends an active (or approved) grant. */
-  revoke(id: string, by: { actorId: string; reason: string; at: number }): Promise<TransitionResult>;
+  revoke(id: string, by: { actorId: string; reason: string; at: number }, audit?: AuditOf): Promise<TransitionResult>;
+  /**
+   * Ends (state revoked, end reason `mapping_removed`) every active or
+   * approved grant whose eligible mapping no longer exists. Each row moves
+   * once, whichever instance asks; `audit` is written in the same
+   * transaction as the moves.
+   */
+  endOrphaned(at: number, by: string, audit?: AuditOf): Promise<StoredChange[]>;
   /**
    * What time moves: pending requests past expiry become expired_unanswered,
    * approved ones whose start came become active, active grants past their end
    * become expired. Each row moves once, whichever instance asks.
    */
-  advance(at: number): Promise<{ record: AccessRequestRecord; from: AccessRequestState }[]>;
+  advance(at: number, audit?: AuditOf): Promise<{ record: AccessRequestRecord; from: AccessRequestState }[]>;
   /** Every grant active at `at` (or approved, starting later): what the in-memory index loads. */
   listGrants(at: number): Promise<ActiveGrant[]>;
 }

@@ -254,8 +254,12 @@ describe('break-glass', () => {
     const justification = 'INC-4711: production database is down';
     const { status, json } = await credentials(bob, { alias: 'prod', role: 'BreakGlass', justification });
     expect(status).toBe(200);
-    expect(await callerArn((json as unknown as CredentialsResponse).credentials)).toBe(`arn:aws:sts::${PROD}:assumed-role/BreakGlass/bob`);
+    // Its own session, named after the use (test/e2e/one-session-per-use.test.ts covers a second use).
     const row = (await auditRows(world.app.t, 'credentials.issue')).filter((r) => r.subject === 'demo:bob').at(-1);
+    const useId = String((row?.details as { breakGlassUseId?: unknown } | undefined)?.breakGlassUseId);
+    expect(await callerArn((json as unknown as CredentialsResponse).credentials)).toBe(
+      `arn:aws:sts::${PROD}:assumed-role/BreakGlass/bob.bg-${useId}`,
+    );
     expect(row?.details).toMatchObject({ breakGlass: true, justification });
     expect(world.app.t.logs.lines()).toContainEqual(
       expect.objectContaining({ level: 'warn', msg: 'break-glass role used', justification }),

@@ -28,6 +28,10 @@ const CANNOT_RUN: Record<string, string> = {
   'npm test': 'this test is part of `npm test`',
   'rolegate request --account prod --role Admin --duration 1h --reason "rotate the database password" [--ticket OPS-17]':
     'the demo access file has no eligible mapping and [--ticket …] is optional syntax; test/e2e/cli-just-in-time.test.ts requests, approves and cancels with the built CLI',
+  'rolegate request --role prod/Admin --role prod/DBA --duration 1h --reason "rotate the database password"':
+    'the demo access file has no eligible mapping (and no DBA role); test/e2e/cli-just-in-time.test.ts asks for several roles with the built CLI',
+  'rolegate request --role prod/Admin --duration 1h --reason "rotate the database password" --wait':
+    'waits for an approver; test/e2e/cli-just-in-time.test.ts runs it while bob approves and denies with the built CLI',
   'rolegate approve <id> [--comment "go ahead"]': '<id> is a placeholder; test/e2e/cli-just-in-time.test.ts',
   'rolegate deny <id> [--comment "not during the freeze"]': '<id> is a placeholder; test/e2e/cli-just-in-time.test.ts',
   'rolegate cancel <id>': '<id> is a placeholder; test/e2e/cli-just-in-time.test.ts',

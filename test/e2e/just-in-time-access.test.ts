@@ -187,8 +187,13 @@ describe('just-in-time access', () => {
     const ended = (await auditRows(world.app.t, 'access_grant.end')).find(
       (row) => (row.details as { accessRequestId?: string }).accessRequestId === id,
     );
-    expect(ended?.details).toMatchObject({ end: 'revoked', why: 'change window closed', cachedCredentialsDropped: 1 });
+    expect(ended?.details).toMatchObject({ end: 'revoked', why: 'change window closed', from: 'active' });
     expect(ended).toMatchObject({ subject: 'demo:bob', roleArn: ADMIN, accountId: PROD });
+    // The purge follows the committed end, and says what it dropped.
+    const purged = (await auditRows(world.app.t, 'access_grant.purge')).find(
+      (row) => (row.details as { accessRequestId?: string }).accessRequestId === id,
+    );
+    expect(purged?.details).toMatchObject({ end: 'revoked', cachedCredentialsDropped: 1 });
   });
 
   it('when two decisions on one request arrive at once, then exactly one is made', async () => {

@@ -4,13 +4,25 @@ import type { AccessApproval, AccessRequestRecord, AccessRequestState, ActiveGra
 import type {
   AccessRequestFilter,
   AccessRequestStore,
+  AuditOf,
   NewAccessRequest,
+  StoredChange,
   TransitionRefusal,
   TransitionResult,
 } from '../../ports/access-request-store.js';
+import { insertAuditEvents, type Sql } from './access-bulk-writes.js';
 import type { Prisma, PrismaClient } from './generated/client.js';
 
 type Db = PrismaClient | Prisma.TransactionClient;
+
+/** Writes the audit rows of the changes in the transaction that made them (access-bulk-writes.ts' one INSERT per slice). */
+async function auditIn(tx: Prisma.TransactionClient, audit: AuditOf | undefined, changes: readonly StoredChange[]): Promise<void> {
+  if (audit === undefined || changes.length === 0) return;
+  const events = changes.flatMap((change) => audit(change));
+  if (events.length === 0) return;
+  const sql: Sql = (text, ...params) => tx.$queryRawUnsafe<Record<string, unknown>[]>(text, ...params);
+  await insertAuditEvents(sql, events);
+}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -20,7 +32,7 @@ const ms = (column: string) => `(extract(epoch from r.${column}) * 1000)::float8
 const COLUMNS = `r.id::text AS id, r.state, r.principal_id, r.idp, r.username, r.groups, r.account_id, r.role_id::text AS role_id,
   r.role_arn, r.mapping_id::text AS mapping_id, r.policy, r.duration_seconds, r.reason, r.ticket, r.auto_approved,
   ${['created_at', 'expires_at', 'starts_at', 'decided_at', 'activated_at', 'ends_at', 'ended_at'].map(ms).join(', ')},
-  r.decided_by, r.decision_comment, r.ended_by, r.end_reason,
+  r.decided_by, r.decision_comment, r.ended_by, r.end_reason, r.batch_id::text AS batch_id,
   (SELECT coalesce(json_agg(json_build_object('approverId', a.approver_id, 'at', (extract(epoch from a.at) * 1000)::float8, 'comment', a.comment)
      ORDER BY a.at, a.approver_id), '[]'::json) FROM access_request_approvals a WHERE a.request_id = r.id) AS approvals`;
 
@@ -37,46 +49,35 @@ export class PrismaAccessRequestStore implements AccessRequestStore {
     return reportingFailuresAs(this, 'The database');
   }
 
-  async create(request: NewAccessRequest): Promise<AccessRequestRecord> {
-    const auto = request.autoApprovedBy;
-    const start = Math.max(request.startsAt ?? request.now, request.now);
-    const state: AccessRequestState = auto === undefined ? 'pending' : start > request.now ? 'approved' : 'active';
-    await this.prisma.$transaction(async (tx) => {
-      await tx.$executeRawUnsafe(
-        `INSERT INTO access_requests (id, state, principal_id, idp, username, groups, account_id, role_id, role_arn, mapping_id, policy,
-           duration_seconds, reason, ticket, auto_approved, created_at, expires_at, starts_at, decided_at, decided_by, activated_at, ends_at)
-         VALUES ($1::uuid, $2, $3, $4, $5, $6::text[], $7, $8::uuid, $9, $10::uuid, $11::jsonb, $12, $13, $14, $15, $16::timestamptz, $17::timestamptz,
-           $18::timestamptz, $19::timestamptz, $20, $21::timestamptz, $22::timestamptz)`,
-        request.id,
-        state,
-        request.principalId,
-        request.idp,
-        request.username,
-        [...request.groups],
-        request.accountId,
-        request.roleId,
-        request.roleArn,
-        request.mappingId,
-        JSON.stringify(request.policy),
-        request.durationSeconds,
-        request.reason ?? null,
-        request.ticket ?? null,
-        auto !== undefined,
-        iso(request.now),
-        iso(request.expiresAt),
-        request.startsAt === undefined && auto === undefined ? null : iso(start),
-        auto === undefined ? null : iso(request.now),
-        auto ?? null,
-        state === 'active' ? iso(request.now) : null,
-        auto === undefined ? null : iso(start + request.durationSeconds * 1000),
+  async create(requests: readonly NewAccessRequest[], audit?: AuditOf): Promise<AccessRequestRecord[]> {
+    if (requests.length === 0) return [];
+    return this.prisma.$transaction(async (tx) => {
+      for (const request of requests) await insertRequest(tx, request);
+      const rows = await tx.$queryRawUnsafe<Row[]>(
+        `SELECT ${COLUMNS} FROM access_requests r WHERE r.id = ANY($1::uuid[])`,
+        requests.map((r) => r.id),
       );
+      const byId = new Map(rows.map((row) => [row.id, toRecord(row)]));
+      const records = requests.map((r) => byId.get(r.id) as AccessRequestRecord);
+      await auditIn(
+        tx,
+        audit,
+        records.map((record) => ({ record, from: undefined, moved: true })),
+      );
+      return records;
     });
-    return (await this.get(request.id)) as AccessRequestRecord;
   }
 
   async get(id: string): Promise<AccessRequestRecord | undefined> {
     if (!UUID.test(id)) return undefined;
     return readOne(this.prisma, id);
+  }
+
+  async countByState(): Promise<Partial<Record<AccessRequestState, number>>> {
+    const rows = await this.prisma.$queryRawUnsafe<{ state: AccessRequestState; n: number }[]>(
+      `SELECT state, count(*)::int AS n FROM access_requests GROUP BY state`,
+    );
+    return Object.fromEntries(rows.map((row) => [row.state, row.n]));
   }
 
   async list(filter: AccessRequestFilter): Promise<AccessRequestRecord[]> {
@@ -103,8 +104,12 @@ export class PrismaAccessRequestStore implements AccessRequestStore {
     return rows.map(toRecord);
   }
 
-  approve(id: string, approval: { approverId: string; comment?: string; at: number; needed: number }): Promise<TransitionResult> {
-    return this.#transition(id, approval.at, ['pending'], async (tx, locked) => {
+  approve(
+    id: string,
+    approval: { approverId: string; comment?: string; at: number; needed: number },
+    audit?: AuditOf,
+  ): Promise<TransitionResult> {
+    return this.#transition(id, approval.at, ['pending'], audit, async (tx, locked) => {
       const inserted = await tx.$queryRawUnsafe<{ approver_id: string }[]>(
         `INSERT INTO access_request_approvals (request_id, approver_id, comment, at) VALUES ($1::uuid, $2, $3, $4::timestamptz)
          ON CONFLICT DO NOTHING RETURNING approver_id`,
@@ -136,8 +141,8 @@ export class PrismaAccessRequestStore implements AccessRequestStore {
     });
   }
 
-  deny(id: string, decision: { approverId: string; comment?: string; at: number }): Promise<TransitionResult> {
-    return this.#transition(id, decision.at, ['pending'], async (tx) => {
+  deny(id: string, decision: { approverId: string; comment?: string; at: number }, audit?: AuditOf): Promise<TransitionResult> {
+    return this.#transition(id, decision.at, ['pending'], audit, async (tx) => {
       await tx.$executeRawUnsafe(
         `UPDATE access_requests SET state = 'denied', decided_at = $2::timestamptz, decided_by = $3, decision_comment = $4 WHERE id = $1::uuid`,
         id,
@@ -149,11 +154,12 @@ export class PrismaAccessRequestStore implements AccessRequestStore {
     });
   }
 
-  cancel(id: string, by: { principalId: string; at: number }): Promise<TransitionResult> {
+  cancel(id: string, by: { principalId: string; at: number }, audit?: AuditOf): Promise<TransitionResult> {
     return this.#transition(
       id,
       by.at,
       ['pending', 'approved', 'active'],
+      audit,
       async (tx, locked) => {
         const ending = locked.state !== 'pending';
         await tx.$executeRawUnsafe(
@@ -169,8 +175,8 @@ export class PrismaAccessRequestStore implements AccessRequestStore {
     );
   }
 
-  revoke(id: string, by: { actorId: string; reason: string; at: number }): Promise<TransitionResult> {
-    return this.#transition(id, by.at, ['approved', 'active'], async (tx) => {
+  revoke(id: string, by: { actorId: string; reason: string; at: number }, audit?: AuditOf): Promise<TransitionResult> {
+    return this.#transition(id, by.at, ['approved', 'active'], audit, async (tx) => {
       await tx.$executeRawUnsafe(
         `UPDATE access_requests SET state = 'revoked', ended_at = $2::timestamptz, ended_by = $3, end_reason = $4 WHERE id = $1::uuid`,
         id,
@@ -182,37 +188,66 @@ export class PrismaAccessRequestStore implements AccessRequestStore {
     });
   }
 
-  async advance(at: number): Promise<{ record: AccessRequestRecord; from: AccessRequestState }[]> {
-    const moved: { id: string; from: AccessRequestState }[] = [];
-    const step = async (from: AccessRequestState, sql: string) => {
-      const rows = await this.prisma.$queryRawUnsafe<{ id: string }[]>(sql, iso(at));
-      for (const row of rows) moved.push({ id: row.id, from });
-    };
+  async advance(at: number, audit?: AuditOf): Promise<{ record: AccessRequestRecord; from: AccessRequestState }[]> {
     // Each UPDATE moves a row only from the state it names: whichever instance runs it first moves it, once.
-    await step(
-      'pending',
-      `UPDATE access_requests SET state = 'expired_unanswered', ended_at = $1::timestamptz
-       WHERE state = 'pending' AND expires_at <= $1::timestamptz RETURNING id::text AS id`,
-    );
-    await step(
-      'approved',
-      `UPDATE access_requests SET state = 'active', activated_at = greatest(starts_at, decided_at)
-       WHERE state = 'approved' AND starts_at <= $1::timestamptz RETURNING id::text AS id`,
-    );
-    await step(
-      'active',
-      `UPDATE access_requests SET state = 'expired', ended_at = ends_at, end_reason = 'expired'
-       WHERE state = 'active' AND ends_at <= $1::timestamptz RETURNING id::text AS id`,
-    );
-    if (moved.length === 0) return [];
-    const rows = await this.prisma.$queryRawUnsafe<Row[]>(
-      `SELECT ${COLUMNS} FROM access_requests r WHERE r.id = ANY($1::uuid[])`,
-      moved.map((m) => m.id),
-    );
-    const byId = new Map(rows.map((row) => [row.id, toRecord(row)]));
-    return moved.flatMap((m) => {
-      const record = byId.get(m.id);
-      return record ? [{ record, from: m.from }] : [];
+    return this.#moveAll(audit, [
+      [
+        'pending',
+        `UPDATE access_requests SET state = 'expired_unanswered', ended_at = $1::timestamptz
+         WHERE state = 'pending' AND expires_at <= $1::timestamptz RETURNING id::text AS id`,
+        [iso(at)],
+      ],
+      [
+        'approved',
+        `UPDATE access_requests SET state = 'active', activated_at = greatest(starts_at, decided_at)
+         WHERE state = 'approved' AND starts_at <= $1::timestamptz RETURNING id::text AS id`,
+        [iso(at)],
+      ],
+      [
+        'active',
+        `UPDATE access_requests SET state = 'expired', ended_at = ends_at, end_reason = 'expired'
+         WHERE state = 'active' AND ends_at <= $1::timestamptz RETURNING id::text AS id`,
+        [iso(at)],
+      ],
+    ]);
+  }
+
+  async endOrphaned(at: number, by: string, audit?: AuditOf): Promise<StoredChange[]> {
+    // The mapping is no foreign key (the request outlives it for audit): "orphaned" is its id gone from group_mappings.
+    const moved = await this.#moveAll(audit, [
+      ['approved', orphanedSql('approved'), [iso(at), by]],
+      ['active', orphanedSql('active'), [iso(at), by]],
+    ]);
+    return moved.map((m) => ({ ...m, moved: true }));
+  }
+
+  /** Conditional UPDATEs (each RETURNING the ids it moved) and the moves' audit rows, in one transaction. */
+  async #moveAll(
+    audit: AuditOf | undefined,
+    steps: readonly (readonly [AccessRequestState, string, readonly unknown[]])[],
+  ): Promise<{ record: AccessRequestRecord; from: AccessRequestState }[]> {
+    return this.prisma.$transaction(async (tx) => {
+      const moved: { id: string; from: AccessRequestState }[] = [];
+      for (const [from, sql, params] of steps) {
+        const rows = await tx.$queryRawUnsafe<{ id: string }[]>(sql, ...params);
+        for (const row of rows) moved.push({ id: row.id, from });
+      }
+      if (moved.length === 0) return [];
+      const rows = await tx.$queryRawUnsafe<Row[]>(
+        `SELECT ${COLUMNS} FROM access_requests r WHERE r.id = ANY($1::uuid[])`,
+        moved.map((m) => m.id),
+      );
+      const byId = new Map(rows.map((row) => [row.id, toRecord(row)]));
+      const changes = moved.flatMap((m) => {
+        const record = byId.get(m.id);
+        return record ? [{ record, from: m.from }] : [];
+      });
+      await auditIn(
+        tx,
+        audit,
+        changes.map((c) => ({ ...c, moved: true })),
+      );
+      return changes;
     });
   }
 
@@ -243,11 +278,14 @@ export class PrismaAccessRequestStore implements AccessRequestStore {
     id: string,
     at: number,
     from: readonly AccessRequestState[],
+    audit: AuditOf | undefined,
     work: (tx: Prisma.TransactionClient, locked: Locked) => Promise<'moved' | 'kept' | 'already_approved'>,
     owner?: string,
   ): Promise<TransitionResult> {
     if (!UUID.test(id)) return { ok: false, refusal: 'not_found' };
-    type Outcome = { refusal: TransitionRefusal; expiredNow?: true } | { from: AccessRequestState; moved: boolean };
+    type Outcome =
+      | { refusal: TransitionRefusal; expiredNow?: true; record?: AccessRequestRecord }
+      | { from: AccessRequestState; moved: boolean; record: AccessRequestRecord };
     const outcome = await this.prisma.$transaction(async (tx): Promise<Outcome> => {
       const [locked] = await tx.$queryRawUnsafe<Locked[]>(
         `SELECT state, principal_id, duration_seconds, ${ms('expires_at')}, ${ms('starts_at')} FROM access_requests r WHERE id = $1::uuid FOR UPDATE`,
@@ -260,15 +298,19 @@ export class PrismaAccessRequestStore implements AccessRequestStore {
           id,
           iso(at),
         );
-        return { refusal: 'expired', expiredNow: true };
+        const expired = (await readOne(tx, id)) as AccessRequestRecord;
+        await auditIn(tx, audit, [{ record: expired, from: 'pending', moved: true }]);
+        return { refusal: 'expired', expiredNow: true, record: expired };
       }
       if (!from.includes(locked.state)) return { refusal: 'wrong_state' };
       const done = await work(tx, locked);
       if (done === 'already_approved') return { refusal: 'already_approved' };
-      return { from: locked.state, moved: done === 'moved' };
+      const record = (await readOne(tx, id)) as AccessRequestRecord;
+      await auditIn(tx, audit, [{ record, from: locked.state, moved: done === 'moved' }]);
+      return { from: locked.state, moved: done === 'moved', record };
     });
-    const record = await readOne(this.prisma, id);
     if ('refusal' in outcome) {
+      const record = outcome.record ?? (await readOne(this.prisma, id));
       return {
         ok: false,
         refusal: outcome.refusal,
@@ -276,8 +318,50 @@ export class PrismaAccessRequestStore implements AccessRequestStore {
         ...(outcome.expiredNow ? { expiredNow: true } : {}),
       };
     }
-    return { ok: true, record: record as AccessRequestRecord, from: outcome.from, moved: outcome.moved };
+    return { ok: true, record: outcome.record, from: outcome.from, moved: outcome.moved };
   }
+}
+
+/** Moves every grant in `from` whose mapping is gone: $1 the time, $2 who ends it. */
+function orphanedSql(from: 'approved' | 'active'): string {
+  return `UPDATE access_requests r SET state = 'revoked', ended_at = $1::timestamptz, ended_by = $2, end_reason = 'mapping_removed'
+    WHERE r.state = '${from}' AND NOT EXISTS (SELECT 1 FROM group_mappings m WHERE m.id = r.mapping_id) RETURNING r.id::text AS id`;
+}
+
+/** One new request's row. */
+async function insertRequest(tx: Prisma.TransactionClient, request: NewAccessRequest): Promise<void> {
+  const auto = request.autoApprovedBy;
+  const start = Math.max(request.startsAt ?? request.now, request.now);
+  const state: AccessRequestState = auto === undefined ? 'pending' : start > request.now ? 'approved' : 'active';
+  await tx.$executeRawUnsafe(
+    `INSERT INTO access_requests (id, state, principal_id, idp, username, groups, account_id, role_id, role_arn, mapping_id, policy,
+       duration_seconds, reason, ticket, auto_approved, created_at, expires_at, starts_at, decided_at, decided_by, activated_at, ends_at, batch_id)
+     VALUES ($1::uuid, $2, $3, $4, $5, $6::text[], $7, $8::uuid, $9, $10::uuid, $11::jsonb, $12, $13, $14, $15, $16::timestamptz, $17::timestamptz,
+       $18::timestamptz, $19::timestamptz, $20, $21::timestamptz, $22::timestamptz, $23::uuid)`,
+    request.id,
+    state,
+    request.principalId,
+    request.idp,
+    request.username,
+    [...request.groups],
+    request.accountId,
+    request.roleId,
+    request.roleArn,
+    request.mappingId,
+    JSON.stringify(request.policy),
+    request.durationSeconds,
+    request.reason ?? null,
+    request.ticket ?? null,
+    auto !== undefined,
+    iso(request.now),
+    iso(request.expiresAt),
+    request.startsAt === undefined && auto === undefined ? null : iso(start),
+    auto === undefined ? null : iso(request.now),
+    auto ?? null,
+    state === 'active' ? iso(request.now) : null,
+    auto === undefined ? null : iso(start + request.durationSeconds * 1000),
+    request.batchId ?? null,
+  );
 }
 
 interface Locked {
@@ -320,6 +404,7 @@ interface Row {
   decision_comment: string | null;
   ended_by: string | null;
   end_reason: string | null;
+  batch_id: string | null;
   approvals: { approverId: string; at: number; comment: string | null }[] | null;
 }
 
@@ -352,6 +437,7 @@ function toRecord(row: Row): AccessRequestRecord {
     ...optional('endedAt', row.ended_at),
     ...optional('endedBy', row.ended_by),
     ...optional('endReason', row.end_reason),
+    ...optional('batchId', row.batch_id),
     approvals: (row.approvals ?? []).map((a): AccessApproval => ({
       approverId: a.approverId,
       at: a.at,

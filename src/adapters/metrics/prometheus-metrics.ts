@@ -1,3 +1,4 @@
+import { ACCESS_REQUEST_STATES } from '../../domain/access-requests.js';
 import type { Metrics } from '../../ports/metrics.js';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type Metric } from 'prom-client';
 
@@ -62,6 +63,19 @@ export function createMetrics() {
       labelNames: ['limit', 'decision'] as const,
       registers,
     }),
+    accessRequestDecisionSeconds: new Histogram({
+      name: 'rolegate_access_request_decision_seconds',
+      help: 'Time from a just-in-time access request to its decision, by decision (approved, denied, auto_approved).',
+      labelNames: ['decision'] as const,
+      buckets: [1, 10, 30, 60, 300, 900, 1800, 3600, 4 * 3600, 12 * 3600, 86_400],
+      registers,
+    }),
+    accessGrantsEndedEarly: new Counter({
+      name: 'rolegate_access_grants_ended_early_total',
+      help: 'Just-in-time grants ended before their end, by reason (cancelled, revoked, mapping_removed).',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
   };
 }
 
@@ -85,6 +99,10 @@ export interface MetricProbes {
   redisStalls(): number;
   /** What the last access-model load held and cost (AccessModelCache.stats). */
   accessModel(): AccessModelProbe | undefined;
+  /** Just-in-time access requests in each state, counted in PostgreSQL at scrape time (absent: not wired). */
+  accessRequestsByState?(): Promise<Partial<Record<string, number>>>;
+  /** Grants this instance's in-memory index holds (active, or approved and starting later). */
+  grantsHeld?(): number;
 }
 
 /** The gauges (and the one counter) whose values are read from `probes` at scrape time, in a registry of their own. */
@@ -200,6 +218,38 @@ export function probeGauges(probes: MetricProbes): Registry {
       collect() {
         const stats = probes.accessModel();
         if (stats) this.set(stats.heapDeltaBytes);
+      },
+    }),
+    new Gauge({
+      name: 'rolegate_access_requests',
+      help: 'Just-in-time access requests across all instances, by state; state="active" is the grants in force now.',
+      labelNames: ['state'] as const,
+      registers: [],
+      async collect() {
+        if (!probes.accessRequestsByState) return;
+        const counts = await probes.accessRequestsByState().catch(() => undefined);
+        if (!counts) return;
+        // Every state, so a state with none shows 0 rather than no series.
+        for (const state of ACCESS_REQUEST_STATES) this.set({ state }, counts[state] ?? 0);
+      },
+    }),
+    new Gauge({
+      name: 'rolegate_access_grants_active',
+      help: 'Just-in-time grants in force now across all instances (access requests in state active).',
+      registers: [],
+      async collect() {
+        if (!probes.accessRequestsByState) return;
+        const counts = await probes.accessRequestsByState().catch(() => undefined);
+        if (counts) this.set(counts.active ?? 0);
+      },
+    }),
+    new Gauge({
+      name: 'rolegate_access_grants_held',
+      help: 'Just-in-time grants this instance holds in memory (active, or approved and starting later): what the credentials path checks without a database round trip.',
+      registers: [],
+      collect() {
+        const held = probes.grantsHeld?.();
+        if (held !== undefined) this.set(held);
       },
     }),
     new Gauge({

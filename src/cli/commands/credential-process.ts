@@ -99,7 +99,8 @@ export async function runCredentialProcess(argv: readonly string[]): Promise<num
   try {
     const args = parseCredentialProcessArgs(argv);
     const settings = refreshSettings(process.env, args.refreshMargin);
-    const warm = warmCredentials(args, process.env, settings.refreshMarginMs);
+    // A justification is one break-glass use, never answered from the cache (role-credentials.ts).
+    const warm = args.justification === undefined ? warmCredentials(args, process.env, settings.refreshMarginMs) : undefined;
     if (warm) {
       if (debug) process.stderr.write('rolegate debug: answered from the local cache\n');
       print(warm);

@@ -13,7 +13,7 @@ import {
 import { RolegateError } from '../../domain/errors.js';
 import type { Principal } from '../../domain/principal.js';
 import { checkRoleRequestIn, roleRequestError } from '../../domain/role-request.js';
-import type { AccessRequestStore, TransitionResult } from '../../ports/access-request-store.js';
+import type { AccessRequestStore, AuditOf, NewAccessRequest, StoredChange, TransitionResult } from '../../ports/access-request-store.js';
 import type { AuditEvent, AuditLog } from '../../ports/audit-log.js';
 import type { Clock } from '../../ports/clock.js';
 import type { Logger } from '../../ports/logger.js';
@@ -34,12 +34,33 @@ export interface AccessRequestDeps {
   isAdmin(principal: Pick<Principal, 'groups'>): boolean;
   /** How long a request waits for its decisions. */
   pendingTtlSeconds?: number;
+  /** Counts what happens, for metrics (composition/access-requests.ts wires it to Prometheus). */
+  observer?: AccessRequestObserver;
 }
 
-export interface RequestAccessAsk {
+/** What the metrics count: each once, after its commit (the store moves each row once). */
+export interface AccessRequestObserver {
+  /** A decision (or an auto-approval) was made this long after the request. */
+  decided(decision: 'approved' | 'denied' | 'auto_approved', seconds: number): void;
+  /** A grant ended; `early` when before its end (cancelled, revoked, mapping removed). */
+  grantEnded(how: GrantEnd, early: boolean): void;
+}
+
+export type GrantEnd = 'expired' | 'revoked' | 'cancelled' | 'mapping_removed';
+
+/** One (account, role) pair of a request. */
+export interface RolePair {
   /** 12-digit id or alias. */
   account: string;
   role: string;
+}
+
+/** Most pairs one request may name: each is its own request, approved on its own. */
+export const MAX_PAIRS_PER_REQUEST = 20;
+
+export interface RequestAccessAsk {
+  /** One or more (account, role) pairs, each its own request; all are created or none. */
+  roles: readonly RolePair[];
   durationSeconds: number;
   reason?: string;
   ticket?: string;
@@ -47,26 +68,91 @@ export interface RequestAccessAsk {
   startsAt?: number;
 }
 
+/** Whoever acts, as the audit trail names them: a caller, an administrator (admin-deps.ts' Actor) or rolegate itself. */
+type Acting = Omit<Caller, 'principal'> & { principal: Pick<Principal, 'id' | 'idp' | 'groups'> };
+
 const OPEN_STATES: readonly AccessRequestState[] = ['pending', 'approved', 'active'];
 
 /**
- * A user asks for an eligible role: it must be eligible for them now (an
- * eligible mapping of theirs passes its conditions), the request must pass
- * the mapping's policy (duration within maxGrant, reason, ticket), and they
- * must not hold an open request or grant for it already. Members of an
- * auto-approval group get the grant at once (recorded as auto-approved).
+ * A user asks for eligible roles: each must be eligible for them now (an
+ * eligible mapping of theirs passes its conditions), each request must pass
+ * its mapping's policy (duration within maxGrant, reason, ticket), and they
+ * must not hold an open request or grant for it already. Several pairs are
+ * several requests sharing a batch id, created all or none; a refusal names
+ * the pair. Members of an auto-approval group get the grant at once
+ * (recorded as auto-approved).
  */
-export async function requestAccess(deps: AccessRequestDeps, caller: Caller, ask: RequestAccessAsk): Promise<AccessRequestRecord> {
-  const { principal } = caller;
+export async function requestAccess(deps: AccessRequestDeps, caller: Caller, ask: RequestAccessAsk): Promise<AccessRequestRecord[]> {
+  const pairs = ask.roles;
+  if (pairs.length === 0 || pairs.length > MAX_PAIRS_PER_REQUEST)
+    throw new RolegateError('invalid_request', {
+      detail: `A request names 1-${String(MAX_PAIRS_PER_REQUEST)} (account, role) pairs, not ${String(pairs.length)}`,
+      extras: { reason: 'invalid_roles' },
+    });
   const now = deps.clock.now();
   const model = await deps.accessModel.index();
+  const batchId = pairs.length > 1 ? randomUUID() : undefined;
+  const news: NewAccessRequest[] = [];
+  const seen = new Map<string, number>();
+  for (const [index, pair] of pairs.entries()) {
+    const made = await namingPair(pairs.length, index, pair, async () => {
+      const request = await newRequestFor(deps, caller, model, now, ask, pair);
+      const twice = seen.get(request.roleId);
+      if (twice !== undefined)
+        throw new RolegateError('invalid_request', {
+          detail: `the same role as roles[${String(twice)}]: name each role once`,
+          extras: { reason: 'duplicate_role' },
+        });
+      seen.set(request.roleId, index);
+      return request;
+    });
+    news.push(batchId === undefined ? made : { ...made, batchId });
+  }
+  const records = await deps.store.create(news, (change) => {
+    const events = [eventOf(caller, 'access_request.create', change.record, { from: undefined })];
+    if (change.record.state === 'active') events.push(eventOf(caller, 'access_grant.activate', change.record, { from: 'pending' }));
+    return events;
+  });
+  for (const record of records) {
+    if (record.state === 'active' || record.state === 'approved') {
+      deps.observer?.decided('auto_approved', 0);
+      await grantStarted(deps, record);
+    }
+  }
+  return records;
+}
+
+/** Runs one pair's checks; with several pairs, a refusal names the pair it is about (`roles[1] (prod/Admin): …`). */
+async function namingPair<T>(count: number, index: number, pair: RolePair, check: () => Promise<T>): Promise<T> {
+  try {
+    return await check();
+  } catch (error) {
+    if (count === 1 || !(error instanceof RolegateError)) throw error;
+    throw new RolegateError(error.code, {
+      detail: `roles[${String(index)}] (${pair.account.slice(0, 64)}/${pair.role.slice(0, 64)}): ${error.detail}`,
+      extras: { ...error.extras, pair: { index, account: pair.account.slice(0, 64), role: pair.role.slice(0, 64) } },
+      headers: error.headers,
+    });
+  }
+}
+
+/** One pair's request, checked against the model and its policy (not yet stored). */
+async function newRequestFor(
+  deps: AccessRequestDeps,
+  caller: Caller,
+  model: AccessIndex,
+  now: number,
+  ask: RequestAccessAsk,
+  pair: RolePair,
+): Promise<NewAccessRequest> {
+  const { principal } = caller;
   const decided = checkRoleRequestIn(
     model,
     { principal, sourceIp: caller.sourceIp, now, grantFor: (roleId) => deps.grants.grantFor(principal.id, roleId) },
-    { account: ask.account, role: ask.role },
+    { account: pair.account, role: pair.role },
   );
   if (decided.ok || decided.reason === 'justification_required') {
-    const entitlement = decided.ok ? decided.entitlement : decided.entitlement;
+    const entitlement = decided.entitlement;
     const detail = entitlement.grant
       ? `You hold access grant ${entitlement.grant.id} for ${entitlement.role.name} until ${new Date(entitlement.grant.endsAt).toISOString()}`
       : `You already have standing access to ${entitlement.role.name} in ${entitlement.account.alias}: no request is needed`;
@@ -94,7 +180,7 @@ export async function requestAccess(deps: AccessRequestDeps, caller: Caller, ask
       extras: { reason: 'request_open', requestId: existing.id, state: existing.state },
     });
   const autoGroup = principal.groups.find((g) => policy.autoApproveGroups.includes(g));
-  const record = await deps.store.create({
+  return {
     id: randomUUID(),
     principalId: principal.id,
     idp: principal.idp,
@@ -111,51 +197,67 @@ export async function requestAccess(deps: AccessRequestDeps, caller: Caller, ask
     now,
     expiresAt: now + (deps.pendingTtlSeconds ?? DEFAULT_PENDING_TTL_SECONDS) * 1000,
     ...(autoApproves(policy, principal.groups) && autoGroup !== undefined ? { autoApprovedBy: `auto-approval:${autoGroup}` } : {}),
-  });
-  await audit(deps, caller, 'access_request.create', record, { from: undefined });
-  if (record.state === 'active' || record.state === 'approved') await grantStarted(deps, caller, record, 'pending');
-  return record;
+  };
 }
 
 /** One approval by someone in an approver group (never the requester); the last one needed opens the grant. */
 export async function approveRequest(deps: AccessRequestDeps, caller: Caller, id: string, comment?: string): Promise<AccessRequestRecord> {
   const { record, policy } = await decidable(deps, caller, id, 'approve');
-  const result = await deps.store.approve(id, {
-    approverId: caller.principal.id,
-    ...(comment === undefined ? {} : { comment }),
-    at: deps.clock.now(),
-    needed: policy.approvalsNeeded,
-  });
-  const done = await settled(deps, caller, 'approve', record, result);
-  await audit(deps, caller, 'access_request.approve', done, {
-    from: result.ok ? result.from : undefined,
-    comment,
-    approvals: done.approvals.length,
-    approvalsNeeded: policy.approvalsNeeded,
-  });
-  if (result.ok && result.moved) await grantStarted(deps, caller, done, result.from);
+  const result = await deps.store.approve(
+    id,
+    {
+      approverId: caller.principal.id,
+      ...(comment === undefined ? {} : { comment }),
+      at: deps.clock.now(),
+      needed: policy.approvalsNeeded,
+    },
+    orExpired(caller, (change) => {
+      const events = [
+        eventOf(caller, 'access_request.approve', change.record, {
+          from: change.from,
+          comment,
+          approvals: change.record.approvals.length,
+          approvalsNeeded: policy.approvalsNeeded,
+        }),
+      ];
+      if (change.moved && change.record.state === 'active')
+        events.push(eventOf(caller, 'access_grant.activate', change.record, { from: change.from }));
+      return events;
+    }),
+  );
+  const done = settled('approve', record, result);
+  if (result.ok && result.moved) {
+    deps.observer?.decided('approved', secondsSince(done.createdAt, done.decidedAt));
+    await grantStarted(deps, done);
+  }
   return done;
 }
 
 /** A denial by someone in an approver group (never the requester): the request ends. */
 export async function denyRequest(deps: AccessRequestDeps, caller: Caller, id: string, comment?: string): Promise<AccessRequestRecord> {
   const { record } = await decidable(deps, caller, id, 'deny');
-  const result = await deps.store.deny(id, {
-    approverId: caller.principal.id,
-    ...(comment === undefined ? {} : { comment }),
-    at: deps.clock.now(),
-  });
-  const done = await settled(deps, caller, 'deny', record, result);
-  await audit(deps, caller, 'access_request.deny', done, { from: result.ok ? result.from : undefined, comment });
+  const result = await deps.store.deny(
+    id,
+    { approverId: caller.principal.id, ...(comment === undefined ? {} : { comment }), at: deps.clock.now() },
+    orExpired(caller, (change) => [eventOf(caller, 'access_request.deny', change.record, { from: change.from, comment })]),
+  );
+  const done = settled('deny', record, result);
+  if (result.ok) deps.observer?.decided('denied', secondsSince(done.createdAt, done.decidedAt));
   return done;
 }
 
 /** The requester withdraws a request, or ends their grant early. */
 export async function cancelRequest(deps: AccessRequestDeps, caller: Caller, id: string): Promise<AccessRequestRecord> {
-  const result = await deps.store.cancel(id, { principalId: caller.principal.id, at: deps.clock.now() });
-  const done = await settled(deps, caller, 'cancel', undefined, result);
+  const result = await deps.store.cancel(
+    id,
+    { principalId: caller.principal.id, at: deps.clock.now() },
+    orExpired(caller, (change) => [
+      eventOf(caller, 'access_request.cancel', change.record, { from: change.from }),
+      ...(change.from === 'active' || change.from === 'approved' ? [endEvent(caller, change, 'cancelled')] : []),
+    ]),
+  );
+  const done = settled('cancel', undefined, result);
   const from = result.ok ? result.from : undefined;
-  await audit(deps, caller, 'access_request.cancel', done, { from });
   if (from === 'active' || from === 'approved') await grantEnded(deps, caller, done, 'cancelled');
   return done;
 }
@@ -163,10 +265,28 @@ export async function cancelRequest(deps: AccessRequestDeps, caller: Caller, id:
 /** An administrator ends a grant (active, or approved and not started). */
 export async function revokeGrant(deps: AccessRequestDeps, caller: Caller, id: string, reason: string): Promise<AccessRequestRecord> {
   if (!deps.isAdmin(caller.principal)) throw new RolegateError('forbidden', { detail: 'Revoking a grant needs an administrator' });
-  const result = await deps.store.revoke(id, { actorId: caller.principal.id, reason, at: deps.clock.now() });
-  const done = await settled(deps, caller, 'revoke', undefined, result);
-  await grantEnded(deps, caller, done, 'revoked', reason);
+  const result = await deps.store.revoke(id, { actorId: caller.principal.id, reason, at: deps.clock.now() }, (change) => [
+    endEvent(caller, change, 'revoked', reason),
+  ]);
+  const done = settled('revoke', undefined, result);
+  await grantEnded(deps, caller, done, 'revoked');
   return done;
+}
+
+/**
+ * Ends, at once, every grant whose eligible mapping is gone (`rolegate apply`
+ * or the admin API removed it, or its role): state revoked, end reason
+ * mapping_removed, audited in the same transaction with who removed it,
+ * refused on every instance and its cached credentials dropped. Called after
+ * each committed admin change, and by every instance's sweep (a change made
+ * while this instance was down, or a failed call here, is caught there).
+ */
+export async function endGrantsOfRemovedMappings(deps: AccessRequestDeps, caller: Acting): Promise<number> {
+  const ended = await deps.store.endOrphaned(deps.clock.now(), caller.principal.id, (change) => [
+    endEvent(caller, change, 'mapping_removed', 'its eligible mapping was removed from the access model'),
+  ]);
+  for (const { record } of ended) await grantEnded(deps, caller, record, 'mapping_removed');
+  return ended.length;
 }
 
 /** A request the caller may see: their own, one they may decide, or any for an administrator (404 otherwise). */
@@ -205,14 +325,19 @@ export async function listAllRequests(
  * move happens once (the store's conditional updates), so it is audited once.
  */
 export async function advanceAccessRequests(deps: AccessRequestDeps): Promise<number> {
-  const moved = await deps.store.advance(deps.clock.now());
   const system: Caller = { principal: SYSTEM, requestId: 'access-request-sweep', log: deps.logger };
+  const moved = await deps.store.advance(deps.clock.now(), (change) => {
+    const { record } = change;
+    if (record.state === 'expired_unanswered') return [eventOf(system, 'access_request.expire', record, { from: change.from })];
+    if (record.state === 'active') return [eventOf(system, 'access_grant.activate', record, { from: change.from })];
+    if (record.state === 'expired') return [endEvent(system, change, 'expired')];
+    return [];
+  });
   for (const { record, from } of moved) {
-    if (record.state === 'expired_unanswered') await audit(deps, system, 'access_request.expire', record, { from });
-    else if (record.state === 'active' && from === 'approved') await grantStarted(deps, system, record, from);
+    if (record.state === 'active' && from === 'approved') await grantStarted(deps, record);
     else if (record.state === 'expired') await grantEnded(deps, system, record, 'expired');
   }
-  return moved.length;
+  return moved.length + (await endGrantsOfRemovedMappings(deps, system));
 }
 
 /** rolegate itself, as the actor of what time does. */
@@ -241,7 +366,10 @@ async function decidable(
     policy === undefined ? undefined : approverRefusal(record, policy, { id: caller.principal.id, groups: caller.principal.groups });
   if (policy === undefined || refusal !== undefined) {
     const detail = refusal ?? `The eligible mapping request ${id} was made under no longer exists: it can no longer be ${action}d`;
-    await audit(deps, caller, `access_request.${action}`, record, { refused: detail }, 'denied');
+    // A refused attempt changes nothing, so it has no transaction of its own to be written in.
+    await deps.audit
+      .record(eventOf(caller, `access_request.${action}`, record, { refused: detail }, 'denied'))
+      .catch((error: unknown) => caller.log.error({ err: error, event: action }, 'could not record a refused access-request decision'));
     if (policy === undefined) throw new RolegateError('conflict', { detail, extras: { reason: 'no_longer_eligible' } });
     throw new RolegateError('forbidden', {
       detail,
@@ -251,17 +379,10 @@ async function decidable(
   return { record, policy };
 }
 
-/** The stored record after a transition, or the error its refusal is answered with (a found expiry is audited). */
-async function settled(
-  deps: AccessRequestDeps,
-  caller: Caller,
-  action: string,
-  before: AccessRequestRecord | undefined,
-  result: TransitionResult,
-): Promise<AccessRequestRecord> {
+/** The stored record after a transition, or the error its refusal is answered with (a found expiry was audited by orExpired). */
+function settled(action: string, before: AccessRequestRecord | undefined, result: TransitionResult): AccessRequestRecord {
   if (result.ok) return result.record;
   const record = result.record ?? before;
-  if (result.expiredNow && record) await audit(deps, caller, 'access_request.expire', record, { from: 'pending' });
   switch (result.refusal) {
     case 'not_found':
       throw notFound(record?.id ?? '');
@@ -283,7 +404,8 @@ async function settled(
   }
 }
 
-async function grantStarted(deps: AccessRequestDeps, caller: Caller, record: AccessRequestRecord, from: AccessRequestState): Promise<void> {
+/** A grant opened (its audit row was written with the transition): every instance holds it from now. */
+async function grantStarted(deps: AccessRequestDeps, record: AccessRequestRecord): Promise<void> {
   if (record.endsAt === undefined) return;
   await deps.grants.publish({
     grant: {
@@ -294,27 +416,45 @@ async function grantStarted(deps: AccessRequestDeps, caller: Caller, record: Acc
       endsAt: record.endsAt,
     },
   });
-  if (record.state === 'active') await audit(deps, caller, 'access_grant.activate', record, { from });
 }
 
-/** A grant ended: refused from now on on every instance, its cached credentials dropped, audited. */
-async function grantEnded(
-  deps: AccessRequestDeps,
-  caller: Caller,
-  record: AccessRequestRecord,
-  how: 'expired' | 'revoked' | 'cancelled',
-  why?: string,
-): Promise<void> {
+/**
+ * A grant ended (its `access_grant.end` row was written with the transition):
+ * refused from now on on every instance, its cached credentials dropped, and
+ * what the purge dropped recorded after it (`access_grant.purge`).
+ */
+async function grantEnded(deps: AccessRequestDeps, caller: Acting, record: AccessRequestRecord, how: GrantEnd): Promise<void> {
   await deps.grants.publish({ ended: { id: record.id, principalId: record.principalId, roleId: record.roleId } });
+  deps.observer?.grantEnded(how, how !== 'expired' && (record.endsAt === undefined || (record.endedAt ?? 0) < record.endsAt));
   const dropped = await deps.dropCredentials(record.principalId, record.roleId).catch((error: unknown) => {
     caller.log.error({ err: error, accessRequestId: record.id }, 'could not drop the cached credentials of an ended grant');
     return undefined;
   });
-  await audit(deps, caller, 'access_grant.end', record, {
-    end: how,
-    ...(why === undefined ? {} : { why }),
-    ...(dropped === undefined ? { cachedCredentialsDropped: 'failed' } : { cachedCredentialsDropped: dropped }),
-  });
+  await deps.audit
+    .record(
+      eventOf(caller, 'access_grant.purge', record, {
+        end: how,
+        ...(dropped === undefined ? { cachedCredentialsDropped: 'failed' } : { cachedCredentialsDropped: dropped }),
+      }),
+    )
+    .catch((error: unknown) => caller.log.error({ err: error, event: 'access_grant.purge' }, 'could not record a credentials purge'));
+}
+
+/** The `access_grant.end` event of a change that ended a grant: how, and why when someone said. */
+function endEvent(caller: Acting, change: StoredChange, how: GrantEnd, why?: string): AuditEvent {
+  return eventOf(caller, 'access_grant.end', change.record, { from: change.from, end: how, ...(why === undefined ? {} : { why }) });
+}
+
+/** The audit of a transition, or — when the call found the pending request past its expiry — its expiry's. */
+function orExpired(caller: Acting, audit: AuditOf): AuditOf {
+  return (change) =>
+    change.record.state === 'expired_unanswered' && change.from === 'pending'
+      ? [eventOf(caller, 'access_request.expire', change.record, { from: 'pending' })]
+      : audit(change);
+}
+
+function secondsSince(from: number, to: number | undefined): number {
+  return Math.max(0, ((to ?? from) - from) / 1000);
 }
 
 function mayView(deps: AccessRequestDeps, principal: Principal, record: AccessRequestRecord): boolean {
@@ -327,17 +467,17 @@ function notFound(id: string): RolegateError {
 
 /**
  * The audit event of a transition (or a refused attempt): who acted, from
- * where, on which request, and why (the request's reason, the decision's comment).
+ * where, on which request (`details.accessRequestId`), and why (the request's
+ * reason, the decision's comment).
  */
-async function audit(
-  deps: AccessRequestDeps,
-  caller: Caller,
+function eventOf(
+  caller: Acting,
   type: string,
   record: AccessRequestRecord,
   extra: Record<string, unknown>,
   outcome: AuditEvent['outcome'] = 'success',
-): Promise<void> {
-  const event: AuditEvent = {
+): AuditEvent {
+  return {
     type,
     outcome,
     subject: caller.principal.id,
@@ -354,6 +494,7 @@ async function audit(
       accessRequestId: record.id,
       requester: record.principalId,
       state: record.state,
+      ...(record.batchId === undefined ? {} : { batchId: record.batchId }),
       ...(record.reason === undefined ? {} : { reason: record.reason }),
       ...(record.ticket === undefined ? {} : { ticket: record.ticket }),
       ...(record.endsAt === undefined ? {} : { endsAt: new Date(record.endsAt).toISOString() }),
@@ -361,7 +502,4 @@ async function audit(
       ...Object.fromEntries(Object.entries(extra).filter(([key, value]) => value !== undefined && key !== 'refused')),
     },
   };
-  await deps.audit
-    .record(event)
-    .catch((error: unknown) => caller.log.error({ err: error, event: type }, 'could not record an access-request event'));
 }

@@ -3,6 +3,7 @@ import type { AccessRequestStore } from '../../ports/access-request-store.js';
 import type { Clock } from '../../ports/clock.js';
 import type { KvStore } from '../../ports/kv-store.js';
 import type { Logger } from '../../ports/logger.js';
+import { coalescedReload } from '../../support/coalesced-reload.js';
 import type { GrantLookup } from '../credentials/issue-credentials.js';
 
 /** The pub/sub channel on which a grant's start or end is announced to every instance. */
@@ -25,8 +26,7 @@ export type GrantChange = { grant: ActiveGrant } | { ended: { id: string; princi
 export class ActiveGrants implements GrantLookup {
   #byUser = new Map<string, Map<string, ActiveGrant>>();
   readonly #ended = new Map<string, number>();
-  #loading: Promise<void> | undefined;
-  #again = false;
+  readonly #reload = coalescedReload(() => this.#load());
   #timer: NodeJS.Timeout | undefined;
   #unsubscribe: (() => Promise<void>) | undefined;
   #loaded = false;
@@ -99,18 +99,7 @@ export class ActiveGrants implements GrantLookup {
 
   /** Reloads now; calls during a load share it, and one more follows (a change announced mid-read is not missed). */
   reload(): Promise<void> {
-    if (this.#loading) {
-      this.#again = true;
-      return this.#loading;
-    }
-    this.#loading = this.#load().finally(() => {
-      this.#loading = undefined;
-      if (this.#again) {
-        this.#again = false;
-        void this.reload().catch(() => undefined);
-      }
-    });
-    return this.#loading;
+    return this.#reload();
   }
 
   async #load(): Promise<void> {

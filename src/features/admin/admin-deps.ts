@@ -17,6 +17,12 @@ export interface AdminDeps {
   parseAccessFile?: (text: string) => Promise<AccessFileResult>;
   /** Which plain-http URLs an access model may name (an account's stsEndpoint): none in production. */
   transport: PlainHttpPolicy;
+  /**
+   * After a committed change: ends the just-in-time grants whose eligible
+   * mapping it removed (features/access-requests: endGrantsOfRemovedMappings),
+   * recorded as ended by the administrator. Wired once access requests are built.
+   */
+  endGrantsOfRemovedMappings?: (actor: Actor) => Promise<unknown>;
 }
 
 /** Where an identity provider's settings name a URL rolegate fetches trust from or sends users to. */
@@ -74,9 +80,15 @@ export function actorFields(actor: Actor): Omit<AuditEvent, 'type' | 'outcome'> 
   };
 }
 
-/** After a commit: reload here now (so the next request sees it), and tell the other instances. */
-export async function accessChanged(deps: AdminDeps): Promise<void> {
+/** After a commit: reload here now (so the next request sees it), end the grants of removed mappings, and tell the other instances. */
+export async function accessChanged(deps: AdminDeps, actor: Actor): Promise<void> {
   await deps.accessModel.reload().catch((error: unknown) => deps.logger.warn({ reason: (error as Error).message }, 'reload failed'));
+  // A failure here is caught by every instance's sweep (access-requests composition) within seconds.
+  await deps
+    .endGrantsOfRemovedMappings?.(actor)
+    .catch((error: unknown) =>
+      deps.logger.warn({ reason: (error as Error).message }, 'could not end the grants of removed mappings now; the sweep will'),
+    );
   await deps.accessModel
     .announceChange()
     .catch((error: unknown) =>

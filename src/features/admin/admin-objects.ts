@@ -36,7 +36,7 @@ export async function createObject(deps: AdminDeps, actor: Actor, kind: ObjectKi
     const change: AccessChange = { kind, action: 'add', key, after: canonical(entry) };
     await write([{ kind, action: 'add', entry }], [changeEvent(actor, change, 'api')]);
   });
-  await accessChanged(deps);
+  await accessChanged(deps, actor);
   const state = await deps.store.read();
   const created = listIn(state, kind).find((s) => entryKey(kind, s.entry) === key);
   if (!created) throw new RolegateError('conflict', { detail: `The ${kind} was removed again at once` });
@@ -67,7 +67,7 @@ export async function updateObject(
     const change: AccessChange = { kind, action: 'change', key: entryKey(kind, entry), before, after, fields: fields.sort() };
     await write([{ kind, action: 'change', id, version: stored.version, entry }], [changeEvent(actor, change, 'api')]);
   });
-  await accessChanged(deps);
+  await accessChanged(deps, actor);
   return getObject(deps, kind, id);
 }
 
@@ -85,7 +85,7 @@ export async function deleteObject(
     const change: AccessChange = { kind, action: 'remove', key: entryKey(kind, stored.entry), before: canonical(stored.entry) };
     await write([{ kind, action: 'remove', id, version: stored.version }], [changeEvent(actor, change, 'api')]);
   });
-  await accessChanged(deps);
+  await accessChanged(deps, actor);
 }
 
 function find(state: AccessState, kind: ObjectKind, id: string): Stored<Record<string, unknown>> {

@@ -52,7 +52,7 @@ export async function applyAccess(deps: AdminDeps, actor: Actor, document: Acces
     return found;
   });
   if (changes.length > 0) {
-    await accessChanged(deps);
+    await accessChanged(deps, actor);
     actor.log.info({ event: 'admin.access.apply', summary: summarizeChanges(changes) }, 'access model applied');
   }
   return { changes, summary: summarizeChanges(changes), applied: changes.length > 0 };

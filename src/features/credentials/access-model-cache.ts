@@ -1,6 +1,7 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { indexAccessModelInSteps, type AccessIndex } from '../../domain/access-index.js';
 import type { AccessSnapshot, AccessStore } from '../../ports/access-store.js';
+import { coalescedReload } from '../../support/coalesced-reload.js';
 import type { KvStore } from '../../ports/kv-store.js';
 import type { Logger } from '../../ports/logger.js';
 
@@ -39,11 +40,10 @@ export interface AccessModelStats {
  */
 export class AccessModelCache {
   #model: AccessIndex | undefined;
-  #loading: Promise<AccessIndex> | undefined;
   #timer: NodeJS.Timeout | undefined;
   #unsubscribe: (() => Promise<void>) | undefined;
-  #again = false;
   #version = 0;
+  readonly #reload = coalescedReload(() => this.#load());
   #stats: AccessModelStats | undefined;
 
   constructor(
@@ -87,18 +87,7 @@ export class AccessModelCache {
    * change announced while a load was reading is never missed.
    */
   reload(): Promise<AccessIndex> {
-    if (this.#loading) {
-      this.#again = true;
-      return this.#loading;
-    }
-    this.#loading = this.#load().finally(() => {
-      this.#loading = undefined;
-      if (this.#again) {
-        this.#again = false;
-        void this.reload().catch(() => undefined);
-      }
-    });
-    return this.#loading;
+    return this.#reload();
   }
 
   async #load(): Promise<AccessIndex> {

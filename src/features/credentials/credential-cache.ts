@@ -44,6 +44,8 @@ export interface CacheSlot {
   durationSeconds: number;
   /** The just-in-time grant the credentials are issued under: its own entries, never shared with standing access or another grant. */
   grantId?: string;
+  /** One break-glass use: its own entry and STS session, never served to another use (issue-credentials.ts). */
+  useId?: string;
 }
 
 /**
@@ -75,6 +77,7 @@ export class CredentialCache {
 
   keyOf(slot: CacheSlot): string {
     const base = `${CREDENTIALS_KEY_PREFIX}${userHash(slot.principalId)}:${slot.roleId}:${String(slot.durationSeconds)}`;
+    if (slot.useId !== undefined) return `${base}:use:${slot.useId}`;
     return slot.grantId === undefined ? base : `${base}:grant:${slot.grantId}`;
   }
 

@@ -1,7 +1,7 @@
 import type { AwsAccount, AwsRole } from '../../domain/access-model.js';
 import { RolegateError } from '../../domain/errors.js';
 import type { Principal } from '../../domain/principal.js';
-import { sessionNameFor, sourceIdentityFor } from '../../domain/session-name.js';
+import { sessionNameForUse, sourceIdentityFor, type SessionUse } from '../../domain/session-name.js';
 import { sessionTagsFor, type DroppedTag, type SessionTagConfig } from '../../domain/session-tags.js';
 import type { AssertionIssuer } from '../../ports/assertion-issuer.js';
 import type { AssumedRole, StsEndpoint, StsGateway } from '../../ports/sts-gateway.js';
@@ -21,6 +21,8 @@ export interface ExchangeRequest {
   account: AwsAccount;
   role: AwsRole;
   durationSeconds: number;
+  /** A grant or a break-glass use: its own session, named after it (sessionNameForUse). */
+  use?: SessionUse;
 }
 
 export interface ExchangeResult {
@@ -43,7 +45,7 @@ export interface ExchangeResult {
 export async function exchange(deps: ExchangeDeps, request: ExchangeRequest): Promise<ExchangeResult> {
   const { principal, account, role, durationSeconds } = request;
   const naming = { bareIdp: deps.sessionNameIdp };
-  const sessionName = sessionNameFor(principal, naming);
+  const sessionName = sessionNameForUse(principal, naming, request.use);
   const sourceIdentity = sourceIdentityFor(principal, naming);
   const { tags, transitiveKeys, dropped } = sessionTagsFor(principal, deps.sessionTags);
   const endpoint = deps.endpointFor(account);

@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import type { AwsAccount, AwsRole } from '../../domain/access-model.js';
 import type { ActiveGrant } from '../../domain/access-requests.js';
 import { AWS_MIN_SESSION_SECONDS, clampDuration, type DurationDecision } from '../../domain/durations.js';
 import type { RoleEntitlement } from '../../domain/entitlements.js';
 import { isErrorCode, RolegateError } from '../../domain/errors.js';
 import type { Principal } from '../../domain/principal.js';
+import type { SessionUse } from '../../domain/session-name.js';
 import { checkRoleRequestIn, roleRequestError } from '../../domain/role-request.js';
 import type { AuditEvent, AuditLog } from '../../ports/audit-log.js';
 import type { Clock } from '../../ports/clock.js';
@@ -139,21 +141,33 @@ export async function issueCredentials(deps: CredentialsDeps, caller: Caller, as
     throw error;
   }
 
+  // Each break-glass use is its own STS session (its id in the session name and the audit row), so CloudTrail
+  // tells two uses with two justifications apart: a fresh id, and no cache entry another use could be served.
+  const use: SessionUse | undefined = entitlement.breakGlass
+    ? { kind: 'break-glass', id: randomUUID() }
+    : jit === undefined
+      ? undefined
+      : { kind: 'grant', id: jit.id };
   // Under a grant, the entry is the grant's own and keyed by the unclamped length (the clamped one shrinks every second).
   const slot =
-    jit === undefined
-      ? { principalId: principal.id, roleId: role.id, durationSeconds: duration.seconds }
-      : { principalId: principal.id, roleId: role.id, durationSeconds: nominal.seconds, grantId: jit.id };
+    use?.kind === 'break-glass'
+      ? { principalId: principal.id, roleId: role.id, durationSeconds: duration.seconds, useId: use.id }
+      : jit === undefined
+        ? { principalId: principal.id, roleId: role.id, durationSeconds: duration.seconds }
+        : { principalId: principal.id, roleId: role.id, durationSeconds: nominal.seconds, grantId: jit.id };
   const key = deps.cache.keyOf(slot);
+  const oneUse = use?.kind === 'break-glass';
   let source: CredentialSource = 'cache';
   /** Audit writes that need not hold up the steps after them, all settled before the answer. */
   const pendingAudit: Promise<unknown>[] = [];
-  let credentials = await deps.cache.get(key);
-  deps.observer.cacheLookup(credentials ? 'hit' : 'miss');
+  // A break-glass use's key is new: nothing can be cached under it, so no lookup (and nothing is stored, below).
+  let credentials = oneUse ? undefined : await deps.cache.get(key);
+  if (!oneUse) deps.observer.cacheLookup(credentials ? 'hit' : 'miss');
   if (!credentials) {
     source = 'shared';
     const value = await deps.flights.run(key, {
       lookup: async () => {
+        if (oneUse) return undefined;
         const found = await deps.cache.get(key);
         return found ? cachedCredentialsRecord.encode(found) : undefined;
       },
@@ -162,11 +176,12 @@ export async function issueCredentials(deps: CredentialsDeps, caller: Caller, as
         // another's flight are never counted (and pay no extra Redis round trip).
         await limitExchanges(deps, caller, role);
         source = 'sts';
-        const produced = await produceCredentials(deps, caller, entitlement, duration.seconds, pendingAudit);
-        await deps.cache.set(key, slot, produced).catch((error: unknown) =>
-          // Serving is still right; the next request just exchanges again.
-          caller.log.warn({ reason: (error as Error).message }, 'could not cache issued credentials'),
-        );
+        const produced = await produceCredentials(deps, caller, entitlement, duration.seconds, use, pendingAudit);
+        if (!oneUse)
+          await deps.cache.set(key, slot, produced).catch((error: unknown) =>
+            // Serving is still right; the next request just exchanges again.
+            caller.log.warn({ reason: (error as Error).message }, 'could not cache issued credentials'),
+          );
         return cachedCredentialsRecord.encode(produced);
       },
       describeError: (error) =>
@@ -193,8 +208,13 @@ export async function issueCredentials(deps: CredentialsDeps, caller: Caller, as
         : `Issued under access grant ${jit.id}, which ends at ${ends}.`,
     );
   }
-  await Promise.all([grant(deps, caller, entitlement, credentials, duration.seconds, source, result.justification), ...pendingAudit]);
+  await Promise.all([grant(deps, caller, entitlement, credentials, duration.seconds, source, result.justification, use), ...pendingAudit]);
   return { account, role, credentials, durationSeconds: duration.seconds, notes, source };
+}
+
+/** What ties an STS exchange to the use it was opened for, in its audit rows. */
+function useDetails(use: SessionUse): Record<string, string> {
+  return use.kind === 'grant' ? { accessRequestId: use.id } : { breakGlassUseId: use.id };
 }
 
 /**
@@ -243,13 +263,14 @@ async function produceCredentials(
   caller: Caller,
   entitlement: RoleEntitlement,
   durationSeconds: number,
+  use: SessionUse | undefined,
   pending: Promise<unknown>[],
 ) {
   const { account, role } = entitlement;
   const base = auditEvent(caller, 'sts.exchange', 'success', account.id, role.arn, role.exchangeMode, durationSeconds);
-  await recordOrRefuse(deps, { ...base, type: 'sts.exchange.start' });
+  await recordOrRefuse(deps, { ...base, type: 'sts.exchange.start', ...(use ? { details: useDetails(use) } : {}) });
   try {
-    const result = await exchange(deps.exchange, { principal: caller.principal, account, role, durationSeconds });
+    const result = await exchange(deps.exchange, { principal: caller.principal, account, role, durationSeconds, ...(use ? { use } : {}) });
     const { assumed } = result;
     if (result.droppedTags.length > 0)
       caller.log.warn({ dropped: result.droppedTags, roleArn: role.arn }, 'session tags left out of the exchange');
@@ -269,6 +290,7 @@ async function produceCredentials(
           assumedRoleArn: assumed.assumedRoleArn,
           sessionName: result.sessionName,
           sourceIdentity: result.sourceIdentity,
+          ...(use ? useDetails(use) : {}),
         },
       })
       .catch((error: unknown) => caller.log.error({ err: error }, 'could not record a completed STS exchange'));
@@ -301,6 +323,7 @@ async function grant(
   durationSeconds: number,
   source: CredentialSource,
   justification: string | undefined,
+  use: SessionUse | undefined,
 ): Promise<void> {
   const { account, role } = entitlement;
   const event = auditEvent(caller, 'credentials.issue', 'success', account.id, role.arn, role.exchangeMode, durationSeconds);
@@ -316,6 +339,7 @@ async function grant(
   if (entitlement.breakGlass) {
     details.breakGlass = true;
     details.justification = justification;
+    if (use?.kind === 'break-glass') details.breakGlassUseId = use.id;
   }
   if (entitlement.grant) {
     details.accessRequestId = entitlement.grant.id;
@@ -325,7 +349,15 @@ async function grant(
   await recordOrRefuse(deps, event);
   if (entitlement.breakGlass) {
     caller.log.warn(
-      { event: 'break_glass', subject: caller.principal.id, roleArn: role.arn, accountId: account.id, justification },
+      {
+        event: 'break_glass',
+        subject: caller.principal.id,
+        roleArn: role.arn,
+        accountId: account.id,
+        justification,
+        breakGlassUseId: use?.id,
+        sessionName: credentials.sessionName,
+      },
       'break-glass role used',
     );
   }

@@ -6,6 +6,8 @@ import {
   accessRequestListSchema,
   adminAccessRequestListSchema,
   grantRevocationSchema,
+  rolePairsOf,
+  type AccessRequestBatchResponse,
   type AccessRequestListResponse,
   type AccessRequestView,
 } from '../../contracts/access-requests.js';
@@ -51,16 +53,27 @@ export function accessRequestsRoutes(deps: { accessRequests: AccessRequestDeps; 
 
   router.post(BASE, ...write, async (req, res) => {
     const body = accessRequestCreateSchema.parse(req.body);
-    const record = await requestAccess(ar, callerOf(req), {
-      account: body.accountId ?? body.alias ?? '',
-      role: body.role,
+    const records = await requestAccess(ar, callerOf(req), {
+      roles: rolePairsOf(body),
       durationSeconds: secondsOf(body.duration),
       ...(body.reason === undefined ? {} : { reason: body.reason }),
       ...(body.ticket === undefined ? {} : { ticket: body.ticket }),
       ...(body.startsAt === undefined ? {} : { startsAt: Date.parse(body.startsAt) }),
     });
-    res.status(201).setHeader('Location', `${BASE}/${record.id}`);
-    await send(ar, res, record);
+    const [first] = records;
+    if (body.roles === undefined && first !== undefined) {
+      // Today's single form answers with the one request, as before.
+      res.status(201).setHeader('Location', `${BASE}/${first.id}`);
+      await send(ar, res, first);
+      return;
+    }
+    const model = await ar.accessModel.index().catch(() => undefined);
+    const answer: AccessRequestBatchResponse = {
+      ...(first?.batchId === undefined ? {} : { batchId: first.batchId }),
+      requests: records.map((r) => viewOf(r, model)),
+    };
+    res.status(201).setHeader('Cache-Control', 'no-store');
+    res.json(answer);
   });
 
   router.get(BASE, api, async (req, res) => {
@@ -177,6 +190,7 @@ export function viewOf(record: AccessRequestRecord, model: AccessIndex | undefin
     endedAt: iso(record.endedAt),
     endedBy: record.endedBy,
     endReason: record.endReason,
+    batchId: record.batchId,
   };
   return {
     ...view,

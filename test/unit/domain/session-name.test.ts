@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SESSION_NAME_PATTERN, sessionNameFor, sourceIdentityFor } from '../../../src/domain/session-name.js';
+import { SESSION_NAME_PATTERN, sessionNameFor, sessionNameForUse, sourceIdentityFor } from '../../../src/domain/session-name.js';
 
 const bare = { bareIdp: 'corp' };
 
@@ -70,5 +70,37 @@ describe('sessionNameFor', () => {
 
   it('when asked for the source identity, then it equals the session name', () => {
     expect(sourceIdentityFor({ idp: 'corp', subject: 'x y' }, bare)).toBe(sessionNameFor({ idp: 'corp', subject: 'x y' }, bare));
+  });
+});
+
+describe('sessionNameForUse', () => {
+  const grant = { kind: 'grant' as const, id: '0b6f2c1e-4d1a-4c51-9a43-2f1d7e6b9c10' };
+  const use = { kind: 'break-glass' as const, id: '7f3e2a10-9c4b-4e8d-b1a2-5c6d7e8f9a0b' };
+
+  it('when a session is opened for a grant or a break-glass use, then its name is the user’s, then the id, within the STS rules', () => {
+    expect(sessionNameForUse({ idp: 'corp', subject: 'alice' }, bare, grant)).toBe(`alice.g-${grant.id}`);
+    expect(sessionNameForUse({ idp: 'corp', subject: 'alice' }, bare, use)).toBe(`alice.bg-${use.id}`);
+    expect(sessionNameForUse({ idp: 'corp', subject: 'alice' }, bare, undefined)).toBe('alice');
+  });
+
+  it('when the user’s name is too long to sit beside the id, then it is shortened to a prefix and its hash, still within 64 characters', () => {
+    const long = 'first.last.with.a.long.name@subsidiary.example.com';
+    const a = sessionNameForUse({ idp: 'corp', subject: long }, bare, use);
+    const b = sessionNameForUse({ idp: 'corp', subject: `${long}x` }, bare, use);
+    expect(a).toMatch(SESSION_NAME_PATTERN);
+    expect(a.length).toBeLessThanOrEqual(64);
+    expect(a).toMatch(new RegExp(`^first\\.last\\.=[a-z2-7]{12}\\.bg-${use.id}$`));
+    expect(a).not.toBe(b);
+  });
+
+  it('when a bare subject ends like a use suffix, then it is hashed, so it can never pose as another user’s use', () => {
+    const crafted = `alice.g-${grant.id}`;
+    const name = sessionNameFor({ idp: 'corp', subject: crafted }, bare);
+    expect(name).not.toBe(crafted);
+    expect(name).toMatch(/=[a-z2-7]{12}$/);
+  });
+
+  it('when a use id is not a lower-case UUID, then it is refused rather than written into the session name', () => {
+    expect(() => sessionNameForUse({ idp: 'corp', subject: 'alice' }, bare, { kind: 'grant', id: 'x/y' })).toThrow(/UUID/);
   });
 });
