@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { reportingFailuresAs } from '../dependency-failures.js';
 import type { ApprovalPolicy } from '../../domain/access-model.js';
 import type { AccessApproval, AccessRequestRecord, AccessRequestState, ActiveGrant } from '../../domain/access-requests.js';
@@ -9,6 +10,8 @@ import type {
   TransitionResult,
 } from '../../ports/access-request-store.js';
 import type { Prisma, PrismaClient } from './generated/client.js';
+import { kindsOfTransition, notifiedRequest, type NotificationEvent } from '../../domain/notifications.js';
+import type { OutboxWriter } from './pg-notification-outbox.js';
 
 type Db = PrismaClient | Prisma.TransactionClient;
 
@@ -26,14 +29,22 @@ const COLUMNS = `r.id::text AS id, r.state, r.principal_id, r.idp, r.username, r
 
 const iso = (at: number) => new Date(at).toISOString();
 
+/** rolegate itself, as the actor of what time does (the feature's SYSTEM principal). */
+const SYSTEM_ACTOR = 'rolegate:system';
+
 /**
  * AccessRequestStore on access_requests and access_request_approvals. Each
  * transition runs in one transaction holding the request's row lock
  * (SELECT … FOR UPDATE): concurrent deciders queue on it, and the second
  * finds the state the first left. Times are parameters (the caller's clock).
+ * With an outbox, each transition writes its notifications in its own
+ * transaction: a state change and the events telling of it commit together.
  */
 export class PrismaAccessRequestStore implements AccessRequestStore {
-  constructor(private readonly prisma: PrismaClient) {
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly outbox?: OutboxWriter,
+  ) {
     return reportingFailuresAs(this, 'The database');
   }
 
@@ -70,6 +81,7 @@ export class PrismaAccessRequestStore implements AccessRequestStore {
         state === 'active' ? iso(request.now) : null,
         auto === undefined ? null : iso(start + request.durationSeconds * 1000),
       );
+      await this.#notify(tx, request.id, undefined, request.principalId, request.now);
     });
     return (await this.get(request.id)) as AccessRequestRecord;
   }
@@ -104,7 +116,7 @@ export class PrismaAccessRequestStore implements AccessRequestStore {
   }
 
   approve(id: string, approval: { approverId: string; comment?: string; at: number; needed: number }): Promise<TransitionResult> {
-    return this.#transition(id, approval.at, ['pending'], async (tx, locked) => {
+    return this.#transition(id, approval.at, approval.approverId, ['pending'], async (tx, locked) => {
       const inserted = await tx.$queryRawUnsafe<{ approver_id: string }[]>(
         `INSERT INTO access_request_approvals (request_id, approver_id, comment, at) VALUES ($1::uuid, $2, $3, $4::timestamptz)
          ON CONFLICT DO NOTHING RETURNING approver_id`,
@@ -137,7 +149,7 @@ export class PrismaAccessRequestStore implements AccessRequestStore {
   }
 
   deny(id: string, decision: { approverId: string; comment?: string; at: number }): Promise<TransitionResult> {
-    return this.#transition(id, decision.at, ['pending'], async (tx) => {
+    return this.#transition(id, decision.at, decision.approverId, ['pending'], async (tx) => {
       await tx.$executeRawUnsafe(
         `UPDATE access_requests SET state = 'denied', decided_at = $2::timestamptz, decided_by = $3, decision_comment = $4 WHERE id = $1::uuid`,
         id,
@@ -153,6 +165,7 @@ export class PrismaAccessRequestStore implements AccessRequestStore {
     return this.#transition(
       id,
       by.at,
+      by.principalId,
       ['pending', 'approved', 'active'],
       async (tx, locked) => {
         const ending = locked.state !== 'pending';
@@ -170,7 +183,7 @@ export class PrismaAccessRequestStore implements AccessRequestStore {
   }
 
   revoke(id: string, by: { actorId: string; reason: string; at: number }): Promise<TransitionResult> {
-    return this.#transition(id, by.at, ['approved', 'active'], async (tx) => {
+    return this.#transition(id, by.at, by.actorId, ['approved', 'active'], async (tx) => {
       await tx.$executeRawUnsafe(
         `UPDATE access_requests SET state = 'revoked', ended_at = $2::timestamptz, ended_by = $3, end_reason = $4 WHERE id = $1::uuid`,
         id,
@@ -183,36 +196,44 @@ export class PrismaAccessRequestStore implements AccessRequestStore {
   }
 
   async advance(at: number): Promise<{ record: AccessRequestRecord; from: AccessRequestState }[]> {
-    const moved: { id: string; from: AccessRequestState }[] = [];
-    const step = async (from: AccessRequestState, sql: string) => {
-      const rows = await this.prisma.$queryRawUnsafe<{ id: string }[]>(sql, iso(at));
-      for (const row of rows) moved.push({ id: row.id, from });
-    };
-    // Each UPDATE moves a row only from the state it names: whichever instance runs it first moves it, once.
-    await step(
-      'pending',
-      `UPDATE access_requests SET state = 'expired_unanswered', ended_at = $1::timestamptz
-       WHERE state = 'pending' AND expires_at <= $1::timestamptz RETURNING id::text AS id`,
-    );
-    await step(
-      'approved',
-      `UPDATE access_requests SET state = 'active', activated_at = greatest(starts_at, decided_at)
-       WHERE state = 'approved' AND starts_at <= $1::timestamptz RETURNING id::text AS id`,
-    );
-    await step(
-      'active',
-      `UPDATE access_requests SET state = 'expired', ended_at = ends_at, end_reason = 'expired'
-       WHERE state = 'active' AND ends_at <= $1::timestamptz RETURNING id::text AS id`,
-    );
-    if (moved.length === 0) return [];
-    const rows = await this.prisma.$queryRawUnsafe<Row[]>(
-      `SELECT ${COLUMNS} FROM access_requests r WHERE r.id = ANY($1::uuid[])`,
-      moved.map((m) => m.id),
-    );
-    const byId = new Map(rows.map((row) => [row.id, toRecord(row)]));
-    return moved.flatMap((m) => {
-      const record = byId.get(m.id);
-      return record ? [{ record, from: m.from }] : [];
+    // One transaction: the moves and the notifications telling of them commit together.
+    return this.prisma.$transaction(async (tx) => {
+      const moved: { id: string; from: AccessRequestState }[] = [];
+      const step = async (from: AccessRequestState, sql: string) => {
+        const rows = await tx.$queryRawUnsafe<{ id: string }[]>(sql, iso(at));
+        for (const row of rows) moved.push({ id: row.id, from });
+      };
+      // Each UPDATE moves a row only from the state it names: whichever instance runs it first moves it, once.
+      await step(
+        'pending',
+        `UPDATE access_requests SET state = 'expired_unanswered', ended_at = $1::timestamptz
+         WHERE state = 'pending' AND expires_at <= $1::timestamptz RETURNING id::text AS id`,
+      );
+      await step(
+        'approved',
+        `UPDATE access_requests SET state = 'active', activated_at = greatest(starts_at, decided_at)
+         WHERE state = 'approved' AND starts_at <= $1::timestamptz RETURNING id::text AS id`,
+      );
+      await step(
+        'active',
+        `UPDATE access_requests SET state = 'expired', ended_at = ends_at, end_reason = 'expired'
+         WHERE state = 'active' AND ends_at <= $1::timestamptz RETURNING id::text AS id`,
+      );
+      if (moved.length === 0) return [];
+      const rows = await tx.$queryRawUnsafe<Row[]>(
+        `SELECT ${COLUMNS} FROM access_requests r WHERE r.id = ANY($1::uuid[])`,
+        moved.map((m) => m.id),
+      );
+      const byId = new Map(rows.map((row) => [row.id, toRecord(row)]));
+      const result = moved.flatMap((m) => {
+        const record = byId.get(m.id);
+        return record ? [{ record, from: m.from }] : [];
+      });
+      await this.outbox?.write(
+        tx,
+        result.flatMap(({ record, from }) => eventsOf(from, record, SYSTEM_ACTOR, at)),
+      );
+      return result;
     });
   }
 
@@ -242,6 +263,7 @@ export class PrismaAccessRequestStore implements AccessRequestStore {
   async #transition(
     id: string,
     at: number,
+    actor: string,
     from: readonly AccessRequestState[],
     work: (tx: Prisma.TransactionClient, locked: Locked) => Promise<'moved' | 'kept' | 'already_approved'>,
     owner?: string,
@@ -260,11 +282,13 @@ export class PrismaAccessRequestStore implements AccessRequestStore {
           id,
           iso(at),
         );
+        await this.#notify(tx, id, 'pending', SYSTEM_ACTOR, at);
         return { refusal: 'expired', expiredNow: true };
       }
       if (!from.includes(locked.state)) return { refusal: 'wrong_state' };
       const done = await work(tx, locked);
       if (done === 'already_approved') return { refusal: 'already_approved' };
+      if (done === 'moved') await this.#notify(tx, id, locked.state, actor, at);
       return { from: locked.state, moved: done === 'moved' };
     });
     const record = await readOne(this.prisma, id);
@@ -278,6 +302,20 @@ export class PrismaAccessRequestStore implements AccessRequestStore {
     }
     return { ok: true, record: record as AccessRequestRecord, from: outcome.from, moved: outcome.moved };
   }
+
+  /** The notifications of a transition just made in `tx`, written in `tx` (nothing without an outbox). */
+  async #notify(tx: Prisma.TransactionClient, id: string, from: AccessRequestState | undefined, actor: string, at: number): Promise<void> {
+    if (this.outbox === undefined) return;
+    const record = await readOne(tx, id);
+    if (record === undefined) return;
+    const events = eventsOf(from, record, actor, at);
+    if (events.length > 0) await this.outbox.write(tx, events);
+  }
+}
+
+function eventsOf(from: AccessRequestState | undefined, record: AccessRequestRecord, actor: string, at: number): NotificationEvent[] {
+  const request = notifiedRequest(record);
+  return kindsOfTransition(from, record).map((kind) => ({ id: randomUUID(), kind, occurredAt: iso(at), actor, request }));
 }
 
 interface Locked {
