@@ -45,7 +45,7 @@ export const notifications = z
       .default(12)
       .meta({
         env: ['ROLEGATE_NOTIFICATION_MAX_ATTEMPTS'],
-        description: 'Delivery attempts per notification and webhook; after the last one fails the notification is dead (kept, counted in rolegate_notifications_dead).',
+        description: 'Delivery attempts per notification and webhook; after the last one fails the notification is dead (kept, counted in rolegate_notifications{state="dead"}).',
       }),
     backoffBaseMs: integer(10, 3_600_000)
       .default(5000)
