@@ -1,4 +1,5 @@
 import { PrismaAccessRequestStore } from '../adapters/db/prisma-access-request-store.js';
+import type { OutboxWriter } from '../adapters/db/pg-notification-outbox.js';
 import { advanceAccessRequests, endGrantsOfRemovedMappings, type AccessRequestDeps } from '../features/access-requests/access-requests.js';
 import { ActiveGrants } from '../features/access-requests/active-grants.js';
 import type { AdminDeps } from '../features/admin/admin-deps.js';
@@ -19,10 +20,12 @@ export async function buildAccessRequests(
   steps: StartupSteps,
   credentials: CredentialsDeps,
   admin: AdminDeps,
+  /** Each transition's notifications, written in its transaction (notifications.ts). */
+  outbox?: OutboxWriter,
 ): Promise<AccessRequestDeps> {
   const { config } = platform;
   const parts = { kv: platform.kv, credentials, audit: platform.audit, clock: platform.clock, logger: platform.logger };
-  const store = new PrismaAccessRequestStore(platform.database.prisma);
+  const store = new PrismaAccessRequestStore(platform.database.prisma, outbox);
   const refreshMs = config.credentials.accessModelRefreshSeconds * 1000;
   const grants = new ActiveGrants(store, parts.kv, parts.clock, parts.logger, refreshMs);
   await grants.start();

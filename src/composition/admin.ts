@@ -10,6 +10,7 @@ import type { CliAuthDeps } from '../features/cli-auth/cli-auth-deps.js';
 import type { CredentialsDeps } from '../features/credentials/issue-credentials.js';
 import type { SessionStore } from '../features/sessions/session-store.js';
 import type { AdminAppDeps } from '../http/routes/admin-routes.js';
+import type { NotificationSink } from '../ports/notification-outbox.js';
 import type { Platform } from './platform.js';
 import type { StartupSteps } from './startup.js';
 
@@ -38,7 +39,7 @@ export async function applyConfiguredAccessFile(platform: Platform, steps: Start
 export function buildAdmin(
   platform: Platform,
   steps: StartupSteps,
-  parts: { sessions: SessionStore; cliAuth: CliAuthDeps; credentials: CredentialsDeps },
+  parts: { sessions: SessionStore; cliAuth: CliAuthDeps; credentials: CredentialsDeps; notifications?: NotificationSink },
 ): AdminAppDeps {
   const { config, logger, clock, audit } = platform;
   const auditQuery = new PgAuditQuery(platform.database);
@@ -66,6 +67,7 @@ export function buildAdmin(
       audit,
       clock,
       ...(config.issuer.sessionNameIdp ? { sessionNameIdp: config.issuer.sessionNameIdp } : {}),
+      ...(parts.notifications ? { notifications: parts.notifications } : {}),
     }),
     audit,
   };

@@ -19,6 +19,7 @@ import { buildCliAuth } from './cli-auth.js';
 import { buildConsole } from './console.js';
 import { buildCredentialCache, buildCredentials } from './credentials.js';
 import { buildLogin } from './login.js';
+import { buildNotifications, type Notifications } from './notifications.js';
 import { buildPlatform } from './platform.js';
 import { StartupSteps } from './startup.js';
 
@@ -40,6 +41,8 @@ export interface Deps extends AppDeps {
   issuer: AssertionIssuer;
   /** Generated signing keys in PostgreSQL (absent with PEM keys): prepare/promote/purge rotations. */
   signingKeys?: DatabaseSigningKeys;
+  /** Webhook notifications (absent without notifications.webhooks). */
+  notifications?: Notifications;
   /** What runs embedded instead of a real service (for the demo-mode banner). */
   embedded: { postgres?: EmbeddedPostgres; memoryStore: boolean };
   beginShutdown(): void;
@@ -60,9 +63,11 @@ export async function buildDeps(config: Config, logger: AppLogger, clock: Clock 
   const { login, sessions, idps } = await buildLogin(platform, steps, (principalId) => cache.deleteAllFor(principalId));
   await applyConfiguredAccessFile(platform, steps);
   const { credentials, flights, access } = await buildCredentials(platform, steps, cache);
+  const notifications = buildNotifications(platform, steps);
+  if (notifications) credentials.notifications = notifications.outbox;
   const cliAuth = buildCliAuth(platform);
-  const admin = buildAdmin(platform, steps, { sessions, cliAuth, credentials });
-  const accessRequests = await buildAccessRequests(platform, steps, credentials, admin.access);
+  const admin = buildAdmin(platform, steps, { sessions, cliAuth, credentials, ...(notifications ? { notifications: notifications.outbox } : {}) });
+  const accessRequests = await buildAccessRequests(platform, steps, credentials, admin.access, notifications?.writer);
   const redis = kv instanceof RedisKvStore ? kv : undefined;
   const { availability } = login;
   let shuttingDown = false;
@@ -83,6 +88,7 @@ export async function buildDeps(config: Config, logger: AppLogger, clock: Clock 
       accessModel: () => credentials.accessModel.stats,
       accessRequestsByState: () => accessRequests.store.countByState(),
       grantsHeld: () => accessRequests.grants.size,
+      notifications: () => notifications?.outbox.counts(),
     }),
     limits: platform.limits,
     database,
@@ -102,6 +108,7 @@ export async function buildDeps(config: Config, logger: AppLogger, clock: Clock 
     ...buildConsole(platform, credentials),
     admin: { ...admin, accessRequests },
     accessRequests,
+    ...(notifications ? { notifications } : {}),
     embedded: { ...(platform.postgres ? { postgres: platform.postgres } : {}), memoryStore: kv.backend === 'memory' },
     probes: [
       { name: platform.postgres ? 'postgres (embedded)' : 'postgres', check: () => database.ping() },

@@ -100,6 +100,16 @@ export function resolveConfig(parsed: ParsedConfig, caBundles: CaBundles = {}) {
     encryption: {
       keys: parsed.encryption.keys === undefined ? undefined : new Secret(parsed.encryption.keys.map((key) => Buffer.from(key, 'base64'))),
     },
+    notifications: {
+      ...parsed.notifications,
+      webhooks: parsed.notifications.webhooks.map((w) => ({
+        name: w.name,
+        format: w.format,
+        events: w.events,
+        url: new Secret(w.url),
+        ...(w.secret === undefined ? {} : { secret: new Secret(w.secret) }),
+      })),
+    },
     issuer: {
       ...parsed.issuer,
       entityId: parsed.issuer.entityId ?? `${withoutTrailingSlash(publicUrl.href)}/saml/metadata`,
@@ -140,6 +150,7 @@ function crossCheck(config: ParsedConfig, source: (key: string) => string): stri
     );
   }
   problems.push(...tlsProblems(config, source));
+  problems.push(...notificationProblems(config, source('notifications.webhooks')));
   if (config.mode === 'production') {
     const required = 'is required in production mode (embedded defaults are for demos only)';
     if (config.database.url === undefined) problems.push(`database.url (${source('database.url')}): ${required}`);
@@ -194,6 +205,20 @@ function crossCheck(config: ParsedConfig, source: (key: string) => string): stri
   ] as const;
   for (const [key, part] of tagParts)
     for (const problem of sessionTagConfigProblems(part)) problems.push(`${key} (${source(key)}): ${problem}`);
+  return problems;
+}
+
+/** Webhook names are what rows, logs and metrics use: each names one webhook. */
+function notificationProblems(config: ParsedConfig, from: string): string[] {
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  config.notifications.webhooks.forEach((webhook, index) => {
+    if (seen.has(webhook.name)) problems.push(`notifications.webhooks.${String(index)} (${from}): name ${webhook.name} is used twice`);
+    seen.add(webhook.name);
+  });
+  const { backoffBaseMs, backoffMaxMs } = config.notifications;
+  if (backoffMaxMs < backoffBaseMs)
+    problems.push(`notifications.backoffMaxMs: must be at least notifications.backoffBaseMs (${String(backoffBaseMs)} ms)`);
   return problems;
 }
 

@@ -6,6 +6,8 @@ interface UrlSource {
   sts: { endpoint?: string | undefined };
   console: { federationEndpoint?: string | undefined };
   identityProviders: readonly IdentityProviderSeed[];
+  /** Parsed (a string) or resolved (wrapped: a Slack webhook URL is a secret). */
+  notifications: { webhooks: readonly { url: string | { reveal(): string } }[] };
 }
 
 /** A configured URL that production mode wants over https, and what travels over it. */
@@ -46,7 +48,20 @@ export function guardedUrls(config: UrlSource): GuardedUrl[] {
     if (metadataUrl !== undefined)
       urls.push({ key: `${at}.settings.metadataUrl`, url: metadataUrl, carries: 'the IdP metadata comes from it' });
   });
+  config.notifications.webhooks.forEach((webhook, index) => {
+    const full = typeof webhook.url === 'string' ? webhook.url : webhook.url.reveal();
+    // The origin only: the path of a webhook URL is often its secret, and this list is logged.
+    urls.push({ key: `notifications.webhooks.${String(index)}.url`, url: originOf(full), carries: 'signed notifications about access' });
+  });
   return urls;
+}
+
+function originOf(url: string): string {
+  try {
+    return `${new URL(url).origin}/`;
+  } catch {
+    return url;
+  }
 }
 
 /** The guarded URLs that are plain http: what the start-up warning lists when allowInsecureLoopback is on. */

@@ -18,6 +18,7 @@ import { consoleSection } from './sections/console.js';
 import { admin } from './sections/admin.js';
 import { rateLimits } from './sections/rate-limits.js';
 import { accessRequests } from './sections/access-requests.js';
+import { notifications } from './sections/notifications.js';
 
 // The whole configuration of a rolegate instance. Every key has a description
 // (rendered into docs/configuration.md by `npm run docs:config`) and, where it
@@ -61,6 +62,7 @@ export const configSchema = z.strictObject({
   admin,
   rateLimits,
   accessRequests,
+  notifications,
 });
 
 /** The configuration as parsed, before defaults that depend on other keys are resolved. */

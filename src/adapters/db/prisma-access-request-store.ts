@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { reportingFailuresAs } from '../dependency-failures.js';
 import type { ApprovalPolicy } from '../../domain/access-model.js';
 import type { AccessApproval, AccessRequestRecord, AccessRequestState, ActiveGrant } from '../../domain/access-requests.js';
@@ -12,6 +13,8 @@ import type {
 } from '../../ports/access-request-store.js';
 import { insertAuditEvents, type Sql } from './access-bulk-writes.js';
 import type { Prisma, PrismaClient } from './generated/client.js';
+import { kindsOfTransition, notifiedRequest, type NotificationEvent } from '../../domain/notifications.js';
+import type { OutboxWriter } from './pg-notification-outbox.js';
 
 type Db = PrismaClient | Prisma.TransactionClient;
 
@@ -38,14 +41,22 @@ const COLUMNS = `r.id::text AS id, r.state, r.principal_id, r.idp, r.username, r
 
 const iso = (at: number) => new Date(at).toISOString();
 
+/** rolegate itself, as the actor of what time does (the feature's SYSTEM principal). */
+const SYSTEM_ACTOR = 'rolegate:system';
+
 /**
  * AccessRequestStore on access_requests and access_request_approvals. Each
  * transition runs in one transaction holding the request's row lock
  * (SELECT … FOR UPDATE): concurrent deciders queue on it, and the second
  * finds the state the first left. Times are parameters (the caller's clock).
+ * With an outbox, each transition writes its notifications in its own
+ * transaction: a state change and the events telling of it commit together.
  */
 export class PrismaAccessRequestStore implements AccessRequestStore {
-  constructor(private readonly prisma: PrismaClient) {
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly outbox?: OutboxWriter,
+  ) {
     return reportingFailuresAs(this, 'The database');
   }
 
@@ -64,6 +75,7 @@ export class PrismaAccessRequestStore implements AccessRequestStore {
         audit,
         records.map((record) => ({ record, from: undefined, moved: true })),
       );
+      for (const request of requests) await this.#notify(tx, request.id, undefined, request.principalId, request.now);
       return records;
     });
   }
@@ -109,7 +121,7 @@ export class PrismaAccessRequestStore implements AccessRequestStore {
     approval: { approverId: string; comment?: string; at: number; needed: number },
     audit?: AuditOf,
   ): Promise<TransitionResult> {
-    return this.#transition(id, approval.at, ['pending'], audit, async (tx, locked) => {
+    return this.#transition(id, approval.at, approval.approverId, ['pending'], audit, async (tx, locked) => {
       const inserted = await tx.$queryRawUnsafe<{ approver_id: string }[]>(
         `INSERT INTO access_request_approvals (request_id, approver_id, comment, at) VALUES ($1::uuid, $2, $3, $4::timestamptz)
          ON CONFLICT DO NOTHING RETURNING approver_id`,
@@ -142,7 +154,7 @@ export class PrismaAccessRequestStore implements AccessRequestStore {
   }
 
   deny(id: string, decision: { approverId: string; comment?: string; at: number }, audit?: AuditOf): Promise<TransitionResult> {
-    return this.#transition(id, decision.at, ['pending'], audit, async (tx) => {
+    return this.#transition(id, decision.at, decision.approverId, ['pending'], audit, async (tx) => {
       await tx.$executeRawUnsafe(
         `UPDATE access_requests SET state = 'denied', decided_at = $2::timestamptz, decided_by = $3, decision_comment = $4 WHERE id = $1::uuid`,
         id,
@@ -158,6 +170,7 @@ export class PrismaAccessRequestStore implements AccessRequestStore {
     return this.#transition(
       id,
       by.at,
+      by.principalId,
       ['pending', 'approved', 'active'],
       audit,
       async (tx, locked) => {
@@ -176,7 +189,7 @@ export class PrismaAccessRequestStore implements AccessRequestStore {
   }
 
   revoke(id: string, by: { actorId: string; reason: string; at: number }, audit?: AuditOf): Promise<TransitionResult> {
-    return this.#transition(id, by.at, ['approved', 'active'], audit, async (tx) => {
+    return this.#transition(id, by.at, by.actorId, ['approved', 'active'], audit, async (tx) => {
       await tx.$executeRawUnsafe(
         `UPDATE access_requests SET state = 'revoked', ended_at = $2::timestamptz, ended_by = $3, end_reason = $4 WHERE id = $1::uuid`,
         id,
@@ -190,7 +203,7 @@ export class PrismaAccessRequestStore implements AccessRequestStore {
 
   async advance(at: number, audit?: AuditOf): Promise<{ record: AccessRequestRecord; from: AccessRequestState }[]> {
     // Each UPDATE moves a row only from the state it names: whichever instance runs it first moves it, once.
-    return this.#moveAll(audit, [
+    return this.#moveAll(audit, SYSTEM_ACTOR, at, [
       [
         'pending',
         `UPDATE access_requests SET state = 'expired_unanswered', ended_at = $1::timestamptz
@@ -214,7 +227,7 @@ export class PrismaAccessRequestStore implements AccessRequestStore {
 
   async endOrphaned(at: number, by: string, audit?: AuditOf): Promise<StoredChange[]> {
     // The mapping is no foreign key (the request outlives it for audit): "orphaned" is its id gone from group_mappings.
-    const moved = await this.#moveAll(audit, [
+    const moved = await this.#moveAll(audit, by, at, [
       ['approved', orphanedSql('approved'), [iso(at), by]],
       ['active', orphanedSql('active'), [iso(at), by]],
     ]);
@@ -224,6 +237,8 @@ export class PrismaAccessRequestStore implements AccessRequestStore {
   /** Conditional UPDATEs (each RETURNING the ids it moved) and the moves' audit rows, in one transaction. */
   async #moveAll(
     audit: AuditOf | undefined,
+    actor: string,
+    at: number,
     steps: readonly (readonly [AccessRequestState, string, readonly unknown[]])[],
   ): Promise<{ record: AccessRequestRecord; from: AccessRequestState }[]> {
     return this.prisma.$transaction(async (tx) => {
@@ -246,6 +261,10 @@ export class PrismaAccessRequestStore implements AccessRequestStore {
         tx,
         audit,
         changes.map((c) => ({ ...c, moved: true })),
+      );
+      await this.outbox?.write(
+        tx,
+        changes.flatMap(({ record, from }) => eventsOf(from, record, actor, at)),
       );
       return changes;
     });
@@ -277,6 +296,7 @@ export class PrismaAccessRequestStore implements AccessRequestStore {
   async #transition(
     id: string,
     at: number,
+    actor: string,
     from: readonly AccessRequestState[],
     audit: AuditOf | undefined,
     work: (tx: Prisma.TransactionClient, locked: Locked) => Promise<'moved' | 'kept' | 'already_approved'>,
@@ -300,6 +320,7 @@ export class PrismaAccessRequestStore implements AccessRequestStore {
         );
         const expired = (await readOne(tx, id)) as AccessRequestRecord;
         await auditIn(tx, audit, [{ record: expired, from: 'pending', moved: true }]);
+        await this.#notify(tx, id, 'pending', SYSTEM_ACTOR, at);
         return { refusal: 'expired', expiredNow: true, record: expired };
       }
       if (!from.includes(locked.state)) return { refusal: 'wrong_state' };
@@ -307,6 +328,7 @@ export class PrismaAccessRequestStore implements AccessRequestStore {
       if (done === 'already_approved') return { refusal: 'already_approved' };
       const record = (await readOne(tx, id)) as AccessRequestRecord;
       await auditIn(tx, audit, [{ record, from: locked.state, moved: done === 'moved' }]);
+      if (done === 'moved') await this.#notify(tx, id, locked.state, actor, at);
       return { from: locked.state, moved: done === 'moved', record };
     });
     if ('refusal' in outcome) {
@@ -320,6 +342,20 @@ export class PrismaAccessRequestStore implements AccessRequestStore {
     }
     return { ok: true, record: outcome.record, from: outcome.from, moved: outcome.moved };
   }
+
+  /** The notifications of a transition just made in `tx`, written in `tx` (nothing without an outbox). */
+  async #notify(tx: Prisma.TransactionClient, id: string, from: AccessRequestState | undefined, actor: string, at: number): Promise<void> {
+    if (this.outbox === undefined) return;
+    const record = await readOne(tx, id);
+    if (record === undefined) return;
+    const events = eventsOf(from, record, actor, at);
+    if (events.length > 0) await this.outbox.write(tx, events);
+  }
+}
+
+function eventsOf(from: AccessRequestState | undefined, record: AccessRequestRecord, actor: string, at: number): NotificationEvent[] {
+  const request = notifiedRequest(record);
+  return kindsOfTransition(from, record).map((kind) => ({ id: randomUUID(), kind, occurredAt: iso(at), actor, request }));
 }
 
 /** Moves every grant in `from` whose mapping is gone: $1 the time, $2 who ends it. */

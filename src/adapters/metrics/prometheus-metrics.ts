@@ -76,6 +76,19 @@ export function createMetrics() {
       labelNames: ['reason'] as const,
       registers,
     }),
+    notificationAttempts: new Counter({
+      name: 'rolegate_notification_attempts_total',
+      help: 'Webhook delivery attempts by webhook name and outcome: delivered, failed (retried later), dead (the last attempt failed, or the webhook is no longer configured).',
+      labelNames: ['target', 'outcome'] as const,
+      registers,
+    }),
+    notificationDeliverySeconds: new Histogram({
+      name: 'rolegate_notification_delivery_seconds',
+      help: 'How long one webhook delivery attempt took (connect to end of answer), by webhook name and outcome.',
+      labelNames: ['target', 'outcome'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
   };
 }
 
@@ -103,6 +116,8 @@ export interface MetricProbes {
   accessRequestsByState?(): Promise<Partial<Record<string, number>>>;
   /** Grants this instance's in-memory index holds (active, or approved and starting later). */
   grantsHeld?(): number;
+  /** Outbox rows not yet delivered and given up on, counted in PostgreSQL at scrape time (undefined: no webhooks configured). */
+  notifications?(): Promise<{ pending: number; dead: number }> | undefined;
 }
 
 /** The gauges (and the one counter) whose values are read from `probes` at scrape time, in a registry of their own. */
@@ -261,6 +276,18 @@ export function probeGauges(probes: MetricProbes): Registry {
         const [portal, cli] = await Promise.all([probes.activePortalSessions().catch(() => 0), probes.activeCliSessions().catch(() => 0)]);
         this.set({ kind: 'portal' }, portal);
         this.set({ kind: 'cli' }, cli);
+      },
+    }),
+    new Gauge({
+      name: 'rolegate_notifications',
+      help: 'Notifications in the outbox across all instances, by state: pending = not yet delivered (waiting or retrying), dead = given up on after notifications.maxAttempts.',
+      labelNames: ['state'] as const,
+      registers: [],
+      async collect() {
+        const counts = await probes.notifications?.()?.catch(() => undefined);
+        if (counts === undefined) return;
+        this.set({ state: 'pending' }, counts.pending);
+        this.set({ state: 'dead' }, counts.dead);
       },
     }),
   ];

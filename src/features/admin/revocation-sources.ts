@@ -8,6 +8,7 @@ import { revokeAllCliGrantsOf } from '../cli-auth/revoke.js';
 import type { AccessModelCache } from '../credentials/access-model-cache.js';
 import type { CredentialCache } from '../credentials/credential-cache.js';
 import type { SessionStore } from '../sessions/session-store.js';
+import type { NotificationSink } from '../../ports/notification-outbox.js';
 import type { RevocationDeps } from './revoke-access.js';
 
 export interface RevocationSources {
@@ -20,6 +21,7 @@ export interface RevocationSources {
   clock: Clock;
   /** issuer.sessionNameIdp: the IdP whose subjects become session names unchanged. */
   sessionNameIdp?: string;
+  notifications?: NotificationSink;
 }
 
 /** What revoking a user or a role reaches: portal sessions, CLI grants, cached credentials, the access model and the audit trail. */
@@ -63,5 +65,6 @@ export function revocationDeps(from: RevocationSources): RevocationDeps {
     },
     audit: from.audit,
     clock: from.clock,
+    ...(from.notifications ? { notifications: from.notifications } : {}),
   };
 }

@@ -3,6 +3,8 @@ import { RolegateError } from '../../domain/errors.js';
 import { cutoffOf, denyRolePolicy, denyUserPolicy, type DenyPolicy } from '../../domain/revocation-policy.js';
 import type { AuditLog } from '../../ports/audit-log.js';
 import type { Clock } from '../../ports/clock.js';
+import type { NotificationSink } from '../../ports/notification-outbox.js';
+import { enqueueAfterAudit } from '../notifications/enqueue.js';
 import { actorFields, type Actor } from './admin-deps.js';
 
 /** What revocation touches; each piece is the existing mechanism (logout everywhere, CLI revoke, credential cache). */
@@ -18,6 +20,8 @@ export interface RevocationDeps {
   rolesIssuedTo(principalId: string, since: Date): Promise<string[]>;
   audit: AuditLog;
   clock: Clock;
+  /** Where revocations are notified (the outbox), right after their audit row. */
+  notifications?: NotificationSink;
 }
 
 export interface RevocationResult {
@@ -63,6 +67,7 @@ export async function revokeUser(deps: RevocationDeps, actor: Actor, principalId
     policy: denyUserPolicy(sourceIdentity, cutoff),
   };
   await recordOutcome(deps, actor, { ...base, details: { ...base.details, ...summary(result) } });
+  await notifyRevoked(deps, actor, result, { scope: 'user', user: principalId });
   return result;
 }
 
@@ -87,7 +92,21 @@ export async function revokeRole(deps: RevocationDeps, actor: Actor, roleArn: st
     policy: denyRolePolicy(cutoff),
   };
   await recordOutcome(deps, actor, { ...base, details: { ...base.details, ...summary(result) } });
+  await notifyRevoked(deps, actor, result, { scope: 'role', roleArn });
   return result;
+}
+
+function notifyRevoked(deps: RevocationDeps, actor: Actor, result: RevocationResult, what: Record<string, string>): Promise<void> {
+  return enqueueAfterAudit(
+    deps.notifications,
+    {
+      kind: 'access.revoked',
+      occurredAt: result.revokedAt,
+      actor: actor.principal.id,
+      details: { ...what, ...summary(result), requestId: actor.requestId },
+    },
+    actor.log,
+  );
 }
 
 function summary(result: RevocationResult) {

@@ -8,6 +8,8 @@ import type { Principal } from '../../domain/principal.js';
 import type { SessionUse } from '../../domain/session-name.js';
 import { checkRoleRequestIn, roleRequestError } from '../../domain/role-request.js';
 import type { AuditEvent, AuditLog } from '../../ports/audit-log.js';
+import type { NotificationSink } from '../../ports/notification-outbox.js';
+import { enqueueAfterAudit } from '../notifications/enqueue.js';
 import type { Clock } from '../../ports/clock.js';
 import type { Logger } from '../../ports/logger.js';
 import type { Limits } from '../rate-limits/limits.js';
@@ -38,6 +40,8 @@ export interface CredentialsDeps {
   limits: Limits;
   /** Active just-in-time grants, in memory (features/access-requests/active-grants.ts); without it no grant entitles. */
   grants?: GrantLookup;
+  /** Where break-glass uses are notified (the outbox); without it they are only audited and logged. */
+  notifications?: NotificationSink;
 }
 
 /** Finds a user's active grant for a role without a database round trip. */
@@ -359,6 +363,24 @@ async function grant(
         sessionName: credentials.sessionName,
       },
       'break-glass role used',
+    );
+    await enqueueAfterAudit(
+      deps.notifications,
+      {
+        kind: 'break_glass.used',
+        occurredAt: new Date(deps.clock.now()).toISOString(),
+        actor: caller.principal.id,
+        details: {
+          accountId: account.id,
+          roleArn: role.arn,
+          justification,
+          source,
+          sessionName: credentials.sessionName,
+          expiresAt: new Date(credentials.expiresAt).toISOString(),
+          requestId: caller.requestId,
+        },
+      },
+      caller.log,
     );
   }
   deps.observer.issued(role.exchangeMode, 'success', source);
