@@ -118,6 +118,21 @@ export function stringList(what = 'a comma-separated list') {
   );
 }
 
+/** A list of `item`: JSON text in the environment (a string that is not JSON fails as a list), a list in YAML. */
+export function jsonList<T extends z.ZodType>(item: T, what: string) {
+  return z.preprocess(
+    (v) => {
+      if (typeof v !== 'string') return v;
+      try {
+        return JSON.parse(v) as unknown;
+      } catch {
+        return v;
+      }
+    },
+    z.array(item, { error: `expected a list of ${what} (YAML list, or JSON in the environment)` }),
+  );
+}
+
 /** A map of names to one of `values`: `Key=value,Other=value` in the environment, a mapping in YAML. */
 export function keyValueMap<const T extends readonly [string, ...string[]]>(values: T) {
   const expected = `expected Key=value pairs with values among ${values.join(', ')}`;

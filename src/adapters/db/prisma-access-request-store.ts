@@ -75,7 +75,13 @@ export class PrismaAccessRequestStore implements AccessRequestStore {
         audit,
         records.map((record) => ({ record, from: undefined, moved: true })),
       );
-      for (const request of requests) await this.#notify(tx, request.id, undefined, request.principalId, request.now);
+      await this.#notify(
+        tx,
+        requests.flatMap((request, i) => {
+          const record = records[i];
+          return record ? eventsOf(undefined, record, request.principalId, request.now) : [];
+        }),
+      );
       return records;
     });
   }
@@ -262,7 +268,7 @@ export class PrismaAccessRequestStore implements AccessRequestStore {
         audit,
         changes.map((c) => ({ ...c, moved: true })),
       );
-      await this.outbox?.write(
+      await this.#notify(
         tx,
         changes.flatMap(({ record, from }) => eventsOf(from, record, actor, at)),
       );
@@ -320,7 +326,7 @@ export class PrismaAccessRequestStore implements AccessRequestStore {
         );
         const expired = (await readOne(tx, id)) as AccessRequestRecord;
         await auditIn(tx, audit, [{ record: expired, from: 'pending', moved: true }]);
-        await this.#notify(tx, id, 'pending', SYSTEM_ACTOR, at);
+        await this.#notify(tx, eventsOf('pending', expired, SYSTEM_ACTOR, at));
         return { refusal: 'expired', expiredNow: true, record: expired };
       }
       if (!from.includes(locked.state)) return { refusal: 'wrong_state' };
@@ -328,7 +334,7 @@ export class PrismaAccessRequestStore implements AccessRequestStore {
       if (done === 'already_approved') return { refusal: 'already_approved' };
       const record = (await readOne(tx, id)) as AccessRequestRecord;
       await auditIn(tx, audit, [{ record, from: locked.state, moved: done === 'moved' }]);
-      if (done === 'moved') await this.#notify(tx, id, locked.state, actor, at);
+      if (done === 'moved') await this.#notify(tx, eventsOf(locked.state, record, actor, at));
       return { from: locked.state, moved: done === 'moved', record };
     });
     if ('refusal' in outcome) {
@@ -343,13 +349,9 @@ export class PrismaAccessRequestStore implements AccessRequestStore {
     return { ok: true, record: outcome.record, from: outcome.from, moved: outcome.moved };
   }
 
-  /** The notifications of a transition just made in `tx`, written in `tx` (nothing without an outbox). */
-  async #notify(tx: Prisma.TransactionClient, id: string, from: AccessRequestState | undefined, actor: string, at: number): Promise<void> {
-    if (this.outbox === undefined) return;
-    const record = await readOne(tx, id);
-    if (record === undefined) return;
-    const events = eventsOf(from, record, actor, at);
-    if (events.length > 0) await this.outbox.write(tx, events);
+  /** The notifications of transitions just made in `tx`, written in `tx` (nothing without an outbox). */
+  async #notify(tx: Prisma.TransactionClient, events: readonly NotificationEvent[]): Promise<void> {
+    if (this.outbox !== undefined && events.length > 0) await this.outbox.write(tx, events);
   }
 }
 

@@ -1,18 +1,7 @@
-import { z } from 'zod';
+import { jsonList } from '../fields.js';
 import { identityProviderSeedSchema } from '../../domain/identity-provider.js';
 
-export const identityProviders = z
-  .preprocess(
-    (v) => {
-      if (typeof v !== 'string') return v;
-      try {
-        return JSON.parse(v) as unknown;
-      } catch {
-        return v;
-      }
-    },
-    z.array(identityProviderSeedSchema, { error: 'expected a list of identity providers (YAML list, or JSON in the environment)' }),
-  )
+export const identityProviders = jsonList(identityProviderSeedSchema, 'identity providers')
   .default([])
   .meta({
     env: ['ROLEGATE_IDENTITY_PROVIDERS'],

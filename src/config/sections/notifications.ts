@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { NOTIFICATION_KINDS } from '../../domain/notifications.js';
-import { integer, nonEmptyString, oneOf, url } from '../fields.js';
+import { integer, jsonList, nonEmptyString, oneOf, url } from '../fields.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
 const SECRET_MIN = 32;
@@ -10,9 +10,14 @@ const webhook = z
     name: z.string({ error: 'expected a name' }).regex(NAME, { error: 'expected a name of letters, digits, - and _ (at most 63)' }),
     url: url(['http', 'https']),
     format: oneOf(['json', 'slack']).default('json'),
-    events: z.array(oneOf(NOTIFICATION_KINDS), { error: 'expected a list of event kinds' }).min(1).default([...NOTIFICATION_KINDS]),
+    events: z
+      .array(oneOf(NOTIFICATION_KINDS), { error: 'expected a list of event kinds' })
+      .min(1)
+      .default([...NOTIFICATION_KINDS]),
     secret: nonEmptyString('a secret')
-      .refine((s) => s.length >= SECRET_MIN, { error: `expected a secret of at least ${String(SECRET_MIN)} characters (openssl rand -hex 32)` })
+      .refine((s) => s.length >= SECRET_MIN, {
+        error: `expected a secret of at least ${String(SECRET_MIN)} characters (openssl rand -hex 32)`,
+      })
       .optional(),
   })
   .refine((w) => w.format !== 'json' || w.secret !== undefined, {
@@ -23,18 +28,7 @@ const webhook = z
 /** Notifications (docs/just-in-time.md#notifications): webhooks for access requests, grants, break-glass and revocations. */
 export const notifications = z
   .strictObject({
-    webhooks: z
-      .preprocess(
-        (v) => {
-          if (typeof v !== 'string') return v;
-          try {
-            return JSON.parse(v) as unknown;
-          } catch {
-            return v;
-          }
-        },
-        z.array(webhook, { error: 'expected a list of webhooks (YAML list, or JSON in the environment)' }),
-      )
+    webhooks: jsonList(webhook, 'webhooks')
       .default([])
       .meta({
         env: ['ROLEGATE_NOTIFICATION_WEBHOOKS'],
@@ -45,13 +39,15 @@ export const notifications = z
       .default(12)
       .meta({
         env: ['ROLEGATE_NOTIFICATION_MAX_ATTEMPTS'],
-        description: 'Delivery attempts per notification and webhook; after the last one fails the notification is dead (kept, counted in rolegate_notifications{state="dead"}).',
+        description:
+          'Delivery attempts per notification and webhook; after the last one fails the notification is dead (kept, counted in rolegate_notifications{state="dead"}).',
       }),
     backoffBaseMs: integer(10, 3_600_000)
       .default(5000)
       .meta({
         env: ['ROLEGATE_NOTIFICATION_BACKOFF_BASE_MS'],
-        description: 'Back-off after the first failed attempt; it doubles with each further failure (full jitter: a random wait from 0 to that).',
+        description:
+          'Back-off after the first failed attempt; it doubles with each further failure (full jitter: a random wait from 0 to that).',
       }),
     backoffMaxMs: integer(10, 86_400_000)
       .default(3_600_000)
@@ -70,6 +66,9 @@ export const notifications = z
       }),
     retainDeliveredDays: integer(1, 365)
       .default(7)
-      .meta({ env: ['ROLEGATE_NOTIFICATION_RETAIN_DAYS'], description: 'Delivered notifications are deleted from the outbox after this many days.' }),
+      .meta({
+        env: ['ROLEGATE_NOTIFICATION_RETAIN_DAYS'],
+        description: 'Delivered notifications are deleted from the outbox after this many days.',
+      }),
   })
   .prefault({});

@@ -153,12 +153,13 @@ export async function issueCredentials(deps: CredentialsDeps, caller: Caller, as
       ? undefined
       : { kind: 'grant', id: jit.id };
   // Under a grant, the entry is the grant's own and keyed by the unclamped length (the clamped one shrinks every second).
-  const slot =
-    use?.kind === 'break-glass'
-      ? { principalId: principal.id, roleId: role.id, durationSeconds: duration.seconds, useId: use.id }
-      : jit === undefined
-        ? { principalId: principal.id, roleId: role.id, durationSeconds: duration.seconds }
-        : { principalId: principal.id, roleId: role.id, durationSeconds: nominal.seconds, grantId: jit.id };
+  const slot = {
+    principalId: principal.id,
+    roleId: role.id,
+    durationSeconds: use?.kind === 'grant' ? nominal.seconds : duration.seconds,
+    ...(use?.kind === 'grant' ? { grantId: use.id } : {}),
+    ...(use?.kind === 'break-glass' ? { useId: use.id } : {}),
+  };
   const key = deps.cache.keyOf(slot);
   const oneUse = use?.kind === 'break-glass';
   let source: CredentialSource = 'cache';
