@@ -16,7 +16,7 @@ const productBoundary = {
 const prismaBoundary = { group: ['**/generated/*', '@prisma/*'], message: 'Only src/adapters/db may use Prisma; go through a store port.' };
 
 export default tseslint.config(
-  { ignores: ['dist/', 'dist-devstack/', 'coverage/', 'node_modules/', 'src/adapters/db/generated/', '.rolegate/'] },
+  { ignores: ['dist/', 'dist-devstack/', 'coverage/', 'node_modules/', 'src/adapters/db/generated/', '.rolegate/', 'tmp/'] },
   eslint.configs.recommended,
   tseslint.configs.strictTypeChecked,
   {
@@ -160,6 +160,64 @@ export default tseslint.config(
             {
               group: layers('adapters', 'http', 'features', 'config', 'domain', 'ports', 'support', 'composition').concat(['../main.js']),
               message: 'The CLI starts on every AWS call: it imports src/contracts only.',
+            },
+            {
+              group: ['**/discovery/*'],
+              message: 'src/cli/discovery is loaded only by `rolegate accounts discover`, with `await import()` (program.ts).',
+            },
+            {
+              group: ['**/offline/*'],
+              message: 'src/cli/offline is loaded only by `rolegate test` and `rolegate diff`, with `await import()` (program.ts).',
+            },
+            prismaBoundary,
+            productBoundary,
+          ],
+        },
+      ],
+    },
+  },
+  // `rolegate accounts discover` (docs/access-as-code.md) runs on an admin's laptop with the
+  // admin's own AWS credentials, so it reads the Organization itself (AWS SDK) and proposes
+  // changes with the pure domain logic (src/domain/account-discovery.ts). program.ts loads this
+  // folder with `await import()` only when that command runs, so credential_process never loads
+  // it: the one exception to "contracts only" is the domain, for this folder alone.
+  {
+    files: ['src/cli/discovery/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: layers('adapters', 'http', 'features', 'config', 'ports', 'support', 'composition').concat(['../main.js']),
+              message: 'Discovery uses the domain and the AWS SDK only; no adapters, features or configuration.',
+            },
+            prismaBoundary,
+            productBoundary,
+          ],
+        },
+      ],
+    },
+  },
+  // src/cli/offline/: `rolegate test` and `rolegate diff` decide offline with the broker's own code
+  // (the domain's entitlement rules, the access-file parser), so this one folder may import the
+  // domain and features/admin/access-file. program.ts loads it only with `await import()` when
+  // those commands run: credential_process, which starts on every AWS call, never loads it
+  // (test/unit/cli/offline-loading.test.ts checks the static import graph of the sources).
+  {
+    files: ['src/cli/offline/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: layers('adapters', 'http', 'config', 'ports', 'support', 'composition').concat(['../main.js']),
+              message: 'Offline commands use the pure domain and the access-file parser only.',
+            },
+            {
+              group: ['**/features/*', '!**/features/admin', '**/features/admin/*', '!**/features/admin/access-file.js'],
+              message: 'Of the features, only the access-file parser (features/admin/access-file.js) is offline code.',
             },
             prismaBoundary,
             productBoundary,

@@ -1,6 +1,9 @@
 // Issue 15, target 3: the audit trail at scale. Two databases side by side on the real PostgreSQL,
-// both migrated by rolegate's own migrator: "big" with `--rows` audit rows (default 20,000,000) over
-// the last ten months (this one included), "empty" with none. Measured, in one run:
+// both migrated by rolegate's own migrator: "big" with `--rows` audit rows (default 20,000,000) at a
+// steady rate over the last ten months (from the first day of the month nine months ago to the end
+// of the current partition), each of rolegate's partitions (weekly) with its share, the current one
+// with the rows of its whole week (the worst case, as at its end, squeezed before now), and "empty"
+// with none. Measured, in one run:
 //  (a) the insert path (rolegate's PgAuditLog, group commit, 64 concurrent writers): throughput,
 //      p50/p99 of a record's wait and PostgreSQL's CPU per row, big beside empty, alternated;
 //      target big ≥ 0.9 × empty;
@@ -8,23 +11,23 @@
 //      by user, role ARN, role name and a one-hour window, each matching only rows of the oldest
 //      month (older than all other rows), plus a busy user's first and second page;
 //      target p99 ≤ 100 ms; baseline the same query on the empty table;
-//  (c) retention: the oldest month (rows/10) removed (PgAuditQuery.deleteBefore, as the hourly
+//  (c) retention: the oldest month's partitions (about rows/10) removed (PgAuditQuery.deleteBefore, as the hourly
 //      sweep calls it) while the 64 writers go on: its duration, and insert p99 during it beside
 //      the insert p99 just before it.
-// The rows are made in SQL (generate_series into a plain table per month, indexed, then attached
-// as that month's partition): `--rows 2000000` (or AUDIT_SCALE_ROWS) for a quick run.
+// The rows are made in SQL (generate_series into a plain table per partition, indexed, then attached
+// as that partition): `--rows 2000000` (or AUDIT_SCALE_ROWS) for a quick run.
 // BENCH_SECONDS (default 5) per insert row.
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import pg from 'pg';
-import { cpuMs, adminSql as admin } from './support.mjs';
+import { adminSql as admin, postgresCpuMs } from './support.mjs';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const dist = (file) => import(path.join(root, 'dist', file));
 const { connectDatabase } = await dist('adapters/db/database.js');
 const { PgAuditLog } = await dist('adapters/db/pg-audit-log.js');
 const { PgAuditQuery } = await dist('adapters/db/pg-audit-query.js');
-const { monthStart, partitionName } = await dist('adapters/db/audit-partitions.js');
+const { monthStart, weekStart, weeklyPartitionsBetween } = await dist('adapters/db/audit-partitions.js');
 const { createLogger } = await dist('adapters/logging/create-logger.js');
 
 const flag = (name) => {
@@ -153,7 +156,8 @@ try {
     sweep = { ms: Math.round(performance.now() - started), removed };
   });
   const [left] = await big.db.query('SELECT count(*)::int AS n FROM pg_inherits WHERE inhparent = $1::regclass', ['audit_events']);
-  console.log(`\n(c) retention: ${partitionName(oldest)} dropped while ${WRITERS} writers insert`);
+  const expired = weeklyPartitionsBetween(oldest, cutoff).length;
+  console.log(`\n(c) retention: the oldest month (${expired} partitions) dropped while ${WRITERS} writers insert`);
   console.log(
     table(
       ['', 'rows/s', 'p50 ms', 'p99 ms', 'max ms'],
@@ -183,14 +187,25 @@ async function freshDatabase() {
 }
 
 /**
- * `rows` rows over the last MONTHS months in SQL: per month a plain table filled by
- * generate_series and indexed as audit_events' partitions are (by sort, much faster than row by
- * row), then ATTACHed as that month's partition, which adopts those indexes. Two months at a time.
- * The old user and role have 40 rows each, in the oldest month only.
+ * `rows` rows over the last MONTHS months in SQL: per partition of rolegate's layout a plain table
+ * filled by generate_series and indexed as audit_events' partitions are (by sort, much faster than
+ * row by row), then ATTACHed as that partition, which adopts those indexes. Two at a time.
+ * The old user and role have 40 rows each, in the oldest month only (its sixth day).
  */
 async function load(url, rows) {
-  const perMonth = Math.floor(rows / MONTHS);
-  const months = Array.from({ length: MONTHS }, (_, i) => i - (MONTHS - 1));
+  const first = monthStart(now, -(MONTHS - 1));
+  const end = weekStart(now, 1);
+  const specialAt = new Date(first.getTime() + 5 * 86_400_000);
+  const partitions = weeklyPartitionsBetween(first, end);
+  let nextId = 1;
+  let left = rows;
+  const work = partitions.map((partition, index) => {
+    const count = index === partitions.length - 1 ? left : Math.round((rows * (partition.to - partition.from)) / (end - first));
+    left -= count;
+    const job = { ...partition, count, firstId: nextId, special: partition.from <= specialAt && specialAt < partition.to };
+    nextId += count;
+    return job;
+  });
   const clients = await Promise.all(
     [0, 1].map(async () => {
       const client = new pg.Client({ connectionString: url });
@@ -201,12 +216,23 @@ async function load(url, rows) {
     }),
   );
   try {
+    // The partitions the migration made ahead are replaced by the loaded ones (those after the current one stay).
+    const [client] = clients;
+    const { rows: existing } = await client.query(
+      `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+        WHERE i.inhparent = 'audit_events'::regclass AND c.relname <> 'audit_events_default'`,
+    );
+    const loaded = new Set(work.map((w) => w.name));
+    for (const { name } of existing) {
+      const bound = await client.query(`SELECT pg_get_expr(relpartbound, oid) AS b FROM pg_class WHERE relname = $1`, [name]);
+      const from = new Date(/FROM \('([^']+)'\)/.exec(bound.rows[0].b)[1]);
+      if (loaded.has(name) || from < end) await client.query(`DROP TABLE ${name}`);
+    }
     await Promise.all(
-      clients.map(async (client) => {
-        for (let offset = months.shift(); offset !== undefined; offset = months.shift()) await loadMonth(client, offset, perMonth);
+      clients.map(async (c) => {
+        for (let job = work.shift(); job !== undefined; job = work.shift()) await loadPartition(c, job);
       }),
     );
-    const [client] = clients;
     await client.query("SELECT setval('audit_events_id_seq', (SELECT max(id) FROM audit_events))");
     await client.query('VACUUM (ANALYZE) audit_events');
   } finally {
@@ -214,18 +240,11 @@ async function load(url, rows) {
   }
 }
 
-async function loadMonth(client, offset, perMonth) {
-  const from = monthStart(now, offset);
-  const end = monthStart(now, offset + 1);
-  const to = offset === 0 ? now : end;
-  const name = partitionName(from);
-  const oldest = offset === -(MONTHS - 1);
-  // This month's partition exists (the migration made it): replaced by the loaded one.
-  await client.query(`DROP TABLE IF EXISTS ${name}`);
+async function loadPartition(client, { name, from, to: end, count: total, firstId, special }) {
+  const to = end > now ? now : end;
   await client.query(`CREATE TABLE ${name} (LIKE audit_events INCLUDING DEFAULTS)`);
-  const count = oldest ? perMonth - 80 : perMonth;
-  // Ids from the sequence, in time order across months (the order rolegate writes them in).
-  const firstId = (offset + MONTHS - 1) * perMonth + 1;
+  const count = special ? total - 80 : total;
+  // Ids from the sequence, in time order across partitions (the order rolegate writes them in).
   await client.query(
     `INSERT INTO ${name} (id, at, type, outcome, subject, idp, groups, account_id, role_arn, mode, duration_seconds, source_ip, user_agent, request_id, details)
      SELECT $4::bigint + i, $1::timestamptz + ($2::timestamptz - $1::timestamptz) * ((i - 1)::float8 / $3),
@@ -233,11 +252,11 @@ async function loadMonth(client, offset, perMonth) {
             lpad(((i * 31) % ${ACCOUNTS})::text, 12, '1'),
             'arn:aws:iam::' || lpad(((i * 31) % ${ACCOUNTS})::text, 12, '1') || ':role/team/Role' || (i % ${ROLES_PER_ACCOUNT}),
             'saml', 3600, '10.0.' || (i % 250) || '.' || (i % 200), 'aws-cli/2.17.0 md/command#credential-process',
-            md5(i::text), jsonb_build_object('sessionName', 'user' || ((i::bigint * 7919) % ${USERS}), 'accessKeyIdPrefix', 'ASIAEXAMPLE')
+            md5((i + $4::bigint)::text), jsonb_build_object('sessionName', 'user' || ((i::bigint * 7919) % ${USERS}), 'accessKeyIdPrefix', 'ASIAEXAMPLE')
        FROM generate_series(1, $3::int) AS i`,
-    [from, to, count, firstId],
+    [from, to, count, firstId - 1],
   );
-  if (oldest) {
+  if (special) {
     await client.query(
       `INSERT INTO ${name} (id, at, type, outcome, subject, idp, account_id, role_arn, mode, request_id)
        SELECT $4::bigint + i, $1::timestamptz + i * interval '7 minutes', 'credentials.issue', 'success'::"AuditOutcome", $2, 'corp', '999999999999', $3, 'saml', 'old-' || i
@@ -245,7 +264,7 @@ async function loadMonth(client, offset, perMonth) {
        UNION ALL
        SELECT $4::bigint + 40 + i, $1::timestamptz + i * interval '11 minutes', 'credentials.issue', 'success'::"AuditOutcome", 'corp:user1', 'corp', '999999999999', $3, 'saml', 'old-role-' || i
          FROM generate_series(1, 40) AS i`,
-      [new Date(from.getTime() + 5 * 86_400_000), OLD_USER, OLD_ROLE_ARN, firstId + count],
+      [new Date(monthStart(now, -(MONTHS - 1)).getTime() + 5 * 86_400_000), OLD_USER, OLD_ROLE_ARN, firstId - 1 + count],
     );
   }
   // The indexes of audit_events' partitions, so that ATTACH adopts them instead of building them under its lock.
@@ -261,7 +280,7 @@ async function loadMonth(client, offset, perMonth) {
     `ALTER TABLE audit_events ATTACH PARTITION ${name} FOR VALUES FROM ('${from.toISOString()}') TO ('${end.toISOString()}')`,
   );
   await client.query(`ALTER TABLE ${name} DROP CONSTRAINT ${name}_bounds`);
-  process.stdout.write(`  ${name}: ${count.toLocaleString('en')} rows\n`);
+  process.stdout.write(`  ${name}: ${total.toLocaleString('en')} rows\n`);
 }
 
 /**
@@ -335,24 +354,6 @@ async function queryTimes(query, { page, ...filter }) {
   }
   times.sort((a, b) => a - b);
   return { found, p50: round(times[Math.floor(times.length / 2)]), p99: round(times[Math.floor(times.length * 0.99)]) };
-}
-
-/** CPU time so far of the PostgreSQL backends connected to database `name` (this machine's /proc). */
-async function postgresCpuMs(name) {
-  const client = new pg.Client({ connectionString: postgresUrl });
-  await client.connect();
-  try {
-    const { rows } = await client.query('SELECT pid FROM pg_stat_activity WHERE datname = $1', [name]);
-    return rows.reduce((sum, row) => {
-      try {
-        return sum + cpuMs(row.pid);
-      } catch {
-        return sum; // ended meanwhile
-      }
-    }, 0);
-  } finally {
-    await client.end();
-  }
 }
 
 function round(ms) {

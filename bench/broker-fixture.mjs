@@ -3,7 +3,7 @@
 // Developer), in a database and Redis prefix of its own. Shared by benches
 // that need a running broker.
 import { createServer, request as httpRequest } from 'node:http';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import path from 'node:path';
 import pg from 'pg';
 import { createClient } from 'redis';
@@ -18,9 +18,11 @@ const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
  * `logLevel` is rolegate's LOG_LEVEL (info, as in production: one line per request);
  * `accessFile` is applied at start-up (ROLEGATE_ACCESS_FILE) instead of the one seeded mapping;
  * `extraUsers` are demo IdP people beside alice, bob and carol (`{ id, groups, amr }`); `env` more settings;
- * `dist` the build to run (default `dist`, or BENCH_DIST: another build, e.g. of main, for a same-run comparison).
+ * `dist` the build to run (default `dist`, or BENCH_DIST: another build, e.g. of main, for a same-run comparison);
+ * `via` where rolegate reaches PostgreSQL and Redis instead (`{ postgres, redis }` URLs, e.g. counting proxies).
  * Returns the URL, its database URL, rolegate's pid (for CPU per request), how long it took to
- * start (`startMs`, spawn to listening), signIn(user), announceAccessChange(), metrics() and close().
+ * start (`startMs`, spawn to listening), signIn(user), cliTokens(session) (a tokens.json for the CLI, through
+ * the loopback OAuth flow approved in that session), announceAccessChange(), metrics() and close().
  */
 export async function startBenchBroker(
   root,
@@ -32,6 +34,7 @@ export async function startBenchBroker(
     extraUsers = [],
     env = {},
     dist = process.env.BENCH_DIST ?? 'dist',
+    via = {},
   } = {},
 ) {
   const cleanups = [];
@@ -60,8 +63,8 @@ export async function startBenchBroker(
       nodeArgs,
       ready: /"msg":"rolegate is listening"/,
       env: {
-        DATABASE_URL: databaseUrl,
-        REDIS_URL: redisUrl,
+        DATABASE_URL: via.postgres ? Object.assign(new URL(via.postgres), { pathname: `/${dbName}` }).href : databaseUrl,
+        REDIS_URL: via.redis ?? redisUrl,
         ROLEGATE_REDIS_PREFIX: prefix,
         ROLEGATE_PORT: String(port),
         ROLEGATE_PUBLIC_URL: url,
@@ -107,6 +110,7 @@ export async function startBenchBroker(
       stsMs: () => sts?.stsMs ?? 0,
       stsUrl: sts?.url ?? devstack.stsUrl,
       signIn: (user) => signIn(url, user),
+      cliTokens: (session) => cliTokens(url, session),
       announceAccessChange: () => publish(prefix),
       announceGrantsChange: () => publish(prefix, 'access-grants-changed'),
       metrics: () => scrape(url),
@@ -194,6 +198,55 @@ async function signIn(base, user) {
   const me = await (await fetch(`${base}/api/v1/me`, { headers: { cookie } })).json();
   if (!me.csrfToken) throw new Error(`sign-in as ${user} failed`);
   return { cookie, csrfToken: me.csrfToken };
+}
+
+/**
+ * The CLI's tokens for a signed-in session, as `rolegate login` gets them: authorize with PKCE, the
+ * consent approved in the session, the code exchanged. Returns the tokens.json the CLI reads.
+ */
+async function cliTokens(base, session) {
+  const verifier = randomBytes(32).toString('base64url');
+  const challenge = createHash('sha256').update(verifier).digest('base64url');
+  const redirectUri = 'http://127.0.0.1:53682/callback';
+  const authorize = new URL('/oauth/authorize', base);
+  for (const [k, v] of Object.entries({
+    response_type: 'code',
+    client_id: 'rolegate-cli',
+    redirect_uri: redirectUri,
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+    state: 'bench',
+  }))
+    authorize.searchParams.set(k, v);
+  const page = await (await fetch(authorize, { headers: { cookie: session.cookie, accept: 'text/html' } })).text();
+  const field = (name) => new RegExp(`<input[^>]*name="${name}"[^>]*value="([^"]*)"`, 'i').exec(page)?.[1]?.replace(/&quot;/g, '"').replace(/&amp;/g, '&');
+  const decided = await fetch(new URL('/oauth/authorize/decision', base), {
+    method: 'POST',
+    headers: { cookie: session.cookie, accept: 'text/html', origin: base, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ _csrf: field('_csrf') ?? '', consent: field('consent') ?? '', decision: 'approve' }),
+  });
+  const next = /<meta http-equiv="refresh" content="0;url=([^"]+)"/.exec(await decided.text())?.[1]?.replace(/&amp;/g, '&');
+  const code = next === undefined ? null : new URL(next).searchParams.get('code');
+  if (!code) throw new Error(`the CLI sign-in was not approved (${decided.status})`);
+  const res = await fetch(new URL('/oauth/token', base), {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'authorization_code', client_id: 'rolegate-cli', code, redirect_uri: redirectUri, code_verifier: verifier, device_name: 'bench' }),
+  });
+  const tokens = await res.json();
+  if (res.status !== 200) throw new Error(`token exchange failed: ${res.status} ${JSON.stringify(tokens)}`);
+  const now = Date.now();
+  return {
+    version: 1,
+    broker: base,
+    clientId: 'rolegate-cli',
+    accessToken: tokens.access_token,
+    accessTokenExpiresAt: now + tokens.expires_in * 1000,
+    refreshToken: tokens.refresh_token,
+    refreshTokenExpiresAt: now + 3_600_000,
+    deviceName: 'bench',
+    obtainedAt: now,
+  };
 }
 
 /** A loopback proxy in front of the local STS that counts the calls it forwards. */

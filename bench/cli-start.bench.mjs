@@ -8,10 +8,13 @@
 //   credential-process (warm)    the fast path answering from the local cache (no commander, no zod, no network)
 //   fast path + getAccessToken   loading the cold-path auth modules and reading a fresh token (no network)
 //   rolegate --version           the commander path (every other command)
+// With BENCH_COMPARE_DIST=<dir>, the same rows for another build's CLI, same run.
+// Beside wall time, each row's CPU per run (user + system of the process), which a loaded machine hardly moves.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { endedChildrenCpuMs, textTable } from './support.mjs';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const cli = path.join(root, 'dist/cli/main.js');
@@ -63,13 +66,27 @@ const targets = [
   { name: 'fast path + getAccessToken', args: ['--input-type=module', '-e', tokenScript] },
   { name: 'rolegate --version', args: [cli, '--version'] },
 ];
+// BENCH_COMPARE_DIST=<dir> (a build of another commit, e.g. tmp/before/dist): its CLI's rows too, interleaved in the same run.
+if (process.env.BENCH_COMPARE_DIST) {
+  const other = path.resolve(root, process.env.BENCH_COMPARE_DIST, 'cli/main.js');
+  targets.push(
+    {
+      name: `credential-process (warm), ${process.env.BENCH_COMPARE_DIST}`,
+      args: [other, 'credential-process', '--account', '111111111111', '--role', 'Dev'],
+    },
+    { name: `rolegate --version, ${process.env.BENCH_COMPARE_DIST}`, args: [other, '--version'] },
+  );
+}
 
 const samples = new Map(targets.map((t) => [t.name, []]));
+const cpu = new Map(targets.map((t) => [t.name, 0]));
 for (let i = 0; i < runs; i++) {
   for (const target of targets) {
+    const cpuBefore = endedChildrenCpuMs();
     const started = process.hrtime.bigint();
     const result = spawnSync(process.execPath, target.args, { env, stdio: 'ignore' });
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    cpu.set(target.name, cpu.get(target.name) + endedChildrenCpuMs() - cpuBefore);
     if (target.name !== 'node -e 0' && result.status !== 0)
       throw new Error(`${target.name} failed in the bench (exit ${String(result.status)})`);
     samples.get(target.name).push(ms);
@@ -81,12 +98,21 @@ const pct = (values, p) => {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 };
 const base = pct(samples.get('node -e 0'), 50);
-const header = ['target', 'median ms', 'p90 ms', '× node -e 0'];
+const baseCpu = cpu.get('node -e 0') / runs;
+const header = ['target', 'median ms', 'p90 ms', '× node -e 0', 'CPU ms/run', 'CPU × node'];
 const rows = targets.map((t) => {
   const v = samples.get(t.name);
-  return [t.name, pct(v, 50).toFixed(1), pct(v, 90).toFixed(1), (pct(v, 50) / base).toFixed(2)];
+  const cpuMs = cpu.get(t.name) / runs;
+  return [
+    t.name,
+    pct(v, 50).toFixed(1),
+    pct(v, 90).toFixed(1),
+    (pct(v, 50) / base).toFixed(2),
+    cpuMs.toFixed(1),
+    (cpuMs / baseCpu).toFixed(2),
+  ];
 });
-const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-const fmt = (cols) => cols.map((c, i) => c.padEnd(widths[i])).join('  ');
-console.log([fmt(header), fmt(widths.map((w) => '-'.repeat(w))), ...rows.map(fmt)].join('\n'));
-console.log(`(${String(runs)} interleaved runs each, Node ${process.version})`);
+console.log(textTable(header, rows));
+console.log(
+  `(${String(runs)} interleaved runs each, Node ${process.version}; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ')[0]})`,
+);

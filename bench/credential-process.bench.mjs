@@ -5,11 +5,15 @@
 // Against rolegate built (dist/main.js) on the real PostgreSQL and Redis with
 // the devstack's demo IdP and local STS; the CLI signs in with the device
 // flow, the code confirmed on the portal as alice.
+// Beside wall time, the CPU each run used (user + system of the CLI process:
+// what a loaded machine hardly moves). With BENCH_COMPARE_DIST=<dir> (a build
+// of another commit), that build's CLI too, same broker, same run, interleaved.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startBenchBroker } from './broker-fixture.mjs';
+import { endedChildrenCpuMs, textTable } from './support.mjs';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const cli = path.join(root, 'dist/cli/main.js');
@@ -36,17 +40,27 @@ try {
   };
 
   const targets = [
-    { name: 'node -e 0', args: ['-e', '0'] },
-    { name: 'credential-process, warm local cache', args },
-    { name: 'credential-process, cold local cache', args, before: clearCache },
+    { name: 'node -e 0', args: ['-e', '0'], goal: '' },
+    { name: 'credential-process, warm local cache', args, goal: '≤ 1.50' },
+    { name: 'credential-process, cold local cache', args, before: clearCache, goal: '≤ 2.50' },
   ];
+  if (process.env.BENCH_COMPARE_DIST) {
+    const other = [path.resolve(root, process.env.BENCH_COMPARE_DIST, 'cli/main.js'), ...args.slice(1)];
+    targets.push(
+      { name: `warm local cache, ${process.env.BENCH_COMPARE_DIST}`, args: other, goal: '' },
+      { name: `cold local cache, ${process.env.BENCH_COMPARE_DIST}`, args: other, before: clearCache, goal: '' },
+    );
+  }
   const samples = new Map(targets.map((t) => [t.name, []]));
+  const cpu = new Map(targets.map((t) => [t.name, 0]));
   for (let i = 0; i < runs; i++) {
     for (const target of targets) {
       target.before?.();
+      const cpuBefore = endedChildrenCpuMs();
       const started = process.hrtime.bigint();
       const result = spawnSync(process.execPath, target.args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      cpu.set(target.name, cpu.get(target.name) + endedChildrenCpuMs() - cpuBefore);
       if (result.status !== 0) throw new Error(`${target.name} failed: ${result.stderr}`);
       samples.get(target.name).push(ms);
     }
@@ -56,15 +70,22 @@ try {
     return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
   };
   const base = pct(samples.get('node -e 0'), 50);
-  const header = ['target', 'median ms', 'p90 ms', '× node -e 0', 'target'];
-  const goals = { 'node -e 0': '', 'credential-process, warm local cache': '≤ 1.50', 'credential-process, cold local cache': '≤ 2.50' };
+  const baseCpu = cpu.get('node -e 0') / runs;
+  const header = ['target', 'median ms', 'p90 ms', '× node -e 0', 'target', 'CPU ms/run', 'CPU × node'];
   const rows = targets.map((t) => {
     const v = samples.get(t.name);
-    return [t.name, pct(v, 50).toFixed(1), pct(v, 90).toFixed(1), (pct(v, 50) / base).toFixed(2), goals[t.name]];
+    const cpuMs = cpu.get(t.name) / runs;
+    return [
+      t.name,
+      pct(v, 50).toFixed(1),
+      pct(v, 90).toFixed(1),
+      (pct(v, 50) / base).toFixed(2),
+      t.goal,
+      cpuMs.toFixed(1),
+      (cpuMs / baseCpu).toFixed(2),
+    ];
   });
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const fmt = (cols) => cols.map((c, i) => c.padEnd(widths[i])).join('  ');
-  console.log([fmt(header), fmt(widths.map((w) => '-'.repeat(w))), ...rows.map(fmt)].join('\n'));
+  console.log(textTable(header, rows));
   // How much of the cold run is the broker's answer itself (the CLI's --debug line times the request).
   const brokerMs = [];
   for (let i = 0; i < 10; i++) {
@@ -77,7 +98,7 @@ try {
     `cold runs: POST /api/v1/credentials took ${pct(brokerMs, 50)} ms of the wall time (median of ${brokerMs.length} --debug runs)`,
   );
   console.log(
-    `(${String(runs)} interleaved runs each, Node ${process.version}; cold = cache files deleted before each run, broker cache warm)`,
+    `(${String(runs)} interleaved runs each, Node ${process.version}; cold = cache files deleted before each run, broker cache warm; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ')[0]})`,
   );
 } finally {
   await broker.close();

@@ -18,10 +18,12 @@ const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
 
 const cleanups = [];
 try {
+  // BENCH_PROFILE=<dir> writes CPU profiles of rolegate and of the floor there (to compare them by category).
+  const profiled = (name) =>
+    process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
   const broker = await startBenchBroker(root, {
     countStsCalls: true,
-    // BENCH_PROFILE=<dir> writes a CPU profile of rolegate there.
-    nodeArgs: process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [],
+    nodeArgs: profiled('rolegate'),
     logLevel: process.env.BENCH_LOG_LEVEL ?? 'info',
   });
   cleanups.push(() => broker.close());
@@ -53,6 +55,7 @@ try {
   await measure('baseline: node:http + 1 Redis GET', baselineUrl, baseline.child.pid);
   // The floor for "no audit row, no credentials": the baseline plus rolegate's audit writer alone.
   const floor = startChild(path.join(root, 'bench/baseline-audit-server.mjs'), {
+    nodeArgs: profiled('floor'),
     ready: /listening (http:\/\/\S+)/,
     env: { REDIS_URL: redisUrl, DATABASE_URL: broker.databaseUrl, VALUE_BYTES: String(Buffer.byteLength(warmBody)) },
   });

@@ -14,7 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import { inflateRawSync } from 'node:zlib';
 import { randomBytes } from 'node:crypto';
-import { SignedXml } from 'xml-crypto';
+import { signAssertionAsIdp } from './sign-as-idp.mjs';
 import { startChild } from './support.mjs';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
@@ -252,19 +252,7 @@ function signedResponse(values, requestId) {
     `<saml:AuthnStatement AuthnInstant="${at(0)}" SessionIndex="${id()}"><saml:AuthnContext><saml:AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>` +
     `<saml:AttributeStatement><saml:Attribute Name="groups">${values.map((v) => `<saml:AttributeValue>${v}</saml:AttributeValue>`).join('')}</saml:Attribute></saml:AttributeStatement>` +
     `</saml:Assertion></samlp:Response>`;
-  const sig = new SignedXml({
-    privateKey: IDP.key,
-    publicCert: IDP.cert,
-    signatureAlgorithm: 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
-    canonicalizationAlgorithm: 'http://www.w3.org/2001/10/xml-exc-c14n#',
-  });
-  sig.addReference({
-    xpath: "//*[local-name(.)='Assertion']",
-    transforms: ['http://www.w3.org/2000/09/xmldsig#enveloped-signature', 'http://www.w3.org/2001/10/xml-exc-c14n#'],
-    digestAlgorithm: 'http://www.w3.org/2001/04/xmlenc#sha256',
-  });
-  sig.computeSignature(xml, { location: { reference: "//*[local-name(.)='Assertion']/*[local-name(.)='Issuer']", action: 'after' } });
-  return sig.getSignedXml();
+  return signAssertionAsIdp(xml, IDP);
 }
 
 function median(values) {

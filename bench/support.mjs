@@ -23,13 +23,32 @@ export async function load(url, { connections = 64, duration = 10, method = 'GET
 
 /** CPU time a process has used so far, in ms (Linux). */
 export function cpuMs(pid) {
+  const { user, system } = cpuSplitMs(pid);
+  return user + system;
+}
+
+/** User and system CPU time a process has used so far, in ms (Linux; clock ticks of 10 ms). */
+export function cpuSplitMs(pid) {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in clock ticks of 10 ms
+  return { user: (Number(fields[11]) * 1000) / 100, system: (Number(fields[12]) * 1000) / 100 };
+}
+
+/**
+ * CPU time (user + system, ms) of this process's children that have ended and been waited for
+ * (spawnSync's), from /proc/self/stat (Linux; ticks of 10 ms, so sum many runs).
+ */
+export function endedChildrenCpuMs() {
+  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+  return ((Number(fields[13]) + Number(fields[14])) * 1000) / 100;
 }
 
 export function table(rows) {
   const header = ['target', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'CPU µs/req'];
-  const lines = rows.map((r) => [r.name, r.requestsPerSecond, r.p50, r.p99, r.errors, r.cpuUsPerRequest ?? '-'].map(String));
+  return textTable(header, rows.map((r) => [r.name, r.requestsPerSecond, r.p50, r.p99, r.errors, r.cpuUsPerRequest ?? '-'].map(String)));
+}
+
+/** Columns padded to their widest cell, under the header and a rule. */
+export function textTable(header, lines) {
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
   const fmt = (cols) => cols.map((c, i) => c.padEnd(widths[i])).join('  ');
   return [fmt(header), fmt(widths.map((w) => '-'.repeat(w))), ...lines.map(fmt)].join('\n');
@@ -77,6 +96,24 @@ export async function adminSql(sql, url = process.env.TEST_DATABASE_URL ?? 'post
   await client.connect();
   try {
     await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/** CPU time so far of the PostgreSQL backends connected to database `name` (this machine's /proc). */
+export async function postgresCpuMs(name, url = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres') {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query('SELECT pid FROM pg_stat_activity WHERE datname = $1', [name]);
+    return rows.reduce((sum, row) => {
+      try {
+        return sum + cpuMs(row.pid);
+      } catch {
+        return sum; // ended meanwhile
+      }
+    }, 0);
   } finally {
     await client.end();
   }

@@ -26,6 +26,11 @@ function describe(devstack: Devstack): string {
     '',
     `  STS endpoint        ${devstack.stsUrl}        (aws --endpoint-url ${devstack.stsUrl} ...)`,
     `  Federation          ${devstack.federationUrl}`,
+    ...(devstack.organizations
+      ? [
+          `  Organizations       ${devstack.organizations.url}        (${devstack.organizations.organizationId}, management account ${devstack.organizations.managementAccountId}, ${String(devstack.organizations.accountCount)} accounts)`,
+        ]
+      : []),
     `  Stand-in console    ${devstack.consoleUrl}`,
     `  Demo OIDC IdP       ${devstack.idp.issuer}   client ${devstack.idp.clientId} / ${devstack.idp.clientSecret}`,
     `                      redirect URI ${devstack.idp.redirectUri}`,

@@ -2,6 +2,7 @@ import { DEFAULT_DEVSTACK_FILE, loadDevstackConfig } from './config/load-devstac
 import { startDemoIdp, type DemoClientRegistration } from './demo-idp/create-demo-idp.js';
 import { DEMO_USERS, type DemoUser } from './demo-idp/demo-users.js';
 import { startStsEndpoint } from './sts/start-sts-endpoint.js';
+import type { IssuedSession } from './sts/credentials/issued-credentials.js';
 import type { DevstackLogger } from './sts/sts-app.js';
 
 export interface DevstackOptions {
@@ -33,10 +34,17 @@ export interface DevstackRole {
 export interface Devstack {
   /** STS Query endpoint: rolegate's STS client `endpoint`, the AWS CLI's `--endpoint-url`. */
   stsUrl: string;
+  /** The IAM subset's endpoint (the same server: IAM calls are told apart by their Version and signing service). */
+  iamUrl: string;
   /** Console federation endpoint (getSigninToken / login), replacing https://signin.aws.amazon.com/federation. */
   federationUrl: string;
   /** A stand-in console page, a loopback `Destination` for console sign-in URLs. */
   consoleUrl: string;
+  /**
+   * The Organizations subset's endpoint (the STS address; `X-Amz-Target` tells them apart), when the
+   * YAML has an `organization` section: the SDK's `endpoint`, the AWS CLI's `--endpoint-url`.
+   */
+  organizations?: { url: string; organizationId: string; managementAccountId: string; accountCount: number };
   /** The demo OIDC IdP and rolegate's client registration at it. */
   idp: DemoClientRegistration;
   users: readonly DemoUser[];
@@ -47,6 +55,8 @@ export interface Devstack {
   roles: DevstackRole[];
   /** Long-term keys of the IAM users in the YAML (assume-role mode). Demo values, not secrets. */
   accessKeys: { userArn: string; accessKeyId: string; secretAccessKey: string }[];
+  /** What STS recorded for credentials it issued (session policies, tags, source identity), for tests to observe. */
+  issuedSession(accessKeyId: string): IssuedSession | undefined;
   close(): Promise<void>;
 }
 
@@ -88,8 +98,20 @@ export async function startDevstack(options: DevstackOptions = {}): Promise<Devs
   };
   return {
     stsUrl: sts.url,
+    iamUrl: sts.url,
+    issuedSession: (accessKeyId) => sts.services.registry.get(accessKeyId),
     federationUrl: sts.federationUrl,
     consoleUrl: `${sts.url}/console/`,
+    ...(sts.organization
+      ? {
+          organizations: {
+            url: sts.url,
+            organizationId: sts.organization.id,
+            managementAccountId: sts.organization.managementAccountId,
+            accountCount: sts.organization.accounts.length,
+          },
+        }
+      : {}),
     idp: idp.client,
     users: DEMO_USERS,
     samlProviders: byAccount(world.samlProviders.values()),

@@ -4,9 +4,11 @@
 // throwaway data directory, or uses a demo already running when ROLEGATE_URL names it (a fresh one
 // gives the same pictures every time). Drives headless Chromium (/usr/bin/chromium, or
 // CHROMIUM_PATH) through the portal as the demo people: alice's roles and CLI credentials, her CLI
-// sessions page, bob's break-glass prompt, and the sign-in chooser after signing out.
+// sessions page, bob's break-glass prompt, the sign-in chooser after signing out, and just-in-time
+// access (docs/just-in-time.md): bob applies the demo access file with alice eligible for prod Admin,
+// alice's request form, bob's approvals inbox, and the granted role on alice's /portal.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -58,11 +60,63 @@ async function main(): Promise<void> {
     await page.locator('.break-glass').getByRole('button', { name: 'CLI credentials for BreakGlass in prod' }).click();
     await page.getByLabel(/^Justification/).waitFor();
     await shot('portal-break-glass');
+
+    // Just-in-time access: bob (rolegate-admins) makes alice's group eligible for prod Admin.
+    await applyAccess(page, demo.url, eligibleAdmin);
+    await signOut(page, demo.url);
+    await signInAgain(page, demo.url, 'Alice Example');
+    await page.goto(`${demo.url}/portal/requests/new?role=222222222222/Admin`);
+    await page.getByLabel(/^Duration/).fill('2h');
+    await page.getByLabel(/^Reason/).fill('rotate the prod database password');
+    await shot('portal-request-form');
+    await page.getByRole('button', { name: 'Request access' }).click();
+    await page.waitForURL(`${demo.url}/portal/requests`);
+    await signOut(page, demo.url);
+
+    await signInAgain(page, demo.url, 'Bob Example');
+    await page.goto(`${demo.url}/portal/approvals`);
+    const item = page.locator('article.inbox-item').filter({ hasText: 'alice: Admin in prod' });
+    await item.waitFor();
+    await shot('portal-approvals');
+    await item.getByRole('button', { name: 'Approve' }).click();
+    await page.waitForURL(/\/portal\/requests\/[0-9a-f-]{36}$/);
+    await signOut(page, demo.url);
+
+    await signInAgain(page, demo.url, 'Alice Example');
+    await page.locator('.badge-grant').first().waitFor();
+    await shot('portal-granted');
     await signOut(page, demo.url);
   } finally {
     await browser.close();
     demo.stop();
   }
+}
+
+/** The demo access file with alice's group (aws-dev) eligible for prod Admin, approved by aws-admin (bob). */
+const eligibleAdmin = `${readFileSync(path.join(repoRoot, 'config/demo-access.yaml'), 'utf8').trimEnd()}
+  - group: aws-dev
+    role: arn:aws:iam::222222222222:role/Admin
+    access: eligible
+    approval:
+      approverGroups: [aws-admin]
+      maxGrant: 4h
+`;
+
+/** Applies an access file as the signed-in administrator (POST /api/v1/admin/access/apply). */
+async function applyAccess(page: Page, url: string, yaml: string): Promise<void> {
+  const me = (await (await page.request.get(`${url}/api/v1/me`)).json()) as { csrfToken: string };
+  const applied = await page.request.post(`${url}/api/v1/admin/access/apply`, {
+    headers: { 'x-csrf-token': me.csrfToken },
+    data: { yaml, source: 'screenshots' },
+  });
+  if (applied.status() !== 200) throw new Error(`applying the access file failed: ${String(applied.status())} ${await applied.text()}`);
+}
+
+/** After signOut: from the sign-in chooser through the demo IdP as `person`. */
+async function signInAgain(page: Page, url: string, person: string): Promise<void> {
+  await page.getByRole('link', { name: 'Sign in with Demo IdP' }).click();
+  await page.getByRole('button', { name: `Sign in as ${person}` }).click();
+  await page.waitForURL(`${url}/portal`);
 }
 
 /** Runs the built CLI's device-code login with a throwaway config directory and approves the code in `page` (signed in). */

@@ -10,6 +10,37 @@ import { runRotationCommand } from './adapters/issuer/rotation-command.js';
 import { createLogger } from './adapters/logging/create-logger.js';
 import { loadConfig } from './config/load-config.js';
 import { systemClock } from './ports/clock.js';
+import { awsSdkIamReader } from './adapters/aws-iam/aws-sdk-iam-reader.js';
+import { iamEndpointForPartition } from './adapters/aws-iam/aws-sdk-role-policy-writer.js';
+import { AwsSdkStsGateway } from './adapters/aws-sts/aws-sdk-sts-gateway.js';
+import { PrismaAccessStore } from './adapters/db/prisma-access-store.js';
+import type { NextSamlKeyGuard } from './adapters/issuer/rotation-command.js';
+import type { Config } from './config/load-config.js';
+import { stsEndpointResolver } from './features/credentials/sts-endpoint.js';
+import { providersLackingNextKey } from './features/iam/next-key-check.js';
+import type { Logger } from './ports/logger.js';
+
+/** `keys promote`'s check: every IAM SAML provider holds the next certificate, read as `rolegate doctor` reads (rolegate's own AWS identity). */
+function nextSamlKeyGuard(config: Config, logger: Logger, access: PrismaAccessStore): NextSamlKeyGuard {
+  const { accessKeyId, secretAccessKey, iamEndpoint, endpoint } = config.sts;
+  const hubCredentials = accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey: secretAccessKey.reveal() } : undefined;
+  const reader = awsSdkIamReader({
+    sts: new AwsSdkStsGateway({
+      logger,
+      retryBudgetMs: config.sts.retryBudgetMs,
+      ...(hubCredentials ? { credentials: hubCredentials } : {}),
+    }),
+    stsEndpointFor: stsEndpointResolver({
+      ...(endpoint ? { endpoint } : {}),
+      scope: config.sts.endpointScope,
+      production: config.production,
+      allowInsecureLoopback: config.allowInsecureLoopback,
+    }),
+    iamEndpointFor: (account) => (iamEndpoint ? { url: iamEndpoint, region: 'us-east-1' } : iamEndpointForPartition(account.partition)),
+    ...(hubCredentials ? { hubCredentials } : {}),
+  });
+  return (certificate, readerRoleName) => providersLackingNextKey({ access, reader }, certificate, readerRoleName);
+}
 
 const loaded = loadConfig(process.env);
 if (!loaded.ok) {
@@ -44,7 +75,8 @@ try {
       assertionLifetimeSeconds: config.issuer.assertionLifetimeSeconds,
     });
     await keys.init();
-    for (const line of await runRotationCommand(keys, process.argv.slice(2))) process.stdout.write(`${line}\n`);
+    const guard = nextSamlKeyGuard(config, logger, new PrismaAccessStore(database.prisma));
+    for (const line of await runRotationCommand(keys, process.argv.slice(2), guard)) process.stdout.write(`${line}\n`);
   } finally {
     await database.close();
     await embedded?.close();

@@ -41,6 +41,35 @@ const role = z.strictObject({
     .default(3600),
   trustPolicy: policyDocument,
   description: z.string().optional(),
+  /** Inline policies by name (what PutRolePolicy would have attached); identity policies without a Principal. */
+  inlinePolicies: z
+    .record(z.string().regex(/^[\w+=,.@-]{1,128}$/, { error: 'expected a policy name of 1-128 characters [\\w+=,.@-]' }), policyDocument)
+    .default({}),
+  /**
+   * Stands in for the managed policies the devstack does not model: `allow-all` (default)
+   * lets the role's sessions do anything no Deny forbids; `none` leaves them only their inline policies.
+   */
+  managedPolicies: z.enum(['allow-all', 'none'], { error: 'expected allow-all or none' }).default('allow-all'),
+  /** Customer managed policies of this account attached to the role: a policy name of `policies`, or its ARN. */
+  attachedPolicies: z
+    .array(
+      z.string().regex(/^(arn:[\w-]+:iam::\d{12}:policy\/([\w+=,.@-]+\/)*)?[\w+=,.@-]{1,128}$/, {
+        error: 'expected a policy name or policy ARN of this account',
+      }),
+    )
+    .max(10, { error: 'expected at most 10 attached policies (IAM quota PoliciesPerRole)' })
+    .default([]),
+});
+
+/** A customer managed policy of an account (what CreatePolicy makes); its document is version v1, the default. */
+const managedPolicy = z.strictObject({
+  name: z.string().regex(/^[\w+=,.@-]{1,128}$/, { error: 'expected a policy name of 1-128 characters [\\w+=,.@-]' }),
+  path: z
+    .string()
+    .regex(/^\/([\w+=,.@-]+\/)*$/, { error: 'expected an IAM path such as / or /team/' })
+    .default('/'),
+  description: z.string().optional(),
+  document: policyDocument,
 });
 
 const user = z.strictObject({
@@ -80,10 +109,55 @@ const account = z.strictObject({
   partition: z.enum(['aws', 'aws-us-gov', 'aws-cn'], { error: 'expected aws, aws-us-gov or aws-cn' }).default('aws'),
   /** Regions where STS is deactivated for this account: calls signed for them fail with RegionDisabledException. */
   disabledRegions: z.array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { error: 'expected a region name such as eu-south-1' })).default([]),
+  policies: z.array(managedPolicy).default([]),
   roles: z.array(role).default([]),
   users: z.array(user).default([]),
   samlProviders: z.array(samlProvider).default([]),
   oidcProviders: z.array(oidcProvider).default([]),
+});
+
+/** An OU path: `/` (the root) or `/Name/Name/` segments, e.g. `/Workloads/Prod`. */
+const ouPath = z
+  .string()
+  .regex(/^\/([^/\s][^/]{0,127}(\/[^/\s][^/]{0,127})*)?\/?$/, { error: 'expected an OU path such as / or /Workloads/Prod' })
+  .transform((path) => (path.length > 1 ? path.replace(/\/$/, '') : path));
+
+/** One member account of the Organization (it need not be one of `accounts`: Organizations lists, it does not sign in). */
+const organizationAccount = z.strictObject({
+  id: z
+    .string({ error: 'expected a 12-digit account id (quote it in YAML)' })
+    .regex(ACCOUNT_ID, { error: 'expected a 12-digit account id' }),
+  name: z.string().min(1).max(50),
+  email: z.string().regex(/^[^@\s]+@[^@\s]+$/, { error: 'expected an email address' }),
+  /** The OU the account sits in; OUs are created from the paths named. */
+  ou: ouPath.default('/'),
+  /** The account's `State` (ListAccounts also answers the older `Status` derived from it). */
+  state: z.enum(['ACTIVE', 'SUSPENDED', 'PENDING_CLOSURE', 'CLOSED']).default('ACTIVE'),
+});
+
+/**
+ * The AWS Organization the devstack's Organizations subset answers for
+ * (docs/devstack.md). Only sessions of roles in the management account may list it.
+ */
+const organization = z.strictObject({
+  managementAccount: z
+    .string({ error: 'expected a 12-digit account id (quote it in YAML)' })
+    .regex(ACCOUNT_ID, { error: 'expected a 12-digit account id' }),
+  /** Names of the management account's roles whose sessions may read the Organization; empty: any of its roles. */
+  readerRoles: z.array(z.string().regex(NAME)).default([]),
+  accounts: z.array(organizationAccount).default([]),
+  /** Synthetic accounts for scale tests: ids from `firstId` up, named `<namePrefix>-0001`…, all in `ou`. */
+  generated: z
+    .strictObject({
+      count: z.number().int().min(1).max(20_000),
+      ou: ouPath.default('/'),
+      namePrefix: z
+        .string()
+        .regex(/^[A-Za-z0-9-]{1,30}$/)
+        .default('generated'),
+      firstId: z.string().regex(ACCOUNT_ID).default('500000000000'),
+    })
+    .optional(),
 });
 
 /** The devstack's world: accounts with their roles, users and identity providers. */
@@ -91,6 +165,8 @@ export const devstackConfigSchema = z.strictObject({
   /** The Region this endpoint answers as when a call is not signed for one. */
   region: z.string().default('us-east-1'),
   accounts: z.array(account).min(1, { error: 'expected at least one account' }),
+  /** Absent: no Organization (every Organizations call answers AWSOrganizationsNotInUseException). */
+  organization: organization.optional(),
 });
 
 export type DevstackConfigInput = z.input<typeof devstackConfigSchema>;
@@ -98,3 +174,4 @@ export type DevstackConfig = z.output<typeof devstackConfigSchema>;
 export type AccountConfig = DevstackConfig['accounts'][number];
 export type RoleConfig = AccountConfig['roles'][number];
 export type SamlMetadataSource = z.output<typeof samlMetadata>;
+export type OrganizationConfig = NonNullable<DevstackConfig['organization']>;

@@ -88,16 +88,23 @@ export async function startDemoIdp(options: DemoIdpOptions): Promise<DemoIdp> {
       .send(renderLoginPage(details.uid, typeof details.params.client_id === 'string' ? details.params.client_id : 'A client'));
   });
   app.post('/interaction/:uid/login', express.urlencoded({ extended: false, limit: '4kb' }), async (req, res) => {
-    const chosen = (req.body as Record<string, unknown>).user;
+    const { user: chosen, factor } = req.body as Record<string, unknown>;
     const user = typeof chosen === 'string' ? person(chosen) : undefined;
     if (!user) {
       res.status(400).type('html').send(renderMessagePage('Unknown person', 'Pick one of the demo people.'));
       return;
     }
+    const amr = loginMethods(user.amr, factor);
+    if (!amr) {
+      res.status(400).type('html').send(renderMessagePage('Unknown factor', 'Sign in with an MFA code (otp) or a password only (pwd).'));
+      return;
+    }
+    // prompt=login / max_age=0 (a step-up) always come here again: oidc-provider asks for a new
+    // login, and the ID token then carries this login's auth_time.
     await provider.interactionFinished(
       req,
       res,
-      { login: { accountId: user.id, amr: [...user.amr], acr: user.amr.includes('mfa') ? 'mfa' : 'pwd' } },
+      { login: { accountId: user.id, amr, acr: amr.includes('mfa') || amr.includes('otp') ? 'mfa' : 'pwd' } },
       { mergeWithLastSubmission: false },
     );
   });
@@ -193,4 +200,15 @@ function demoConfiguration(
       return grant;
     },
   };
+}
+
+/**
+ * The methods a demo login claims (RFC 8176 `amr`): the person's own by default, `otp` adds a
+ * one-time code (a second factor), `pwd` is a password only. Undefined for any other factor.
+ */
+export function loginMethods(own: readonly string[], factor: unknown): string[] | undefined {
+  if (factor === undefined || factor === '') return [...own];
+  if (factor === 'otp') return [...new Set([...own, 'otp'])];
+  if (factor === 'pwd') return ['pwd'];
+  return undefined;
 }

@@ -11,12 +11,16 @@ export function renderLoginPage(uid: string, clientName: string): string {
     (user) => `<li><form method="post" action="${escapeAttribute(action)}">
   <input type="hidden" name="user" value="${escapeAttribute(user.id)}">
   <button type="submit">Sign in as ${escapeHtml(user.name)}</button> <small>${escapeHtml(user.email)} — ${escapeHtml(user.description)}</small>
+  <br><small>or</small> <button type="submit" name="factor" value="otp">with an MFA code</button>
+  <button type="submit" name="factor" value="pwd">with a password only</button>
 </form></li>`,
   ).join('\n');
   return page(
     'Sign in to the demo IdP',
     `<h1>Demo identity provider</h1>
-<p>${escapeHtml(clientName)} asks you to sign in. This is the rolegate demo: there are no passwords, pick a person.</p>
+<p>${escapeHtml(clientName)} asks you to sign in. This is the rolegate demo: there are no passwords, pick a person.
+"With an MFA code" signs in with a second factor (<code>amr: ["pwd", "otp"]</code>), "with a password only" without one
+(<code>amr: ["pwd"]</code>): what a step-up needs is then easy to show.</p>
 <ul>
 ${buttons}
 </ul>

@@ -25,6 +25,8 @@ export function devstackExchangeEnvironment(devstack: Devstack): Record<string, 
   const [broker] = devstack.accessKeys;
   return {
     ROLEGATE_STS_ENDPOINT: devstack.stsUrl,
+    // The revoker's IAM calls (accounts with a revoker role): the devstack's IAM subset.
+    ROLEGATE_IAM_ENDPOINT: devstack.iamUrl,
     ROLEGATE_FEDERATION_ENDPOINT: devstack.federationUrl,
     ROLEGATE_SESSION_NAME_IDP: 'demo',
     // The devstack's broker is an IAM user: its assume-role calls are not role chaining.

@@ -1,14 +1,24 @@
 import { RolegateError } from '../domain/errors.js';
 
 /**
+ * When a caller of a failed backing service should try again: a Sentinel failover or a restarted
+ * Redis or PostgreSQL answers again within seconds (RFC 9110 section 10.2.3, Retry-After).
+ */
+export const DEPENDENCY_RETRY_AFTER_SECONDS = '2';
+
+/**
  * The answer to a call that a backing service (Redis, PostgreSQL) failed: a
- * 503 naming what is down, so an outage never surfaces as a 500. A
+ * 503 naming what is down, with Retry-After, so an outage never surfaces as a 500. A
  * RolegateError passes unchanged: it is an adapter's own, more precise answer
  * (a conflict, a not-found, a dependency_unavailable naming an IdP).
  */
 export function dependencyUnavailable(dependency: string, cause: unknown): RolegateError {
   if (cause instanceof RolegateError) return cause;
-  const error = new RolegateError('dependency_unavailable', { detail: `${dependency} is unavailable; try again shortly`, cause });
+  const error = new RolegateError('dependency_unavailable', {
+    detail: `${dependency} is unavailable; try again shortly`,
+    headers: { 'Retry-After': DEPENDENCY_RETRY_AFTER_SECONDS },
+    cause,
+  });
   // The message (logs, start-up problems; never sent to callers) keeps the backend's own reason.
   error.message = `${dependency} is unavailable: ${reasonOf(cause)}`;
   return error;

@@ -1,8 +1,7 @@
 import { getAccessToken } from './access-token.js';
 import type { CliContext } from './cli-context.js';
 import { CliError, ExitCode, loginRequired, type ExitCodeValue } from './errors.js';
-import { jsonOf, send, type HttpAnswer } from './http-client.js';
-import { API_TIMEOUT_MS, unexpectedAnswer } from './oauth-client.js';
+import { API_TIMEOUT_MS, jsonOf, send, unexpectedAnswer, type HttpAnswer } from './http-client.js';
 
 export interface ApiCall {
   method: 'GET' | 'POST' | 'DELETE';

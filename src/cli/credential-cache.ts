@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { readPrivateFile, writePrivateFile } from './secure-files.js';
+import { readPrivateFile, writePrivateCacheFile } from './secure-files.js';
 
 /** The AWS `credential_process` output, Version 1 (https://docs.aws.amazon.com/sdkref/latest/guide/feature-process-credentials.html). */
 export interface ProcessCredentials {
@@ -74,8 +74,9 @@ export function readCachedCredentials(file: string, request: CacheRequest): Cach
   }
 }
 
+/** Atomic but not flushed to disk: a crash can only lose the entry (readCachedCredentials takes a torn file as a miss). */
 export function writeCachedCredentials(file: string, entry: CachedCredentials): void {
-  writePrivateFile(file, `${JSON.stringify(entry)}\n`);
+  writePrivateCacheFile(file, `${JSON.stringify(entry)}\n`);
 }
 
 /**

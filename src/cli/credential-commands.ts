@@ -1,15 +1,9 @@
 import type { Command } from 'commander';
 import type { CliContext } from './cli-context.js';
-import { runConfigure } from './commands/configure.js';
-import { runConsole } from './commands/console.js';
-import { runExec } from './commands/exec.js';
-import { runRoles } from './commands/roles.js';
-import { runServe } from './commands/serve.js';
 import { CliError, ExitCode } from './errors.js';
 import type { Output } from './output.js';
 import { durationOf, refreshSettings } from './refresh-settings.js';
 import type { RoleRequest } from './role-credentials.js';
-import { resolveRole } from './roles/choose-role.js';
 import { roleFromArguments, type RoleName } from './roles/role-name.js';
 
 export interface GlobalOptions {
@@ -33,7 +27,7 @@ export const str = (value: unknown) => (typeof value === 'string' ? value : unde
 
 /** The role request of a command's options: the named (or picked) role, with --duration and --justification. */
 export async function roleRequestOf(ctx: CliContext, o: Record<string, unknown>, positional?: string): Promise<RoleRequest> {
-  const name = await resolveRole(ctx, { positional, account: str(o.account), role: str(o.role) });
+  const name = await (await import('./roles/choose-role.js')).resolveRole(ctx, { positional, account: str(o.account), role: str(o.role) });
   return withRoleOptions(name, o);
 }
 
@@ -63,7 +57,7 @@ export function addCredentialCommands(program: Command, kit: CommandKit): void {
     .command('roles')
     .description('list the roles you may take (account alias and id, role, longest session, description)')
     .option('--json', 'print the broker’s answer as JSON')
-    .action(run((globals, o) => runRoles(context(globals), { json: o.json === true }, out)));
+    .action(run(async (globals, o) => (await import('./commands/roles.js')).runRoles(context(globals), { json: o.json === true }, out)));
 
   roleOptions(
     program
@@ -79,7 +73,9 @@ export function addCredentialCommands(program: Command, kit: CommandKit): void {
       const ctx = context(globals);
       const [positional, command] = splitExecWords(words as string[], kit.argv);
       const request = await roleRequestOf(ctx, o, positional);
-      const code = await runExec(ctx, request, command, refreshSettings(ctx.env, str(o.refreshMargin)), (text) => out.stderr(text));
+      const code = await (
+        await import('./commands/exec.js')
+      ).runExec(ctx, request, command, refreshSettings(ctx.env, str(o.refreshMargin)), (text) => out.stderr(text));
       kit.setExitCode(code);
     }),
   );
@@ -111,7 +107,9 @@ export function addCredentialCommands(program: Command, kit: CommandKit): void {
         if (o.kubeconfig !== undefined) {
           const cluster = str(o.cluster);
           if (cluster === undefined) throw new CliError(ExitCode.usage, 'configure --kubeconfig needs --cluster NAME');
-          const role = await resolveRole(ctx, { positional: str(positional), account: str(o.account), role: str(o.role) });
+          const role = await (
+            await import('./roles/choose-role.js')
+          ).resolveRole(ctx, { positional: str(positional), account: str(o.account), role: str(o.role) });
           const { runConfigureKubeconfig } = await import('./commands/configure-kubeconfig.js');
           return runConfigureKubeconfig(
             ctx,
@@ -138,7 +136,7 @@ export function addCredentialCommands(program: Command, kit: CommandKit): void {
             'configure alone writes a profile for every role',
           );
         }
-        return runConfigure(
+        return (await import('./commands/configure.js')).runConfigure(
           ctx,
           {
             prefix: str(o.prefix) ?? '',
@@ -192,7 +190,11 @@ export function addCredentialCommands(program: Command, kit: CommandKit): void {
       const ctx = context(globals);
       const role = await roleRequestOf(ctx, o, str(positional));
       const destination = str(o.destination);
-      return runConsole(ctx, { ...role, ...(destination !== undefined ? { destination } : {}), print: o.print === true }, out);
+      return (await import('./commands/console.js')).runConsole(
+        ctx,
+        { ...role, ...(destination !== undefined ? { destination } : {}), print: o.print === true },
+        out,
+      );
     }),
   );
 
@@ -216,7 +218,7 @@ export function addCredentialCommands(program: Command, kit: CommandKit): void {
       const named = roleFromArguments({ positional: str(positional), account: str(o.account), role: str(o.role) });
       // The IMDS serves one role; the ECS endpoint may serve any, named in the path.
       const role = named ? withRoleOptions(named, o) : o.imds === true ? await roleRequestOf(ctx, o) : undefined;
-      return runServe(
+      return (await import('./commands/serve.js')).runServe(
         ctx,
         {
           protocol: o.imds === true ? 'imds' : 'ecs',

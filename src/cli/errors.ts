@@ -31,6 +31,12 @@ export const ExitCode = {
   requestDenied: 12,
   /** `rolegate request --wait`: the request expired unanswered, or the wait ran out first. */
   requestExpired: 13,
+  /** `rolegate test`: at least one expectation or rule failed (each failure is listed with the mapping that caused it). */
+  testsFailed: 14,
+  /** `rolegate test` / `rolegate diff`: an access or tests file is invalid (line:column), or a test names an unknown account or role. */
+  invalidFile: 15,
+  /** `rolegate doctor`: the AWS accounts' IAM does not match the access model (each finding is printed with its fix). */
+  findings: 16,
   /** Interrupted (Ctrl-C) while waiting; nothing was changed. */
   interrupted: 130,
 } as const;
@@ -69,6 +75,9 @@ export const DEFAULT_HINTS: Record<ExitCodeValue, string> = {
   [ExitCode.busy]: 'retry; if no other rolegate is running, delete the lock file named above',
   [ExitCode.requestDenied]: '`rolegate requests` shows the decision and its comment',
   [ExitCode.requestExpired]: 'ask again with `rolegate request`, or ask an approver to look at it sooner',
+  [ExitCode.testsFailed]: 'fix the access file or the expectation; each failure names the mapping that decided it',
+  [ExitCode.invalidFile]: 'fix the file at the line and column shown (docs/access-as-code.md)',
+  [ExitCode.findings]: 'apply the fix printed under each finding (or the whole `rolegate iam-template`), then run `rolegate doctor` again',
   [ExitCode.interrupted]: '`rolegate requests` shows the state of your requests',
   [ExitCode.grantRequired]:
     'run `rolegate request --account <account> --role <role> --duration 1h --reason "…"`, and use the role once it is approved',

@@ -1,5 +1,7 @@
-import { closeSync, linkSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
+
+// node:fs through getBuiltinModule, not `import … from 'node:fs'`: see main.ts.
+const { closeSync, linkSync, openSync, readFileSync, rmSync, statSync, writeSync } = process.getBuiltinModule('node:fs');
 
 export interface LockOptions {
   /** Give up waiting after this long. */

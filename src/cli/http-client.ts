@@ -24,6 +24,11 @@ export interface HttpRequest {
 
 const MAX_ANSWER_BYTES = 1024 * 1024;
 
+/** How long the CLI waits for the broker's token endpoint (generous: a lost refresh answer costs a new login). */
+export const TOKEN_TIMEOUT_MS = 15_000;
+/** How long it waits for anything else. */
+export const API_TIMEOUT_MS = 10_000;
+
 /**
  * One HTTP request with a hard timeout, on node:http/https (lighter to load
  * than fetch: the CLI starts on every AWS call). No keep-alive, so the
@@ -43,7 +48,10 @@ export async function send(request: HttpRequest): Promise<HttpAnswer> {
     body = JSON.stringify(request.json);
     headers['content-type'] = 'application/json';
   }
-  const transport = url.protocol === 'https:' ? await import('node:https') : await import('node:http');
+  // Not `import('node:http')`: the ESM facade of a built-in reads every export, and node:http's lazy
+  // WebSocket, CloseEvent and MessageEvent getters then load undici (fetch, http2, zlib, worker_threads…),
+  // about 20 ms of the cold credential-process start for nothing used here.
+  const transport = process.getBuiltinModule(url.protocol === 'https:' ? 'node:https' : 'node:http');
   const started = Date.now();
   return new Promise<HttpAnswer>((resolve, reject) => {
     const req = transport.request(url, { method: request.method, headers, agent: false, timeout: request.timeoutMs }, (res) => {
@@ -100,4 +108,11 @@ export function jsonOf(answer: HttpAnswer): unknown {
   } catch {
     return undefined;
   }
+}
+
+/** An answer that is neither what we asked for nor a rolegate error: name the status, never dump the body. */
+export function unexpectedAnswer(url: string, answer: HttpAnswer): CliError {
+  const { origin, pathname } = new URL(url);
+  const hint = answer.status >= 500 ? 'the broker has a problem; try again shortly or ask its operators' : 'check --broker / ROLEGATE_URL';
+  return new CliError(ExitCode.brokerError, `unexpected answer from ${origin}${pathname}: HTTP ${String(answer.status)}`, hint);
 }

@@ -1,5 +1,3 @@
-import { spawnSync } from 'node:child_process';
-
 /** The item name in the OS keychain; the account is the broker URL. */
 export const KEYCHAIN_SERVICE = 'rolegate-cli';
 
@@ -25,6 +23,8 @@ export type RunTool = (
 ) => { status: number | null; stdout: string; stderr: string; missing: boolean };
 
 const runTool: RunTool = (file, args, input) => {
+  // Loaded when a tool runs, not with this module: a token refresh with the refresh token in the file never needs it.
+  const { spawnSync } = process.getBuiltinModule('node:child_process');
   const result = spawnSync(file, args, { input: input ?? '', encoding: 'utf8', timeout: 15_000, windowsHide: true });
   const error: NodeJS.ErrnoException | undefined = result.error;
   const code = error?.code;

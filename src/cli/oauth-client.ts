@@ -2,12 +2,7 @@ import type { AuthorizationServerMetadata, OAuthErrorResponse, TokenResponse } f
 import { CLI_CLIENT_ID } from '../contracts/cli-auth.js';
 import type { DebugLog } from './debug-log.js';
 import { CliError, ExitCode } from './errors.js';
-import { jsonOf, send, type HttpAnswer } from './http-client.js';
-
-/** How long the CLI waits for the broker's token endpoint (generous: a lost refresh answer costs a new login). */
-export const TOKEN_TIMEOUT_MS = 15_000;
-/** How long it waits for anything else. */
-export const API_TIMEOUT_MS = 10_000;
+import { API_TIMEOUT_MS, jsonOf, send, TOKEN_TIMEOUT_MS, unexpectedAnswer } from './http-client.js';
 
 /** An OAuth error answer of the broker (RFC 6749 §5.2). */
 export class OAuthAnswerError extends Error {
@@ -58,11 +53,4 @@ export function isTokenResponse(value: unknown): value is TokenResponse {
     typeof body.expires_in === 'number' &&
     typeof body.refresh_token_expires_in === 'number'
   );
-}
-
-/** An answer that is neither what we asked for nor a rolegate error: name the status, never dump the body. */
-export function unexpectedAnswer(url: string, answer: HttpAnswer): CliError {
-  const { origin, pathname } = new URL(url);
-  const hint = answer.status >= 500 ? 'the broker has a problem; try again shortly or ask its operators' : 'check --broker / ROLEGATE_URL';
-  return new CliError(ExitCode.brokerError, `unexpected answer from ${origin}${pathname}: HTTP ${String(answer.status)}`, hint);
 }

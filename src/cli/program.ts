@@ -3,13 +3,6 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { createCliContext } from './cli-context.js';
 import { addCredentialCommands, type GlobalOptions } from './credential-commands.js';
 import { runCredentialProcess } from './commands/credential-process.js';
-import { runLogin } from './commands/login.js';
-import { runLogout } from './commands/logout.js';
-import { runWhoami } from './commands/whoami.js';
-import { runApply } from './commands/apply.js';
-import { runExport } from './commands/export.js';
-import { runDecision, runRequest, runRequests } from './commands/access-requests.js';
-import { runEnv } from './commands/env.js';
 import { CliError, ExitCode, reportError } from './errors.js';
 import { refreshSettings } from './refresh-settings.js';
 import { ENV_FORMATS, type EnvFormat } from './shell-formats.js';
@@ -31,6 +24,9 @@ const seconds = (value: string) => {
   if (!Number.isInteger(n) || n < 10 || n > 3600) throw new InvalidArgumentError('expected whole seconds from 10 to 3600');
   return n;
 };
+
+type OfflineFormat = 'text' | 'json' | 'markdown';
+const formatOption = () => new Option('--format <format>', 'output format').choices(['text', 'json', 'markdown']).default('text');
 
 /** The whole CLI except the credential-process fast path (see main.ts). Returns the exit code. */
 export async function runProgram(argv: readonly string[], out: Output = processOutput): Promise<number> {
@@ -84,8 +80,8 @@ export async function runProgram(argv: readonly string[], out: Output = processO
     .option('--no-keychain', 'keep the refresh token in tokens.json (0600), the default; remembered')
     .option('--json', 'print the result as JSON')
     .action(
-      run((globals, o) =>
-        runLogin(
+      run(async (globals, o) =>
+        (await import('./commands/login.js')).runLogin(
           context(globals),
           {
             saveBroker: globals.broker !== undefined,
@@ -104,14 +100,14 @@ export async function runProgram(argv: readonly string[], out: Output = processO
     .command('logout')
     .description('revoke this CLI session at the broker and delete local tokens and cached credentials')
     .option('--json', 'print the result as JSON')
-    .action(run((globals, o) => runLogout(context(globals), { json: o.json === true }, out)));
+    .action(run(async (globals, o) => (await import('./commands/logout.js')).runLogout(context(globals), { json: o.json === true }, out)));
 
   program
     .command('whoami')
     .alias('status')
     .description('show who the CLI is signed in as')
     .option('--json', 'print the result as JSON')
-    .action(run((globals, o) => runWhoami(context(globals), { json: o.json === true }, out)));
+    .action(run(async (globals, o) => (await import('./commands/whoami.js')).runWhoami(context(globals), { json: o.json === true }, out)));
 
   program
     .command('credential-process')
@@ -135,8 +131,82 @@ export async function runProgram(argv: readonly string[], out: Output = processO
     .requiredOption('-f, --file <path>', 'the access file (YAML; - for stdin)')
     .option('--dry-run', 'show the diff, change nothing')
     .option('--json', 'print the result as JSON')
+    .addOption(formatOption())
     .action(
-      run((globals, o) => runApply(context(globals), { file: String(o.file), dryRun: o.dryRun === true, json: o.json === true }, out)),
+      run(async (globals, o) =>
+        (await import('./commands/apply.js')).runApply(
+          context(globals),
+          { file: String(o.file), dryRun: o.dryRun === true, json: o.json === true, format: o.format as OfflineFormat },
+          out,
+        ),
+      ),
+    );
+
+  // Offline commands: no broker. Their code (the domain's entitlement rules, the access-file
+  // parser) is loaded only when they run — see src/cli/offline/ and eslint.config.js.
+  program
+    .command('diff')
+    .description('the change in effective access between two access files (who gains or loses which role); no broker needed')
+    .argument('<old>', 'the access file before the change')
+    .argument('<new>', 'the access file after the change')
+    .addOption(formatOption())
+    .action(
+      run(async (_globals, o, [before, after]) => {
+        const { runDiff } = await import('./offline/diff-command.js');
+        runDiff({ before: String(before), after: String(after), format: o.format as OfflineFormat }, out);
+      }),
+    );
+
+  program
+    .command('test')
+    .description(
+      'check an access file against expectations and rules (access-tests.yaml) with the broker’s own entitlement code; offline, for CI',
+    )
+    .argument('<access-file>', 'the access file')
+    .argument('<tests-file>', 'the tests (docs/access-as-code.md#access-tests)')
+    .addOption(formatOption())
+    .action(
+      run(async (_globals, o, [accessFile, testsFile]) => {
+        const { runAccessTests } = await import('./offline/test-command.js');
+        exitCode = runAccessTests({ accessFile: String(accessFile), testsFile: String(testsFile), format: o.format as OfflineFormat }, out);
+      }),
+    );
+
+  const accounts = program.command('accounts').description('administrators: the AWS accounts of the access file');
+  accounts
+    .command('discover')
+    .description(
+      "propose the access file's additions and removals from your AWS Organization (ListAccounts through a role in the management account), as a diff",
+    )
+    .option('--role-arn <arn>', 'a role in the management account to assume with your AWS credentials (default: use them directly)')
+    .option('-f, --file <path>', 'the access file (YAML)', 'access.yaml')
+    .addOption(new Option('--format <format>', 'diff (a unified diff on stdout) or json').choices(['diff', 'json']).default('diff'))
+    .option('--write', 'write the proposal to the file instead of printing the diff')
+    .option('--ou <path>', 'only add or remove accounts under this OU path, e.g. /Workloads')
+    .option('--keep-absent', 'keep listed accounts that are not in the Organization')
+    .option('--region <region>', "Organizations' Region (its endpoint is global)", 'us-east-1')
+    .addOption(new Option('--timeout <seconds>', 'give up when AWS has not answered everything by then').argParser(seconds).default(300))
+    .action(
+      run(async (_globals, o) => {
+        // Loaded only here: the AWS SDK clients and the domain stay out of every other command's start-up (credential_process).
+        const { runDiscovery } = await import('./discovery/run-discovery.js');
+        const roleArn = typeof o.roleArn === 'string' ? o.roleArn : undefined;
+        if (roleArn !== undefined && !/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(roleArn))
+          throw new CliError(ExitCode.usage, `--role-arn: expected an IAM role ARN (arn:aws:iam::<account>:role/<name>), got ${roleArn}`);
+        await runDiscovery(
+          {
+            file: String(o.file),
+            ...(roleArn !== undefined ? { roleArn } : {}),
+            format: o.format === 'json' ? 'json' : 'diff',
+            write: o.write === true,
+            ...(typeof o.ou === 'string' ? { ou: o.ou } : {}),
+            keepAbsent: o.keepAbsent === true,
+            region: String(o.region),
+            timeoutSeconds: o.timeout as number,
+          },
+          out,
+        );
+      }),
     );
 
   program
@@ -145,10 +215,85 @@ export async function runProgram(argv: readonly string[], out: Output = processO
     .option('-o, --output <path>', 'write to this file instead of stdout')
     .option('--identity-providers', 'include the identity providers')
     .action(
-      run((globals, o) =>
-        runExport(
+      run(async (globals, o) =>
+        (await import('./commands/export.js')).runExport(
           context(globals),
           { ...(typeof o.output === 'string' ? { output: o.output } : {}), identityProviders: o.identityProviders === true },
+          out,
+        ),
+      ),
+    );
+
+  program
+    .command('usage')
+    .description('administrators and auditors: who took which role, how often and through what (from the audit trail)')
+    .option('--days <n>', 'the window, in days (default 90)')
+    .option('--account <id-or-alias>', 'only this account')
+    .option('--role <arn-or-name>', 'only this role')
+    .option('--few-uses <n>', 'standing mappings used at most this often are just-in-time candidates (default 3)')
+    .option('--json', 'print the report as JSON')
+    .action(
+      run(async (globals, o) =>
+        (await import('./commands/usage.js')).runUsage(
+          context(globals),
+          {
+            ...(typeof o.days === 'string' ? { days: o.days } : {}),
+            ...(typeof o.account === 'string' ? { account: o.account } : {}),
+            ...(typeof o.role === 'string' ? { role: o.role } : {}),
+            ...(typeof o.fewUses === 'string' ? { fewUses: o.fewUses } : {}),
+            json: o.json === true,
+          },
+          out,
+        ),
+      ),
+    );
+
+  program
+    .command('iam-template')
+    .description("administrators: what each AWS account needs in IAM (providers, trust policies, revoker), from the broker's access model")
+    .option('--account <id-or-alias>', 'this account')
+    .option('--all', 'every account (one file each, into --out-dir)')
+    .option('--format <format>', 'cloudformation, terraform or aws-cli')
+    .option('--hub-principal <arn>', "ARN of rolegate's own AWS identity (assume-role roles, the revoker); else a template parameter")
+    .option(
+      '--thumbprint <sha1>',
+      "the OIDC provider's thumbprint (40 hex digits); default: read from the https issuer's TLS certificate chain",
+    )
+    .option('--out-dir <dir>', 'write one file per account here instead of stdout')
+    .action(
+      run(async (globals, o) =>
+        (await import('./commands/iam-template.js')).runIamTemplate(
+          context(globals),
+          {
+            ...(typeof o.account === 'string' ? { account: o.account } : {}),
+            all: o.all === true,
+            ...(typeof o.format === 'string' ? { format: o.format } : {}),
+            ...(typeof o.hubPrincipal === 'string' ? { hubPrincipal: o.hubPrincipal } : {}),
+            ...(typeof o.thumbprint === 'string' ? { thumbprint: o.thumbprint } : {}),
+            ...(typeof o.outDir === 'string' ? { outDir: o.outDir } : {}),
+          },
+          out,
+        ),
+      ),
+    );
+
+  program
+    .command('doctor')
+    .description("administrators and auditors: compare each AWS account's IAM with what the access model needs; a fix under each finding")
+    .option('--account <id-or-alias>', 'this account only (default: every account)')
+    .option('--reader-role-name <name>', 'a read-only role in each account, assumed by rolegate (default: rolegate’s own identity reads)')
+    .option('--hub-principal <arn>', "ARN of rolegate's own AWS identity, which assume-role trust policies must name")
+    .option('--json', 'print the findings as JSON')
+    .action(
+      run(async (globals, o) =>
+        (await import('./commands/doctor.js')).runDoctor(
+          context(globals),
+          {
+            ...(typeof o.account === 'string' ? { account: o.account } : {}),
+            ...(typeof o.readerRoleName === 'string' ? { readerRoleName: o.readerRoleName } : {}),
+            ...(typeof o.hubPrincipal === 'string' ? { hubPrincipal: o.hubPrincipal } : {}),
+            json: o.json === true,
+          },
           out,
         ),
       ),
@@ -180,6 +325,8 @@ export async function runProgram(argv: readonly string[], out: Output = processO
         if (timeout !== undefined && (!Number.isSafeInteger(timeout) || timeout < 1))
           throw new CliError(ExitCode.usage, '--wait-timeout must be whole seconds');
         const format = o.format as EnvFormat;
+        const { runEnv } = await import('./commands/env.js');
+        const { runRequest } = await import('./commands/access-requests.js');
         await runRequest(
           ctx,
           {
@@ -207,7 +354,15 @@ export async function runProgram(argv: readonly string[], out: Output = processO
     .description('list your access requests, or with --to-approve those waiting for your decision')
     .option('--to-approve', 'the pending requests you may approve or deny')
     .option('--json', 'print the requests as JSON')
-    .action(run((globals, o) => runRequests(context(globals), { toApprove: o.toApprove === true, json: o.json === true }, out)));
+    .action(
+      run(async (globals, o) =>
+        (await import('./commands/access-requests.js')).runRequests(
+          context(globals),
+          { toApprove: o.toApprove === true, json: o.json === true },
+          out,
+        ),
+      ),
+    );
   for (const [action, what] of [
     ['approve', 'approve an access request (someone else’s; you must be in an approver group)'],
     ['deny', 'deny an access request'],
@@ -218,8 +373,8 @@ export async function runProgram(argv: readonly string[], out: Output = processO
     command
       .option('--json', 'print the request as JSON')
       .action(
-        run((globals, o, [id]) =>
-          runDecision(
+        run(async (globals, o, [id]) =>
+          (await import('./commands/access-requests.js')).runDecision(
             context(globals),
             action,
             String(id),

@@ -1,17 +1,9 @@
-import {
-  closeSync,
-  fstatSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-  fsyncSync,
-  type Stats,
-} from 'node:fs';
+import type { Stats } from 'node:fs';
 import path from 'node:path';
+
+// node:fs through getBuiltinModule, not `import … from 'node:fs'`: see main.ts.
+const { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } =
+  process.getBuiltinModule('node:fs');
 
 // The rules of "only this user can read it" are in this one module, both platforms: it is on the warm
 // credential-process path, where every extra module costs start-up time.
@@ -179,8 +171,21 @@ export function readPrivateFile(file: string, platform: FilePlatform = currentPl
   }
 }
 
-/** Writes a 0600 file atomically (temp file + rename), so readers never see half a file. */
+/** Writes a 0600 file atomically (temp file + rename), so readers never see half a file, and durably (flushed to disk first). */
 export function writePrivateFile(file: string, content: string, platform: FilePlatform = currentPlatform()): void {
+  writeAtomically(file, content, platform, true);
+}
+
+/**
+ * writePrivateFile without the flush to disk, for a cache whose reader takes
+ * an empty or torn file as a miss: after a crash the entry may be lost, never
+ * half-read, and the cold credential-process path does not wait for the disk.
+ */
+export function writePrivateCacheFile(file: string, content: string, platform: FilePlatform = currentPlatform()): void {
+  writeAtomically(file, content, platform, false);
+}
+
+function writeAtomically(file: string, content: string, platform: FilePlatform, durable: boolean): void {
   ensurePrivateDir(path.dirname(file), platform);
   // Unique, not secret: O_EXCL in our own 0700 directory already stops anyone else creating it
   // (and not loading node:crypto keeps this off the CLI's start-up cost).
@@ -188,7 +193,7 @@ export function writePrivateFile(file: string, content: string, platform: FilePl
   const fd = openSync(temp, 'wx', 0o600);
   try {
     writeFileSync(fd, content);
-    fsyncSync(fd);
+    if (durable) fsyncSync(fd);
   } finally {
     closeSync(fd);
   }

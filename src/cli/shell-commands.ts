@@ -1,6 +1,5 @@
 import { Option, type Command } from 'commander';
 import { completionScript, SHELLS, type CompletionSpec } from './commands/completion.js';
-import { runEnv } from './commands/env.js';
 import { INIT_SHELLS, shellInitScript } from './commands/shell-init.js';
 import { roleOptions, roleRequestOf, str, type CommandKit } from './credential-commands.js';
 import { refreshSettings } from './refresh-settings.js';
@@ -29,7 +28,7 @@ export function addShellCommands(program: Command, kit: CommandKit): void {
       const format = o.format as EnvFormat;
       const settings = refreshSettings(ctx.env, str(o.refreshMargin));
       const request = o.unset === true ? undefined : await roleRequestOf(ctx, o, str(positional));
-      await runEnv(ctx, request, { format, unset: o.unset === true }, settings, out);
+      await (await import('./commands/env.js')).runEnv(ctx, request, { format, unset: o.unset === true }, settings, out);
     }),
   );
 

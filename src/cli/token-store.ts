@@ -1,6 +1,8 @@
-import { rmSync } from 'node:fs';
 import type { CliPaths } from './config-dir.js';
 import { readPrivateFile, writePrivateFile } from './secure-files.js';
+
+// node:fs through getBuiltinModule, not `import … from 'node:fs'`: see main.ts.
+const { rmSync } = process.getBuiltinModule('node:fs');
 
 /** tokens.json: the CLI's OAuth tokens for one broker. 0600 in a 0700 directory; refused when looser. */
 export interface StoredTokens {

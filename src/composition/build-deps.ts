@@ -1,6 +1,7 @@
 import type { Database } from '../adapters/db/database.js';
 import type { EmbeddedPostgres } from '../adapters/db/embedded-postgres.js';
 import type { DatabaseSigningKeys } from '../adapters/issuer/database-signing-keys.js';
+import { pinoAccessLog } from '../adapters/logging/access-log.js';
 import type { AppLogger } from '../adapters/logging/create-logger.js';
 import { prometheusMetrics } from '../adapters/metrics/prometheus-metrics.js';
 import { RedisKvStore } from '../adapters/redis/redis-kv-store.js';
@@ -66,7 +67,12 @@ export async function buildDeps(config: Config, logger: AppLogger, clock: Clock 
   const notifications = buildNotifications(platform, steps);
   if (notifications) credentials.notifications = notifications.outbox;
   const cliAuth = buildCliAuth(platform);
-  const admin = buildAdmin(platform, steps, { sessions, cliAuth, credentials, ...(notifications ? { notifications: notifications.outbox } : {}) });
+  const admin = buildAdmin(platform, steps, {
+    sessions,
+    cliAuth,
+    credentials,
+    ...(notifications ? { notifications: notifications.outbox } : {}),
+  });
   const accessRequests = await buildAccessRequests(platform, steps, credentials, admin.access, notifications?.writer);
   const redis = kv instanceof RedisKvStore ? kv : undefined;
   const { availability } = login;
@@ -74,6 +80,7 @@ export async function buildDeps(config: Config, logger: AppLogger, clock: Clock 
   return {
     config,
     logger,
+    accessLog: pinoAccessLog(logger),
     metrics: prometheusMetrics(metrics, {
       singleFlightWaiting: () => flights.waiting,
       activeCliSessions: () => cliAuth.grants.countActiveGrants(new Date(clock.now())),
@@ -86,6 +93,7 @@ export async function buildDeps(config: Config, logger: AppLogger, clock: Clock 
       redisNearCache: () => redis?.nearCacheStats,
       redisStalls: () => redis?.stallsDetected ?? 0,
       accessModel: () => credentials.accessModel.stats,
+      rolesAnswers: () => credentials.rolesAnswers?.stats,
       accessRequestsByState: () => accessRequests.store.countByState(),
       grantsHeld: () => accessRequests.grants.size,
       notifications: () => notifications?.outbox.counts(),

@@ -2,6 +2,7 @@ import { AesGcmSealer } from '../adapters/crypto/aes-gcm-sealer.js';
 import { AwsSdkStsGateway } from '../adapters/aws-sts/aws-sdk-sts-gateway.js';
 import { PrismaAccessStore } from '../adapters/db/prisma-access-store.js';
 import { AccessModelCache } from '../features/credentials/access-model-cache.js';
+import { RolesAnswers } from '../features/credentials/roles-answers.js';
 import { CredentialCache } from '../features/credentials/credential-cache.js';
 import type { CredentialsDeps } from '../features/credentials/issue-credentials.js';
 import { SingleFlight } from '../features/credentials/single-flight.js';
@@ -72,5 +73,6 @@ export async function buildCredentials(
       cacheLookup: (result) => metrics.credentialCacheLookups.inc({ result }),
     },
   };
+  credentials.rolesAnswers = new RolesAnswers(credentials);
   return { credentials, flights, access };
 }

@@ -4,7 +4,9 @@ import { HttpSamlMetadataReader } from '../adapters/saml/idp-metadata.js';
 import { NodeSamlGateway } from '../adapters/saml/node-saml-gateway.js';
 import type { Config } from '../config/load-config.js';
 import { IdentityProviderAvailability } from '../features/login/identity-provider-availability.js';
+import { cachingIdentityProviders } from '../features/login/identity-provider-cache.js';
 import type { LoginDeps } from '../features/login/login-deps.js';
+import type { IdentityProviderStore } from '../ports/identity-provider-store.js';
 import { LoginTransactions } from '../features/login/login-transactions.js';
 import { withUnavailableIdps } from '../features/login/unavailable-identity-providers.js';
 import { SessionStore } from '../features/sessions/session-store.js';
@@ -20,10 +22,11 @@ export async function buildLogin(
   login: LoginDeps & { availability: IdentityProviderAvailability };
   sessions: SessionStore;
   /** The identity providers as stored (login.idps also answers for the ones that cannot be reached). */
-  idps: PrismaIdentityProviderStore;
+  idps: IdentityProviderStore;
 }> {
   const { config, logger, clock, kv } = platform;
-  const idps = new PrismaIdentityProviderStore(platform.database.prisma);
+  // Sign-in and availability share one cache, so that this instance's own writes (seeding, a metadata refresh) show at once.
+  const idps = cachingIdentityProviders(new PrismaIdentityProviderStore(platform.database.prisma), clock);
   // Each needs the other: discovery results feed availability, which retries discovery. Neither calls before start().
   const availability = new IdentityProviderAvailability(
     {

@@ -53,6 +53,9 @@ export function buildNotifications(platform: Platform, steps: StartupSteps): Not
   });
   dispatcher.start();
   steps.onClose(() => dispatcher.stop());
-  logger.info({ webhooks: settings.webhooks.map((w) => ({ name: w.name, format: w.format, events: w.events.length })) }, 'notifications on');
+  logger.info(
+    { webhooks: settings.webhooks.map((w) => ({ name: w.name, format: w.format, events: w.events.length })) },
+    'notifications on',
+  );
   return { writer, outbox, dispatcher };
 }

@@ -121,6 +121,24 @@ export function resolveConfig(parsed: ParsedConfig, caBundles: CaBundles = {}) {
 
 export type Config = ReturnType<typeof resolveConfig>;
 
+/** The revocation worker's limits must fit together (docs/admin.md#revocation-that-reaches-aws). */
+function revocationProblems(config: ParsedConfig, source: (key: string) => string): string[] {
+  const problems: string[] = [];
+  const { backoffBaseMs, backoffMaxMs, leaseMs, iamAttempts, iamTimeoutMs } = config.revocations;
+  if (backoffMaxMs < backoffBaseMs) {
+    problems.push(
+      `revocations.backoffMaxMs (${source('revocations.backoffMaxMs')}): must be at least revocations.backoffBaseMs (${String(backoffBaseMs)} ms)`,
+    );
+  }
+  const longestJobMs = config.sts.retryBudgetMs + 2 * iamAttempts * iamTimeoutMs;
+  if (leaseMs <= longestJobMs) {
+    problems.push(
+      `revocations.leaseMs (${source('revocations.leaseMs')}): must be longer than one job can take, sts.retryBudgetMs + 2 × revocations.iamAttempts × revocations.iamTimeoutMs = ${String(longestJobMs)} ms, or a slow job loses its lease to another instance`,
+    );
+  }
+  return problems;
+}
+
 function withoutTrailingSlash(url: string): string {
   return url.endsWith('/') ? url.slice(0, -1) : url;
 }
@@ -143,6 +161,7 @@ function crossCheck(config: ParsedConfig, source: (key: string) => string): stri
       `identityProviderChecks.retryMaxMs (${source('identityProviderChecks.retryMaxMs')}): must be at least identityProviderChecks.retryInitialMs (${String(config.identityProviderChecks.retryInitialMs)} ms)`,
     );
   }
+  problems.push(...revocationProblems(config, source));
   const { queryTimeoutMs, statementTimeoutMs } = config.database;
   if (statementTimeoutMs > 0 && statementTimeoutMs >= queryTimeoutMs) {
     problems.push(

@@ -3,7 +3,7 @@ import { isPlainHttp } from '../domain/plain-http.js';
 
 /** The parts of the configuration (parsed or resolved) that name such URLs. */
 interface UrlSource {
-  sts: { endpoint?: string | undefined };
+  sts: { endpoint?: string | undefined; iamEndpoint?: string | undefined };
   console: { federationEndpoint?: string | undefined };
   identityProviders: readonly IdentityProviderSeed[];
   /** Parsed (a string) or resolved (wrapped: a Slack webhook URL is a secret). */
@@ -23,6 +23,9 @@ export interface GuardedUrl {
  */
 export function guardedUrls(config: UrlSource): GuardedUrl[] {
   const urls: GuardedUrl[] = [];
+  if (config.sts.iamEndpoint !== undefined) {
+    urls.push({ key: 'sts.iamEndpoint', url: config.sts.iamEndpoint, carries: 'the revoker role’s credentials and IAM policy writes' });
+  }
   if (config.sts.endpoint !== undefined) {
     urls.push({ key: 'sts.endpoint', url: config.sts.endpoint, carries: 'signed assertions and the credentials STS returns' });
   }

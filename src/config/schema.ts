@@ -19,6 +19,7 @@ import { admin } from './sections/admin.js';
 import { rateLimits } from './sections/rate-limits.js';
 import { accessRequests } from './sections/access-requests.js';
 import { notifications } from './sections/notifications.js';
+import { revocations } from './sections/revocations.js';
 
 // The whole configuration of a rolegate instance. Every key has a description
 // (rendered into docs/configuration.md by `npm run docs:config`) and, where it
@@ -63,6 +64,7 @@ export const configSchema = z.strictObject({
   rateLimits,
   accessRequests,
   notifications,
+  revocations,
 });
 
 /** The configuration as parsed, before defaults that depend on other keys are resolved. */

@@ -44,6 +44,11 @@ export interface EntitledRole {
   viaGroups: string[];
   /** Set when the role is usable through a just-in-time grant: credentials never outlive `endsAt` (ISO 8601). */
   grant?: { id: string; endsAt: string };
+  /**
+   * Set when the mapping narrows the role with session policies: the mapping's description
+   * ("read-only use of Admin") or "session policy applies". Credentials carry only the narrowed permissions.
+   */
+  sessionPolicy?: string;
 }
 
 export interface DeniedRole {

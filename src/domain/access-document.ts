@@ -1,6 +1,15 @@
 import { z } from 'zod';
-import { checkRoleProvider, parseRoleArn } from './arn.js';
-import { formatDuration, MAX_GRANT_LIMIT_SECONDS, MIN_GRANT_SECONDS, parseDurationText, ticketPatternProblem } from './access-requests.js';
+import { checkRoleProvider, parsePolicyArn, parseRoleArn } from './arn.js';
+import { checkPolicyArns, MAX_DESCRIPTION_CHARS, MAX_POLICY_ARNS, normalizeSessionPolicy } from './session-policy.js';
+import {
+  formatDuration,
+  MAX_GRANT_LIMIT_SECONDS,
+  MAX_MFA_MAX_AGE_SECONDS,
+  MIN_GRANT_SECONDS,
+  MIN_MFA_MAX_AGE_SECONDS,
+  parseDurationText,
+  ticketPatternProblem,
+} from './access-requests.js';
 
 /**
  * "Access as code": the document an operator keeps in version control and
@@ -12,6 +21,7 @@ import { formatDuration, MAX_GRANT_LIMIT_SECONDS, MIN_GRANT_SECONDS, parseDurati
 
 const ACCOUNT_ID = /^\d{12}$/;
 const SLUG = /^[a-z0-9][a-z0-9-]{0,62}$/;
+const TAG = /^[a-z0-9][a-z0-9._:-]{0,62}$/;
 
 const identityProviderSchema = z.strictObject({
   slug: z.string().regex(SLUG, { error: 'expected a slug: lowercase letters, digits and -, at most 63' }),
@@ -22,22 +32,51 @@ const identityProviderSchema = z.strictObject({
   settings: z.record(z.string(), z.unknown()).default({}),
 });
 
-const accountSchema = z.strictObject({
-  id: z
-    .string({ error: 'expected a 12-digit AWS account id as a string (quote it in YAML)' })
-    .regex(ACCOUNT_ID, { error: 'expected a 12-digit AWS account id (quote it in YAML)' }),
-  alias: z
-    .string()
-    .min(1)
-    .max(63)
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { error: 'expected letters, digits, ., _ or -' }),
-  partition: z.enum(['aws', 'aws-us-gov', 'aws-cn']).default('aws'),
-  region: z
-    .string()
-    .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { error: 'expected an AWS region such as us-east-1' })
-    .default('us-east-1'),
-  stsEndpoint: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional(),
-});
+const accountSchema = z
+  .strictObject({
+    id: z
+      .string({ error: 'expected a 12-digit AWS account id as a string (quote it in YAML)' })
+      .regex(ACCOUNT_ID, { error: 'expected a 12-digit AWS account id (quote it in YAML)' }),
+    alias: z
+      .string()
+      .min(1)
+      .max(63)
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { error: 'expected letters, digits, ., _ or -' }),
+    partition: z.enum(['aws', 'aws-us-gov', 'aws-cn']).default('aws'),
+    region: z
+      .string()
+      .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { error: 'expected an AWS region such as us-east-1' })
+      .default('us-east-1'),
+    stsEndpoint: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional(),
+    /**
+     * Labels such as `prod` that access tests and rules select accounts by (docs/access-as-code.md).
+     * Kept sorted and without duplicates, and an empty list is no list, so export and diff agree.
+     */
+    tags: z
+      .array(z.string().regex(TAG, { error: 'expected a tag: lowercase letters, digits, . _ : or -, at most 63' }))
+      .max(50)
+      .transform((tags) => (tags.length === 0 ? undefined : [...new Set(tags)].sort()))
+      .optional(),
+    /** Groups whose members review this account's access in access reviews (docs/admin.md#access-reviews). */
+    owners: z.array(z.string().min(1).max(256)).min(1, { error: 'name at least one owner group, or leave owners out' }).max(50).optional(),
+    /**
+     * The role in this account rolegate assumes (with its own AWS identity and this ExternalId) to
+     * attach revocation Deny policies to the affected roles: docs/admin.md#revocation-that-reaches-aws.
+     */
+    revoker: z
+      .strictObject({
+        roleArn: z
+          .string()
+          .refine((arn) => parseRoleArn(arn).ok, { error: 'expected an IAM role ARN (arn:aws:iam::<account>:role/<name>)' }),
+        externalId: z.string().regex(/^[\w+=,.@:/-]{2,1224}$/, { error: 'expected 2-1224 characters of [A-Za-z0-9+=,.@:/_-]' }),
+      })
+      .optional(),
+  })
+  .superRefine((account, ctx) => {
+    const arn = account.revoker ? parseRoleArn(account.revoker.roleArn) : undefined;
+    if (arn?.ok && arn.value.accountId !== account.id)
+      ctx.addIssue({ code: 'custom', path: ['revoker', 'roleArn'], message: `the revoker role must be in account ${account.id}` });
+  });
 
 const roleSchema = z
   .strictObject({
@@ -73,6 +112,19 @@ const grantDuration = z.string().transform((text, ctx) => {
   return formatDuration(seconds);
 });
 
+/** How recent an approver's MFA sign-in must be, as text (`1h`, `15m`), canonical like grant lengths. */
+const mfaAge = z.string().transform((text, ctx) => {
+  const seconds = parseDurationText(text.trim());
+  if (seconds === undefined || seconds < MIN_MFA_MAX_AGE_SECONDS || seconds > MAX_MFA_MAX_AGE_SECONDS) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected a duration from ${formatDuration(MIN_MFA_MAX_AGE_SECONDS)} to ${formatDuration(MAX_MFA_MAX_AGE_SECONDS)}, such as 1h or 15m`,
+    });
+    return z.NEVER;
+  }
+  return formatDuration(seconds);
+});
+
 /** How requests for an eligible mapping are approved (docs/just-in-time.md). */
 const approvalSchema = z.strictObject({
   approverGroups: z.array(groupName).min(1, { error: 'name at least one approver group' }).max(50),
@@ -87,7 +139,20 @@ const approvalSchema = z.strictObject({
     })
     .optional(),
   autoApproveGroups: z.array(groupName).max(50).default([]),
+  /** Approving needs an MFA sign-in at most this old (`1h` when absent); older answers step_up_required. */
+  approverMfaMaxAge: mfaAge.optional(),
 });
+
+/** A session policy as a YAML/JSON object or as JSON text; either way validated and kept as compact JSON. */
+const sessionPolicyDocument = z.union([z.record(z.string(), z.unknown()), z.string()]).transform((value, ctx) => {
+  const checked = normalizeSessionPolicy(value);
+  if (!checked.ok) {
+    ctx.addIssue({ code: 'custom', message: checked.error });
+    return z.NEVER;
+  }
+  return checked.value;
+});
+const mfaAgeRange = `expected ${String(MIN_MFA_MAX_AGE_SECONDS)} to ${String(MAX_MFA_MAX_AGE_SECONDS)} seconds`;
 
 const mappingSchema = z
   .strictObject({
@@ -96,14 +161,43 @@ const mappingSchema = z
     idp: z.string().regex(SLUG, { error: 'expected an IdP slug' }).optional(),
     role: z.string().refine((arn) => parseRoleArn(arn).ok, { error: 'expected the ARN of a role listed under roles' }),
     requireMfa: z.boolean().default(false),
+    /** With requireMfa: the MFA sign-in must be at most this old, seconds (a step-up renews it). */
+    mfaMaxAgeSeconds: z
+      .number()
+      .int()
+      .min(MIN_MFA_MAX_AGE_SECONDS, { error: mfaAgeRange })
+      .max(MAX_MFA_MAX_AGE_SECONDS, { error: mfaAgeRange })
+      .optional(),
     maxSessionSeconds: z.number().int().min(900).max(43200).optional(),
     allowedCidrs: z.array(z.string().regex(/^[0-9a-fA-F:.]+\/\d{1,3}$/, { error: 'expected a CIDR such as 10.0.0.0/8' })).default([]),
     breakGlass: z.boolean().default(false),
     /** `standing`: entitles at once; `eligible`: may be requested, entitles only through an approved grant. */
     access: z.enum(['standing', 'eligible']).default('standing'),
     approval: approvalSchema.optional(),
+    /** An inline session policy (docs/access-as-code.md#session-policies), kept as compact JSON text. */
+    sessionPolicy: sessionPolicyDocument.optional(),
+    /** Managed policies STS intersects the session with (at most 10, the role's partition). */
+    sessionPolicyArns: z
+      .array(
+        z.string().superRefine((arn, ctx) => {
+          const parsed = parsePolicyArn(arn);
+          if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.error });
+        }),
+      )
+      .max(MAX_POLICY_ARNS, { error: `STS accepts at most ${String(MAX_POLICY_ARNS)} session policy ARNs` })
+      .optional(),
+    /** What users are shown for this mapping, e.g. "read-only use of Admin". */
+    sessionPolicyDescription: z.string().min(1).max(MAX_DESCRIPTION_CHARS).optional(),
   })
   .superRefine((mapping, ctx) => {
+    if (mapping.sessionPolicyDescription !== undefined && mapping.sessionPolicy === undefined && (mapping.sessionPolicyArns ?? []).length === 0)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sessionPolicyDescription'],
+        message: 'describes a session policy, but the mapping has no sessionPolicy or sessionPolicyArns',
+      });
+    if (mapping.mfaMaxAgeSeconds !== undefined && !mapping.requireMfa)
+      ctx.addIssue({ code: 'custom', path: ['mfaMaxAgeSeconds'], message: 'mfaMaxAgeSeconds needs requireMfa: true' });
     if (mapping.access === 'eligible' && mapping.approval === undefined)
       ctx.addIssue({
         code: 'custom',
@@ -120,40 +214,60 @@ const mappingSchema = z
       });
   });
 
-export const accessDocumentSchema = z
-  .strictObject({
-    version: z.literal(1, { error: 'expected version: 1' }).default(1),
-    /** When absent, identity providers are not managed by the document (they stay as configured). */
-    identityProviders: z.array(identityProviderSchema).optional(),
-    accounts: z.array(accountSchema).default([]),
-    roles: z.array(roleSchema).default([]),
-    mappings: z.array(mappingSchema).default([]),
-  })
-  .superRefine((doc, ctx) => {
-    unique(ctx, doc.identityProviders ?? [], 'identityProviders', (i) => i.slug, 'slug');
-    unique(ctx, doc.accounts, 'accounts', (a) => a.id, 'id');
-    unique(ctx, doc.accounts, 'accounts', (a) => a.alias, 'alias');
-    unique(ctx, doc.roles, 'roles', (r) => r.arn, 'arn');
-    unique(ctx, doc.mappings, 'mappings', mappingKey, 'group');
-    const accounts = new Set(doc.accounts.map((a) => a.id));
-    doc.roles.forEach((role, i) => {
-      const parsed = parseRoleArn(role.arn);
-      if (parsed.ok && !accounts.has(parsed.value.accountId))
-        ctx.addIssue({
-          code: 'custom',
-          path: ['roles', i, 'arn'],
-          message: `account ${parsed.value.accountId} is not listed under accounts`,
-        });
-    });
-    const roles = new Set(doc.roles.map((r) => r.arn));
-    const idps = doc.identityProviders ? new Set(doc.identityProviders.map((i) => i.slug)) : undefined;
-    doc.mappings.forEach((mapping, i) => {
-      if (!roles.has(mapping.role))
-        ctx.addIssue({ code: 'custom', path: ['mappings', i, 'role'], message: 'role is not listed under roles' });
-      if (mapping.idp !== undefined && idps && !idps.has(mapping.idp))
-        ctx.addIssue({ code: 'custom', path: ['mappings', i, 'idp'], message: `identity provider ${mapping.idp} is not listed` });
-    });
+const documentShape = z.strictObject({
+  version: z.literal(1, { error: 'expected version: 1' }).default(1),
+  /** When absent, identity providers are not managed by the document (they stay as configured). */
+  identityProviders: z.array(identityProviderSchema).optional(),
+  accounts: z.array(accountSchema).default([]),
+  roles: z.array(roleSchema).default([]),
+  mappings: z.array(mappingSchema).default([]),
+});
+
+/** The rules across a document's entries: unique keys, and every reference to an account, role or IdP listed. */
+function checkReferences(doc: z.output<typeof documentShape>, ctx: z.RefinementCtx): void {
+  unique(ctx, doc.identityProviders ?? [], 'identityProviders', (i) => i.slug, 'slug');
+  unique(ctx, doc.accounts, 'accounts', (a) => a.id, 'id');
+  unique(ctx, doc.accounts, 'accounts', (a) => a.alias, 'alias');
+  unique(ctx, doc.roles, 'roles', (r) => r.arn, 'arn');
+  unique(ctx, doc.mappings, 'mappings', mappingKey, 'group');
+  const accounts = new Set(doc.accounts.map((a) => a.id));
+  doc.roles.forEach((role, i) => {
+    const parsed = parseRoleArn(role.arn);
+    if (parsed.ok && !accounts.has(parsed.value.accountId))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['roles', i, 'arn'],
+        message: `account ${parsed.value.accountId} is not listed under accounts`,
+      });
   });
+  const roles = new Set(doc.roles.map((r) => r.arn));
+  const partitions = new Map(doc.accounts.map((a) => [a.id, a.partition]));
+  const idps = doc.identityProviders ? new Set(doc.identityProviders.map((i) => i.slug)) : undefined;
+  doc.mappings.forEach((mapping, i) => {
+    if (!roles.has(mapping.role)) ctx.addIssue({ code: 'custom', path: ['mappings', i, 'role'], message: 'role is not listed under roles' });
+    if (mapping.idp !== undefined && idps && !idps.has(mapping.idp))
+      ctx.addIssue({ code: 'custom', path: ['mappings', i, 'idp'], message: `identity provider ${mapping.idp} is not listed` });
+    const role = parseRoleArn(mapping.role);
+    const partition = role.ok ? partitions.get(role.value.accountId) : undefined;
+    (mapping.sessionPolicyArns ?? []).forEach((arn, j) => {
+      const checked = partition === undefined || !parsePolicyArn(arn).ok ? undefined : checkPolicyArns([arn], partition);
+      if (checked && !checked.ok) ctx.addIssue({ code: 'custom', path: ['mappings', i, 'sessionPolicyArns', j], message: checked.error });
+    });
+    const arns = mapping.sessionPolicyArns ?? [];
+    const repeated = arns.findIndex((arn, j) => arns.indexOf(arn) !== j);
+    if (repeated >= 0)
+      ctx.addIssue({ code: 'custom', path: ['mappings', i, 'sessionPolicyArns', repeated], message: `${arns[repeated] ?? ''} is listed twice` });
+  });
+}
+
+export const accessDocumentSchema = documentShape.superRefine(checkReferences);
+
+/**
+ * The rules across entries alone, for a document whose every entry has already
+ * passed its own schema (entrySchemas): with those, the same verdict as
+ * accessDocumentSchema (features/admin/model-check.ts).
+ */
+export const documentReferencesSchema = z.custom<z.output<typeof documentShape>>().superRefine(checkReferences);
 
 export type AccessDocument = z.output<typeof accessDocumentSchema>;
 export type IdentityProviderEntry = NonNullable<AccessDocument['identityProviders']>[number];

@@ -1,3 +1,5 @@
+import type { SessionPolicy } from './session-policy.js';
+
 /**
  * The access model rolegate decides with: AWS accounts, the IAM roles in them,
  * and the IdP groups mapped to those roles. Stores return these shapes; the
@@ -20,6 +22,8 @@ export interface AwsAccount {
   region: string;
   /** STS endpoint override (a regional or VPC endpoint URL). */
   stsEndpoint?: string;
+  /** The role rolegate assumes to attach revocation policies in this account (none: admins attach them by hand). */
+  revoker?: { roleArn: string; externalId: string };
 }
 
 export interface AwsRole {
@@ -52,6 +56,8 @@ export interface GroupMapping {
   requireMfa: boolean;
   /** Caps the session below the role's own maximum. */
   maxSessionSeconds?: number;
+  /** With `requireMfa`: the MFA sign-in must be at most this old (seconds); older answers `step_up_required`. */
+  mfaMaxAgeSeconds?: number;
   /** Source addresses allowed to use this mapping (CIDR, IPv4 or IPv6); empty means any. */
   allowedCidrs: string[];
   /** Emergency access: shown apart, needs a typed justification, audited at warn level. */
@@ -63,6 +69,8 @@ export interface GroupMapping {
    * Absent: a *standing* mapping (entitles at once).
    */
   approval?: ApprovalPolicy;
+  /** Session policies STS applies to credentials issued through this mapping (docs/access-as-code.md#session-policies). */
+  sessionPolicy?: SessionPolicy;
 }
 
 /** Who approves requests made under an eligible mapping, and what a request must carry. */
@@ -79,4 +87,10 @@ export interface ApprovalPolicy {
   ticketPattern?: string;
   /** Requests by members of these groups are approved at once (still recorded and audited). */
   autoApproveGroups: string[];
+  /**
+   * An approver's sign-in must show a second factor and be at most this old
+   * (seconds) to approve; otherwise approving answers `step_up_required`.
+   * Absent: one hour (DEFAULT_APPROVER_MFA_MAX_AGE_SECONDS).
+   */
+  approverMfaMaxAgeSeconds?: number;
 }

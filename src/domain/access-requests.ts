@@ -241,7 +241,15 @@ export interface ApprovalEntry {
   reasonRequired: boolean;
   ticketPattern?: string;
   autoApproveGroups: string[];
+  /** How recent an approver's MFA sign-in must be (`1h` when absent). */
+  approverMfaMaxAge?: string;
 }
+
+/** How recent an approver's MFA sign-in must be when the policy does not say. */
+export const DEFAULT_APPROVER_MFA_MAX_AGE_SECONDS = 3600;
+/** The bounds of `approverMfaMaxAge` (and a mapping's `mfaMaxAgeSeconds`). */
+export const MIN_MFA_MAX_AGE_SECONDS = 60;
+export const MAX_MFA_MAX_AGE_SECONDS = 86_400;
 
 /**
  * The domain's policy from its stored form, or undefined when the stored form
@@ -256,6 +264,18 @@ export function approvalPolicyOf(entry: unknown): ApprovalPolicy | undefined {
   const autoApproveGroups = strings(e.autoApproveGroups ?? []);
   const maxGrantSeconds = typeof e.maxGrant === 'string' ? parseDurationText(e.maxGrant) : undefined;
   const approvals = e.approvals ?? 1;
+  const approverMfaMaxAgeSeconds =
+    e.approverMfaMaxAge === undefined
+      ? DEFAULT_APPROVER_MFA_MAX_AGE_SECONDS
+      : typeof e.approverMfaMaxAge === 'string'
+        ? parseDurationText(e.approverMfaMaxAge)
+        : undefined;
+  if (
+    approverMfaMaxAgeSeconds === undefined ||
+    approverMfaMaxAgeSeconds < MIN_MFA_MAX_AGE_SECONDS ||
+    approverMfaMaxAgeSeconds > MAX_MFA_MAX_AGE_SECONDS
+  )
+    return undefined;
   if (approverGroups === undefined || approverGroups.length === 0 || autoApproveGroups === undefined) return undefined;
   if (maxGrantSeconds === undefined || maxGrantSeconds < MIN_GRANT_SECONDS || (approvals !== 1 && approvals !== 2)) return undefined;
   if (e.ticketPattern !== undefined && (typeof e.ticketPattern !== 'string' || ticketPatternProblem(e.ticketPattern) !== undefined))
@@ -267,5 +287,25 @@ export function approvalPolicyOf(entry: unknown): ApprovalPolicy | undefined {
     reasonRequired: e.reasonRequired !== false,
     ...(typeof e.ticketPattern === 'string' ? { ticketPattern: e.ticketPattern } : {}),
     autoApproveGroups,
+    approverMfaMaxAgeSeconds,
   };
+}
+
+/** Where a browser goes to sign in again, strongly, before coming back to `returnTo` (a validated local path). */
+export function stepUpUrl(returnTo: string): string {
+  return `/login/step-up?returnTo=${encodeURIComponent(returnTo)}`;
+}
+
+/**
+ * Why this sign-in is not strong or recent enough for an action that needs
+ * a second factor no older than `maxAgeSeconds`, or undefined when it is.
+ */
+export function stepUpReason(
+  authn: { mfa: boolean; authenticatedAt: number },
+  maxAgeSeconds: number,
+  now: number,
+): 'mfa_required' | 'mfa_stale' | undefined {
+  if (!authn.mfa) return 'mfa_required';
+  if (now - authn.authenticatedAt > maxAgeSeconds * 1000) return 'mfa_stale';
+  return undefined;
 }

@@ -114,3 +114,29 @@ function iamHead(arn: string): ArnResult<{ partition: Partition; accountId: stri
 function fail<T>(arn: string, reason: string): ArnResult<T> {
   return { ok: false, error: `${arn} ${reason}` };
 }
+
+export interface PolicyArn {
+  arn: string;
+  partition: Partition;
+  /** 12 digits for a customer managed policy, `aws` for an AWS managed one. */
+  accountId: string;
+  name: string;
+}
+
+// Policy path and name as in CreatePolicy: the name is 1-128 characters of [\w+=,.@-].
+const POLICY_RESOURCE = /^policy(\/(?:[\x21-\x2e\x30-\x7e]+\/)*)?([\w+=,.@-]{1,128})$/;
+
+/** Parses a managed policy ARN, `arn:<partition>:iam::<account>|aws:policy[/path]/<name>` (sessionPolicyArns). */
+export function parsePolicyArn(arn: string): ArnResult<PolicyArn> {
+  if (arn.length < 20 || arn.length > 2048) return fail(arn.slice(0, 40), 'must be 20-2048 characters long');
+  const parts = arn.split(':');
+  if (parts.length !== 6 || parts[0] !== 'arn') return fail(arn, 'is not an ARN');
+  const [, partition = '', service, region, accountId = '', resource = ''] = parts;
+  if (!isPartition(partition)) return fail(arn, `has an unknown partition "${partition}" (expected aws, aws-us-gov or aws-cn)`);
+  if (service !== 'iam') return fail(arn, 'is not an IAM ARN');
+  if (region !== '') return fail(arn, 'has a region, but IAM ARNs have none');
+  if (accountId !== 'aws' && !ACCOUNT_ID.test(accountId)) return fail(arn, 'has an invalid account id (12 digits, or aws for an AWS managed policy)');
+  const match = POLICY_RESOURCE.exec(resource);
+  if (!match) return fail(arn, 'is not a managed policy ARN (expected ":policy/<name>")');
+  return { ok: true, value: { arn, partition, accountId, name: match[2] ?? '' } };
+}

@@ -5,6 +5,7 @@ import { globCandidates, indexAccessModel, type AccessIndex, type PlacedMapping 
 import { globMatch } from './glob-match.js';
 import { cidrContains, formatIp, parseIp, type CidrBlock, type IpAddress, type parseCidr } from './ip-address.js';
 import type { Principal } from './principal.js';
+import { hasSessionPolicy, sessionPolicyFingerprint, type SessionPolicy } from './session-policy.js';
 
 /**
  * Who may take which role, and why not. Pure: the caller loads accounts,
@@ -14,7 +15,8 @@ import type { Principal } from './principal.js';
  * - A mapping *applies* to a user when one of the user's groups matches it
  *   (exact, case-sensitive; or glob) and, if it names an IdP, the user signed
  *   in there. It *passes* when, in addition, its conditions hold: MFA (and its
- *   freshness when `mfaMaxAgeSeconds` is given) and the source-address allow-list.
+ *   freshness when the mapping's or the asker's `mfaMaxAgeSeconds` is given, the
+ *   stricter one) and the source-address allow-list.
  * - A role is entitled when at least one applicable mapping passes. Its
  *   winning mappings are the passing non-break-glass ones when there are any —
  *   normal access then wins and the role is not break-glass — else the passing
@@ -78,6 +80,8 @@ export interface RoleEntitlement {
   mfaRequired: boolean;
   /** Set when the role is entitled through a just-in-time grant (eligible mappings only): credentials end by its end. */
   grant?: ActiveGrant;
+  /** The winning mappings' session policies (they agree; see sessionPolicyConflict), sent to STS with every exchange. */
+  sessionPolicy?: SessionPolicy;
 }
 
 /** A role the user may request (an eligible mapping passes) but holds no active grant for. */
@@ -113,6 +117,27 @@ export interface Entitlements {
   accounts: AccountEntitlements[];
 }
 
+/**
+ * What an entitlement decision depended on beyond the model version and the
+ * asker's groups, IdP, MFA flag and `mfaMaxAgeSeconds` (which it always
+ * reads), so a caller may reuse the decision for another request whose facts
+ * agree (features/credentials/roles-answers.ts; scopedEntitlementsIn). Each flag depends only on the
+ * model and those always-read facts, never on the facts it names.
+ */
+export interface DecisionScope {
+  /** A mapping with a valid source-address allow-list applied: the answer depends on `sourceIp`. */
+  sourceIp: boolean;
+  /** An MFA freshness limit applied to an MFA sign-in: the answer depends on `authn.authenticatedAt`. */
+  authenticatedAt: boolean;
+  /** An eligible (just-in-time) mapping applied: the answer may depend on the asker's grants. */
+  grants: boolean;
+  /**
+   * The decision holds for every `now` below this (ms since epoch; Infinity when no
+   * condition depends on the clock): an MFA sign-in going stale, a grant starting or ending.
+   */
+  validUntil: number;
+}
+
 /** Who asks, from where, when: what a decision needs besides the model. */
 export interface Asker {
   principal: Principal;
@@ -139,11 +164,21 @@ export function entitlementsFor(input: EntitlementInput): Entitlements {
  * looked at, so the cost follows the user's groups, not the model's size.
  */
 export function entitlementsIn(index: AccessIndex, asker: Asker): Entitlements {
+  return decideEntitlements(index, asker, undefined);
+}
+
+/** The same decision, with what it depended on (DecisionScope): what an answer may be reused for. */
+export function scopedEntitlementsIn(index: AccessIndex, asker: Asker): { entitlements: Entitlements; scope: DecisionScope } {
+  const scope: DecisionScope = { sourceIp: false, authenticatedAt: false, grants: false, validUntil: Number.POSITIVE_INFINITY };
+  return { entitlements: decideEntitlements(index, asker, scope), scope };
+}
+
+function decideEntitlements(index: AccessIndex, asker: Asker, scope: DecisionScope | undefined): Entitlements {
   const candidates = candidatesOf(index, asker.principal.groups);
   const source = sourceOf(asker);
   const perAccount = new Map<string, AccountEntitlements>();
   for (const [roleId, list] of byRole(candidates)) {
-    const decided = decideRole(index, asker, source, roleId, list);
+    const decided = decideRole(index, asker, source, roleId, list, scope);
     if (decided === undefined) continue;
     const { account } = decided;
     let bucket = perAccount.get(account.id);
@@ -189,6 +224,7 @@ export function roleEntitlementIn(index: AccessIndex, asker: Asker, roleId: stri
     sourceOf(asker),
     roleId,
     candidates.sort((a, b) => a.placed.at - b.placed.at),
+    undefined,
   );
 }
 
@@ -235,6 +271,7 @@ function decideRole(
   source: IpAddress | undefined,
   roleId: string,
   candidates: readonly Candidate[],
+  scope: DecisionScope | undefined,
 ): RoleDecision {
   const role = index.roleById.get(roleId);
   const account = role === undefined ? undefined : index.accountOfRole.get(role.accountId);
@@ -242,7 +279,9 @@ function decideRole(
   const passing: { mapping: GroupMapping; group: string }[] = [];
   const denials: MappingDenial[] = [];
   for (const { placed, group } of candidates) {
-    const failures = conditionFailures(placed.mapping, asker, source, index.cidr);
+    // Set whether or not the grant is looked up below (that depends on other facts): the flag must follow from the model and the groups alone.
+    if (scope !== undefined && placed.mapping.approval !== undefined) scope.grants = true;
+    const failures = conditionFailures(placed.mapping, asker, source, index.cidr, scope);
     if (failures.length === 0) passing.push({ mapping: placed.mapping, group });
     else denials.push({ mapping: placed.mapping, group, failures });
   }
@@ -250,11 +289,15 @@ function decideRole(
   if (misconfigured !== undefined) return { account, denied: { account, role, mappings: denials, misconfigured } };
   if (passing.length === 0) return { account, denied: { account, role, mappings: denials } };
   const standing = passing.filter((p) => p.mapping.approval === undefined);
-  if (standing.length > 0) return { account, entitled: entitlement(account, role, standing) };
+  if (standing.length > 0) return entitledOrConflict(account, entitlement(account, role, standing), denials);
   // Only eligible mappings pass: an active grant entitles through them, else the role can be requested.
   const grant = asker.grantFor?.(roleId);
+  if (scope !== undefined && grant !== undefined) {
+    if (asker.now < grant.startsAt) scope.validUntil = Math.min(scope.validUntil, grant.startsAt);
+    else if (asker.now < grant.endsAt) scope.validUntil = Math.min(scope.validUntil, grant.endsAt);
+  }
   if (grant !== undefined && grant.startsAt <= asker.now && asker.now < grant.endsAt)
-    return { account, entitled: { ...entitlement(account, role, passing), grant } };
+    return entitledOrConflict(account, { ...entitlement(account, role, passing), grant }, denials);
   return {
     account,
     eligible: {
@@ -265,6 +308,26 @@ function decideRole(
       policy: passing[0]?.mapping.approval as ApprovalPolicy,
     },
   };
+}
+
+/**
+ * Two winning mappings that give the same role with different session policies
+ * are refused rather than resolved: picking the less restricted one would undo
+ * the narrower mapping, picking the narrower one would quietly take access away
+ * from the other, and neither is what an administrator wrote. The role is
+ * reported as misconfigured until the mappings agree (docs/access-as-code.md#session-policies).
+ */
+function entitledOrConflict(account: AwsAccount, entitled: RoleEntitlement, denials: MappingDenial[]): RoleDecision {
+  const conflict = sessionPolicyConflict(entitled.mappings);
+  if (conflict === undefined) return { account, entitled };
+  return { account, denied: { account, role: entitled.role, mappings: denials, misconfigured: conflict } };
+}
+
+/** Undefined when every mapping carries the same session policies; else what is wrong, for the user and the admin. */
+export function sessionPolicyConflict(mappings: readonly GroupMapping[]): string | undefined {
+  const fingerprints = new Set(mappings.map((m) => sessionPolicyFingerprint(m.sessionPolicy, (text) => text)));
+  if (fingerprints.size <= 1) return undefined;
+  return `you have ${String(mappings.length)} mappings to this role with different session policies; rolegate does not choose between them, so ask an administrator to make them agree (or map separate roles)`;
 }
 
 function entitlement(account: AwsAccount, role: AwsRole, passing: { mapping: GroupMapping; group: string }[]): RoleEntitlement {
@@ -279,7 +342,13 @@ function entitlement(account: AwsAccount, role: AwsRole, passing: { mapping: Gro
     maxSessionSeconds: Math.max(...caps),
     breakGlass: normal.length === 0,
     mfaRequired: winners.every((w) => w.mapping.requireMfa),
+    ...sessionPolicyOf(winners[0]?.mapping),
   };
+}
+
+function sessionPolicyOf(mapping: GroupMapping | undefined): { sessionPolicy?: SessionPolicy } {
+  const policy = mapping?.sessionPolicy;
+  return hasSessionPolicy(policy) ? { sessionPolicy: policy } : {};
 }
 
 function conditionFailures(
@@ -287,6 +356,7 @@ function conditionFailures(
   asker: Asker,
   source: ReturnType<typeof parseIp>,
   parse: (text: string) => ReturnType<typeof parseCidr>,
+  scope: DecisionScope | undefined,
 ): ConditionFailure[] {
   const failures: ConditionFailure[] = [];
   const { principal } = asker;
@@ -294,9 +364,16 @@ function conditionFailures(
     failures.push({ condition: 'idp_mismatch', requiredIdp: mapping.idp, actualIdp: principal.idp });
   }
   if (mapping.requireMfa) {
+    // The stricter of the mapping's own limit and the asker's.
+    const limits = [mapping.mfaMaxAgeSeconds, asker.mfaMaxAgeSeconds].filter((s): s is number => s !== undefined);
+    const maxAgeSeconds = limits.length > 0 ? Math.min(...limits) : undefined;
     if (!principal.authn.mfa) failures.push({ condition: 'mfa_required' });
-    else if (asker.mfaMaxAgeSeconds !== undefined && asker.now - principal.authn.authenticatedAt > asker.mfaMaxAgeSeconds * 1000) {
-      failures.push({ condition: 'mfa_stale', authenticatedAt: principal.authn.authenticatedAt, maxAgeSeconds: asker.mfaMaxAgeSeconds });
+    else if (maxAgeSeconds !== undefined) {
+      const staleAfter = principal.authn.authenticatedAt + maxAgeSeconds * 1000;
+      if (asker.now > staleAfter) failures.push({ condition: 'mfa_stale', authenticatedAt: principal.authn.authenticatedAt, maxAgeSeconds });
+      // Stale from the next millisecond on (clocks here are whole milliseconds); never fresh again.
+      else if (scope !== undefined) scope.validUntil = Math.min(scope.validUntil, staleAfter + 1);
+      if (scope !== undefined) scope.authenticatedAt = true;
     }
   }
   if (mapping.allowedCidrs.length > 0) {
@@ -309,12 +386,15 @@ function conditionFailures(
     }
     // A broken allow-list fails closed: the whole mapping is refused, never widened.
     if (problems.length > 0) failures.push({ condition: 'invalid_mapping', problems });
-    else if (source === undefined || !blocks.some((block) => cidrContains(block, source))) {
-      failures.push({
-        condition: 'source_ip_not_allowed',
-        sourceIp: source === undefined ? null : formatIp(source),
-        allowedCidrs: [...mapping.allowedCidrs],
-      });
+    else {
+      if (scope !== undefined) scope.sourceIp = true;
+      if (source === undefined || !blocks.some((block) => cidrContains(block, source))) {
+        failures.push({
+          condition: 'source_ip_not_allowed',
+          sourceIp: source === undefined ? null : formatIp(source),
+          allowedCidrs: [...mapping.allowedCidrs],
+        });
+      }
     }
   }
   return failures;

@@ -10,6 +10,7 @@ export const errorCodes = {
   assertion_invalid: 401,
   forbidden: 403,
   role_not_entitled: 403,
+  step_up_required: 403,
   not_found: 404,
   method_not_allowed: 405,
   conflict: 409,

@@ -37,6 +37,12 @@ export const oidcSettingsSchema = z.strictObject({
    * response's refresh_expires_in when given) or `configured` (only sessions.maxTtlMs).
    */
   sessionExpiry: z.enum(['id_token', 'configured']).default('id_token'),
+  /** `acr_values` asked for at a step-up (space-separated, e.g. `mfa` or `http://schemas.openid.net/pape/policies/2007/06/multi-factor`). */
+  stepUpAcrValues: z
+    .string()
+    .regex(/^[\x21-\x7e]+( [\x21-\x7e]+)*$/, { error: 'expected space-separated acr values' })
+    .max(500)
+    .optional(),
   /** Where the IdP sends the browser after RP-initiated logout; default: <publicUrl>/login. */
   postLogoutRedirectPath: z
     .string()
@@ -61,6 +67,11 @@ export const samlSettingsSchema = z.strictObject({
   usernameAttribute: claimName.optional(),
   emailAttribute: claimName.default('email'),
   displayNameAttribute: claimName.default('displayName'),
+  /**
+   * AuthnContextClassRefs asked for (RequestedAuthnContext, comparison `minimum`) at a step-up,
+   * e.g. `urn:oasis:names:tc:SAML:2.0:ac:classes:MobileTwoFactorContract`; none: ForceAuthn only.
+   */
+  stepUpAuthnContext: z.array(z.string().min(1).max(500)).max(10).optional(),
   /** Require a signature on the Response itself. By default a signed Response or a signed assertion suffices. */
   wantResponseSigned: z.boolean().default(false),
   /** Require a signature on the assertion itself, even inside a signed Response. */

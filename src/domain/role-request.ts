@@ -10,7 +10,7 @@ import {
   type RoleEligibility,
   type RoleEntitlement,
 } from './entitlements.js';
-import { formatDuration } from './access-requests.js';
+import { formatDuration, stepUpUrl } from './access-requests.js';
 
 /** What a user asks for: an account (12-digit id or alias) and a role (name or ARN). */
 export interface RoleRequest {
@@ -169,14 +169,19 @@ export function roleRequestError(denial: RoleRequestDenial): RolegateError {
         detail: denial.detail,
         extras: { reason: denial.reason, breakGlass: true, justification: { minLength: JUSTIFICATION_MIN, maxLength: JUSTIFICATION_MAX } },
       });
-    case 'condition_failed':
-      return new RolegateError('role_not_entitled', {
-        detail: denial.detail,
-        extras: {
-          reason: denial.reason,
-          conditions: [...new Set(denial.denial.mappings.flatMap((m) => m.failures.map((f) => f.condition)))],
-        },
-      });
+    case 'condition_failed': {
+      const extras = {
+        reason: denial.reason,
+        conditions: [...new Set(denial.denial.mappings.flatMap((m) => m.failures.map((f) => f.condition)))],
+      };
+      // A mapping that fails only because the MFA sign-in is too old is passed by signing in
+      // again: say so, and where (docs/just-in-time.md, "Step-up"). A sign-in without any second
+      // factor stays role_not_entitled (mfa_required): the user's IdP decides whether they have one.
+      const stepUpFixes = denial.denial.mappings.some((m) => m.failures.length > 0 && m.failures.every((f) => f.condition === 'mfa_stale'));
+      if (stepUpFixes)
+        return new RolegateError('step_up_required', { detail: denial.detail, extras: { ...extras, stepUpUrl: stepUpUrl('/') } });
+      return new RolegateError('role_not_entitled', { detail: denial.detail, extras });
+    }
     case 'grant_required':
       return new RolegateError('role_not_entitled', {
         detail: denial.detail,

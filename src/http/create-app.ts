@@ -18,10 +18,11 @@ import { cliSessionsRoutes } from './routes/cli-sessions-routes.js';
 import { meRoute } from './routes/me-route.js';
 import { adminRoutes, type AdminAppDeps } from './routes/admin-routes.js';
 import type { IssuerMetadata } from '../ports/assertion-issuer.js';
-import type { Logger } from '../ports/logger.js';
+import type { AccessLog, Logger } from '../ports/logger.js';
 import type { Metrics } from '../ports/metrics.js';
 import { compileTrustProxy } from './trust-proxy.js';
 import { errorHandler, notFound } from './middleware/error-handler.js';
+import { loggerAccessLog } from './middleware/access-log.js';
 import { observeRequests } from './middleware/observe-requests.js';
 import { computeApiSecurityHeaders, securityHeaders } from './middleware/security-headers.js';
 import { cspReportRoute } from './routes/csp-report-route.js';
@@ -39,6 +40,8 @@ import { accessRequestsRoutes } from './routes/access-requests-routes.js';
 export interface AppDeps {
   config: Config;
   logger: Logger;
+  /** One line per answered request; without it, written through `logger`. */
+  accessLog?: AccessLog;
   metrics: Metrics;
   /** Rate limits (rateLimits.*), shared by every instance on the same Redis. */
   limits: Limits;
@@ -78,7 +81,8 @@ export function createApp(deps: AppDeps): RolegateApp {
   app.set('query parser', 'simple');
   app.set('etag', false);
 
-  app.use(observeRequests(deps.logger, deps.metrics));
+  const observer = { logger: deps.logger, accessLog: deps.accessLog ?? loggerAccessLog(deps.logger), metrics: deps.metrics };
+  app.use(observeRequests(observer));
   app.use((_req, res, next) => {
     // While draining, tell keep-alive clients to reconnect (to another instance).
     if (deps.isShuttingDown()) res.setHeader('Connection', 'close');
@@ -97,8 +101,7 @@ export function createApp(deps: AppDeps): RolegateApp {
   // The hottest endpoint: credential_process calls it for every new AWS CLI process.
   const directRoutes = new DirectRoutes(
     {
-      logger: deps.logger,
-      metrics: deps.metrics,
+      ...observer,
       securityHeaders: computeApiSecurityHeaders(),
       trustProxy,
       isShuttingDown: () => deps.isShuttingDown(),

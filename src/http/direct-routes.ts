@@ -1,10 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Logger } from '../ports/logger.js';
-import type { Metrics } from '../ports/metrics.js';
 import { isApiPath, type ApiRequest } from './api-request.js';
 import { answerApiError } from './middleware/error-handler.js';
-import { observeRequest } from './middleware/observe-requests.js';
-import { applyHeaders, type HeaderList } from './middleware/security-headers.js';
+import { observeRequest, type RequestObserverDeps } from './middleware/observe-requests.js';
+import { applyDeferredHeaders, deferHeaders } from './answer-headers.js';
+import type { HeaderList } from './middleware/security-headers.js';
 import { clientIp, isSecure, type TrustProxy } from './trust-proxy.js';
 
 /**
@@ -22,9 +21,7 @@ export interface DirectRoute {
   handler: ApiHandler;
 }
 
-export interface DirectRoutesDeps {
-  logger: Logger;
-  metrics: Metrics;
+export interface DirectRoutesDeps extends RequestObserverDeps {
   /** The API security headers (what securityHeaders() sets on `/api/…`). */
   securityHeaders: HeaderList;
   /** The same function the Express app was given as `trust proxy`. */
@@ -64,6 +61,7 @@ export class DirectRoutes {
     if (!isApiPath(path)) throw new Error(`direct routes serve API paths only, not ${path}`);
     const { deps } = this;
     const routeOf = () => path;
+    const securityHeaders = deps.securityHeaders.flat();
     this.#routes.set(`${method} ${path.toLowerCase()}`, (incoming, res) => {
       // What Express's getters would answer for `ip`, `secure` and `path`, computed once.
       const attached = incoming as IncomingMessage & { ip: string | undefined; secure: boolean; path: string };
@@ -71,11 +69,14 @@ export class DirectRoutes {
       attached.secure = isSecure(incoming, deps.trustProxy);
       attached.path = pathOf(incoming.url ?? '');
       const req = attached as ApiRequest;
-      observeRequest(req, res, deps.logger, deps.metrics, routeOf);
-      if (deps.isShuttingDown()) res.setHeader('Connection', 'close');
-      applyHeaders(res, deps.securityHeaders);
+      observeRequest(req, res, deps, routeOf, false);
+      // Written with the answer in one writeHead (answer-headers.ts); an error sets them before it is answered.
+      const headers = [...securityHeaders, 'X-Request-Id', req.id];
+      if (deps.isShuttingDown()) headers.push('Connection', 'close');
+      deferHeaders(res, headers);
       handler(req, res).catch((error: unknown) => {
         try {
+          if (!res.headersSent) applyDeferredHeaders(res);
           answerApiError(error, req, res);
         } catch {
           res.destroy(); // nothing sensible can be sent any more

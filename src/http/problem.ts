@@ -10,6 +10,7 @@ const TITLES: Record<ErrorCode, string> = {
   assertion_invalid: 'The sign-in response was rejected',
   forbidden: 'Not allowed',
   role_not_entitled: 'You are not entitled to this role',
+  step_up_required: 'Sign in again with a second factor',
   not_found: 'Not found',
   method_not_allowed: 'Method not allowed',
   conflict: 'Conflict',

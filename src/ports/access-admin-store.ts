@@ -17,9 +17,13 @@ export interface AccessState {
   mappings: Stored<MappingEntry>[];
 }
 
+/** The objects the admin API reads and edits one at a time. */
+export type ObjectKind = 'account' | 'role' | 'mapping';
+
 /** One write. `change` and `remove` name the object by id and the version they were decided on. */
 export type AccessWrite =
-  | { kind: AccessKind; action: 'add'; entry: Record<string, unknown> }
+  /** `id`: for a role or mapping, the uuid to store it under (a new one when absent); an account's id is its account id. */
+  | { kind: AccessKind; action: 'add'; entry: Record<string, unknown>; id?: string }
   | { kind: AccessKind; action: 'change'; id: string; version: number; entry: Record<string, unknown> }
   | { kind: AccessKind; action: 'remove'; id: string; version: number };
 
@@ -31,6 +35,8 @@ export type AccessWrite =
  */
 export interface AccessAdminStore {
   read(): Promise<AccessState>;
+  /** One account, role or mapping by its id, as `read` lists it; undefined when there is none. */
+  readObject(kind: ObjectKind, id: string): Promise<Stored<Record<string, unknown>> | undefined>;
   /**
    * Runs `work` in one transaction on the state as of its start. `write`
    * applies writes in the order given; a stale version throws

@@ -8,6 +8,13 @@
  * again shortly"), or naming the use a feature makes of it (see `named`).
  * `ping` and `close` reject with the backend's own short reason instead.
  */
+/** A member to add to a set, and how long the set must live at least (see KvStore.setAndIndex). */
+export interface SetMembership {
+  key: string;
+  member: string;
+  ttlMs?: number;
+}
+
 export interface KvStore {
   /** What backs this store, as named in health checks: `redis` or `memory`. */
   readonly backend: 'redis' | 'memory';
@@ -32,6 +39,13 @@ export interface KvStore {
   ttlMs(key: string): Promise<number | null>;
   /** Adds a member to a set, (re)setting the set's expiry when `ttlMs` is given. */
   addToSet(key: string, member: string, ttlMs?: number): Promise<void>;
+  /**
+   * Sets a value expiring after `ttlMs` and adds a member to each of `indexes`, in one atomic step
+   * (one round trip): the value first, so no set names a value that was not written. A set given
+   * a `ttlMs` is made to live at least that long (a set already living longer, or never expiring,
+   * keeps its expiry); a set without one keeps whatever expiry it has.
+   */
+  setAndIndex(key: string, value: string, ttlMs: number, indexes: readonly SetMembership[]): Promise<void>;
   removeFromSet(key: string, ...members: string[]): Promise<void>;
   setMembers(key: string): Promise<string[]>;
   publish(channel: string, message: string): Promise<void>;

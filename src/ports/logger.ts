@@ -11,3 +11,24 @@ export interface Logger {
   debug(obj: object, msg?: string): void;
   child(bindings: Record<string, unknown>): Logger;
 }
+
+/** What the access log records of one answered request. */
+export interface AccessEntry {
+  requestId: string;
+  method: string;
+  /** The request target with query values left out (they carry OAuth codes and sign-in tokens). */
+  url: string;
+  remoteAddress: string | undefined;
+  userAgent: string | undefined;
+  statusCode: number;
+  responseTimeMs: number;
+}
+
+/**
+ * The access log: one line per answered request, at the level the HTTP layer
+ * chose (`error` for 5xx, `debug` for quiet paths, else `info`). An adapter may
+ * write it faster than a general log call: its fields are known in advance.
+ */
+export interface AccessLog {
+  record(level: 'error' | 'info' | 'debug', entry: AccessEntry, msg: string): void;
+}

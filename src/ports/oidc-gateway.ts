@@ -16,10 +16,14 @@ export interface OidcSignIn {
  * validation, `dependency_unavailable` when the IdP cannot be reached.
  */
 export interface OidcGateway {
-  /** The authorization endpoint URL for a code flow with PKCE (S256), state and nonce. */
+  /**
+   * The authorization endpoint URL for a code flow with PKCE (S256), state and nonce. With
+   * `stepUp`: `prompt=login` and `max_age=0` (the IdP must authenticate the user again), and
+   * the IdP's `stepUpAcrValues` as `acr_values` when configured.
+   */
   authorizationUrl(
     idp: OidcIdentityProvider,
-    request: { redirectUri: string; state: string; nonce: string; codeChallenge: string },
+    request: { redirectUri: string; state: string; nonce: string; codeChallenge: string; stepUp?: boolean },
   ): Promise<URL>;
   /**
    * Validates the callback (state, error responses), redeems the code with the

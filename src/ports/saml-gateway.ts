@@ -60,7 +60,12 @@ export interface SamlLogoutResponse {
  */
 export interface SamlGateway {
   /** A signed-or-not HTTP-Redirect AuthnRequest URL, and its request id (to bind to the browser). */
-  authnRequestUrl(idp: SamlIdentityProvider, relayState: string | undefined): Promise<{ url: string; requestId: string }>;
+  authnRequestUrl(
+    idp: SamlIdentityProvider,
+    relayState: string | undefined,
+    /** A step-up: `ForceAuthn="true"`, and a RequestedAuthnContext when the IdP's `stepUpAuthnContext` is set. */
+    options?: { stepUp?: boolean },
+  ): Promise<{ url: string; requestId: string }>;
   /**
    * Validates an HTTP-POST Response: top-level Status Success, signature with
    * the pinned certificates, InResponseTo = `expectedRequestId` (null:

@@ -34,33 +34,47 @@ export interface SessionTag {
  * `sts_access_denied` (STS refused: the detail names AWS's error code),
  * `sts_throttled` or `dependency_unavailable` (with Retry-After).
  */
-export interface StsGateway {
-  assumeRoleWithSaml(input: {
-    endpoint: StsEndpoint;
-    roleArn: string;
-    principalArn: string;
-    /** Base64 of the signed SAML Response. */
-    samlAssertion: string;
-    durationSeconds: number;
-  }): Promise<AssumedRole>;
+/** Session policies sent with any of the three calls (`Policy`, `PolicyArns`); absent: the role's full permissions. */
+export interface SessionPolicyInput {
+  /** Inline session policy, compact JSON. */
+  policy?: string;
+  /** Managed policy ARNs. */
+  policyArns?: readonly string[];
+}
 
-  assumeRoleWithWebIdentity(input: {
-    endpoint: StsEndpoint;
-    roleArn: string;
-    webIdentityToken: string;
-    roleSessionName: string;
-    durationSeconds: number;
-  }): Promise<AssumedRole>;
+export interface StsGateway {
+  assumeRoleWithSaml(
+    input: {
+      endpoint: StsEndpoint;
+      roleArn: string;
+      principalArn: string;
+      /** Base64 of the signed SAML Response. */
+      samlAssertion: string;
+      durationSeconds: number;
+    } & SessionPolicyInput,
+  ): Promise<AssumedRole>;
+
+  assumeRoleWithWebIdentity(
+    input: {
+      endpoint: StsEndpoint;
+      roleArn: string;
+      webIdentityToken: string;
+      roleSessionName: string;
+      durationSeconds: number;
+    } & SessionPolicyInput,
+  ): Promise<AssumedRole>;
 
   /** Signed with rolegate's own AWS credentials. */
-  assumeRole(input: {
-    endpoint: StsEndpoint;
-    roleArn: string;
-    roleSessionName: string;
-    durationSeconds: number;
-    externalId?: string;
-    sourceIdentity?: string;
-    tags?: readonly SessionTag[];
-    transitiveTagKeys?: readonly string[];
-  }): Promise<AssumedRole>;
+  assumeRole(
+    input: {
+      endpoint: StsEndpoint;
+      roleArn: string;
+      roleSessionName: string;
+      durationSeconds: number;
+      externalId?: string;
+      sourceIdentity?: string;
+      tags?: readonly SessionTag[];
+      transitiveTagKeys?: readonly string[];
+    } & SessionPolicyInput,
+  ): Promise<AssumedRole>;
 }

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/adapters/db/database.js';
 import { PgAuditQuery } from '../../src/adapters/db/pg-audit-query.js';
 import { PrismaAccessAdminStore } from '../../src/adapters/db/prisma-access-admin-store.js';
+import { PrismaAccessStore } from '../../src/adapters/db/prisma-access-store.js';
 import type { AdminDeps } from '../../src/features/admin/admin-deps.js';
 import { parseAccessYaml } from '../../src/features/admin/access-file.js';
 import { diffAccess } from '../../src/domain/access-diff.js';
@@ -155,5 +156,46 @@ describe.each(databaseImplementations())('AccessAdminStore and AuditQuery contra
     expect(error).toBeInstanceOf(RolegateError);
     expect(error).toMatchObject({ code: 'dependency_unavailable', detail: expect.stringContaining('admin.applyTimeoutMs') as unknown });
     expect(await auditedChanges()).toBe(before);
+  });
+
+  it('when mappings set step-up ages, then apply stores them, export gives them back, and a change is one diff', async () => {
+    const text = (age: number) =>
+      [
+        'accounts:',
+        "  - id: '111111111111'",
+        '    alias: sandbox',
+        'roles:',
+        '  - arn: arn:aws:iam::111111111111:role/Dev',
+        '    mode: assume-role',
+        'mappings:',
+        '  - group: dev',
+        '    role: arn:aws:iam::111111111111:role/Dev',
+        '    requireMfa: true',
+        `    mfaMaxAgeSeconds: ${String(age)}`,
+        '  - group: dev',
+        '    role: arn:aws:iam::111111111111:role/Dev',
+        '    match: glob',
+        '    access: eligible',
+        '    approval: { approverGroups: [leads], maxGrant: 4h, approverMfaMaxAge: 15m }',
+      ].join('\n');
+    // Rows come in (group, id) order and ids are random: compare in a fixed order.
+    const byFirst = (a: unknown[], b: unknown[]) => (a[0] === undefined ? 1 : 0) - (b[0] === undefined ? 1 : 0);
+    const first = parseAccessYaml(text(900));
+    if (!first.ok) throw new Error(JSON.stringify(first.problems));
+    await applyAccess(deps, actor, first.document);
+    const stored = await exportAccess(deps);
+    expect(diffAccess(stored, first.document)).toEqual([]);
+    expect(stored.mappings.map((m) => [m.mfaMaxAgeSeconds, m.approval?.approverMfaMaxAge]).sort(byFirst)).toEqual([
+      [900, undefined],
+      [undefined, '15m'],
+    ]);
+    const model = await new PrismaAccessStore(database.prisma).listMappings();
+    expect(model.map((m) => [m.mfaMaxAgeSeconds, m.approval?.approverMfaMaxAgeSeconds]).sort(byFirst)).toEqual([
+      [900, undefined],
+      [undefined, 900],
+    ]);
+    const second = parseAccessYaml(text(600));
+    if (!second.ok) throw new Error('invalid');
+    expect(diffAccess(await exportAccess(deps), second.document)).toHaveLength(1);
   });
 });

@@ -40,6 +40,8 @@ async function expectUnavailable(call: Promise<unknown>, dependency: string): Pr
     status: 503,
     expose: true,
     detail: `${dependency} is unavailable; try again shortly`,
+    // A client (the CLI, the SDK's retry logic) learns when to come back.
+    headers: { 'Retry-After': '2' },
   });
   // The backend's own reason stays in the message and cause, for the logs (never in the detail).
   expect((error as Error).message).toMatch(new RegExp(`^${dependency.replace(/[()]/g, '\\$&')} is unavailable: .+`));

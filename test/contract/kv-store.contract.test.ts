@@ -96,6 +96,33 @@ describe.each(implementations)('KvStore contract: $name', ({ name, create }) => 
     expect(await store.setMembers('no-such-set')).toEqual([]);
   });
 
+  it('when a value is set and indexed, then it reads back with its ttl and every index lists its member', async () => {
+    await store.setAndIndex('indexed-value', 'v', 60_000, [
+      { key: 'index-with-ttl', member: 'm1', ttlMs: 60_000 },
+      { key: 'index-forever', member: 'm2' },
+    ]);
+    expect(await store.get('indexed-value')).toBe('v');
+    expect(await store.ttlMs('indexed-value')).toBeGreaterThan(50_000);
+    expect(await store.setMembers('index-with-ttl')).toEqual(['m1']);
+    expect(await store.ttlMs('index-with-ttl')).toBeGreaterThan(50_000);
+    expect(await store.setMembers('index-forever')).toEqual(['m2']);
+    expect(await store.ttlMs('index-forever')).toBeNull();
+  });
+
+  it('when an index already lives longer than asked, then it keeps its expiry; a shorter-lived one is extended', async () => {
+    await store.addToSet('long-index', 'old', 600_000);
+    await store.addToSet('short-index', 'old', 10_000);
+    await store.setAndIndex('v-long', 'v', 60_000, [
+      { key: 'long-index', member: 'new', ttlMs: 60_000 },
+      { key: 'short-index', member: 'new', ttlMs: 60_000 },
+    ]);
+    expect((await store.setMembers('long-index')).sort()).toEqual(['new', 'old']);
+    expect(await store.ttlMs('long-index')).toBeGreaterThan(500_000);
+    expect((await store.setMembers('short-index')).sort()).toEqual(['new', 'old']);
+    expect(await store.ttlMs('short-index')).toBeGreaterThan(50_000);
+    await expect(store.setAndIndex('bad', 'x', 0, [])).rejects.toThrow(/ttlMs must be a positive number/);
+  });
+
   it('when a message is published, then subscribers of that channel receive it until they unsubscribe', async () => {
     const received: string[] = [];
     const unsubscribe = await store.subscribe('events', (m) => received.push(m));

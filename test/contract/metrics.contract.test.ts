@@ -57,7 +57,8 @@ describe.each(implementations)('Metrics contract: $name', ({ create }) => {
       redisNearCacheLive: () => true,
       redisNearCache: () => ({ hits: 90, misses: 8, shared: 2, evictions: 3, entries: 5, bytes: 4096 }),
       redisStalls: () => 4,
-      accessModel: () => ({ accounts: 5, roles: 6, mappings: 7, readMs: 80, indexMs: 20, heapDeltaBytes: 1024 }),
+      accessModel: () => ({ accounts: 5, roles: 6, mappings: 7, readMs: 80, indexMs: 20, heapDeltaBytes: 1024, approximateBytes: 65_536 }),
+      rolesAnswers: () => ({ entries: 2, bytes: 8192, hits: 40, misses: 3 }),
     });
     const first = (await metrics.scrape()).text;
     expect(sample(first, 'rolegate_singleflight_waiting')).toBe(1);
@@ -76,6 +77,10 @@ describe.each(implementations)('Metrics contract: $name', ({ create }) => {
     expect(sample(first, 'rolegate_redis_near_cache_bytes')).toBe(4096);
     expect(sample(first, 'rolegate_access_model_objects{kind="roles"}')).toBe(6);
     expect(sample(first, 'rolegate_access_model_load_seconds{phase="read"}')).toBe(0.08);
+    expect(sample(first, 'rolegate_access_model_bytes')).toBe(65_536);
+    expect(sample(first, 'rolegate_roles_answers_total{result="reused"}')).toBe(40);
+    expect(sample(first, 'rolegate_roles_answers_total{result="decided"}')).toBe(3);
+    expect(sample(first, 'rolegate_roles_answers_bytes')).toBe(8192);
     waiting = 0;
     portal = 9;
     const second = (await metrics.scrape()).text;

@@ -92,12 +92,17 @@ describe('access as code at scale', { timeout: 120_000 }, () => {
   });
 
   it.each([
-    ['the access-file limit (64 MiB)', '/api/v1/admin/access/plan', 64 * 1024 * 1024 + 1],
-    ['1 MiB on another admin endpoint', '/api/v1/admin/mappings', 1024 * 1024 + 1],
-  ])('when a body is larger than %s, then 413 and nothing is read', async (_what, path, size) => {
+    [
+      'the access-file limit (64 MiB)',
+      '/api/v1/admin/access/plan',
+      64 * 1024 * 1024 + 1,
+      'The access file is larger than admin.accessFileMaxBytes (ROLEGATE_ACCESS_FILE_MAX_BYTES): 67108864 bytes (64 MiB), counting the JSON around it; raise the setting to send a larger file',
+    ],
+    ['1 MiB on another admin endpoint', '/api/v1/admin/mappings', 1024 * 1024 + 1, 'The request body is larger than the 1 MiB this endpoint accepts'],
+  ])('when a body is larger than %s, then 413 names the limit and nothing is read', async (_what, path, size, detail) => {
     const res = await post(path, `{"yaml": "${'x'.repeat(size)}"}`, 'application/json');
     expect(res.status).toBe(413);
-    expect(((await res.json()) as { code: string }).code).toBe('payload_too_large');
+    expect(await res.json()).toMatchObject({ code: 'payload_too_large', detail, limitBytes: size - 1 });
   });
 
   it.each(['application/xml', 'application/octet-stream', 'multipart/form-data; boundary=x'])(
@@ -107,6 +112,49 @@ describe('access as code at scale', { timeout: 120_000 }, () => {
       expect(res.status).toBe(415);
     },
   );
+});
+
+// admin.accessFileMaxBytes set to 32 MiB: a company's file of tens of MB goes through plan, one above it is refused naming the limit.
+describe('access files of tens of MB', { timeout: 300_000 }, () => {
+  let world: ExchangeWorld;
+  let bob: SignedIn;
+  const limit = 32 * 1024 * 1024;
+  /** 10,400 accounts × 10 roles, 26,000 mappings: a 25 MB file. */
+  const huge = largeCompany({ accounts: 10_400, mappings: 26_000, aliceRoles: 2600, base: demo });
+  const hugeYaml = renderAccessFile(huge.document);
+
+  beforeAll(async () => {
+    world = await startAdminWorld({ ROLEGATE_ACCESS_FILE_MAX_BYTES: String(limit) });
+    bob = await world.signIn('bob');
+  }, 60_000);
+  afterAll(async () => {
+    await world.close();
+  });
+
+  it('when a 25 MB file is planned as JSON {yaml} (what rolegate apply sends), then it is read whole and every object is in the plan', async () => {
+    expect(Buffer.byteLength(hugeYaml)).toBeGreaterThan(24_000_000);
+    expect(Buffer.byteLength(hugeYaml)).toBeLessThan(limit - 1024);
+    const res = await bob.api('/api/v1/admin/access/plan', { method: 'POST', body: { yaml: hugeYaml, source: 'company.yaml' } });
+    expect(res.status).toBe(200);
+    const plan = (await res.json()) as ApplyAnswer;
+    expect(plan.summary.add).toBe(huge.document.accounts.length + huge.document.roles.length + huge.document.mappings.length - (2 + 8 + 8));
+  });
+
+  it('when the file is larger than the configured limit, then 413 names the setting and its value, and the instance keeps answering', async () => {
+    const padded = `${hugeYaml}#${'x'.repeat(limit - Buffer.byteLength(hugeYaml))}\n`;
+    const res = await bob.browser.request(`${world.app.url}/api/v1/admin/access/apply`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/yaml', 'x-csrf-token': bob.csrfToken },
+      body: padded,
+    });
+    expect(res.status).toBe(413);
+    expect(await res.json()).toMatchObject({
+      code: 'payload_too_large',
+      detail: expect.stringContaining('admin.accessFileMaxBytes (ROLEGATE_ACCESS_FILE_MAX_BYTES): 33554432 bytes (32 MiB)') as unknown,
+      limitBytes: limit,
+    });
+    expect((await bob.api('/api/v1/me')).status).toBe(200);
+  });
 });
 
 // A request's database limits (database.statementTimeoutMs, queryTimeoutMs) bound one statement of a

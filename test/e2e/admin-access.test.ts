@@ -222,7 +222,7 @@ describe('access as code', () => {
     const dry = await runCli(['apply', '-f', file, '--dry-run'], home);
     expect(dry.code).toBe(0);
     expect(dry.stdout).toBe(
-      `~ role arn:aws:iam::${SANDBOX}:role/Developer (description)\nPlan (dry run, nothing changed): 0 to add, 1 to change, 0 to remove.\n`,
+      `~ role arn:aws:iam::${SANDBOX}:role/Developer (description)\n\nEffective access: no change.\n\nPlan (dry run, nothing changed): 0 to add, 1 to change, 0 to remove.\n`,
     );
     const done = await runCli(['apply', '-f', file], home);
     expect(done.stdout).toContain('Applied: 0 to add, 1 to change, 0 to remove.');

@@ -50,13 +50,30 @@ describe('admin pages', () => {
     expect(body).not.toContain('<script>alert');
   });
 
+  it('when a mapping is eligible, then its conditions name the approval policy and the longest grant', async () => {
+    const created = await bob.api('/api/v1/admin/mappings', {
+      method: 'POST',
+      body: {
+        group: 'team-sre',
+        role: `arn:aws:iam::${PROD}:role/Admin`,
+        requireMfa: true,
+        mfaMaxAgeSeconds: 900,
+        access: 'eligible',
+        approval: { approverGroups: ['sre-leads'], approvals: 2, maxGrant: '4h' },
+      },
+    });
+    expect(created.status).toBe(201);
+    const { body } = await get(bob, '/admin/mappings?by=role');
+    expect(body).toMatch(/<td>team-sre<\/td><td>eligible: two approvals by sre-leads, grants ≤ 4h; MFA within 900 s<\/td>/);
+  });
+
   it('when an admin filters the audit log, then only matching events show, with a link to older ones', async () => {
     const alice = await world.signIn('alice');
     for (const role of ['Developer', 'ReadOnly', 'BrokerDeveloper'])
       expect((await alice.api('/api/v1/credentials', { method: 'POST', body: { accountId: SANDBOX, role } })).status).toBe(200);
     const { res, body } = await get(bob, '/admin/audit?user=demo%3Aalice&type=credentials.issue&outcome=&limit=2');
     expect(res.status).toBe(200);
-    expect(body).toContain('<label for="f-user">User (principal id)</label>');
+    expect(body).toContain('<label for="f-user">User</label>');
     expect(body).toContain('value="demo:alice"');
     const rows = body.match(/<td>credentials\.issue<\/td>/g) ?? [];
     expect(rows).toHaveLength(2);

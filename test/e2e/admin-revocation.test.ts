@@ -43,6 +43,8 @@ describe('revocation', () => {
       cliSessionsRevoked: 1,
       cachedCredentialsDropped: 1,
       affectedRoleArns: [DEVELOPER],
+      // No revoker role in this account: the answer names the roles that need the policy by hand.
+      aws: { queuedRoleArns: [], byHandRoleArns: [DEVELOPER] },
     });
     expect(result.sessionsEnded).toBeGreaterThanOrEqual(1);
     const policy = JSON.parse(JSON.stringify(result.policy)) as {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -250,6 +250,18 @@ describe('file permissions', () => {
     const { code, stderr } = await runCli(['whoami'], home);
     expect(code).toBe(7);
     expect(stderr).toContain(`is accessible by other users (mode 0755); run: chmod 700 ${home.configDir}`);
+  });
+
+  it('when the config directory is private, then Node keeps its compile cache there; when it is open to others, nothing is written into it', async () => {
+    const home = cliHome();
+    expect((await runCli(['--version'], home)).code).toBe(0);
+    const cache = path.join(home.configDir, 'compile-cache');
+    // Compiled code the next start runs: only in a directory no one else can write.
+    expect(readdirSync(cache, { recursive: true }).length).toBeGreaterThan(0);
+    const open = cliHome();
+    chmodSync(open.configDir, 0o755);
+    expect((await runCli(['--version'], open)).code).toBe(0);
+    expect(readdirSync(open.configDir)).toEqual([]);
   });
 
   it('when config.json is group-readable, then it is refused too', async () => {

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync, statSync, chmodSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliHome, runCli, startCli, type CliHome } from '../support/cli-process.js';
 import { brokerCredentialRequests, callerArnOf, cliSignedIn, startCliWorld, type ProcessCredentials } from '../support/cli-world.js';
@@ -71,6 +72,30 @@ describe('rolegate credential-process', () => {
     const output = JSON.parse(refreshed.stdout) as ProcessCredentials;
     expect(Date.parse(output.Expiration) - Date.now()).toBeGreaterThan(20 * 60_000);
     expect((JSON.parse(readFileSync(entryFile, 'utf8')) as { credentials: ProcessCredentials }).credentials).toEqual(output);
+  });
+
+  it('when the local cache is empty (the cold start that asks the broker), then only the credential path and node:http load: no undici, child_process, fs/promises, OAuth client or keychain', async () => {
+    const h = await cliSignedIn(world, alice);
+    // Preloaded before the CLI: writes the built-ins and CLI modules loaded after it, at exit.
+    const recorder = path.join(h.home, 'record-modules.mjs');
+    writeFileSync(
+      recorder,
+      `const before = new Set(process.moduleLoadList);
+       process.on('exit', () => process.getBuiltinModule('node:fs').writeFileSync(${JSON.stringify(path.join(h.home, 'modules.txt'))},
+         process.moduleLoadList.filter((m) => !before.has(m)).join('\\n')));`,
+    );
+    const { code, stdout, stderr } = await credentialProcess(h, 'sandbox', 'Developer', [], {
+      NODE_OPTIONS: `--import=${pathToFileURL(recorder).href}`,
+      NODE_DEBUG: 'esm',
+    });
+    expect(code, stderr).toBe(0);
+    expect(Object.keys(JSON.parse(stdout) as object)).toEqual(['Version', 'AccessKeyId', 'SecretAccessKey', 'SessionToken', 'Expiration']);
+    const builtins = readFileSync(path.join(h.home, 'modules.txt'), 'utf8').split('\n');
+    expect(builtins).toContain('NativeModule http');
+    expect(builtins.filter((m) => /undici|child_process|fs\/promises|readline|http2|zlib|worker_threads|crypto/.test(m))).toEqual([]);
+    const cliModules = [...stderr.matchAll(/Storing file:\/\/\S+\/dist\/(\S+)/g)].map((m) => m[1] ?? '');
+    expect(cliModules).toContain('cli/api-client.js');
+    expect(cliModules.filter((m) => /oauth-client|token-refresh|token-secrets|keychain|contracts\/|program|commander/.test(m))).toEqual([]);
   });
 
   it('when ten processes start at once with an empty cache, then exactly one request reaches the broker and all print the same credentials', async () => {

@@ -98,23 +98,20 @@ describe('rolegate shell-init', () => {
     ['zsh', 'PROMPT="$ "', 'for f in $precmd_functions; do $f; done; print -P -- "$PROMPT"'],
   ] as const;
   for (const [name, setPrompt, showPrompt] of shells) {
-    it(
-      `when ${name} has the function, then \`assume\` sets the role’s credentials and the prompt, and \`assume --unset\` clears them`,
-      async () => {
-        const run = await shell(
-          name,
-          `${setPrompt}; eval "$(${cli} shell-init ${name})"; assume sandbox/Developer || exit 9; ${printEnv}; ${showPrompt}; assume --unset; echo "after:\${AWS_ACCESS_KEY_ID-unset}:\${ROLEGATE_ROLE-unset}:\${AWS_REGION-unset}"; ${showPrompt}`,
-        );
-        expect(run.code, run.stderr).toBe(0);
-        const [json = '', prompt, after, promptAfter] = run.stdout.replace(/\n$/, '').split('\n');
-        const seen = JSON.parse(json) as ProcessCredentials & { role: string };
-        expect(seen.role).toBe('sandbox/Developer');
-        expect(await callerArnOf(world, seen)).toBe(`arn:aws:sts::${SANDBOX}:assumed-role/Developer/alice`);
-        expect(prompt).toBe('[sandbox/Developer] $ ');
-        expect(after).toBe('after:unset:unset:unset');
-        expect(promptAfter).toBe('$ ');
-      },
-    );
+    it(`when ${name} has the function, then \`assume\` sets the role’s credentials and the prompt, and \`assume --unset\` clears them`, async () => {
+      const run = await shell(
+        name,
+        `${setPrompt}; eval "$(${cli} shell-init ${name})"; assume sandbox/Developer || exit 9; ${printEnv}; ${showPrompt}; assume --unset; echo "after:\${AWS_ACCESS_KEY_ID-unset}:\${ROLEGATE_ROLE-unset}:\${AWS_REGION-unset}"; ${showPrompt}`,
+      );
+      expect(run.code, run.stderr).toBe(0);
+      const [json = '', prompt, after, promptAfter] = run.stdout.replace(/\n$/, '').split('\n');
+      const seen = JSON.parse(json) as ProcessCredentials & { role: string };
+      expect(seen.role).toBe('sandbox/Developer');
+      expect(await callerArnOf(world, seen)).toBe(`arn:aws:sts::${SANDBOX}:assumed-role/Developer/alice`);
+      expect(prompt).toBe('[sandbox/Developer] $ ');
+      expect(after).toBe('after:unset:unset:unset');
+      expect(promptAfter).toBe('$ ');
+    });
   }
 
   it('when fish has the function, then `assume` sets the credentials and the prompt names the role', async () => {
@@ -214,8 +211,18 @@ describe('the role picker', { timeout: 120_000 }, () => {
     try {
       const screen = () => tmux('capture-pane', '-p').stdout;
       let seen = await waitFor(() => (screen().includes('Role') ? screen() : undefined), 'the picker', 30_000);
+      let typed = '';
       for (const k of keys) {
+        // Enter while the search for what was typed is still loading is ignored by the picker (a person
+        // sees the list first): wait until the prompt is idle ("?", not the spinner) on that text, with a choice.
+        if (k[0] === 'Enter') {
+          seen = await waitFor(() => {
+            const now = screen();
+            return now.includes(`? Role ${typed}`.trimEnd()) && now.includes('❯ ') ? now : undefined;
+          }, `the picker's choices for "${typed}"`);
+        }
         tmux('send-keys', ...k);
+        if (k[0] === '-l') typed += k[1] ?? '';
         seen = screen();
       }
       await waitFor(() => (existsSync(done) ? true : undefined), 'the picker to finish', 30_000);

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -159,5 +159,210 @@ describe('the real AWS CLI against the devstack', { timeout: 90_000 }, () => {
     ]);
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toContain('An error occurred (ExpiredTokenException) when calling the AssumeRoleWithSAML operation');
+  });
+});
+
+describe('the real AWS CLI against the devstack IAM subset', { timeout: 120_000 }, () => {
+  const trustBroker = JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${A}:user/broker` }, Action: 'sts:AssumeRole' }],
+  });
+  const trustTarget = JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${A}:role/CliEntry` }, Action: 'sts:AssumeRole' }],
+  });
+
+  it('when the CLI creates roles and puts a Deny, then get-role-policy shows it and the covered session can no longer chain', async () => {
+    const created = await aws(
+      ['iam', 'create-role', '--role-name', 'CliEntry', '--assume-role-policy-document', trustBroker, '--max-session-duration', '7200'],
+      BROKER,
+    );
+    expect(created.stderr).toBe('');
+    expect(JSON.parse(created.stdout)).toMatchObject({
+      Role: { RoleName: 'CliEntry', Arn: `arn:aws:iam::${A}:role/CliEntry`, MaxSessionDuration: 7200 },
+    });
+    expect((await aws(['iam', 'create-role', '--role-name', 'CliTarget', '--assume-role-policy-document', trustTarget], BROKER)).code).toBe(
+      0,
+    );
+    const duplicate = await aws(['iam', 'create-role', '--role-name', 'CliTarget', '--assume-role-policy-document', trustTarget], BROKER);
+    expect(duplicate.code).not.toBe(0);
+    expect(duplicate.stderr).toContain('An error occurred (EntityAlreadyExists) when calling the CreateRole operation');
+    // The CLI decodes IAM's URL-encoded policy documents.
+    const got = JSON.parse((await aws(['iam', 'get-role', '--role-name', 'CliEntry'], BROKER)).stdout) as {
+      Role: { AssumeRolePolicyDocument: unknown };
+    };
+    expect(got.Role.AssumeRolePolicyDocument).toEqual(JSON.parse(trustBroker));
+    expect((await aws(['iam', 'update-role', '--role-name', 'CliEntry', '--max-session-duration', '43200'], BROKER)).code).toBe(0);
+    const listed = JSON.parse((await aws(['iam', 'list-roles'], BROKER)).stdout) as {
+      Roles: { RoleName: string; MaxSessionDuration: number }[];
+    };
+    expect(listed.Roles.find((r) => r.RoleName === 'CliEntry')?.MaxSessionDuration).toBe(43200);
+
+    const entry = JSON.parse(
+      (await aws(['sts', 'assume-role', '--role-arn', `arn:aws:iam::${A}:role/CliEntry`, '--role-session-name', 'alice'], BROKER)).stdout,
+    ) as CliCredentials;
+    const chain = () =>
+      aws(
+        ['sts', 'assume-role', '--role-arn', `arn:aws:iam::${A}:role/CliTarget`, '--role-session-name', 'chained'],
+        toEnv(entry.Credentials),
+      );
+    expect((await chain()).code).toBe(0);
+
+    const cutoff = new Date(Math.ceil(Date.now() / 1000) * 1000 + 1000).toISOString().replace('.000Z', 'Z');
+    const deny = {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'RolegateRevokeRole',
+          Effect: 'Deny',
+          Action: '*',
+          Resource: '*',
+          Condition: { DateLessThan: { 'aws:TokenIssueTime': cutoff } },
+        },
+      ],
+    };
+    const put = await aws(
+      [
+        'iam',
+        'put-role-policy',
+        '--role-name',
+        'CliEntry',
+        '--policy-name',
+        'rolegate-revocations',
+        '--policy-document',
+        JSON.stringify(deny),
+      ],
+      BROKER,
+    );
+    expect(put.stderr).toBe('');
+    const shown = await aws(['iam', 'get-role-policy', '--role-name', 'CliEntry', '--policy-name', 'rolegate-revocations'], BROKER);
+    expect(JSON.parse(shown.stdout)).toEqual({ RoleName: 'CliEntry', PolicyName: 'rolegate-revocations', PolicyDocument: deny });
+    expect(JSON.parse((await aws(['iam', 'list-role-policies', '--role-name', 'CliEntry'], BROKER)).stdout)).toMatchObject({
+      PolicyNames: ['rolegate-revocations'],
+    });
+
+    const refused = await chain();
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('An error occurred (AccessDenied) when calling the AssumeRole operation');
+
+    const conflict = await aws(['iam', 'delete-role', '--role-name', 'CliEntry'], BROKER);
+    expect(conflict.stderr).toContain('(DeleteConflict)');
+    expect(
+      (await aws(['iam', 'delete-role-policy', '--role-name', 'CliEntry', '--policy-name', 'rolegate-revocations'], BROKER)).code,
+    ).toBe(0);
+    const gone = await aws(['iam', 'get-role-policy', '--role-name', 'CliEntry', '--policy-name', 'rolegate-revocations'], BROKER);
+    expect(gone.stderr).toContain('An error occurred (NoSuchEntity) when calling the GetRolePolicy operation');
+    expect(gone.stderr).toContain('The role policy with name rolegate-revocations cannot be found.');
+    expect((await chain()).code).toBe(0);
+  });
+
+  it('when the CLI creates a managed policy, versions it and attaches it, then each answer parses and the default version decides what a session may do', async () => {
+    const trust = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${A}:user/broker` }, Action: 'sts:AssumeRole' }],
+    });
+    expect((await aws(['iam', 'create-role', '--role-name', 'CliManaged', '--assume-role-policy-document', trust], BROKER)).code).toBe(0);
+    const trustManaged = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${A}:role/CliManaged` }, Action: 'sts:AssumeRole' }],
+    });
+    expect(
+      (await aws(['iam', 'create-role', '--role-name', 'CliManagedTarget', '--assume-role-policy-document', trustManaged], BROKER)).code,
+    ).toBe(0);
+    const allow = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*' }] };
+    const created = await aws(
+      ['iam', 'create-policy', '--policy-name', 'CliNoChain', '--path', '/cli/', '--policy-document', JSON.stringify(allow)],
+      BROKER,
+    );
+    expect(created.stderr).toBe('');
+    const policyArn = `arn:aws:iam::${A}:policy/cli/CliNoChain`;
+    expect(JSON.parse(created.stdout)).toMatchObject({ Policy: { PolicyName: 'CliNoChain', Arn: policyArn, DefaultVersionId: 'v1' } });
+    expect((await aws(['iam', 'attach-role-policy', '--role-name', 'CliManaged', '--policy-arn', policyArn], BROKER)).stderr).toBe('');
+    expect(JSON.parse((await aws(['iam', 'list-attached-role-policies', '--role-name', 'CliManaged'], BROKER)).stdout)).toEqual({
+      AttachedPolicies: [{ PolicyName: 'CliNoChain', PolicyArn: policyArn }],
+    });
+    expect(JSON.parse((await aws(['iam', 'get-policy', '--policy-arn', policyArn], BROKER)).stdout)).toMatchObject({
+      Policy: { AttachmentCount: 1, IsAttachable: true },
+    });
+
+    const session = JSON.parse(
+      (await aws(['sts', 'assume-role', '--role-arn', `arn:aws:iam::${A}:role/CliManaged`, '--role-session-name', 'managed'], BROKER))
+        .stdout,
+    ) as CliCredentials;
+    const chain = () =>
+      aws(
+        ['sts', 'assume-role', '--role-arn', `arn:aws:iam::${A}:role/CliManagedTarget`, '--role-session-name', 'chained'],
+        toEnv(session.Credentials),
+      );
+    const deny = { Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: 'sts:AssumeRole', Resource: '*' }] };
+    const v2 = await aws(
+      ['iam', 'create-policy-version', '--policy-arn', policyArn, '--policy-document', JSON.stringify(deny), '--set-as-default'],
+      BROKER,
+    );
+    expect(JSON.parse(v2.stdout)).toMatchObject({ PolicyVersion: { VersionId: 'v2', IsDefaultVersion: true } });
+    // The CLI decodes the URL-encoded document.
+    expect(
+      JSON.parse((await aws(['iam', 'get-policy-version', '--policy-arn', policyArn, '--version-id', 'v2'], BROKER)).stdout),
+    ).toMatchObject({
+      PolicyVersion: { Document: deny, VersionId: 'v2', IsDefaultVersion: true },
+    });
+    const versions = JSON.parse((await aws(['iam', 'list-policy-versions', '--policy-arn', policyArn], BROKER)).stdout) as {
+      Versions: { VersionId: string }[];
+    };
+    expect(versions.Versions.map((v) => v.VersionId)).toEqual(['v2', 'v1']);
+    const refused = await chain();
+    expect(refused.stderr).toContain('An error occurred (AccessDenied) when calling the AssumeRole operation');
+    expect(refused.stderr).toContain('with an explicit deny in an identity-based policy');
+
+    const conflict = await aws(['iam', 'delete-policy', '--policy-arn', policyArn], BROKER);
+    expect(conflict.stderr).toContain('An error occurred (DeleteConflict) when calling the DeletePolicy operation');
+    expect((await aws(['iam', 'detach-role-policy', '--role-name', 'CliManaged', '--policy-arn', policyArn], BROKER)).code).toBe(0);
+    const notAttached = await aws(['iam', 'detach-role-policy', '--role-name', 'CliManaged', '--policy-arn', policyArn], BROKER);
+    expect(notAttached.stderr).toContain('An error occurred (NoSuchEntity) when calling the DetachRolePolicy operation');
+    expect((await chain()).code).toBe(0);
+  });
+
+  it('when the CLI manages SAML and OIDC providers, then each answer parses', async () => {
+    const file = join(home, 'metadata.xml');
+    writeFileSync(file, idpMetadata([testSigner('other-idp').cert]));
+    const created = await aws(['iam', 'create-saml-provider', '--name', 'cli-idp', '--saml-metadata-document', `file://${file}`], BROKER);
+    expect(created.stderr).toBe('');
+    const arn = (JSON.parse(created.stdout) as { SAMLProviderArn: string }).SAMLProviderArn;
+    expect(arn).toBe(`arn:aws:iam::${A}:saml-provider/cli-idp`);
+    const listed = JSON.parse((await aws(['iam', 'list-saml-providers'], BROKER)).stdout) as { SAMLProviderList: { Arn: string }[] };
+    expect(listed.SAMLProviderList.map((p) => p.Arn)).toContain(arn);
+    expect((await aws(['iam', 'get-saml-provider', '--saml-provider-arn', arn], BROKER)).stdout).toContain('SAMLMetadataDocument');
+    expect((await aws(['iam', 'delete-saml-provider', '--saml-provider-arn', arn], BROKER)).code).toBe(0);
+
+    const oidc = await aws(
+      [
+        'iam',
+        'create-open-id-connect-provider',
+        '--url',
+        'https://cli.example.test',
+        '--client-id-list',
+        'sts.amazonaws.com',
+        '--thumbprint-list',
+        'a'.repeat(40),
+      ],
+      BROKER,
+    );
+    expect(oidc.stderr).toBe('');
+    const oidcArn = (JSON.parse(oidc.stdout) as { OpenIDConnectProviderArn: string }).OpenIDConnectProviderArn;
+    expect(
+      (
+        await aws(
+          ['iam', 'add-client-id-to-open-id-connect-provider', '--open-id-connect-provider-arn', oidcArn, '--client-id', 'rolegate'],
+          BROKER,
+        )
+      ).code,
+    ).toBe(0);
+    expect(
+      JSON.parse((await aws(['iam', 'get-open-id-connect-provider', '--open-id-connect-provider-arn', oidcArn], BROKER)).stdout),
+    ).toMatchObject({
+      Url: 'cli.example.test',
+      ClientIDList: ['sts.amazonaws.com', 'rolegate'],
+    });
+    expect((await aws(['iam', 'delete-open-id-connect-provider', '--open-id-connect-provider-arn', oidcArn], BROKER)).code).toBe(0);
   });
 });

@@ -59,8 +59,17 @@ const CANNOT_RUN: Record<string, string> = {
   'source <(rolegate completion zsh)': 'zsh is not installed here',
   'rolegate completion fish | source': 'fish is not installed here',
   'rolegate completion powershell | Out-String | Invoke-Expression': 'PowerShell is not installed here',
-  'aws iam create-open-id-connect-provider --url https://rolegate.corp.example --client-id-list sts.amazonaws.com':
-    'creates an IAM identity provider in a real AWS account',
+  'rolegate iam-template --account prod --format cloudformation > rolegate-prod.cfn.json':
+    'needs an admin’s session (alice is not an admin); test/e2e/iam-template.test.ts runs it as bob',
+  'rolegate iam-template --account prod --format terraform --hub-principal arn:aws:iam::999999999999:role/rolegate > rolegate.tf':
+    'as above',
+  'rolegate iam-template --all --format aws-cli --out-dir iam/': 'as above',
+  'ROLEGATE_HUB_PRINCIPAL_ARN=arn:aws:iam::999999999999:role/rolegate AWS_PROFILE=prod-admin sh iam/rolegate-iam-prod.sh':
+    'changes IAM in a real AWS account (the prod-admin profile)',
+  'rolegate doctor':
+    'needs an admin’s or auditor’s session and exits 16 on the demo (its IAM was never set up from the template); test/e2e/doctor-aws-cli.test.ts runs it as bob',
+  'rolegate doctor --account prod --hub-principal arn:aws:iam::999999999999:role/rolegate': 'as above',
+  'rolegate doctor --reader-role-name rolegate-doctor --json': 'as above',
   'npm run keys -- status': 'signing-key rotation runs against the production database; test/e2e/signing-keys-command.test.ts',
   'npm run keys -- prepare': 'as above',
   'npm run keys -- promote': 'as above',

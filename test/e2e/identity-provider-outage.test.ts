@@ -4,7 +4,7 @@ import { startOidcPeer, type OidcPeer } from '../peers/oidc-peer.js';
 import { GROUPS_ATTRIBUTE, startSamlIdp, type SamlIdpPeer } from '../peers/saml-idp.js';
 import { Browser } from '../support/browser.js';
 import { startLoginApp, type RunningApp } from '../support/login-app.js';
-import { freePort } from '../support/ports.js';
+import { freeRestartablePort } from '../support/ports.js';
 import { samlSignIn } from '../support/saml-flow.js';
 import { waitFor } from '../support/wait.js';
 
@@ -21,7 +21,7 @@ let app: RunningApp;
 
 beforeAll(async () => {
   saml = await startSamlIdp();
-  [metadataPort, oidcPort] = await Promise.all([freePort(), freePort()]);
+  [metadataPort, oidcPort] = await Promise.all([freeRestartablePort(), freeRestartablePort()]);
   app = await startLoginApp(
     () => [
       {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signedInCliHome, startAdminWorld } from '../support/admin-world.js';
 import type { ExchangeWorld } from '../support/exchange-world.js';
 import { PROD, SANDBOX } from '../support/exchange-world.js';
+import { waitFor } from '../support/wait.js';
 
 /** The value of one sample (`name{a="b",…}`), labels matched in any order; 0 when absent. */
 function sample(text: string, name: string, labels: Record<string, string> = {}): number {
@@ -66,5 +67,39 @@ describe('metrics', () => {
     expect((await alice.api('/auth/logout', { method: 'POST' })).status).toBeLessThan(400);
     expect(sample(await scrape(), 'rolegate_active_sessions', { kind: 'portal' })).toBe(1);
     expect(after).toContain('rolegate_singleflight_waiting');
+  });
+
+  it('when alice lists her roles twice and an admin then edits one, then the second answer is reused and the edit is seen at once after the reload', async () => {
+    const alice = await world.signIn('alice');
+    const bob = await world.signIn('bob');
+    const before = await scrape();
+    const reused = () => sample(before, 'rolegate_roles_answers_total', { result: 'reused' });
+    const list = async () => {
+      const res = await alice.api('/api/v1/roles');
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
+      expect(res.headers.get('cache-control')).toBe('no-store');
+      return (await res.json()) as { accounts: { roles: { name: string; description: string }[] }[] };
+    };
+    const first = await list();
+    expect(await list()).toEqual(first);
+    const middle = await scrape();
+    expect(sample(middle, 'rolegate_roles_answers_total', { result: 'reused' }) - reused()).toBe(1);
+    expect(sample(middle, 'rolegate_roles_answers_bytes')).toBeGreaterThan(0);
+    expect(sample(middle, 'rolegate_access_model_bytes')).toBeGreaterThan(4_000);
+
+    const roles = (await (await bob.api('/api/v1/admin/roles')).json()) as { roles: { id: string; arn: string; version: number }[] };
+    const target = roles.roles.find((r) => r.arn === `arn:aws:iam::${SANDBOX}:role/Developer`);
+    const { id: _id, version, ...fields } = target as Record<string, unknown> & { version: number };
+    const put = await bob.api(`/api/v1/admin/roles/${String(target?.id)}`, {
+      method: 'PUT',
+      headers: { 'if-match': `"${String(version)}"` },
+      body: { ...fields, description: 'Developer, described anew' },
+    });
+    expect(put.status).toBe(200);
+    await waitFor(async () => {
+      const descriptions = (await list()).accounts.flatMap((a) => a.roles.map((r) => r.description));
+      return descriptions.includes('Developer, described anew') ? true : undefined;
+    }, 'the edited description in alice\'s roles');
   });
 });

@@ -105,10 +105,10 @@ describe('portal buttons after the session expired', () => {
     await signInWithDemoIdp(page, url, '/admin/audit', 'Bob Example');
     await page.waitForURL(`${url}/admin/audit`);
     await expireSession(context, url, world.app.t.redisPrefix);
-    await page.getByLabel('Type (or prefix ending in .)').fill('login');
+    await page.getByLabel('Event type').fill('login');
     await page.getByRole('button', { name: 'Filter' }).click();
     await page.waitForURL((u) => u.pathname === '/admin/audit' && u.searchParams.get('type') === 'login');
-    expect(await page.getByLabel('Type (or prefix ending in .)').inputValue()).toBe('login');
+    expect(await page.getByLabel('Event type').inputValue()).toBe('login');
     expect(violations).toEqual([]);
   });
 

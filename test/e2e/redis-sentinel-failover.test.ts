@@ -40,12 +40,13 @@ interface Answer {
   status: number;
   code?: string;
   hasCredentials: boolean;
+  retryAfter: string | null;
 }
 
 async function ask(): Promise<Answer> {
   const res = await alice.api('/api/v1/credentials', { method: 'POST', body: { alias: 'sandbox', role: 'Developer' } });
   const body = (await res.json()) as { code?: string; credentials?: unknown };
-  return { status: res.status, code: body.code, hasCredentials: body.credentials !== undefined };
+  return { status: res.status, code: body.code, hasCredentials: body.credentials !== undefined, retryAfter: res.headers.get('retry-after') };
 }
 
 describe('Redis Sentinel failover under load', () => {
@@ -86,8 +87,9 @@ describe('Redis Sentinel failover under load', () => {
     const statuses = new Map<number, number>();
     for (const a of answers) statuses.set(a.status, (statuses.get(a.status) ?? 0) + 1);
     expect([...statuses.keys()].filter((s) => s !== 200 && s !== 503)).toEqual([]);
-    // (Redis refusals from the session middleware carry no Retry-After yet, unlike PostgreSQL's.)
-    for (const refusal of answers.filter((a) => a.status === 503)) expect(refusal).toMatchObject({ code: 'dependency_unavailable', hasCredentials: false });
+    // Each refusal tells the client when to come back, as PostgreSQL's do.
+    for (const refusal of answers.filter((a) => a.status === 503))
+      expect(refusal).toMatchObject({ code: 'dependency_unavailable', hasCredentials: false, retryAfter: '2' });
     // Bounded: the failover costs a few requests per worker, not a stream of them.
     expect(statuses.get(503) ?? 0).toBeLessThanOrEqual(40);
     // No audit row, no credentials: every 200 (and the first one) has its row.

@@ -7,7 +7,10 @@ import { exportJWK, generateKeyPair, SignJWT, UnsecuredJWT, type CryptoKey, type
 export type RogueBehaviour =
   | 'honest'
   | 'rotated-key'
+  /** The provider stopped publishing its old key (good-key) but still signs with it. */
+  | 'retired-key'
   | 'token-endpoint-down'
+  | 'jwks-down'
   | 'alg-none'
   | 'foreign-key'
   | 'wrong-audience'
@@ -24,6 +27,8 @@ export interface RogueOidcProvider {
   extraClaims: Record<string, unknown>;
   /** Token requests received (to assert the PKCE verifier was sent). */
   tokenRequests: URLSearchParams[];
+  /** JWKS requests received. */
+  jwksRequests: number;
   close(): Promise<void>;
 }
 
@@ -49,6 +54,7 @@ export async function startRogueOidcProvider(): Promise<RogueOidcProvider> {
     behaviour: 'honest',
     extraClaims: {},
     tokenRequests: [],
+    jwksRequests: 0,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -95,9 +101,15 @@ export async function startRogueOidcProvider(): Promise<RogueOidcProvider> {
           code_challenge_methods_supported: ['S256'],
           token_endpoint_auth_methods_supported: ['client_secret_basic'],
         });
+      } else if (url.pathname === '/jwks' && peer.behaviour === 'jwks-down') {
+        res.writeHead(502, { 'content-type': 'text/html' });
+        res.end('<h1>Bad gateway</h1>');
       } else if (url.pathname === '/jwks') {
-        // After a rotation the provider publishes the new key beside the old one.
-        json(200, { keys: peer.behaviour === 'rotated-key' ? [publicJwk, nextJwk] : [publicJwk] });
+        peer.jwksRequests++;
+        // After a rotation the provider publishes the new key beside the old one; retired, the old one is gone.
+        json(200, {
+          keys: peer.behaviour === 'rotated-key' ? [publicJwk, nextJwk] : peer.behaviour === 'retired-key' ? [nextJwk] : [publicJwk],
+        });
       } else if (url.pathname === '/authorize') {
         const code = randomBytes(16).toString('hex');
         codes.set(code, {

@@ -18,13 +18,15 @@ export function startAdminWorld(env: Record<string, string> = {}): Promise<Excha
 export async function signedInCliHome(
   world: ExchangeWorld,
   signedIn: SignedIn,
+  /** The instance the CLI talks to (another instance on the same database and Redis); the world's app by default. */
+  brokerUrl: string = world.app.url,
 ): Promise<{ home: CliHome; tokens: Record<string, unknown> }> {
   const tokens = await cliTokensFor({ url: world.app.url } as CliBroker, signedIn.browser);
-  const home = cliHome({ ROLEGATE_URL: world.app.url });
+  const home = cliHome({ ROLEGATE_URL: brokerUrl });
   const now = Date.now();
   writeTokens(cliPaths(home.configDir), {
     version: 1,
-    broker: world.app.url,
+    broker: brokerUrl,
     clientId: 'rolegate-cli',
     accessToken: String(tokens.access_token),
     accessTokenExpiresAt: now + Number(tokens.expires_in) * 1000,

@@ -14,6 +14,7 @@ export interface MappingSeed {
   idp?: string;
   match?: 'exact' | 'glob';
   requireMfa?: boolean;
+  mfaMaxAgeSeconds?: number;
   maxSessionSeconds?: number;
   allowedCidrs?: string[];
   breakGlass?: boolean;
@@ -26,7 +27,12 @@ export interface MappingSeed {
     reasonRequired?: boolean;
     ticketPattern?: string;
     autoApproveGroups?: string[];
+    approverMfaMaxAge?: string;
   };
+  /** Session policies, as stored: compact JSON, managed policy ARNs, what users see. */
+  sessionPolicy?: string;
+  sessionPolicyArns?: string[];
+  sessionPolicyDescription?: string;
 }
 
 /** The demo access model over the devstack world (devstack/devstack.yaml), as the demo launcher seeds it. */
@@ -77,12 +83,20 @@ export interface SignedIn {
 export async function startExchangeWorld(
   env: Record<string, string> | ((devstack: Devstack) => Promise<Record<string, string>>) = {},
   mappings: MappingSeed[] = DEMO_MAPPINGS,
-  options: { extraIdps?: (publicUrl: string) => unknown[]; clock?: Clock } = {},
+  options: {
+    extraIdps?: (publicUrl: string) => unknown[];
+    clock?: Clock;
+    /** Another devstack YAML than devstack/devstack.yaml (its roles are seeded into rolegate as the demo's are). */
+    devstackConfigFile?: string;
+  } = {},
 ): Promise<ExchangeWorld> {
   let devstack: Devstack | undefined;
   const app = await startLoginApp(
     async (url) => {
-      devstack = await startDevstack({ rolegateUrl: url });
+      devstack = await startDevstack({
+        rolegateUrl: url,
+        ...(options.devstackConfigFile ? { configFile: options.devstackConfigFile } : {}),
+      });
       return [demoIdentityProvider(devstack), ...(options.extraIdps?.(url) ?? [])];
     },
     async () => {
@@ -137,10 +151,14 @@ export async function startExchangeWorld(
           roleId,
           idpId: m.idp ? (idps.get(m.idp) ?? null) : null,
           requireMfa: m.requireMfa ?? false,
+          mfaMaxAgeSeconds: m.mfaMaxAgeSeconds ?? null,
           maxSessionSeconds: m.maxSessionSeconds ?? null,
           allowedCidrs: m.allowedCidrs ?? [],
           breakGlass: m.breakGlass ?? false,
           access: m.access ?? 'standing',
+          sessionPolicy: m.sessionPolicy ?? null,
+          sessionPolicyArns: m.sessionPolicyArns ?? [],
+          sessionPolicyDescription: m.sessionPolicyDescription ?? null,
           ...(m.approval
             ? {
                 approval: {
@@ -170,7 +188,11 @@ export async function startExchangeWorld(
   };
 }
 
-export async function signInThroughDemoIdp(rolegateUrl: string, user: string): Promise<SignedIn> {
+/**
+ * Signs `user` in through the demo IdP. `factor`: `otp` adds a second factor to the login, `pwd`
+ * makes it a password-only one; by default the person's own methods.
+ */
+export async function signInThroughDemoIdp(rolegateUrl: string, user: string, factor?: 'otp' | 'pwd'): Promise<SignedIn> {
   const browser = new Browser();
   // rolegate → demo IdP authorize → its sign-in page.
   const toIdp = await browser.follow(`${rolegateUrl}/auth/oidc/demo/login`);
@@ -180,7 +202,7 @@ export async function signInThroughDemoIdp(rolegateUrl: string, user: string): P
   // Pick the user; the IdP redirects back to rolegate's callback, which sets the session.
   const back = await browser.follow(new URL(action, toIdp.url).href, {
     method: 'POST',
-    form: { user },
+    form: { user, ...(factor ? { factor } : {}) },
     // Signed in once the callback sends the browser on into rolegate (the portal).
     stopAt: (url) => url.startsWith(rolegateUrl) && !url.includes('/auth/oidc/'),
   });

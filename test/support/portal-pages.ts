@@ -1,4 +1,4 @@
-import type { Page } from 'playwright-core';
+import type { Page, Response as PageResponse } from 'playwright-core';
 
 /** Signs a demo user in through the demo OIDC IdP's sign-in page, starting anywhere on rolegate. */
 export async function signInWithDemoIdp(page: Page, rolegateUrl: string, startPath: string, displayName: string): Promise<void> {
@@ -16,4 +16,13 @@ export async function visibleRoles(page: Page): Promise<string[]> {
     out.push(`${account.trim().split(/\s+/)[0] ?? ''}/${(await row.locator('.role-name').textContent()) ?? ''}`);
   }
   return out;
+}
+
+/** Clicks and returns the answer to the form POST the click sends to `path`. */
+export async function submitting(page: Page, path: string, click: () => Promise<void>): Promise<PageResponse> {
+  const [response] = await Promise.all([
+    page.waitForResponse((r) => new URL(r.url()).pathname === path && r.request().method() === 'POST'),
+    click(),
+  ]);
+  return response;
 }

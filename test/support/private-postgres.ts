@@ -1,10 +1,10 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, closeSync, copyFileSync, existsSync, mkdtempSync, openSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, copyFileSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { freePort } from './ports.js';
+import { freeRestartablePort } from './ports.js';
 import type { TestCertificates } from './test-certificates.js';
 import { waitFor } from './wait.js';
 
@@ -40,7 +40,7 @@ export class PrivatePostgres {
   /** With `tls`, the server also accepts TLS (ssl=on) with these test certificates; plain connections still work. */
   static async start(options: { tls?: TestCertificates } = {}): Promise<PrivatePostgres> {
     const dir = mkdtempSync(path.join(tmpdir(), 'rolegate-pg-'));
-    const cluster = new PrivatePostgres(dir, await freePort());
+    const cluster = new PrivatePostgres(dir, await freeRestartablePort());
     const user = cluster.#user;
     if (user.uid !== undefined) chownSync(dir, user.uid, user.gid);
     if (options.tls) {
@@ -77,8 +77,33 @@ export class PrivatePostgres {
     return `postgresql://postgres@${host}/${database}`;
   }
 
-  /** Starts the server (after a crash: with crash recovery) and waits until it accepts queries. */
+  /**
+   * Starts the server (after a crash: with crash recovery) and waits until it
+   * accepts queries. Right after a SIGKILL the old postmaster's leftovers can
+   * still be in the way for a moment on a loaded machine (a backend not yet
+   * reaped still holds the shared memory block; the stale postmaster.pid names
+   * a PID the kernel has handed to another process): PostgreSQL then exits at
+   * once, and this starts it again. Any other early exit fails with its log.
+   */
   async restart(): Promise<void> {
+    const deadline = Date.now() + 30_000;
+    for (let attempt = 1; ; attempt++) {
+      const exited = this.#spawn();
+      const outcome = await Promise.race([exited.then((code) => ({ exited: code })), this.#untilReady(deadline, exited)]);
+      if (!('exited' in outcome)) return;
+      const log = this.#logTail();
+      const leftover = /lock file "postmaster\.pid" already exists|pre-existing shared memory block .* is still in use|could not bind|Address already in use/i;
+      if (!leftover.test(log) || Date.now() > deadline) {
+        throw new Error(`the private PostgreSQL exited (${String(outcome.exited)}) on start attempt ${String(attempt)}:\n${log}`);
+      }
+      // The crashed server is gone (crash() waited for it), so its lock file is stale whatever PID it names.
+      if (/lock file/i.test(log)) rmSync(path.join(this.#data, 'postmaster.pid'), { force: true });
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+    }
+  }
+
+  /** Spawns the postmaster; resolves with its exit code or signal when it exits. */
+  #spawn(): Promise<number | string> {
     const args = [
       '-D',
       this.#data,
@@ -96,22 +121,43 @@ export class PrivatePostgres {
     ];
     // Its own process group, so a crash takes the server and every backend down at once.
     const log = openSync(path.join(this.dir, 'server.log'), 'a');
-    this.#child = spawn(this.#binary('postgres'), args, { detached: true, stdio: ['ignore', log, log], ...this.#user });
+    const child = spawn(this.#binary('postgres'), args, { detached: true, stdio: ['ignore', log, log], ...this.#user });
     closeSync(log);
-    await waitFor(
-      async () => {
-        const client = new pg.Client({ connectionString: this.urlOf('postgres'), connectionTimeoutMillis: 1000 });
-        try {
-          await client.connect();
-          await client.query('SELECT 1');
-          return true;
-        } finally {
-          await client.end().catch(() => undefined);
-        }
-      },
-      `the private PostgreSQL on port ${String(this.port)}`,
-      30_000,
-    );
+    this.#child = child;
+    return new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
+  }
+
+  /** Resolves once the server answers a query; stops trying once `exited` settles (the caller sees that). */
+  async #untilReady(deadline: number, exited: Promise<unknown>): Promise<{ ready: true }> {
+    const state = { exited: false };
+    void exited.then(() => (state.exited = true));
+    let lastError: unknown;
+    while (!state.exited) {
+      const client = new pg.Client({ connectionString: this.urlOf('postgres'), connectionTimeoutMillis: 1000 });
+      try {
+        await client.connect();
+        await client.query('SELECT 1');
+        return { ready: true };
+      } catch (error) {
+        lastError = error;
+      } finally {
+        await client.end().catch(() => undefined);
+      }
+      if (Date.now() > deadline) {
+        const reason = lastError instanceof Error ? lastError.message : String(lastError);
+        throw new Error(`timed out waiting for the private PostgreSQL on port ${String(this.port)} (last error: ${reason}):\n${this.#logTail()}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return new Promise(() => undefined); // the race is decided by the exit
+  }
+
+  #logTail(): string {
+    try {
+      return readFileSync(path.join(this.dir, 'server.log'), 'utf8').split('\n').slice(-15).join('\n');
+    } catch {
+      return '(no server.log)';
+    }
   }
 
   /** SIGKILL to the server and all its backends: connections drop without a goodbye; the next start recovers. */
@@ -121,7 +167,10 @@ export class PrivatePostgres {
     const exited = new Promise((resolve) => child.once('exit', resolve));
     this.#kill();
     await exited;
-    // The backends are in the same group; wait until the port is free for the next start.
+    // The backends are in the same group: wait until every one of them has died (it then no
+    // longer holds the shared memory block) and the port is free for the next start.
+    const group = child.pid;
+    if (group !== undefined) await waitFor(() => (liveMembersOf(group) === 0 ? true : undefined), 'the crashed PostgreSQL backends to die', 10_000);
     await waitFor(() => portIsFree(this.port), 'the crashed PostgreSQL to release its port', 10_000);
   }
 
@@ -147,6 +196,24 @@ export class PrivatePostgres {
 
 function idOf(flag: '-u' | '-g'): number {
   return Number(execFileSync('id', [flag, 'postgres']).toString());
+}
+
+/** How many processes of process group `group` are still alive (zombies have already let go of their memory). */
+function liveMembersOf(group: number): number {
+  let live = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // exited meanwhile
+    }
+    // pid (comm) state ppid pgrp ...: comm may contain spaces, so read after its closing parenthesis.
+    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(pgrp) === group && state !== 'Z' && state !== 'X') live++;
+  }
+  return live;
 }
 
 async function portIsFree(port: number): Promise<true | undefined> {

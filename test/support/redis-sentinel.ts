@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createClient } from 'redis';
-import { freePort } from './ports.js';
+import { freeRestartablePort } from './ports.js';
 import { DisposableRedis } from './redis-server.js';
 import { waitFor } from './wait.js';
 
@@ -26,12 +26,16 @@ export class SentinelDeployment {
   ) {}
 
   static async start(): Promise<SentinelDeployment> {
-    const primary = await DisposableRedis.start();
+    // No 5 s wait before the first full sync (repl-diskless-sync-delay's default).
+    const primary = await DisposableRedis.start({ args: ['--repl-diskless-sync-delay', '0'] });
     const replica = await DisposableRedis.start({ args: ['--replicaof', '127.0.0.1', String(primary.port)] });
-    // The sentinel learns of replicas from the primary's INFO: start it once the replica is attached.
+    // The sentinel learns of replicas from the primary's INFO: start it once the replica is attached,
+    // and has finished its first full sync (attached alone, it may still hold nothing: a failover then
+    // would promote an empty replica).
     await waitFor(async () => ((await infoField(primary.url, 'replication', 'connected_slaves')) === '1' ? true : undefined), 'the replica to attach');
+    await waitFor(async () => ((await infoField(replica.url, 'replication', 'master_link_status')) === 'up' ? true : undefined), 'the replica to sync', 20_000);
     const dir = mkdtempSync(path.join(tmpdir(), 'rolegate-sentinel-'));
-    const deployment = new SentinelDeployment(primary, replica, await freePort(), dir);
+    const deployment = new SentinelDeployment(primary, replica, await freeRestartablePort(), dir);
     const conf = path.join(dir, 'sentinel.conf'); // rewritten by the sentinel as it learns
     writeFileSync(
       conf,

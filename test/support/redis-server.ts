@@ -1,8 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect as connectTcp } from 'node:net';
 import { connect as connectTls } from 'node:tls';
-import { readFileSync } from 'node:fs';
-import { freePort } from './ports.js';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freeRestartablePort } from './ports.js';
 import type { TestCertificates } from './test-certificates.js';
 import { waitFor } from './wait.js';
 
@@ -19,13 +21,15 @@ export interface DisposableRedisOptions {
  */
 export class DisposableRedis {
   #child: ChildProcess | undefined;
+  /** Its own data directory: a replica's full sync writes dump.rdb there, never into the working directory. */
+  readonly #dir = mkdtempSync(join(tmpdir(), 'rolegate-redis-'));
   private constructor(
     readonly port: number,
     readonly options: DisposableRedisOptions,
   ) {}
 
   static async start(options: DisposableRedisOptions = {}): Promise<DisposableRedis> {
-    const redis = new DisposableRedis(await freePort(), options);
+    const redis = new DisposableRedis(await freeRestartablePort(), options);
     await redis.restart();
     return redis;
   }
@@ -49,7 +53,7 @@ export class DisposableRedis {
     const tlsClients = tls ? ['--tls-ca-cert-file', tls.caFile, '--tls-auth-clients', 'no'] : [];
     this.#child = spawn(
       'redis-server',
-      [...listen, ...tlsClients, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...(this.options.args ?? [])],
+      [...listen, ...tlsClients, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.#dir, ...(this.options.args ?? [])],
       { stdio: 'ignore' },
     );
     await waitFor(() => this.#answers(), `redis-server on port ${String(this.port)}`);

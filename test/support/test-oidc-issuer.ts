@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
 
@@ -14,13 +16,14 @@ export interface TestOidcIssuer {
   close(): Promise<void>;
 }
 
-export async function startTestOidcIssuer(): Promise<TestOidcIssuer> {
+/** `tls`: serve over https on `localhost` with these files (test/support/test-certificates.ts), for thumbprint checks. */
+export async function startTestOidcIssuer(options: { tls?: { certFile: string; keyFile: string } } = {}): Promise<TestOidcIssuer> {
   const published = await generateKeyPair('RS256');
   const unpublished = await generateKeyPair('RS256');
   const jwk = { ...(await exportJWK(published.publicKey)), kid: 'test-key-1', alg: 'RS256', use: 'sig' };
   let fetches = 0;
   let url = '';
-  const server = createServer((req, res) => {
+  const handler = (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => {
     res.setHeader('content-type', 'application/json');
     if (req.url === '/.well-known/openid-configuration') return res.end(JSON.stringify({ issuer: url, jwks_uri: `${url}/jwks` }));
     if (req.url === '/jwks') {
@@ -29,9 +32,13 @@ export async function startTestOidcIssuer(): Promise<TestOidcIssuer> {
     }
     res.statusCode = 404;
     res.end('{}');
-  });
+  };
+  const server = options.tls
+    ? createHttpsServer({ cert: readFileSync(options.tls.certFile), key: readFileSync(options.tls.keyFile) }, handler)
+    : createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  url = `http://127.0.0.1:${String((server.address() as AddressInfo).port)}`;
+  const port = String((server.address() as AddressInfo).port);
+  url = options.tls ? `https://localhost:${port}` : `http://127.0.0.1:${port}`;
   return {
     url,
     async sign(payload, options = {}) {

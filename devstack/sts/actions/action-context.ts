@@ -1,3 +1,4 @@
+import type { FaultInjector } from '../../faults/fault-injector.js';
 import type { CredentialRegistry } from '../credentials/credential-registry.js';
 import type { IssuedSession } from '../credentials/issued-credentials.js';
 import type { IamUser, IamWorld, Role } from '../model/iam-world.js';
@@ -20,6 +21,8 @@ export interface StsServices {
   now: () => Date;
   /** The Region the endpoint answers as when a call is not signed for one. */
   defaultRegion: string;
+  /** Faults tests inject (throttling, 5xx, a stalled answer): devstack/faults. */
+  faults: FaultInjector;
 }
 
 export interface ActionCall {

@@ -15,7 +15,7 @@ import {
   validateSessionTags,
 } from '../session/session-rules.js';
 import { assertRegionEnabled, authorizeTrust, tagContext, type ActionCall, type StsServices } from './action-context.js';
-import { checkSessionPolicy } from './session-policy.js';
+import { checkSessionPolicies, readSessionPolicies } from './session-policy.js';
 import type { SamlProviderEntry } from '../model/iam-world.js';
 import type { XmlTree } from '../protocol/xml.js';
 
@@ -34,7 +34,7 @@ export async function assumeRoleWithSaml({ params, services, region }: ActionCal
   const principalArn = params.required('PrincipalArn', 'principalArn', { min: 20, max: 2048 });
   const assertionBase64 = params.required('SAMLAssertion', 'sAMLAssertion', { min: 4, max: 100_000 });
   const durationSeconds = params.integer('DurationSeconds', 'durationSeconds', MIN_DURATION, 43_200);
-  const policy = params.string('Policy', 'policy', { min: 1, max: 2048 });
+  const sessionPolicies = readSessionPolicies(params);
   params.assertValid();
 
   const provider = services.world.samlProviders.get(principalArn);
@@ -99,8 +99,8 @@ export async function assumeRoleWithSaml({ params, services, region }: ActionCal
   if (sourceIdentity !== undefined) actions.push('sts:SetSourceIdentity');
   authorizeTrust(role, { type: 'Federated', ids: [principalArn] }, context, actions, notAuthorized);
 
-  checkSessionPolicy(policy);
-  const packed = packedPolicySize(tags, policy);
+  const sessionPolicy = checkSessionPolicies(sessionPolicies, role.account.partition);
+  const packed = packedPolicySize(tags, sessionPolicies.policy, sessionPolicies.policyArns);
   assertPackedSize(packed);
   let duration = resolveDuration(durationSeconds, role.maxSessionDuration, false);
   if (sessionDurationAttr !== undefined) {
@@ -117,10 +117,12 @@ export async function assumeRoleWithSaml({ params, services, region }: ActionCal
   }
 
   const session = issueSession(services.registry, services.now(), {
+    ...(sessionPolicy ? { sessionPolicy } : {}),
     role,
     sessionName,
     durationSeconds: duration,
     issuedBy: 'AssumeRoleWithSAML',
+    sessionPolicies,
     chained: false,
     ...(sourceIdentity !== undefined ? { sourceIdentity } : {}),
     tags,

@@ -13,7 +13,7 @@ import {
   validateSessionTags,
 } from '../session/session-rules.js';
 import { assertRegionEnabled, authorizeTrust, tagContext, type ActionCall } from './action-context.js';
-import { checkSessionPolicy } from './session-policy.js';
+import { checkSessionPolicies, readSessionPolicies } from './session-policy.js';
 
 const TAGS_CLAIM = 'https://aws.amazon.com/tags';
 const SOURCE_IDENTITY_CLAIM = 'https://aws.amazon.com/source_identity';
@@ -29,7 +29,7 @@ export async function assumeRoleWithWebIdentity({ params, services, region }: Ac
   });
   const token = params.required('WebIdentityToken', 'webIdentityToken', { min: 4, max: 20_000 });
   const durationSeconds = params.integer('DurationSeconds', 'durationSeconds', MIN_DURATION, 43_200);
-  const policy = params.string('Policy', 'policy', { min: 1, max: 2048 });
+  const sessionPolicies = readSessionPolicies(params);
   params.assertValid();
 
   const notAuthorized = (action: string) => `Not authorized to perform ${action}`;
@@ -71,15 +71,17 @@ export async function assumeRoleWithWebIdentity({ params, services, region }: Ac
   if (typeof sourceIdentity === 'string') actions.push('sts:SetSourceIdentity');
   authorizeTrust(role, { type: 'Federated', ids: [provider.arn] }, context, actions, notAuthorized);
 
-  checkSessionPolicy(policy);
-  const packed = packedPolicySize(tags, policy);
+  const sessionPolicy = checkSessionPolicies(sessionPolicies, role.account.partition);
+  const packed = packedPolicySize(tags, sessionPolicies.policy, sessionPolicies.policyArns);
   assertPackedSize(packed);
   const duration = resolveDuration(durationSeconds, role.maxSessionDuration, false);
   const session = issueSession(services.registry, services.now(), {
+    ...(sessionPolicy ? { sessionPolicy } : {}),
     role,
     sessionName,
     durationSeconds: duration,
     issuedBy: 'AssumeRoleWithWebIdentity',
+    sessionPolicies,
     chained: false,
     ...(typeof sourceIdentity === 'string' ? { sourceIdentity } : {}),
     tags,

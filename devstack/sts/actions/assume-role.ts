@@ -1,3 +1,4 @@
+import { evaluateIdentity, identityDenialMessage } from '../../iam/identity-policy.js';
 import type { RequestPrincipal } from '../policy/evaluate-policy.js';
 import { StsError } from '../protocol/sts-error.js';
 import type { XmlTree } from '../protocol/xml.js';
@@ -11,12 +12,12 @@ import {
   validateSessionTags,
 } from '../session/session-rules.js';
 import { assertRegionEnabled, authorizeTrust, tagContext, type ActionCall, type Caller } from './action-context.js';
-import { checkSessionPolicy } from './session-policy.js';
+import { checkSessionPolicies, readSessionPolicies } from './session-policy.js';
 
 /**
  * AssumeRole: https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html
- * Only the role's trust policy is evaluated (the caller's identity policies are
- * not modelled): see docs/devstack.md.
+ * The role's trust policy is evaluated, and for a role session as caller (role
+ * chaining) its identity policies too (devstack/iam/identity-policy.ts): see docs/devstack.md.
  */
 export function assumeRole({ params, services, caller, region }: ActionCall): XmlTree {
   if (!caller) throw new StsError('MissingAuthenticationToken', 'Request is missing Authentication Token');
@@ -40,7 +41,7 @@ export function assumeRole({ params, services, caller, region }: ActionCall): Xm
     pattern: /^[\w+=,.@-]*$/,
     patternText: SESSION_NAME_TEXT,
   });
-  const policy = params.string('Policy', 'policy', { min: 1, max: 2048 });
+  const sessionPolicies = readSessionPolicies(params);
   const requestTags = params.tags('Tags');
   const transitiveKeys = params.list('TransitiveTagKeys');
   params.assertValid();
@@ -88,17 +89,24 @@ export function assumeRole({ params, services, caller, region }: ActionCall): Xm
   if (requestTags.length > 0) actions.push('sts:TagSession');
   if (requestedSourceIdentity !== undefined) actions.push('sts:SetSourceIdentity');
   authorizeTrust(role, principal, context, actions, denied);
+  // Role chaining: the calling session's own permissions must allow each action too (an explicit Deny wins).
+  for (const action of actions) {
+    const decision = evaluateIdentity(services.world, caller, { action, resource: role.arn });
+    if (decision !== 'allow') throw new StsError('AccessDenied', identityDenialMessage(callerArn, action, role.arn, decision));
+  }
 
-  checkSessionPolicy(policy);
-  const packed = packedPolicySize(tags, policy);
+  const sessionPolicy = checkSessionPolicies(sessionPolicies, role.account.partition);
+  const packed = packedPolicySize(tags, sessionPolicies.policy, sessionPolicies.policyArns);
   assertPackedSize(packed);
   const chained = caller.kind === 'session';
   const duration = resolveDuration(durationSeconds, role.maxSessionDuration, chained);
   const session = issueSession(services.registry, services.now(), {
+    ...(sessionPolicy ? { sessionPolicy } : {}),
     role,
     sessionName,
     durationSeconds: duration,
     issuedBy: 'AssumeRole',
+    sessionPolicies,
     chained,
     ...(sourceIdentity !== undefined ? { sourceIdentity } : {}),
     tags: { ...inherited, ...tags },

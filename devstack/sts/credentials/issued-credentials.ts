@@ -1,5 +1,6 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import type { Role } from '../model/iam-world.js';
+import type { PolicyDocument } from '../policy/policy-document.js';
 
 /** What STS knows about one set of temporary credentials it issued. */
 export interface IssuedSession {
@@ -20,6 +21,14 @@ export interface IssuedSession {
   sourceIdentity?: string;
   tags: Readonly<Record<string, string>>;
   transitiveTagKeys: readonly string[];
+  /** The inline session policy passed at AssumeRole* (it can only narrow the role's permissions). */
+  sessionPolicy?: PolicyDocument;
+  /**
+   * The session policies the session was issued with (`Policy`, `PolicyArns`):
+   * its permissions are the role's intersected with these. Kept for policy
+   * evaluation; empty `policyArns` and no `policy` mean the role's full permissions.
+   */
+  sessionPolicies: { policy?: string; policyArns: readonly string[] };
 }
 
 const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';

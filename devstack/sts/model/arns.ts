@@ -40,7 +40,7 @@ export function accountRootArn(partition: Partition, accountId: string): string 
  * A stable IAM unique id (`AROA…` for roles, `AIDA…` for users): 21 characters,
  * derived from the ARN so restarts of the devstack give the same ids.
  */
-export function uniqueId(prefix: 'AROA' | 'AIDA', arn: string): string {
+export function uniqueId(prefix: 'AROA' | 'AIDA' | 'ANPA', arn: string): string {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
   const digest = createHash('sha256').update(arn).digest();
   let id = prefix;

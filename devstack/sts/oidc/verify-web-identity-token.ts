@@ -1,6 +1,7 @@
 import { decodeJwt, errors, jwtVerify, type JWTPayload } from 'jose';
 import type { OidcProviderEntry } from '../model/iam-world.js';
 import { StsError } from '../protocol/sts-error.js';
+import { ThumbprintMismatch } from './fetch-issuer.js';
 import type { OidcKeyCache } from './oidc-key-cache.js';
 
 const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512'];
@@ -30,8 +31,11 @@ export async function verifyWebIdentityToken(
 ): Promise<{ payload: JWTPayload; audience: string }> {
   let keySet;
   try {
-    keySet = await keys.keysFor(provider.url);
+    keySet = await keys.keysFor(provider);
   } catch (error) {
+    // AWS's wording when the issuer's certificate chain is not the one the provider pins.
+    if (error instanceof ThumbprintMismatch)
+      throw new StsError('InvalidIdentityToken', "OpenIDConnect provider's HTTPS certificate doesn't match configured thumbprint");
     throw new StsError(
       'IDPCommunicationError',
       `Couldn't retrieve verification key from your identity provider (${(error as Error).message})`,

@@ -12,14 +12,19 @@ export type RequestContext = ReadonlyMap<string, readonly string[]>;
 
 export type Decision = 'allow' | 'explicit-deny' | 'implicit-deny';
 
+export interface PolicyRequest {
+  action: string;
+  principal?: RequestPrincipal;
+  /** The resource ARN; identity policies match their Resource element against it (trust policies name none). */
+  resource?: string;
+  context: RequestContext;
+}
+
 /**
  * IAM's evaluation for one action: an explicit Deny wins, otherwise one matching
  * Allow suffices. https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
  */
-export function evaluatePolicy(
-  policy: PolicyDocument,
-  request: { action: string; principal?: RequestPrincipal; context: RequestContext },
-): Decision {
+export function evaluatePolicy(policy: PolicyDocument, request: PolicyRequest): Decision {
   let allowed = false;
   for (const statement of policy.statements) {
     if (!statementApplies(statement, request)) continue;
@@ -29,12 +34,14 @@ export function evaluatePolicy(
   return allowed ? 'allow' : 'implicit-deny';
 }
 
-function statementApplies(
-  statement: PolicyStatement,
-  request: { action: string; principal?: RequestPrincipal; context: RequestContext },
-): boolean {
+function statementApplies(statement: PolicyStatement, request: PolicyRequest): boolean {
   const actionMatches = statement.actions.patterns.some((pattern) => globMatch(pattern, request.action, true));
   if (actionMatches === statement.actions.not) return false;
+  if (statement.resources !== undefined && request.resource !== undefined) {
+    const resource = request.resource;
+    const resourceMatches = statement.resources.patterns.some((pattern) => globMatch(pattern, resource, false));
+    if (resourceMatches === statement.resources.not) return false;
+  }
   if (statement.principal !== undefined && (!request.principal || !principalMatches(statement.principal, request.principal))) return false;
   return statement.conditions.every((condition) => conditionHolds(condition, request.context));
 }

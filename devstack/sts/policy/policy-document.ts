@@ -14,6 +14,8 @@ export interface PolicyStatement {
   /** `undefined` in identity-style documents (session policies) that name no principal. */
   principal?: PrincipalSpec;
   actions: { not: boolean; patterns: string[] };
+  /** `Resource`/`NotResource`; `undefined` when the statement names none (trust policies). */
+  resources?: { not: boolean; patterns: string[] };
   conditions: PolicyCondition[];
 }
 
@@ -85,16 +87,16 @@ function parseStatement(raw: unknown, index: number, requirePrincipal: boolean):
   const where = `Statement ${String(index + 1)}`;
   if (!isRecord(raw)) throw new PolicySyntaxError(`${where} is not an object`);
   for (const key of Object.keys(raw)) {
-    if (key === 'NotPrincipal' || key === 'Resource' || key === 'NotResource') {
-      if (key === 'NotPrincipal') throw new PolicySyntaxError(`${where}: NotPrincipal is not supported by the devstack`);
-      continue;
-    }
-    if (!['Sid', 'Effect', 'Principal', 'Action', 'NotAction', 'Condition'].includes(key))
+    if (key === 'NotPrincipal') throw new PolicySyntaxError(`${where}: NotPrincipal is not supported by the devstack`);
+    if (!['Sid', 'Effect', 'Principal', 'Action', 'NotAction', 'Resource', 'NotResource', 'Condition'].includes(key))
       throw new PolicySyntaxError(`${where}: unknown field ${key}`);
   }
   if (raw.Effect !== 'Allow' && raw.Effect !== 'Deny') throw new PolicySyntaxError(`${where}: Effect must be Allow or Deny`);
   const hasAction = raw.Action !== undefined;
   if (hasAction === (raw.NotAction !== undefined)) throw new PolicySyntaxError(`${where}: exactly one of Action or NotAction is required`);
+  if (raw.Resource !== undefined && raw.NotResource !== undefined)
+    throw new PolicySyntaxError(`${where}: Resource and NotResource cannot both be given`);
+  const resourceField = raw.Resource ?? raw.NotResource;
   const principal = raw.Principal === undefined ? undefined : parsePrincipal(raw.Principal, where);
   if (requirePrincipal && principal === undefined) throw new PolicySyntaxError(`${where}: Missing required field Principal`);
   return {
@@ -102,6 +104,9 @@ function parseStatement(raw: unknown, index: number, requirePrincipal: boolean):
     effect: raw.Effect,
     ...(principal ? { principal } : {}),
     actions: { not: !hasAction, patterns: stringList(hasAction ? raw.Action : raw.NotAction, `${where}: Action`) },
+    ...(resourceField !== undefined
+      ? { resources: { not: raw.Resource === undefined, patterns: stringList(resourceField, `${where}: Resource`) } }
+      : {}),
     conditions: raw.Condition === undefined ? [] : parseConditions(raw.Condition, where),
   };
 }

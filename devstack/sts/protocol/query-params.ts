@@ -86,6 +86,23 @@ export class QueryParams {
     return values;
   }
 
+  /**
+   * `PolicyArns.member.N.arn`: at most 10 managed policy ARNs of 20-2048 characters
+   * (PolicyDescriptorType, AssumeRole API reference).
+   */
+  policyArns(prefix: string): string[] {
+    const arns = this.list(prefix, 'arn');
+    if (arns.length > 10)
+      this.problems.push(`Value at 'policyArns' failed to satisfy constraint: Member must have length less than or equal to 10`);
+    arns.forEach((arn, i) => {
+      if (arn.length < 20 || arn.length > 2048)
+        this.problems.push(
+          `Value '${arn.slice(0, 40)}' at 'policyArns.${String(i + 1)}.member.arn' failed to satisfy constraint: Member must have length between 20 and 2048`,
+        );
+    });
+    return arns;
+  }
+
   /** `Tags.member.N.Key` / `.Value` pairs. */
   tags(prefix: string): { key: string; value: string }[] {
     const keys = this.list(prefix, 'Key');

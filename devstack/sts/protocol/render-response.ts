@@ -4,10 +4,10 @@ import { escapeXml, renderXml, type XmlTree } from './xml.js';
 export const STS_NAMESPACE = 'https://sts.amazonaws.com/doc/2011-06-15/';
 
 /** `<{Action}Response><{Action}Result>…</…><ResponseMetadata>` as STS answers a Query call. */
-export function renderResult(action: string, result: XmlTree, requestId: string): string {
+export function renderResult(action: string, result: XmlTree, requestId: string, namespace = STS_NAMESPACE): string {
   const body = renderXml(result, '    ');
   return [
-    `<${action}Response xmlns="${STS_NAMESPACE}">`,
+    `<${action}Response xmlns="${namespace}">`,
     `  <${action}Result>`,
     ...(body ? [body] : []),
     `  </${action}Result>`,
@@ -20,9 +20,9 @@ export function renderResult(action: string, result: XmlTree, requestId: string)
 }
 
 /** AWS's Query-protocol error document. */
-export function renderError(error: StsError, requestId: string): string {
+export function renderError(error: StsError, requestId: string, namespace = STS_NAMESPACE): string {
   return [
-    `<ErrorResponse xmlns="${STS_NAMESPACE}">`,
+    `<ErrorResponse xmlns="${namespace}">`,
     '  <Error>',
     `    <Type>${error.type}</Type>`,
     `    <Code>${escapeXml(error.code)}</Code>`,

@@ -16,8 +16,14 @@ export class StsError extends Error {
   }
 }
 
+/** STS's codes, and IAM's for the IAM subset (devstack/iam). */
 export type StsErrorCode =
   | 'AccessDenied'
+  | 'DeleteConflict'
+  | 'EntityAlreadyExists'
+  | 'InvalidInput'
+  | 'LimitExceeded'
+  | 'NoSuchEntity'
   | 'ExpiredToken'
   | 'ExpiredTokenException'
   | 'IDPCommunicationError'
@@ -32,7 +38,9 @@ export type StsErrorCode =
   | 'MissingAuthenticationToken'
   | 'PackedPolicyTooLarge'
   | 'RegionDisabledException'
+  | 'ServiceFailure'
   | 'SignatureDoesNotMatch'
+  | 'Throttling'
   | 'ValidationError';
 
 const FORBIDDEN: ReadonlySet<StsErrorCode> = new Set([
@@ -45,8 +53,18 @@ const FORBIDDEN: ReadonlySet<StsErrorCode> = new Set([
   'SignatureDoesNotMatch',
 ]);
 
+/** IAM's statuses for its codes (the `httpError` traits of the IAM Smithy model in @aws-sdk/client-iam). */
+const IAM_STATUS: Partial<Record<StsErrorCode, number>> = {
+  NoSuchEntity: 404,
+  EntityAlreadyExists: 409,
+  LimitExceeded: 409,
+  DeleteConflict: 409,
+};
+
 function defaultStatus(code: StsErrorCode): number {
   if (code === 'InternalFailure') return 500;
+  const iam = IAM_STATUS[code];
+  if (iam !== undefined) return iam;
   return FORBIDDEN.has(code) ? 403 : 400;
 }
 

@@ -16,7 +16,8 @@ const REFETCH_INTERVAL_MS = 1000;
 export class SamlMetadataCache {
   private readonly cache = new Map<string, { metadata: SamlIdpMetadata; fetchedAt: number }>();
 
-  constructor(private readonly baseDir: string) {}
+  /** `baseDir`: relative `file:` sources are resolved against it. */
+  constructor(readonly baseDir: string) {}
 
   /** The metadata of a provider; throws (with a reason) when it cannot be loaded or parsed. */
   async get(source: SamlMetadataSource): Promise<SamlIdpMetadata> {

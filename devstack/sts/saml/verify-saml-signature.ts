@@ -72,7 +72,7 @@ function verifyEnveloped(xml: string, signature: Element, parent: Element, certi
       if (!verifier.checkSignature(xml)) throw new SignatureInvalid('a reference digest does not match');
       const signedBytes = verifier.getSignedReferences();
       if (signedBytes.length !== 1 || signedBytes[0] === undefined) throw new SignatureInvalid('unexpected signed references');
-      const signed = parseXml(signedBytes[0]).documentElement;
+      const signed = parseXml(lineSeparatorsAsReferences(signedBytes[0])).documentElement;
       if (signed.namespaceURI !== parent.namespaceURI || signed.localName !== parent.localName || signed.getAttribute('ID') !== id)
         throw new SignatureInvalid(`the signature does not cover the ${parent.localName}`);
       return signed;
@@ -81,4 +81,15 @@ function verifyEnveloped(xml: string, signature: Element, parent: Element, certi
     }
   }
   throw new SignatureInvalid(lastError instanceof Error ? lastError.message : 'the signature does not verify');
+}
+
+/**
+ * Canonical XML writes U+0085 (NEL) and U+2028 (LINE SEPARATOR) as themselves;
+ * @xmldom/xmldom reads them raw as line ends (XML 1.1's rule, applied to XML
+ * 1.0 too) and turns them into LF, which AWS's parser does not. They cannot
+ * occur in a name, so outside values there is nothing to change; as character
+ * references they read back as themselves.
+ */
+function lineSeparatorsAsReferences(canonical: string): string {
+  return canonical.replace(/[\u0085\u2028]/g, (c) => (c === '\u0085' ? '&#x85;' : '&#x2028;'));
 }

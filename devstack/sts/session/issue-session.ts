@@ -3,6 +3,7 @@ import type { CredentialRegistry } from '../credentials/credential-registry.js';
 import { newSecretAccessKey, newSessionToken, newTemporaryAccessKeyId, type IssuedSession } from '../credentials/issued-credentials.js';
 import { assumedRoleArn } from '../model/arns.js';
 import type { Role } from '../model/iam-world.js';
+import type { PolicyDocument } from '../policy/policy-document.js';
 import type { XmlTree } from '../protocol/xml.js';
 
 export interface SessionRequest {
@@ -14,6 +15,8 @@ export interface SessionRequest {
   sourceIdentity?: string;
   tags: Readonly<Record<string, string>>;
   transitiveTagKeys: readonly string[];
+  sessionPolicy?: PolicyDocument;
+  sessionPolicies: IssuedSession['sessionPolicies'];
 }
 
 /** Mints temporary credentials for a role session and records them so signed calls can use them. */
@@ -35,6 +38,8 @@ export function issueSession(registry: CredentialRegistry, now: Date, request: S
     ...(request.sourceIdentity !== undefined ? { sourceIdentity: request.sourceIdentity } : {}),
     tags: request.tags,
     transitiveTagKeys: request.transitiveTagKeys,
+    ...(request.sessionPolicy ? { sessionPolicy: request.sessionPolicy } : {}),
+    sessionPolicies: request.sessionPolicies,
   };
   registry.add(session);
   return session;

@@ -37,10 +37,11 @@ export function validateSessionTags(
  * and tags into a binary form with its own limit. The devstack approximates it
  * from the plain size so that oversized payloads fail here as they would there.
  */
-export function packedPolicySize(tags: Readonly<Record<string, string>>, policy?: string): number {
+export function packedPolicySize(tags: Readonly<Record<string, string>>, policy?: string, policyArns: readonly string[] = []): number {
   const tagBytes = Object.entries(tags).reduce((sum, [k, v]) => sum + k.length + v.length + 4, 0);
   const policyBytes = policy ? policy.replace(/\s+/g, '').length : 0;
-  return Math.ceil(((tagBytes + policyBytes) / 4096) * 100);
+  const arnBytes = policyArns.reduce((sum, arn) => sum + arn.length, 0);
+  return Math.ceil(((tagBytes + policyBytes + arnBytes) / 4096) * 100);
 }
 
 export function assertPackedSize(size: number): void {

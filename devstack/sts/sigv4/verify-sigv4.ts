@@ -24,13 +24,20 @@ const MAX_SKEW_MS = 15 * 60_000;
  * Authenticates a SigV4-signed request against the known long-term keys and the
  * issued temporary credentials, recomputing the signature with
  * `@smithy/signature-v4` over exactly the headers the client signed.
- * Returns undefined for an unsigned request.
+ * Returns undefined for an unsigned request. `service` is the signing name the
+ * credential scope must carry (`sts`, `organizations`); presigned URLs are STS's only.
  */
-export async function verifySigV4(request: RawRequest, services: StsServices): Promise<{ caller: Caller; region: string } | undefined> {
+export async function verifySigV4(
+  request: RawRequest,
+  services: StsServices,
+  service: 'sts' | 'iam' | 'organizations' = 'sts',
+): Promise<{ caller: Caller; region: string } | undefined> {
   const header = request.headers.authorization;
-  if (header === undefined) return request.query.has('X-Amz-Algorithm') ? verifyPresigned(request, services) : undefined;
+  if (header === undefined)
+    return service === 'sts' && request.query.has('X-Amz-Algorithm') ? verifyPresigned(request, services) : undefined;
   const auth = parseAuthorization(header);
-  if (auth.service !== 'sts') throw new StsError('SignatureDoesNotMatch', `Credential should be scoped to correct service: 'sts'.`);
+  if (auth.service !== service)
+    throw new StsError('SignatureDoesNotMatch', `Credential should be scoped to correct service: '${service}'.`);
   const amzDate = request.headers['x-amz-date'];
   if (!amzDate || !/^\d{8}T\d{6}Z$/.test(amzDate) || !auth.signedHeaders.includes('x-amz-date') || !auth.signedHeaders.includes('host'))
     throw new StsError('IncompleteSignature', 'The request must sign the host and x-amz-date headers.');
@@ -64,7 +71,7 @@ export async function verifySigV4(request: RawRequest, services: StsServices): P
       ...(auth.signedHeaders.includes('x-amz-security-token') && sessionToken ? { sessionToken } : {}),
     },
     region: auth.region,
-    service: 'sts',
+    service,
     sha256: Hash.bind(null, 'sha256'),
     uriEscapePath: true,
     applyChecksum: false,

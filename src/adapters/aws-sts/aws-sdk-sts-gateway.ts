@@ -10,7 +10,7 @@ import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-
 import { RolegateError } from '../../domain/errors.js';
 import { Secret } from '../../domain/secret.js';
 import type { Logger } from '../../ports/logger.js';
-import type { AssumedRole, StsEndpoint, StsGateway } from '../../ports/sts-gateway.js';
+import type { AssumedRole, SessionPolicyInput, StsEndpoint, StsGateway } from '../../ports/sts-gateway.js';
 import { backoffMs, classifyStsFailure } from './retry-policy.js';
 
 export interface AwsSdkStsGatewayOptions {
@@ -49,6 +49,7 @@ export class AwsSdkStsGateway implements StsGateway {
           PrincipalArn: input.principalArn,
           SAMLAssertion: input.samlAssertion,
           DurationSeconds: input.durationSeconds,
+          ...policyParameters(input),
         }),
         { abortSignal },
       ),
@@ -63,6 +64,7 @@ export class AwsSdkStsGateway implements StsGateway {
           WebIdentityToken: input.webIdentityToken,
           RoleSessionName: input.roleSessionName,
           DurationSeconds: input.durationSeconds,
+          ...policyParameters(input),
         }),
         { abortSignal },
       ),
@@ -76,6 +78,7 @@ export class AwsSdkStsGateway implements StsGateway {
           RoleArn: input.roleArn,
           RoleSessionName: input.roleSessionName,
           DurationSeconds: input.durationSeconds,
+          ...policyParameters(input),
           ExternalId: input.externalId,
           SourceIdentity: input.sourceIdentity,
           Tags: input.tags?.map((t) => ({ Key: t.key, Value: t.value })),
@@ -129,6 +132,8 @@ export class AwsSdkStsGateway implements StsGateway {
         requestHandler: new NodeHttpHandler({
           connectionTimeout: this.#options.connectTimeoutMs,
           requestTimeout: this.#options.requestTimeoutMs,
+          // Without it the SDK only logs a warning and keeps waiting on a stalled connection.
+          throwOnRequestTimeout: true,
         }),
       };
       pair = {
@@ -186,4 +191,12 @@ function unavailable(action: string, kind: string, failure: { name?: string; mes
       : `AWS STS did not answer ${action} (${failure.name ?? kind}); try again shortly`,
     headers: { 'Retry-After': retryAfter },
   });
+}
+
+/** `Policy` and `PolicyArns`, as all three AssumeRole* calls take them; nothing when the mapping has none. */
+function policyParameters(input: SessionPolicyInput): { Policy?: string; PolicyArns?: { arn: string }[] } {
+  return {
+    ...(input.policy === undefined ? {} : { Policy: input.policy }),
+    ...(input.policyArns === undefined || input.policyArns.length === 0 ? {} : { PolicyArns: input.policyArns.map((arn) => ({ arn })) }),
+  };
 }

@@ -12,10 +12,11 @@ export type Sql = (text: string, ...params: unknown[]) => Promise<Record<string,
 
 /**
  * Rows per statement. Each statement takes its rows as one JSON parameter
- * (`json_to_recordset`), so a whole access file is a handful of statements
- * rather than one round trip per object; slices keep each parameter a few MB.
+ * (`json_to_recordset`), so a whole access file is a few dozen statements
+ * rather than one round trip per object; slices keep each parameter well under
+ * a MB, as Prisma prepares each statement's parameters on the event loop in one go.
  */
-const ROWS_PER_STATEMENT = 5000;
+const ROWS_PER_STATEMENT = 1000;
 
 const TABLE: Record<AccessKind, string> = {
   identityProvider: 'identity_providers',
@@ -49,12 +50,7 @@ export async function applyWrites(sql: Sql, writes: readonly AccessWrite[]): Pro
     }
     const run = writes.slice(start, end);
     if (first.action === 'remove') await removeAll(sql, first.kind, run as Extract<AccessWrite, { action: 'remove' }>[]);
-    else if (first.action === 'add')
-      await addAll(
-        sql,
-        first.kind,
-        (run as Extract<AccessWrite, { action: 'add' }>[]).map((w) => w.entry),
-      );
+    else if (first.action === 'add') await addAll(sql, first.kind, run as Extract<AccessWrite, { action: 'add' }>[]);
     else await changeAll(sql, first.kind, run as Extract<AccessWrite, { action: 'change' }>[]);
     start = end;
   }
@@ -71,13 +67,14 @@ async function removeAll(sql: Sql, kind: AccessKind, writes: Extract<AccessWrite
   if (rows.length < writes.length) throw stale(kind, firstMissing(writes, rows));
 }
 
-async function addAll(sql: Sql, kind: AccessKind, entries: Entry[]): Promise<void> {
-  const data = entries.map((entry) => columnsOf(kind, entry));
+async function addAll(sql: Sql, kind: AccessKind, writes: Extract<AccessWrite, { action: 'add' }>[]): Promise<void> {
+  const data = writes.map((w) => columnsOf(kind, w.entry, w.id));
   if (kind === 'mapping') {
     const rows = await sql(
-      `INSERT INTO group_mappings (id, idp_id, "group", match, role_id, require_mfa, max_session_seconds, allowed_cidrs, break_glass, access, approval, updated_at)
-       SELECT x.id::uuid, i.id, x."group", x.match::"GroupMatch", r.id, x.require_mfa, x.max_session_seconds, x.allowed_cidrs, x.break_glass,
-              x.access::"MappingAccess", x.approval, now()
+      `INSERT INTO group_mappings (id, idp_id, "group", match, role_id, require_mfa, mfa_max_age_seconds, max_session_seconds, allowed_cidrs, break_glass, access, approval,
+                                   session_policy, session_policy_arns, session_policy_description, updated_at)
+       SELECT x.id::uuid, i.id, x."group", x.match::"GroupMatch", r.id, x.require_mfa, x.mfa_max_age_seconds, x.max_session_seconds, x.allowed_cidrs, x.break_glass,
+              x.access::"MappingAccess", x.approval, x.session_policy, coalesce(x.session_policy_arns, '{}'), x.session_policy_description, now()
        FROM json_to_recordset($1::json) AS x(${MAPPING_RECORD})
        JOIN roles r ON r.arn = x.role LEFT JOIN identity_providers i ON i.slug = x.idp
        WHERE x.idp IS NULL OR i.id IS NOT NULL RETURNING id`,
@@ -90,9 +87,9 @@ async function addAll(sql: Sql, kind: AccessKind, entries: Entry[]): Promise<voi
     identityProvider: `INSERT INTO identity_providers (id, slug, display_name, kind, enabled, settings, groups_from, updated_at)
        SELECT x.id::uuid, x.slug, x.display_name, x.kind::"IdpKind", x.enabled, x.settings, x.groups_from, now()
        FROM json_to_recordset($1::json) AS x(id text, slug text, display_name text, kind text, enabled boolean, settings jsonb, groups_from text)`,
-    account: `INSERT INTO aws_accounts (id, alias, partition, region, sts_endpoint, updated_at)
-       SELECT x.id, x.alias, x.partition::"Partition", x.region, x.sts_endpoint, now()
-       FROM json_to_recordset($1::json) AS x(id text, alias text, partition text, region text, sts_endpoint text)`,
+    account: `INSERT INTO aws_accounts (id, alias, partition, region, sts_endpoint, tags, owners, revoker_role_arn, revoker_external_id, updated_at)
+       SELECT x.id, x.alias, x.partition::"Partition", x.region, x.sts_endpoint, x.tags, x.owners, x.revoker_role_arn, x.revoker_external_id, now()
+       FROM json_to_recordset($1::json) AS x(id text, alias text, partition text, region text, sts_endpoint text, tags text[], owners text[], revoker_role_arn text, revoker_external_id text)`,
     role: `INSERT INTO roles (id, account_id, name, arn, exchange_mode, provider_arn, external_id, max_session_seconds, description, updated_at)
        SELECT x.id::uuid, x.account_id, x.name, x.arn, x.exchange_mode::"ExchangeMode", x.provider_arn, x.external_id, x.max_session_seconds, x.description, now()
        FROM json_to_recordset($1::json) AS x(${ROLE_RECORD})`,
@@ -109,8 +106,9 @@ async function changeAll(sql: Sql, kind: AccessKind, writes: Extract<AccessWrite
        FROM ${from}(id text, version int, slug text, display_name text, kind text, enabled boolean, settings jsonb, groups_from text)
        WHERE t.id = x.id::uuid AND t.version = x.version RETURNING t.id::text AS id`,
     account: `UPDATE aws_accounts AS t SET alias = x.alias, partition = x.partition::"Partition", region = x.region,
-         sts_endpoint = x.sts_endpoint, version = t.version + 1, updated_at = now()
-       FROM ${from}(id text, version int, alias text, partition text, region text, sts_endpoint text)
+         sts_endpoint = x.sts_endpoint, tags = x.tags, owners = x.owners, revoker_role_arn = x.revoker_role_arn, revoker_external_id = x.revoker_external_id,
+         version = t.version + 1, updated_at = now()
+       FROM ${from}(id text, version int, alias text, partition text, region text, sts_endpoint text, tags text[], owners text[], revoker_role_arn text, revoker_external_id text)
        WHERE t.id = x.id AND t.version = x.version RETURNING t.id::text AS id`,
     role: `UPDATE roles AS t SET account_id = x.account_id, name = x.name, arn = x.arn, exchange_mode = x.exchange_mode::"ExchangeMode",
          provider_arn = x.provider_arn, external_id = x.external_id, max_session_seconds = x.max_session_seconds,
@@ -118,8 +116,10 @@ async function changeAll(sql: Sql, kind: AccessKind, writes: Extract<AccessWrite
        FROM ${from}(version int, ${ROLE_RECORD})
        WHERE t.id = x.id::uuid AND t.version = x.version RETURNING t.id::text AS id`,
     mapping: `UPDATE group_mappings AS t SET idp_id = s.idp_id, "group" = s."group", match = s.match::"GroupMatch", role_id = s.role_id,
-         require_mfa = s.require_mfa, max_session_seconds = s.max_session_seconds, allowed_cidrs = s.allowed_cidrs,
-         break_glass = s.break_glass, access = s.access::"MappingAccess", approval = s.approval, version = t.version + 1, updated_at = now()
+         require_mfa = s.require_mfa, mfa_max_age_seconds = s.mfa_max_age_seconds, max_session_seconds = s.max_session_seconds, allowed_cidrs = s.allowed_cidrs,
+         break_glass = s.break_glass, access = s.access::"MappingAccess", approval = s.approval,
+         session_policy = s.session_policy, session_policy_arns = coalesce(s.session_policy_arns, '{}'),
+         session_policy_description = s.session_policy_description, version = t.version + 1, updated_at = now()
        FROM (SELECT x.*, r.id AS role_id, i.id AS idp_id FROM ${from}(version int, ${MAPPING_RECORD})
              JOIN roles r ON r.arn = x.role LEFT JOIN identity_providers i ON i.slug = x.idp
              WHERE x.idp IS NULL OR i.id IS NOT NULL) AS s
@@ -135,14 +135,15 @@ async function changeAll(sql: Sql, kind: AccessKind, writes: Extract<AccessWrite
 const ROLE_RECORD =
   'id text, account_id text, name text, arn text, exchange_mode text, provider_arn text, external_id text, max_session_seconds int, description text';
 const MAPPING_RECORD =
-  'id text, idp text, "group" text, match text, role text, require_mfa boolean, max_session_seconds int, allowed_cidrs text[], break_glass boolean, access text, approval jsonb';
+  'id text, idp text, "group" text, match text, role text, require_mfa boolean, mfa_max_age_seconds int, max_session_seconds int, allowed_cidrs text[], break_glass boolean, access text, approval jsonb, ' +
+  'session_policy text, session_policy_arns text[], session_policy_description text';
 
 /** Document fields → the columns of the JSON records above (ids of new objects made here, as Prisma's @default(uuid()) did). */
-function columnsOf(kind: AccessKind, entry: Entry): Record<string, unknown> {
+function columnsOf(kind: AccessKind, entry: Entry, id: string = randomUUID()): Record<string, unknown> {
   if (kind === 'identityProvider') {
     const e = entry as IdentityProviderEntry;
     return {
-      id: randomUUID(),
+      id,
       slug: e.slug,
       display_name: e.displayName,
       kind: e.kind,
@@ -153,14 +154,24 @@ function columnsOf(kind: AccessKind, entry: Entry): Record<string, unknown> {
   }
   if (kind === 'account') {
     const e = entry as AccountEntry;
-    return { id: e.id, alias: e.alias, partition: e.partition, region: e.region, sts_endpoint: e.stsEndpoint ?? null };
+    return {
+      id: e.id,
+      alias: e.alias,
+      partition: e.partition,
+      region: e.region,
+      sts_endpoint: e.stsEndpoint ?? null,
+      tags: e.tags ?? [],
+      owners: e.owners ?? [],
+      revoker_role_arn: e.revoker?.roleArn ?? null,
+      revoker_external_id: e.revoker?.externalId ?? null,
+    };
   }
   if (kind === 'role') {
     const e = entry as RoleEntry;
     const arn = parseRoleArn(e.arn);
     if (!arn.ok) throw new RolegateError('invalid_request', { detail: arn.error });
     return {
-      id: randomUUID(),
+      id,
       account_id: arn.value.accountId,
       name: arn.value.name,
       arn: e.arn,
@@ -173,18 +184,22 @@ function columnsOf(kind: AccessKind, entry: Entry): Record<string, unknown> {
   }
   const e = entry as MappingEntry;
   return {
-    id: randomUUID(),
+    id,
     idp: e.idp ?? null,
     group: e.group,
     match: e.match,
     role: e.role,
     require_mfa: e.requireMfa,
+    mfa_max_age_seconds: e.mfaMaxAgeSeconds ?? null,
     max_session_seconds: e.maxSessionSeconds ?? null,
     allowed_cidrs: e.allowedCidrs,
     break_glass: e.breakGlass,
     // Entries built in code (not parsed from a file) may leave these out: standing, no policy.
     access: (e as Partial<MappingEntry>).access ?? 'standing',
     approval: e.approval ?? null,
+    session_policy: e.sessionPolicy ?? null,
+    session_policy_arns: e.sessionPolicyArns ?? [],
+    session_policy_description: e.sessionPolicyDescription ?? null,
   };
 }
 

@@ -1,9 +1,17 @@
 import type { Sql } from './database.js';
 
 /**
- * The upkeep of audit_events' monthly partitions (migration 20261202000000_audit_partitions):
- * partitions created ahead of time, and retention as dropping whole months.
+ * The upkeep of audit_events' partitions (migration 20261202000000_audit_partitions made them
+ * monthly, 20261204140000_audit_weekly_partitions weekly from then on): partitions created ahead
+ * of time, and retention as dropping whole partitions.
  * https://www.postgresql.org/docs/current/ddl-partitioning.html
+ *
+ * A partition holds one week (UTC, Monday to Monday), so that the one every insert goes to stays
+ * small: the heap pages a VACUUM of it left with free space, which inserts fill first (read back
+ * in, dirtied, written out again), and its indexes then fit in PostgreSQL's buffers. A month's
+ * partition of 2 million rows did not (128 MB of shared buffers: 0.70-0.76 of the empty table's
+ * insert throughput; a week's, 0.9 and more: docs/operations.md#audit-trail-at-scale). Partitions
+ * made before keep their bounds (whole months), and retention drops them as whole months.
  *
  * Both take one PostgreSQL advisory lock (beside migrate.ts's 72707369), so that
  * instances starting or sweeping together never run them at once: the one that
@@ -13,7 +21,7 @@ import type { Sql } from './database.js';
  * - a new partition is built as a plain table and then ATTACHed, which takes
  *   SHARE UPDATE EXCLUSIVE on audit_events (inserts and reads go on) and ACCESS
  *   EXCLUSIVE on the default partition only (normally empty; its scan is instant);
- * - a month is DETACHed, which takes ACCESS EXCLUSIVE on audit_events for a
+ * - a partition is DETACHed, which takes ACCESS EXCLUSIVE on audit_events for a
  *   moment: `DETACH ... CONCURRENTLY` would not, but PostgreSQL refuses it while
  *   a default partition exists, and the default partition is what lets an
  *   insert never fail. So the detach waits for the lock at most
@@ -22,11 +30,15 @@ import type { Sql } from './database.js';
  */
 const UPKEEP_LOCK_KEY = 72707370;
 
-/** Partitions exist for this month and this many after it. */
-export const MONTHS_AHEAD = 3;
+/** Partitions exist for this week and this many after it. */
+export const WEEKS_AHEAD = 4;
 
 const DEFAULT_PARTITION = 'audit_events_default';
+/** Partitions of the monthly layout (before migration 20261204140000): a month each. */
 const MONTHLY_NAME = /^audit_events_y(\d{4})m(\d{2})$/;
+/** Weekly partitions, named after their first day: to the Monday after it (the first one after the monthly layout may start mid-week). */
+const WEEKLY_NAME = /^audit_events_w(\d{4})(\d{2})(\d{2})$/;
+const WEEK_MS = 7 * 86_400_000;
 
 /** How long a DETACH may wait for its lock, and so hold up the inserts queued behind it. */
 const DETACH_LOCK_TIMEOUT_MS = 100;
@@ -48,7 +60,7 @@ export interface PartitionsCreated {
 }
 
 export interface PartitionsDropped {
-  /** Monthly partitions dropped (names), oldest first. */
+  /** Partitions dropped (names), oldest first. */
   dropped: string[];
   /** Rows removed: those of the dropped partitions (from PostgreSQL's statistics once it has counted them), and expired rows of the default partition. */
   rows: number;
@@ -69,26 +81,54 @@ export function monthStart(at: Date, offset = 0): Date {
   return new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth() + offset, 1));
 }
 
-/** `audit_events_y2026m12` for December 2026 (UTC). */
-export function partitionName(month: Date): string {
+/** The first instant (UTC) of the week (Monday 00:00) `offset` weeks after the one of `at`. */
+export function weekStart(at: Date, offset = 0): Date {
+  const day = Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate());
+  const sinceMonday = (new Date(day).getUTCDay() + 6) % 7;
+  return new Date(day - sinceMonday * 86_400_000 + offset * WEEK_MS);
+}
+
+/** `audit_events_w20261207` for the partition from 2026-12-07 (UTC) on. */
+export function partitionName(from: Date): string {
+  return `audit_events_w${from.toISOString().slice(0, 10).replaceAll('-', '')}`;
+}
+
+/** `audit_events_y2026m12` for December 2026 (UTC): the names of the monthly layout. */
+export function monthlyPartitionName(month: Date): string {
   return `audit_events_y${String(month.getUTCFullYear()).padStart(4, '0')}m${String(month.getUTCMonth() + 1).padStart(2, '0')}`;
 }
 
 /**
- * Makes sure this month's partition and the next MONTHS_AHEAD months' exist
- * (start-up, `npm run db:migrate`, and hourly from the audit writer). Rows that
- * landed in the default partition for a month created now are moved into it.
- * Idempotent; on a table that is not partitioned, does nothing.
+ * The partitions that cover [from, to) in the weekly layout: from `from` to the next Monday, then
+ * a week each (what the migration to weekly partitions makes of this month, and the bench loads).
  */
-export async function ensureAuditPartitions(sql: Sql, now: Date, monthsAhead = MONTHS_AHEAD): Promise<PartitionsCreated> {
+export function weeklyPartitionsBetween(from: Date, to: Date): { name: string; from: Date; to: Date }[] {
+  const partitions: { name: string; from: Date; to: Date }[] = [];
+  for (let start = from; start < to;) {
+    const end = weekStart(start, 1);
+    partitions.push({ name: partitionName(start), from: start, to: end });
+    start = end;
+  }
+  return partitions;
+}
+
+/**
+ * Makes sure this week's partition and the next WEEKS_AHEAD weeks' exist
+ * (start-up, `npm run db:migrate`, and hourly from the audit writer); of a week
+ * that an existing partition covers in part (a month of the monthly layout),
+ * the rest. Rows that landed in the default partition for a week created now
+ * are moved into it. Idempotent; on a table that is not partitioned, does nothing.
+ */
+export async function ensureAuditPartitions(sql: Sql, now: Date, weeksAhead = WEEKS_AHEAD): Promise<PartitionsCreated> {
   return withUpkeepLock(sql, { created: [], moved: 0, skipped: true }, async () => {
     const result: PartitionsCreated = { created: [], moved: 0, skipped: false };
     if (!(await isPartitioned(sql))) return result;
     const existing = await partitionsOf(sql);
-    for (let offset = 0; offset <= monthsAhead; offset++) {
-      const from = monthStart(now, offset);
-      const to = monthStart(now, offset + 1);
-      if (existing.some((p) => overlaps(p, from, to))) continue;
+    for (let offset = 0; offset <= weeksAhead; offset++) {
+      const gap = uncovered(existing, weekStart(now, offset), weekStart(now, offset + 1));
+      if (!gap) continue;
+      const { from, to } = gap;
+      existing.push({ name: partitionName(from), isDefault: false, from, to });
       const name = partitionName(from);
       const bounds = { from: literal(from), to: literal(to) };
       await inTransaction(sql, { lock_timeout: ATTACH_LOCK_TIMEOUT_MS, statement_timeout: CREATE_STATEMENT_TIMEOUT_MS }, async () => {
@@ -111,7 +151,7 @@ export async function ensureAuditPartitions(sql: Sql, now: Date, monthsAhead = M
 }
 
 /**
- * Retention: drops every monthly partition that ends at or before `cutoff`
+ * Retention: drops every partition that ends at or before `cutoff`
  * (all of its events are older), finishes drops an interrupted sweep left
  * detached, and deletes the default partition's rows older than `cutoff`.
  * On a table that is not partitioned, deletes the rows older than `cutoff`.
@@ -140,8 +180,8 @@ export async function dropAuditPartitionsBefore(sql: Sql, cutoff: Date): Promise
     }
     // A sweep stopped between its DETACH and its DROP leaves a plain table behind.
     for (const name of await detachedLeftovers(sql)) {
-      const month = monthOfName(name);
-      if (month && monthStart(month, 1) <= cutoff) {
+      const end = endOfName(name);
+      if (end && end <= cutoff) {
         result.rows += await dropDetached(sql, name);
         result.dropped.push(name);
       }
@@ -178,11 +218,21 @@ async function isPartitioned(sql: Sql): Promise<boolean> {
   return row?.kind === 'p';
 }
 
-function overlaps(partition: Partition, from: Date, to: Date): boolean {
-  if (partition.isDefault) return false;
-  const start = partition.from?.getTime() ?? Number.NEGATIVE_INFINITY;
-  const end = partition.to?.getTime() ?? Number.POSITIVE_INFINITY;
-  return start < to.getTime() && from.getTime() < end;
+/** The first stretch of [from, to) that no partition covers (null when it is covered whole). */
+function uncovered(partitions: readonly Partition[], from: Date, to: Date): { from: Date; to: Date } | null {
+  let start = from.getTime();
+  const end = to.getTime();
+  const ranges = partitions
+    .filter((p) => !p.isDefault)
+    .map((p) => ({ start: p.from?.getTime() ?? Number.NEGATIVE_INFINITY, end: p.to?.getTime() ?? Number.POSITIVE_INFINITY }))
+    .sort((a, b) => a.start - b.start);
+  for (const range of ranges) {
+    if (range.end <= start || range.start >= end) continue;
+    if (range.start <= start) start = range.end;
+    else return { from: new Date(start), to: new Date(range.start) };
+    if (start >= end) return null;
+  }
+  return start < end ? { from: new Date(start), to: new Date(end) } : null;
 }
 
 /** A timestamptz literal of a date this module computed (DDL takes no parameters). */
@@ -190,17 +240,20 @@ function literal(at: Date): string {
   return `'${at.toISOString()}'::timestamptz`;
 }
 
-function monthOfName(name: string): Date | undefined {
-  const match = MONTHLY_NAME.exec(name);
-  return match ? new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, 1)) : undefined;
+/** The end of the partition a name stands for: the month's (monthly layout), or the Monday after its first day. */
+function endOfName(name: string): Date | undefined {
+  const month = MONTHLY_NAME.exec(name);
+  if (month) return monthStart(new Date(Date.UTC(Number(month[1]), Number(month[2]) - 1, 1)), 1);
+  const week = WEEKLY_NAME.exec(name);
+  return week ? weekStart(new Date(Date.UTC(Number(week[1]), Number(week[2]) - 1, Number(week[3]))), 1) : undefined;
 }
 
-/** Plain tables named like a monthly partition that are no partition: detached by a sweep that stopped before dropping them. */
+/** Plain tables named like a partition that are no partition: detached by a sweep that stopped before dropping them. */
 async function detachedLeftovers(sql: Sql): Promise<string[]> {
   const rows = await sql<{ name: string }>(
     `SELECT c.relname AS name FROM pg_class c
       WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r' AND NOT c.relispartition
-        AND c.relname ~ '^audit_events_y[0-9]{4}m[0-9]{2}$'`,
+        AND c.relname ~ '^audit_events_(y[0-9]{4}m[0-9]{2}|w[0-9]{8})$'`,
   );
   return rows.map((row) => row.name);
 }
@@ -221,9 +274,9 @@ async function detach(sql: Sql, name: string): Promise<boolean> {
 }
 
 /**
- * Drops a detached month; returns its rows: PostgreSQL's own count from the last VACUUM or ANALYZE
- * (autovacuum keeps it for a month that took writes), or, for a table never counted, a count(*)
- * (scanning a month of rows would cost seconds of CPU beside the inserts for a number in a log line).
+ * Drops a detached partition; returns its rows: PostgreSQL's own count from the last VACUUM or ANALYZE
+ * (autovacuum keeps it for a partition that took writes), or, for a table never counted, a count(*)
+ * (scanning a partition's rows would cost seconds of CPU beside the inserts for a number in a log line).
  */
 async function dropDetached(sql: Sql, name: string): Promise<number> {
   const [known] = await sql<{ rows: number }>(`SELECT reltuples::bigint::int AS rows FROM pg_class WHERE oid = $1::regclass`, [

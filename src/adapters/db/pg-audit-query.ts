@@ -1,5 +1,5 @@
 import type { RecordedAuditEvent } from '../../ports/audit-log.js';
-import type { AuditFilter, AuditQuery } from '../../ports/audit-query.js';
+import type { AuditFilter, AuditQuery, SignedInIdentity } from '../../ports/audit-query.js';
 import { dropAuditPartitionsBefore } from './audit-partitions.js';
 import type { Database } from './database.js';
 import { reportingFailuresAs } from '../dependency-failures.js';
@@ -23,6 +23,14 @@ interface Row extends Record<string, unknown> {
   details: Record<string, unknown> | null;
 }
 
+interface SignInRow extends Record<string, unknown> {
+  subject: string;
+  idp: string | null;
+  groups: string[];
+  at: Date;
+  username: string | null;
+}
+
 /**
  * Longer than a request's database limits (database.statementTimeoutMs): an export reads many
  * pages, and a search by account, outcome or type alone has no index of its own. Retention
@@ -38,7 +46,7 @@ export const ROLE_NAME_OF_ARN = `split_part(role_arn, '/', -1)`;
  * AuditQuery in plain SQL on audit_events: keyset pages newest first on (at, id), the order of
  * every index, each matching its filter: (subject, at, id) by user, (role_arn, at, id) by role
  * ARN, (split_part(role_arn, '/', -1), at, id) by role name, (at, id) by time or nothing. So a
- * page costs one short index range scan per monthly partition however old its events are
+ * page costs one short index range scan per (weekly) partition however old its events are
  * (test/component/db/audit-query-plans.test.ts checks each plan with EXPLAIN).
  */
 export class PgAuditQuery implements AuditQuery {
@@ -52,11 +60,45 @@ export class PgAuditQuery implements AuditQuery {
     return rows.map(toEvent);
   }
 
+  /**
+   * The latest successful sign-in of each identity: DISTINCT ON over the (subject, at, id) index,
+   * newest first per subject, then the most recent `limit` of those.
+   */
+  async lastSignIns(limit: number): Promise<SignedInIdentity[]> {
+    const rows = await this.database.slowQuery<SignInRow>(
+      `SELECT * FROM (
+         SELECT DISTINCT ON (subject) subject, idp, groups, at, details->>'username' AS username
+         FROM audit_events WHERE type = 'login' AND outcome = 'success' AND subject IS NOT NULL
+         ORDER BY subject, at DESC, id DESC) AS latest
+       ORDER BY at DESC, subject LIMIT $1`,
+      [limit],
+      SEARCH_TIMEOUT_MS,
+    );
+    return rows.map((row) => ({
+      user: row.subject,
+      idp: row.idp ?? row.subject.split(':')[0] ?? '',
+      ...(row.username !== null ? { username: row.username } : {}),
+      groups: [...row.groups],
+      at: row.at,
+    }));
+  }
+
   async deleteBefore(cutoff: Date): Promise<number> {
     const result = await this.database.withConnection(RETENTION_TIMEOUT_MS, (sql) => dropAuditPartitionsBefore(sql, cutoff));
     return result.rows;
   }
 }
+
+/**
+ * The surface of a request, from its user agent, as the usage report tells it (pg-usage-query.ts):
+ * the rolegate CLI sends `rolegate-cli…`, browsers `Mozilla/…`, anything else is the API. No index
+ * of its own: it narrows what another filter's index finds (docs/admin.md#audit-log).
+ */
+const SURFACE_CONDITION = {
+  cli: `user_agent LIKE 'rolegate-cli%'`,
+  portal: `user_agent LIKE 'Mozilla/%'`,
+  api: `(user_agent IS NULL OR NOT (user_agent LIKE 'rolegate-cli%' OR user_agent LIKE 'Mozilla/%'))`,
+} as const;
 
 /** The SELECT of one page (exported for the plan tests: they EXPLAIN exactly what runs). */
 export function auditSearchOf(filter: AuditFilter): { text: string; params: unknown[] } {
@@ -74,6 +116,7 @@ export function auditSearchOf(filter: AuditFilter): { text: string; params: unkn
   if (filter.from !== undefined) where.push(`at >= ${param(filter.from)}`);
   if (filter.to !== undefined) where.push(`at < ${param(filter.to)}`);
   if (filter.outcome !== undefined) where.push(`outcome = ${param(filter.outcome)}::"AuditOutcome"`);
+  if (filter.surface !== undefined) where.push(SURFACE_CONDITION[filter.surface]);
   if (filter.type !== undefined) {
     where.push(filter.type.endsWith('.') ? `type LIKE ${param(`${escapeLike(filter.type)}%`)}` : `type = ${param(filter.type)}`);
   }

@@ -1,10 +1,11 @@
 import type { AccountEntry, IdentityProviderEntry, MappingEntry, RoleEntry } from '../../domain/access-document.js';
 import { RolegateError } from '../../domain/errors.js';
-import type { AccessAdminStore, AccessState, AccessWrite } from '../../ports/access-admin-store.js';
+import type { AccessAdminStore, AccessState, AccessWrite, ObjectKind, Stored } from '../../ports/access-admin-store.js';
 import type { AuditEvent } from '../../ports/audit-log.js';
 import { applyWrites, insertAuditEvents, type Sql } from './access-bulk-writes.js';
 import { Prisma, type PrismaClient } from './generated/client.js';
 import { reportingFailuresAs } from '../dependency-failures.js';
+import { keysetPages, PAGE_ROWS, type RawQuery } from './keyset-pages.js';
 
 type Tx = Prisma.TransactionClient;
 
@@ -40,7 +41,16 @@ export class PrismaAccessAdminStore implements AccessAdminStore {
   }
 
   read(): Promise<AccessState> {
-    return readState(this.prisma);
+    // Read in pages: one snapshot for all of them, so an apply committing meanwhile is seen whole or not at all.
+    return this.prisma.$transaction((tx) => readState(tx), {
+      isolationLevel: Prisma.TransactionIsolationLevel.RepeatableRead,
+      timeout: this.#timeoutMs,
+      maxWait: 10_000,
+    });
+  }
+
+  readObject(kind: ObjectKind, id: string): Promise<Stored<Record<string, unknown>> | undefined> {
+    return readOne(this.prisma, kind, id);
   }
 
   async transaction<T>(
@@ -67,82 +77,126 @@ export class PrismaAccessAdminStore implements AccessAdminStore {
   }
 }
 
+const IDP_COLUMNS = `id::text AS id, version, slug, display_name, kind::text AS kind, enabled, groups_from, settings`;
+const ACCOUNT_COLUMNS = `id, version, alias, partition::text AS partition, region, sts_endpoint, tags, owners, revoker_role_arn, revoker_external_id`;
+const ROLE_COLUMNS = `id::text AS id, version, arn, exchange_mode::text AS mode, provider_arn, external_id, max_session_seconds, description`;
+const MAPPING_SELECT = `SELECT m.id::text AS id, m.version, m."group", m.match::text AS match, i.slug AS idp, r.arn AS role, m.require_mfa, m.mfa_max_age_seconds,
+              m.max_session_seconds, m.allowed_cidrs, m.break_glass, m.access::text AS access, m.approval,
+              m.session_policy, m.session_policy_arns, m.session_policy_description
+       FROM group_mappings m JOIN roles r ON r.id = m.role_id LEFT JOIN identity_providers i ON i.id = m.idp_id`;
+
 /**
  * The whole model in four plain statements (mappings joined to their role's
  * ARN and IdP's slug in SQL): through Prisma's model queries the reads of a
- * 20,000-role model took several times longer. Orders as before: IdPs by
- * slug, accounts by id, roles by ARN, mappings by group then id.
+ * 20,000-role model took several times longer. Roles and mappings in pages
+ * (keyset-pages.ts), inside a transaction so that the pages are one snapshot.
+ * Orders as before: IdPs by slug, accounts by id, roles by ARN, mappings by
+ * group then id.
  */
-async function readState(db: Tx | PrismaClient): Promise<AccessState> {
+async function readState(db: Tx): Promise<AccessState> {
+  const query: RawQuery = (text, ...params) => db.$queryRawUnsafe(text, ...params);
   const [idps, accounts, roles, mappings] = await Promise.all([
-    db.$queryRawUnsafe<IdpRow[]>(
-      `SELECT id::text AS id, version, slug, display_name, kind::text AS kind, enabled, groups_from, settings FROM identity_providers ORDER BY slug`,
+    db.$queryRawUnsafe<IdpRow[]>(`SELECT ${IDP_COLUMNS} FROM identity_providers ORDER BY slug`),
+    db.$queryRawUnsafe<AccountRow[]>(`SELECT ${ACCOUNT_COLUMNS} FROM aws_accounts ORDER BY id`),
+    keysetPages<RoleRow>(
+      query,
+      (after) => `SELECT ${ROLE_COLUMNS} FROM roles ${after ? 'WHERE arn > $1' : ''} ORDER BY arn LIMIT ${String(PAGE_ROWS)}`,
+      (row) => [row.arn],
     ),
-    db.$queryRawUnsafe<AccountRow[]>(
-      `SELECT id, version, alias, partition::text AS partition, region, sts_endpoint FROM aws_accounts ORDER BY id`,
-    ),
-    db.$queryRawUnsafe<RoleRow[]>(
-      `SELECT id::text AS id, version, arn, exchange_mode::text AS mode, provider_arn, external_id, max_session_seconds, description FROM roles ORDER BY arn`,
-    ),
-    db.$queryRawUnsafe<MappingRow[]>(
-      `SELECT m.id::text AS id, m.version, m."group", m.match::text AS match, i.slug AS idp, r.arn AS role, m.require_mfa,
-              m.max_session_seconds, m.allowed_cidrs, m.break_glass, m.access::text AS access, m.approval
-       FROM group_mappings m JOIN roles r ON r.id = m.role_id LEFT JOIN identity_providers i ON i.id = m.idp_id
-       ORDER BY m."group", m.id`,
+    keysetPages<MappingRow>(
+      query,
+      (after) =>
+        `${MAPPING_SELECT} ${after ? 'WHERE (m."group", m.id) > ($1, $2::uuid)' : ''} ORDER BY m."group", m.id LIMIT ${String(PAGE_ROWS)}`,
+      (row) => [row.group, row.id],
     ),
   ]);
   return {
-    identityProviders: idps.map((row) => ({
+    identityProviders: idps.map(storedIdp),
+    accounts: accounts.map(storedAccount),
+    roles: roles.map(storedRole),
+    mappings: mappings.map(storedMapping),
+  };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** One account, role or mapping by id, as readState shows it; undefined when there is none (an id that cannot be one included). */
+async function readOne(db: PrismaClient, kind: ObjectKind, id: string): Promise<Stored<Record<string, unknown>> | undefined> {
+  if (kind === 'account')
+    return (await db.$queryRawUnsafe<AccountRow[]>(`SELECT ${ACCOUNT_COLUMNS} FROM aws_accounts WHERE id = $1`, id)).map(storedAccount)[0];
+  if (!UUID.test(id)) return undefined;
+  if (kind === 'role')
+    return (await db.$queryRawUnsafe<RoleRow[]>(`SELECT ${ROLE_COLUMNS} FROM roles WHERE id = $1::uuid`, id)).map(storedRole)[0];
+  return (await db.$queryRawUnsafe<MappingRow[]>(`${MAPPING_SELECT} WHERE m.id = $1::uuid`, id)).map(storedMapping)[0];
+}
+
+function storedIdp(row: IdpRow): Stored<IdentityProviderEntry> {
+  return {
+    id: row.id,
+    version: row.version,
+    entry: {
+      slug: row.slug,
+      displayName: row.display_name,
+      kind: row.kind,
+      enabled: row.enabled,
+      groupsFrom: row.groups_from,
+      settings: row.settings ?? {},
+    } satisfies IdentityProviderEntry,
+  };
+}
+
+function storedAccount(row: AccountRow): Stored<AccountEntry> {
+  return {
+    id: row.id,
+    version: row.version,
+    entry: {
       id: row.id,
-      version: row.version,
-      entry: {
-        slug: row.slug,
-        displayName: row.display_name,
-        kind: row.kind,
-        enabled: row.enabled,
-        groupsFrom: row.groups_from,
-        settings: row.settings ?? {},
-      } satisfies IdentityProviderEntry,
-    })),
-    accounts: accounts.map((row) => ({
-      id: row.id,
-      version: row.version,
-      entry: {
-        id: row.id,
-        alias: row.alias,
-        partition: row.partition,
-        region: row.region,
-        ...(row.sts_endpoint === null ? {} : { stsEndpoint: row.sts_endpoint }),
-      } satisfies AccountEntry,
-    })),
-    roles: roles.map((row) => ({
-      id: row.id,
-      version: row.version,
-      entry: {
-        arn: row.arn,
-        mode: row.mode,
-        ...(row.provider_arn === null ? {} : { providerArn: row.provider_arn }),
-        ...(row.external_id === null ? {} : { externalId: row.external_id }),
-        maxSessionSeconds: row.max_session_seconds,
-        description: row.description,
-      } satisfies RoleEntry,
-    })),
-    mappings: mappings.map((row) => ({
-      id: row.id,
-      version: row.version,
-      entry: {
-        group: row.group,
-        match: row.match,
-        ...(row.idp === null ? {} : { idp: row.idp }),
-        role: row.role,
-        requireMfa: row.require_mfa,
-        ...(row.max_session_seconds === null ? {} : { maxSessionSeconds: row.max_session_seconds }),
-        allowedCidrs: [...(row.allowed_cidrs ?? [])],
-        breakGlass: row.break_glass,
-        access: row.access,
-        ...(row.approval === null ? {} : { approval: row.approval }),
-      } satisfies MappingEntry,
-    })),
+      alias: row.alias,
+      partition: row.partition,
+      region: row.region,
+      ...(row.sts_endpoint === null ? {} : { stsEndpoint: row.sts_endpoint }),
+      ...(row.tags.length === 0 ? {} : { tags: [...row.tags] }),
+      ...(row.owners.length === 0 ? {} : { owners: row.owners }),
+      ...(row.revoker_role_arn === null ? {} : { revoker: { roleArn: row.revoker_role_arn, externalId: row.revoker_external_id ?? '' } }),
+    } satisfies AccountEntry,
+  };
+}
+
+function storedRole(row: RoleRow): Stored<RoleEntry> {
+  return {
+    id: row.id,
+    version: row.version,
+    entry: {
+      arn: row.arn,
+      mode: row.mode,
+      ...(row.provider_arn === null ? {} : { providerArn: row.provider_arn }),
+      ...(row.external_id === null ? {} : { externalId: row.external_id }),
+      maxSessionSeconds: row.max_session_seconds,
+      description: row.description,
+    } satisfies RoleEntry,
+  };
+}
+
+function storedMapping(row: MappingRow): Stored<MappingEntry> {
+  return {
+    id: row.id,
+    version: row.version,
+    entry: {
+      group: row.group,
+      match: row.match,
+      ...(row.idp === null ? {} : { idp: row.idp }),
+      role: row.role,
+      requireMfa: row.require_mfa,
+      ...(row.mfa_max_age_seconds === null ? {} : { mfaMaxAgeSeconds: row.mfa_max_age_seconds }),
+      ...(row.max_session_seconds === null ? {} : { maxSessionSeconds: row.max_session_seconds }),
+      allowedCidrs: [...(row.allowed_cidrs ?? [])],
+      breakGlass: row.break_glass,
+      access: row.access,
+      ...(row.approval === null ? {} : { approval: row.approval }),
+      ...(row.session_policy === null ? {} : { sessionPolicy: row.session_policy }),
+      ...((row.session_policy_arns ?? []).length === 0 ? {} : { sessionPolicyArns: [...(row.session_policy_arns ?? [])] }),
+      ...(row.session_policy_description === null ? {} : { sessionPolicyDescription: row.session_policy_description }),
+    } satisfies MappingEntry,
   };
 }
 
@@ -163,6 +217,10 @@ interface AccountRow {
   partition: AccountEntry['partition'];
   region: string;
   sts_endpoint: string | null;
+  tags: string[];
+  owners: string[];
+  revoker_role_arn: string | null;
+  revoker_external_id: string | null;
 }
 interface RoleRow {
   id: string;
@@ -182,11 +240,15 @@ interface MappingRow {
   idp: string | null;
   role: string;
   require_mfa: boolean;
+  mfa_max_age_seconds: number | null;
   max_session_seconds: number | null;
   allowed_cidrs: string[] | null;
   break_glass: boolean;
   access: MappingEntry['access'];
   approval: MappingEntry['approval'] | null;
+  session_policy: string | null;
+  session_policy_arns: string[] | null;
+  session_policy_description: string | null;
 }
 
 /**

@@ -3,6 +3,7 @@ import { approvalPolicyOf } from '../../domain/access-requests.js';
 import type { AccessSnapshot, AccessStore } from '../../ports/access-store.js';
 import type { Prisma, PrismaClient } from './generated/client.js';
 import { reportingFailuresAs } from '../dependency-failures.js';
+import { keysetPages, PAGE_ROWS } from './keyset-pages.js';
 
 type AccountRow = Prisma.AwsAccountGetPayload<object>;
 type RoleRow = Prisma.RoleGetPayload<object>;
@@ -10,20 +11,9 @@ type MappingRow = Prisma.GroupMappingGetPayload<{ include: { idp: { select: { sl
 
 const withIdpSlug = { idp: { select: { slug: true } } } as const;
 
-/** Rows per page of the whole-model reads. */
-const PAGE = 2500;
-
-/** Every row of an ordered query, a page at a time (keyset: each page starts after the last row's key). */
-async function pages<T>(prisma: PrismaClient, sql: (after: boolean) => string, keyOf: (row: T) => unknown[]): Promise<T[]> {
-  const all: T[] = [];
-  let after: unknown[] | undefined;
-  for (;;) {
-    const rows = await prisma.$queryRawUnsafe<T[]>(sql(after !== undefined), ...(after ?? []));
-    for (const row of rows) all.push(row);
-    const last = rows.at(-1);
-    if (rows.length < PAGE || last === undefined) return all;
-    after = keyOf(last);
-  }
+/** Every row of an ordered query, a page at a time (keyset-pages.ts). */
+function pages<T>(prisma: PrismaClient, sql: (after: boolean) => string, keyOf: (row: T) => unknown[]): Promise<T[]> {
+  return keysetPages<T>((text, ...params) => prisma.$queryRawUnsafe(text, ...params), sql, keyOf);
 }
 
 /** AccessStore on aws_accounts, roles and group_mappings (IdPs resolved to their slug). */
@@ -37,7 +27,7 @@ export class PrismaAccessStore implements AccessStore {
   // read in pages by keyset so that no single result holds the event loop for long.
   async listAccounts(): Promise<AwsAccount[]> {
     const rows = await this.prisma.$queryRawUnsafe<RawAccount[]>(
-      `SELECT id, alias, partition::text AS partition, region, sts_endpoint FROM aws_accounts ORDER BY alias`,
+      `SELECT id, alias, partition::text AS partition, region, sts_endpoint, revoker_role_arn, revoker_external_id FROM aws_accounts ORDER BY alias`,
     );
     return rows.map((row) => ({
       id: row.id,
@@ -45,6 +35,7 @@ export class PrismaAccessStore implements AccessStore {
       partition: row.partition,
       region: row.region,
       ...(row.sts_endpoint === null ? {} : { stsEndpoint: row.sts_endpoint }),
+      ...(row.revoker_role_arn === null ? {} : { revoker: { roleArn: row.revoker_role_arn, externalId: row.revoker_external_id ?? '' } }),
     }));
   }
 
@@ -53,7 +44,7 @@ export class PrismaAccessStore implements AccessStore {
       this.prisma,
       (after) =>
         `SELECT id::text AS id, account_id, name, arn, exchange_mode::text AS exchange_mode, provider_arn, max_session_seconds, description, external_id
-         FROM roles ${after ? 'WHERE (account_id, name) > ($1, $2)' : ''} ORDER BY account_id, name LIMIT ${String(PAGE)}`,
+         FROM roles ${after ? 'WHERE (account_id, name) > ($1, $2)' : ''} ORDER BY account_id, name LIMIT ${String(PAGE_ROWS)}`,
       (row) => [row.account_id, row.name],
     );
     return rows.map((row) => ({
@@ -73,10 +64,11 @@ export class PrismaAccessStore implements AccessStore {
     const rows = await pages<RawMapping>(
       this.prisma,
       (after) =>
-        `SELECT m.id::text AS id, i.slug AS idp, m."group", m.match::text AS match, m.role_id::text AS role_id, m.require_mfa,
-                m.max_session_seconds, m.allowed_cidrs, m.break_glass, m.access::text AS access, m.approval
+        `SELECT m.id::text AS id, i.slug AS idp, m."group", m.match::text AS match, m.role_id::text AS role_id, m.require_mfa, m.mfa_max_age_seconds,
+                m.max_session_seconds, m.allowed_cidrs, m.break_glass, m.access::text AS access, m.approval,
+                m.session_policy, m.session_policy_arns, m.session_policy_description
          FROM group_mappings m LEFT JOIN identity_providers i ON i.id = m.idp_id
-         ${after ? 'WHERE (m."group", m.id) > ($1, $2::uuid)' : ''} ORDER BY m."group", m.id LIMIT ${String(PAGE)}`,
+         ${after ? 'WHERE (m."group", m.id) > ($1, $2::uuid)' : ''} ORDER BY m."group", m.id LIMIT ${String(PAGE_ROWS)}`,
       (row) => [row.group, row.id],
     );
     return rows.map((row) => ({
@@ -86,10 +78,12 @@ export class PrismaAccessStore implements AccessStore {
       match: row.match,
       roleId: row.role_id,
       requireMfa: row.require_mfa,
+      ...(row.mfa_max_age_seconds === null ? {} : { mfaMaxAgeSeconds: row.mfa_max_age_seconds }),
       ...(row.max_session_seconds === null ? {} : { maxSessionSeconds: row.max_session_seconds }),
       allowedCidrs: [...(row.allowed_cidrs ?? [])],
       breakGlass: row.break_glass,
       ...eligibility(row.access, row.approval),
+      ...sessionPolicyOf(row.session_policy, row.session_policy_arns ?? [], row.session_policy_description),
     }));
   }
 
@@ -151,6 +145,7 @@ function toAccount(row: AccountRow): AwsAccount {
     partition: row.partition.replaceAll('_', '-') as Partition,
     region: row.region,
     ...(row.stsEndpoint === null ? {} : { stsEndpoint: row.stsEndpoint }),
+    ...(row.revokerRoleArn === null ? {} : { revoker: { roleArn: row.revokerRoleArn, externalId: row.revokerExternalId ?? '' } }),
   };
 }
 
@@ -176,10 +171,24 @@ function toMapping(row: MappingRow): GroupMapping {
     match: row.match,
     roleId: row.roleId,
     requireMfa: row.requireMfa,
+    ...(row.mfaMaxAgeSeconds === null ? {} : { mfaMaxAgeSeconds: row.mfaMaxAgeSeconds }),
     ...(row.maxSessionSeconds === null ? {} : { maxSessionSeconds: row.maxSessionSeconds }),
     allowedCidrs: [...row.allowedCidrs],
     breakGlass: row.breakGlass,
     ...eligibility(row.access, row.approval),
+    ...sessionPolicyOf(row.sessionPolicy, row.sessionPolicyArns, row.sessionPolicyDescription),
+  };
+}
+
+/** A mapping's session policies as stored; none when it has neither an inline policy nor ARNs. */
+function sessionPolicyOf(document: string | null, arns: readonly string[], description: string | null): Pick<GroupMapping, 'sessionPolicy'> {
+  if (document === null && arns.length === 0) return {};
+  return {
+    sessionPolicy: {
+      ...(document === null ? {} : { document }),
+      arns: [...arns],
+      ...(description === null ? {} : { description }),
+    },
   };
 }
 
@@ -197,6 +206,7 @@ function eligibility(access: string, approval: unknown): Pick<GroupMapping, 'app
       maxGrantSeconds: 0,
       reasonRequired: true,
       autoApproveGroups: [],
+      approverMfaMaxAgeSeconds: 0,
     },
   };
 }
@@ -207,6 +217,8 @@ interface RawAccount {
   partition: Partition;
   region: string;
   sts_endpoint: string | null;
+  revoker_role_arn: string | null;
+  revoker_external_id: string | null;
 }
 interface RawRole {
   id: string;
@@ -226,9 +238,13 @@ interface RawMapping {
   match: GroupMapping['match'];
   role_id: string;
   require_mfa: boolean;
+  mfa_max_age_seconds: number | null;
   max_session_seconds: number | null;
   allowed_cidrs: string[] | null;
   break_glass: boolean;
   access: string;
   approval: unknown;
+  session_policy: string | null;
+  session_policy_arns: string[] | null;
+  session_policy_description: string | null;
 }

@@ -59,7 +59,7 @@ export class RolegateIssuer implements AssertionIssuer, IssuerMetadata {
       ...request.tags.map((tag): [string, string[]] => [`PrincipalTag:${tag.key}`, [tag.value]]),
     ];
     if (request.transitiveTagKeys.length > 0) attributes.push(['TransitiveTagKeys', [...request.transitiveTagKeys]]);
-    const { xml, responseId, assertionId } = buildSignedSamlResponse(
+    const { xml, responseId, assertionId } = await buildSignedSamlResponse(
       {
         issuer: this.options.entityId,
         nameId: request.userId,

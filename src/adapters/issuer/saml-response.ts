@@ -1,10 +1,16 @@
-import { randomBytes, X509Certificate } from 'node:crypto';
-import { DOMImplementation, XMLSerializer } from '@xmldom/xmldom';
-import { SignedXml } from 'xml-crypto';
+import { createHash, randomBytes, sign, X509Certificate } from 'node:crypto';
+import { promisify } from 'node:util';
+import { RolegateError } from '../../domain/errors.js';
 import type { SigningKey } from './key-material.js';
+import { isXmlText } from './xml-text.js';
 
 export const SAMLP = 'urn:oasis:names:tc:SAML:2.0:protocol';
 export const SAML = 'urn:oasis:names:tc:SAML:2.0:assertion';
+export const DS = 'http://www.w3.org/2000/09/xmldsig#';
+export const EXC_C14N = 'http://www.w3.org/2001/10/xml-exc-c14n#';
+export const RSA_SHA256 = 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256';
+export const SHA256 = 'http://www.w3.org/2001/04/xmlenc#sha256';
+export const ENVELOPED = 'http://www.w3.org/2000/09/xmldsig#enveloped-signature';
 const AWS_ATTRIBUTE = 'https://aws.amazon.com/SAML/Attributes/';
 const ENTITY = 'urn:oasis:names:tc:SAML:2.0:nameid-format:entity';
 const PERSISTENT = 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent';
@@ -33,90 +39,130 @@ export function newSamlId(): string {
 
 /**
  * A SAML 2.0 Response for AWS (SAML core §3.3.3, §2.3–2.7; AWS IAM user guide
- * "Configuring SAML assertions for the authentication response"), built with a
- * DOM so every value is escaped, with the Assertion signed (enveloped
- * RSA-SHA256, exclusive c14n, signature right after the Assertion's Issuer as
- * the schema requires). AWS requires the assertion to be signed; rolegate
- * signs the assertion only — what AWS reads — like most IdPs registered with
- * AWS, and the Response carries no other security-relevant content.
+ * "Configuring SAML assertions for the authentication response"), with the
+ * Assertion signed: enveloped RSA-SHA256 over exclusive XML canonicalisation,
+ * the signature right after the Assertion's Issuer as the schema requires.
+ * AWS requires the assertion to be signed; rolegate signs the assertion only —
+ * what AWS reads — like most IdPs registered with AWS, and the Response
+ * carries no other security-relevant content.
+ *
+ * The Assertion is written directly in its Exclusive XML Canonicalization form
+ * (https://www.w3.org/TR/xml-exc-c14n/, over https://www.w3.org/TR/xml-c14n/ §2.3
+ * and §1.1 of the first), so signing needs no canonicalisation pass: the
+ * reference digest is one SHA-256 of those bytes without the Signature (what
+ * the enveloped-signature transform leaves), SignedInfo is written in its
+ * canonical form too, and one RSA signature covers it. What a verifier parses
+ * and canonicalises again is these very bytes:
+ * - no XML declaration, no whitespace between elements, no comments;
+ * - every element has a start and an end tag (never `<x/>`);
+ * - the apex (Assertion, SignedInfo) declares the one prefix it and its
+ *   descendants use (`saml`, `ds`) and nothing else; no descendant redeclares it;
+ * - attributes after the namespace declaration, sorted by name (all are
+ *   unqualified, so by local name, in code-point order);
+ * - text escapes `&` `<` `>` and CR (`&#xD;`); attribute values escape `&` `<`
+ *   `"` TAB LF CR (`&#x9;` `&#xA;` `&#xD;`); nothing else is escaped (`'`, `>`
+ *   in attributes and every non-ASCII character are written as UTF-8);
+ * - a value that holds a character XML cannot carry (controls, lone
+ *   surrogates, U+FFFE/U+FFFF) is refused, never stripped or replaced.
+ * One exception, in the document only: U+0085 (NEL) and U+2028 (LINE
+ * SEPARATOR) are written as character references there (`&#x85;`, `&#x2028;`),
+ * because XML 1.1 parsers — and @xmldom/xmldom, which xml-crypto and node-saml
+ * parse with, for XML 1.0 too — read them raw as line ends and turn them into
+ * LF (or a space in an attribute). A reference is read as the character itself
+ * by every parser, and the digest covers the canonical form, where it is the
+ * character itself.
  */
-export function buildSignedSamlResponse(
+export async function buildSignedSamlResponse(
   fields: SamlResponseFields,
   key: SigningKey,
-): { xml: string; responseId: string; assertionId: string } {
+): Promise<{ xml: string; responseId: string; assertionId: string }> {
   const responseId = newSamlId();
   const assertionId = newSamlId();
-  const doc = new DOMImplementation().createDocument(SAMLP, 'samlp:Response', null);
-  const response = doc.documentElement as Element;
-  response.setAttributeNS('http://www.w3.org/2000/xmlns/', 'xmlns:saml', SAML);
-  setAttributes(response, { ID: responseId, Version: '2.0', IssueInstant: iso(fields.issuedAt), Destination: fields.recipient });
-  response.appendChild(issuer(doc, fields.issuer));
-  const status = child(doc, response, SAMLP, 'samlp:Status');
-  setAttributes(child(doc, status, SAMLP, 'samlp:StatusCode'), { Value: 'urn:oasis:names:tc:SAML:2.0:status:Success' });
+  const issuedAt = iso(fields.issuedAt);
+  const notOnOrAfter = iso(fields.notOnOrAfter);
+  const issuer = element('saml:Issuer', [['Format', ENTITY]], fields.issuer);
 
-  const assertion = child(doc, response, SAML, 'saml:Assertion');
-  setAttributes(assertion, { ID: assertionId, Version: '2.0', IssueInstant: iso(fields.issuedAt) });
-  assertion.appendChild(issuer(doc, fields.issuer));
-
-  const subject = child(doc, assertion, SAML, 'saml:Subject');
-  const nameId = child(doc, subject, SAML, 'saml:NameID', fields.nameId);
-  setAttributes(nameId, { Format: PERSISTENT });
-  const confirmation = child(doc, subject, SAML, 'saml:SubjectConfirmation');
-  setAttributes(confirmation, { Method: 'urn:oasis:names:tc:SAML:2.0:cm:bearer' });
-  setAttributes(child(doc, confirmation, SAML, 'saml:SubjectConfirmationData'), {
-    NotOnOrAfter: iso(fields.notOnOrAfter),
-    Recipient: fields.recipient,
-  });
-
-  const conditions = child(doc, assertion, SAML, 'saml:Conditions');
-  setAttributes(conditions, {
-    NotBefore: iso(new Date(fields.issuedAt.getTime() - NOT_BEFORE_SKEW_MS)),
-    NotOnOrAfter: iso(fields.notOnOrAfter),
-  });
-  child(doc, child(doc, conditions, SAML, 'saml:AudienceRestriction'), SAML, 'saml:Audience', fields.audience);
-
-  const authn = child(doc, assertion, SAML, 'saml:AuthnStatement');
-  setAttributes(authn, { AuthnInstant: iso(fields.authnInstant), SessionIndex: assertionId });
-  child(
-    doc,
-    child(doc, authn, SAML, 'saml:AuthnContext'),
-    SAML,
-    'saml:AuthnContextClassRef',
-    fields.authnContextClass ?? UNSPECIFIED_CONTEXT,
-  );
-
-  const statement = child(doc, assertion, SAML, 'saml:AttributeStatement');
+  // The Assertion without its Signature, canonical: `head` + `issuer` + `body`.
+  const head = `<saml:Assertion xmlns:saml="${SAML}"${attributes([
+    ['ID', assertionId],
+    ['IssueInstant', issuedAt],
+    ['Version', '2.0'],
+  ])}>`;
+  let body =
+    '<saml:Subject>' +
+    element('saml:NameID', [['Format', PERSISTENT]], fields.nameId) +
+    `<saml:SubjectConfirmation${attributes([['Method', 'urn:oasis:names:tc:SAML:2.0:cm:bearer']])}>` +
+    element('saml:SubjectConfirmationData', [
+      ['NotOnOrAfter', notOnOrAfter],
+      ['Recipient', fields.recipient],
+    ]) +
+    '</saml:SubjectConfirmation></saml:Subject>' +
+    `<saml:Conditions${attributes([
+      ['NotBefore', iso(new Date(fields.issuedAt.getTime() - NOT_BEFORE_SKEW_MS))],
+      ['NotOnOrAfter', notOnOrAfter],
+    ])}>` +
+    `<saml:AudienceRestriction>${element('saml:Audience', [], fields.audience)}</saml:AudienceRestriction>` +
+    '</saml:Conditions>' +
+    `<saml:AuthnStatement${attributes([
+      ['AuthnInstant', iso(fields.authnInstant)],
+      ['SessionIndex', assertionId],
+    ])}>` +
+    `<saml:AuthnContext>${element('saml:AuthnContextClassRef', [], fields.authnContextClass ?? UNSPECIFIED_CONTEXT)}</saml:AuthnContext>` +
+    '</saml:AuthnStatement><saml:AttributeStatement>';
   for (const [name, values] of fields.attributes) {
-    const attribute = child(doc, statement, SAML, 'saml:Attribute');
-    setAttributes(attribute, { Name: `${AWS_ATTRIBUTE}${name}`, NameFormat: URI_FORMAT });
-    for (const value of values) child(doc, attribute, SAML, 'saml:AttributeValue', value);
+    body += `<saml:Attribute${attributes([
+      ['Name', `${AWS_ATTRIBUTE}${name}`],
+      ['NameFormat', URI_FORMAT],
+    ])}>`;
+    for (const value of values) body += element('saml:AttributeValue', [], value);
+    body += '</saml:Attribute>';
   }
+  body += '</saml:AttributeStatement></saml:Assertion>';
 
-  const unsigned = new XMLSerializer().serializeToString(doc, false, undefined, { requireWellFormed: true });
-  const signer = new SignedXml({
-    privateKey: key.privateKey,
-    publicCert: key.certificatePem,
-    signatureAlgorithm: 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
-    canonicalizationAlgorithm: 'http://www.w3.org/2001/10/xml-exc-c14n#',
+  const digest = createHash('sha256').update(head).update(issuer).update(body).digest('base64');
+  // SignedInfo's children; canonical SignedInfo is them inside `<ds:SignedInfo xmlns:ds="…">`.
+  const signedInfoContent =
+    `<ds:CanonicalizationMethod Algorithm="${EXC_C14N}"></ds:CanonicalizationMethod>` +
+    `<ds:SignatureMethod Algorithm="${RSA_SHA256}"></ds:SignatureMethod>` +
+    `<ds:Reference URI="#${assertionId}"><ds:Transforms>` +
+    `<ds:Transform Algorithm="${ENVELOPED}"></ds:Transform>` +
+    `<ds:Transform Algorithm="${EXC_C14N}"></ds:Transform>` +
+    `</ds:Transforms><ds:DigestMethod Algorithm="${SHA256}"></ds:DigestMethod>` +
+    `<ds:DigestValue>${digest}</ds:DigestValue></ds:Reference>`;
+  const signatureValue = (
+    await signAsync('sha256', Buffer.from(`<ds:SignedInfo xmlns:ds="${DS}">${signedInfoContent}</ds:SignedInfo>`, 'utf8'), key.privateKey)
+  ).toString('base64');
+  // In the document, ds is declared on Signature: SignedInfo canonicalised in place is the text signed above.
+  const signature =
+    `<ds:Signature xmlns:ds="${DS}"><ds:SignedInfo>${signedInfoContent}</ds:SignedInfo>` +
+    `<ds:SignatureValue>${signatureValue}</ds:SignatureValue>` +
     // KeyInfo carries the signing certificate (informational: AWS trusts only the registered one).
-    getKeyInfoContent: ({ prefix }: { prefix?: string | null } = {}) => {
-      const ds = prefix ? `${prefix}:` : '';
-      return `<${ds}X509Data><${ds}X509Certificate>${certificateBase64(key)}</${ds}X509Certificate></${ds}X509Data>`;
-    },
-  });
-  // Absolute paths (not `//…`): the XPath engine then walks two levels instead of the whole document.
-  const assertionPath = `/*[local-name(.)='Response']/*[local-name(.)='Assertion' and @ID='${assertionId}']`;
-  signer.addReference({
-    xpath: assertionPath,
-    digestAlgorithm: 'http://www.w3.org/2001/04/xmlenc#sha256',
-    transforms: ['http://www.w3.org/2000/09/xmldsig#enveloped-signature', 'http://www.w3.org/2001/10/xml-exc-c14n#'],
-  });
-  signer.computeSignature(unsigned, {
-    prefix: 'ds',
-    location: { reference: `${assertionPath}/*[local-name(.)='Issuer']`, action: 'after' },
-  });
-  return { xml: signer.getSignedXml(), responseId, assertionId };
+    `<ds:KeyInfo><ds:X509Data><ds:X509Certificate>${certificateBase64(key)}</ds:X509Certificate></ds:X509Data></ds:KeyInfo>` +
+    '</ds:Signature>';
+
+  // The Response is not signed; written in the same form for one set of rules.
+  const xml =
+    inDocument(
+      `<samlp:Response xmlns:samlp="${SAMLP}" xmlns:saml="${SAML}"${attributes([
+        ['Destination', fields.recipient],
+        ['ID', responseId],
+        ['IssueInstant', issuedAt],
+        ['Version', '2.0'],
+      ])}>` + issuer,
+    ) +
+    `<samlp:Status><samlp:StatusCode${attributes([['Value', 'urn:oasis:names:tc:SAML:2.0:status:Success']])}></samlp:StatusCode></samlp:Status>` +
+    inDocument(head + issuer) +
+    signature +
+    inDocument(body) +
+    '</samlp:Response>';
+  return { xml, responseId, assertionId };
 }
+
+/**
+ * The RSA signature on libuv's thread pool (node:crypto's callback form): the event loop is not
+ * held for the one costly step of minting, and other requests are served meanwhile.
+ */
+const signAsync = promisify(sign);
 
 const certificates = new WeakMap<SigningKey, string>();
 
@@ -130,22 +176,54 @@ function certificateBase64(key: SigningKey): string {
   return value;
 }
 
-function issuer(doc: Document, entityId: string): Element {
-  const element = doc.createElementNS(SAML, 'saml:Issuer');
-  element.setAttribute('Format', ENTITY);
-  element.appendChild(doc.createTextNode(entityId));
-  return element;
+/** An element with (sorted) attributes and text content, or empty: always a start and an end tag. */
+function element(name: string, attrs: [string, string][], text = ''): string {
+  return `<${name}${attributes(attrs)}>${escapeText(text)}</${name}>`;
 }
 
-function child(doc: Document, parent: Element, ns: string, name: string, text?: string): Element {
-  const element = doc.createElementNS(ns, name);
-  if (text !== undefined) element.appendChild(doc.createTextNode(text));
-  parent.appendChild(element);
-  return element;
+/** ` name="value"…` sorted by name; every name here is an unqualified ASCII constant. */
+function attributes(attrs: [string, string][]): string {
+  const sorted = attrs.length > 1 ? [...attrs].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)) : attrs;
+  let out = '';
+  for (const [name, value] of sorted) out += ` ${name}="${escapeAttribute(value)}"`;
+  return out;
 }
 
-function setAttributes(element: Element, attributes: Record<string, string>): void {
-  for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, value);
+const TEXT_SPECIAL = /[&<>\r]/g;
+const ATTRIBUTE_SPECIAL = /[&<"\t\n\r]/g;
+const REFERENCES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  '\t': '&#x9;',
+  '\n': '&#xA;',
+  '\r': '&#xD;',
+};
+
+/** Canonical XML text node (C14N §2.3 "Text Nodes"). */
+export function escapeText(value: string): string {
+  checkXmlText(value);
+  return value.replace(TEXT_SPECIAL, (c) => REFERENCES[c] ?? c);
+}
+
+/** Canonical XML attribute value (C14N §2.3 "Attribute Nodes"). */
+export function escapeAttribute(value: string): string {
+  checkXmlText(value);
+  return value.replace(ATTRIBUTE_SPECIAL, (c) => REFERENCES[c] ?? c);
+}
+
+const READ_AS_LINE_END = /[\u0085\u2028]/;
+const EVERY_READ_AS_LINE_END = /[\u0085\u2028]/g;
+
+/** Canonical text as written in the document: NEL and LINE SEPARATOR as character references (see above). */
+function inDocument(canonical: string): string {
+  if (!READ_AS_LINE_END.test(canonical)) return canonical;
+  return canonical.replace(EVERY_READ_AS_LINE_END, (c) => (c === '\u0085' ? '&#x85;' : '&#x2028;'));
+}
+
+function checkXmlText(value: string): void {
+  if (!isXmlText(value)) throw new RolegateError('server_error', { detail: 'refusing to mint: a value holds characters XML cannot carry' });
 }
 
 /** xs:dateTime in UTC with milliseconds, as SAML requires (no offset other than Z). */

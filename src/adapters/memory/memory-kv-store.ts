@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { systemClock, type Clock } from '../../ports/clock.js';
-import type { KvStore } from '../../ports/kv-store.js';
+import type { KvStore, SetMembership } from '../../ports/kv-store.js';
 import { reportingFailuresAs } from '../dependency-failures.js';
 
 interface Entry<T> {
@@ -102,6 +102,24 @@ export class MemoryKvStore implements KvStore {
       if (ttlMs !== undefined) entry.expiresAt = this.#expiry(ttlMs);
       this.#values.delete(key);
       this.#sets.set(key, entry);
+    });
+  }
+
+  setAndIndex(key: string, value: string, ttlMs: number, indexes: readonly SetMembership[]): Promise<void> {
+    return this.#run(() => {
+      const expiresAt = this.#expiry(ttlMs);
+      // Every ttl is checked before anything is written (a refused call changes nothing).
+      const atLeast = indexes.map((index) => this.#expiry(index.ttlMs));
+      this.#sets.delete(key);
+      this.#values.set(key, { value, expiresAt });
+      indexes.forEach((index, i) => {
+        const until = atLeast[i] ?? null;
+        const entry = this.#live(this.#sets, index.key) ?? { value: new Set<string>(), expiresAt: until };
+        entry.value.add(index.member);
+        if (until !== null && entry.expiresAt !== null && entry.expiresAt < until) entry.expiresAt = until;
+        this.#values.delete(index.key);
+        this.#sets.set(index.key, entry);
+      });
     });
   }
 

@@ -70,6 +70,12 @@ export function createMetrics() {
       buckets: [1, 10, 30, 60, 300, 900, 1800, 3600, 4 * 3600, 12 * 3600, 86_400],
       registers,
     }),
+    revocationSteps: new Counter({
+      name: 'rolegate_revocation_steps_total',
+      help: 'Revocation jobs worked on, by outcome: attached, broadened (the precise policy would not fit, a broader Deny was attached), removed (the window ended), failed (retried later), gave_up (the last attempt failed).',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
     accessGrantsEndedEarly: new Counter({
       name: 'rolegate_access_grants_ended_early_total',
       help: 'Just-in-time grants ended before their end, by reason (cancelled, revoked, mapping_removed).',
@@ -112,6 +118,8 @@ export interface MetricProbes {
   redisStalls(): number;
   /** What the last access-model load held and cost (AccessModelCache.stats). */
   accessModel(): AccessModelProbe | undefined;
+  /** The reused GET /api/v1/roles answers (RolesAnswers.stats; absent: not wired). */
+  rolesAnswers?(): { entries: number; bytes: number; hits: number; misses: number } | undefined;
   /** Just-in-time access requests in each state, counted in PostgreSQL at scrape time (absent: not wired). */
   accessRequestsByState?(): Promise<Partial<Record<string, number>>>;
   /** Grants this instance's in-memory index holds (active, or approved and starting later). */
@@ -227,6 +235,37 @@ export function probeGauges(probes: MetricProbes): Registry {
       },
     }),
     new Gauge({
+      name: 'rolegate_access_model_bytes',
+      help: 'Heap the access model this instance decides with holds (its accounts, roles, mappings and their indexes), counted from its objects: within ~10% of what a heap measurement finds.',
+      registers: [],
+      collect() {
+        const stats = probes.accessModel();
+        if (stats) this.set(stats.approximateBytes);
+      },
+    }),
+    new Counter({
+      name: 'rolegate_roles_answers_total',
+      help: 'GET /api/v1/roles answers by result: reused = an identical earlier decision served from memory, decided = decided and serialised for this request.',
+      labelNames: ['result'] as const,
+      registers: [],
+      collect() {
+        const stats = probes.rolesAnswers?.();
+        if (!stats) return;
+        this.reset();
+        this.inc({ result: 'reused' }, stats.hits);
+        this.inc({ result: 'decided' }, stats.misses);
+      },
+    }),
+    new Gauge({
+      name: 'rolegate_roles_answers_bytes',
+      help: 'Memory the reused GET /api/v1/roles answers hold (their JSON and keys), bounded at 32 MiB.',
+      registers: [],
+      collect() {
+        const stats = probes.rolesAnswers?.();
+        if (stats) this.set(stats.bytes);
+      },
+    }),
+    new Gauge({
       name: 'rolegate_access_model_heap_delta_bytes',
       help: 'Heap used after the last access-model load minus before it: roughly what the new model and its indexes hold.',
       registers: [],
@@ -322,4 +361,6 @@ export interface AccessModelProbe {
   readMs: number;
   indexMs: number;
   heapDeltaBytes: number;
+  /** What the current version holds (lists and indexes), counted from its objects. */
+  approximateBytes: number;
 }

@@ -17,6 +17,8 @@ export interface OpenidClientGatewayOptions {
   /** The operator's opt-in (allowInsecureLoopback) to plain-http loopback issuers in production mode. */
   allowInsecureLoopback?: boolean;
   logger: Logger;
+  /** How long one JWKS fetch serves the code exchanges that follow it (default JWKS_REUSE_MS); 0 fetches it for each. */
+  jwksReuseMs?: number;
   /** Told what each discovery fetch found (a failure only when no earlier document can stand in). */
   onDiscovery?: (slug: string, outcome: { ok: true } | { ok: false; reason: string }) => void;
 }
@@ -37,12 +39,16 @@ interface CachedConfiguration {
  */
 export class OpenidClientGateway implements OidcGateway {
   readonly #cache = new Map<string, CachedConfiguration>();
+  /** Per IdP slug, the Configuration code exchanges use while its JWKS is fresh (#exchangeConfiguration). */
+  readonly #exchange = new Map<string, ExchangeEntry>();
+  /** The fingerprint of each settings object seen (#fingerprintOf); dropped with the object. */
+  readonly #fingerprints = new WeakMap<object, string>();
 
   constructor(private readonly options: OpenidClientGatewayOptions) {}
 
   async authorizationUrl(
     idp: OidcIdentityProvider,
-    request: { redirectUri: string; state: string; nonce: string; codeChallenge: string },
+    request: { redirectUri: string; state: string; nonce: string; codeChallenge: string; stepUp?: boolean },
   ): Promise<URL> {
     const configuration = await this.#configuration(idp);
     return client.buildAuthorizationUrl(configuration, {
@@ -52,6 +58,15 @@ export class OpenidClientGateway implements OidcGateway {
       nonce: request.nonce,
       code_challenge: request.codeChallenge,
       code_challenge_method: 'S256',
+      // OpenID Connect Core 1.0 §3.1.2.1: prompt=login re-authenticates, max_age=0 makes the IdP
+      // report auth_time (checked fresh by the step-up, step-up.ts).
+      ...(request.stepUp
+        ? {
+            prompt: 'login',
+            max_age: '0',
+            ...(idp.settings.stepUpAcrValues === undefined ? {} : { acr_values: idp.settings.stepUpAcrValues }),
+          }
+        : {}),
     });
   }
 
@@ -67,7 +82,12 @@ export class OpenidClientGateway implements OidcGateway {
         detail: `The IdP refused the sign-in: ${idpError.slice(0, 100)}${description ? ` (${description.slice(0, 200)})` : ''}`,
       });
     }
-    const configuration = this.#withFreshJwks(idp, await this.#configuration(idp));
+    let configuration: client.Configuration;
+    try {
+      configuration = await this.#exchangeConfiguration(idp, await this.#configuration(idp));
+    } catch (error) {
+      throw translate(error, idp.slug, 'the JWKS');
+    }
     let tokens: Awaited<ReturnType<typeof client.authorizationCodeGrant>>;
     try {
       tokens = await client.authorizationCodeGrant(configuration, callback.currentUrl, {
@@ -108,7 +128,7 @@ export class OpenidClientGateway implements OidcGateway {
 
   /** The discovered configuration, from cache while fresh; a failed refresh falls back to the last good one. */
   async #configuration(idp: OidcIdentityProvider): Promise<client.Configuration> {
-    const fingerprint = createHash('sha256').update(JSON.stringify(idp.settings)).digest('hex');
+    const fingerprint = this.#fingerprintOf(idp.settings);
     const cached = this.#cache.get(idp.slug);
     const now = Date.now();
     if (cached?.fingerprint === fingerprint && now - cached.fetchedAt < this.options.discoveryTtlMs) {
@@ -144,15 +164,57 @@ export class OpenidClientGateway implements OidcGateway {
   }
 
   /**
-   * A new Configuration from the cached discovery document for each code
-   * exchange. openid-client caches a JWKS per Configuration and re-fetches on
-   * an unknown `kid` only once the cache is 60 s old; a fresh Configuration
-   * fetches the JWKS for this sign-in, so a key the IdP just rotated in is
-   * accepted at once (one JWKS request per sign-in).
+   * What identifies these settings (a change means discovering again). The IdP store answers
+   * with the same settings object while it is cached, so the hash is made once per object, not
+   * at every sign-in start and callback.
    */
-  #withFreshJwks(idp: OidcIdentityProvider, discovered: client.Configuration): client.Configuration {
+  #fingerprintOf(settings: OidcIdentityProvider['settings']): string {
+    let fingerprint = this.#fingerprints.get(settings);
+    if (fingerprint === undefined) {
+      fingerprint = createHash('sha256').update(JSON.stringify(settings)).digest('hex');
+      this.#fingerprints.set(settings, fingerprint);
+    }
+    return fingerprint;
+  }
+
+  /**
+   * The Configuration a code exchange uses, with the IdP's JWKS fetched less
+   * than JWKS_REUSE_MS ago. The JWKS is fetched when the Configuration is
+   * made, so a key the IdP removed is refused within a second; exchanges in
+   * that second share it, and the key openid-client imports from it (one JWKS
+   * request per second under load, not one per sign-in, and no key import and
+   * first use per sign-in: about 0.3 ms of CPU each). A key the IdP just
+   * rotated in is accepted at once: openid-client fetches the JWKS again when
+   * an id_token names a key not in it and its copy is at least 60 s old
+   * (oauth4webapi getPublicSigKeyFromIssuerJwksUri), so the copy handed to it
+   * is dated 60 s back; the Configuration that had to fetch again is replaced
+   * for the next exchange. test/e2e/oidc-rejections.test.ts rotates a key.
+   */
+  async #exchangeConfiguration(idp: OidcIdentityProvider, discovered: client.Configuration): Promise<client.Configuration> {
+    const entry = this.#exchange.get(idp.slug);
+    if (entry?.discovered === discovered) {
+      if (!entry.state) return (await entry.building).configuration;
+      if (!entry.state.stale && Date.now() - entry.state.fetchedAt < (this.options.jwksReuseMs ?? JWKS_REUSE_MS))
+        return entry.state.configuration;
+    }
+    const next: ExchangeEntry = { discovered, building: this.#withJwks(idp, discovered) };
+    this.#exchange.set(idp.slug, next);
+    next.building.then(
+      (state) => (next.state = state),
+      () => {
+        if (this.#exchange.get(idp.slug) === next) this.#exchange.delete(idp.slug);
+      },
+    );
+    return (await next.building).configuration;
+  }
+
+  /** A Configuration from the discovered document, with the IdP's JWKS fetched now. */
+  async #withJwks(idp: OidcIdentityProvider, discovered: client.Configuration): Promise<ExchangeState> {
+    const metadata = discovered.serverMetadata();
+    const fetchedAt = Date.now();
+    const jwks = await this.#fetchJwks(idp, metadata);
     const configuration = new client.Configuration(
-      discovered.serverMetadata(),
+      metadata,
       idp.settings.clientId,
       { id_token_signed_response_alg: idp.settings.idTokenSignedResponseAlg },
       this.#authentication(idp),
@@ -161,7 +223,35 @@ export class OpenidClientGateway implements OidcGateway {
     // eslint-disable-next-line @typescript-eslint/no-deprecated -- loopback test/demo issuers only, see #discover
     if (this.#insecure(idp)) client.allowInsecureRequests(configuration);
     client.enableNonRepudiationChecks(configuration);
-    return configuration;
+    const state: ExchangeState = { discovered, configuration, fetchedAt, stale: false };
+    client.setJwksCache(configuration, { jwks, uat: Math.floor(fetchedAt / 1000) - 60 });
+    const jwksUri = new URL(metadata.jwks_uri ?? '').href;
+    configuration[client.customFetch] = (url, options) => {
+      if (url === jwksUri) state.stale = true;
+      return fetch(url, options as RequestInit);
+    };
+    return state;
+  }
+
+  /** The IdP's JWK Set, as openid-client would fetch it (https unless a loopback issuer is allowed plain http). */
+  async #fetchJwks(idp: OidcIdentityProvider, metadata: client.ServerMetadata): Promise<client.JWKS> {
+    if (metadata.jwks_uri === undefined) throw new Error('the discovery document has no jwks_uri');
+    const url = new URL(metadata.jwks_uri);
+    if (url.protocol !== 'https:' && !this.#insecure(idp)) throw new Error('the jwks_uri is not https');
+    const answer = await fetch(url, {
+      headers: { accept: 'application/json, application/jwk-set+json' },
+      redirect: 'manual',
+      signal: AbortSignal.timeout(this.options.httpTimeoutMs),
+    });
+    if (answer.status !== 200) {
+      await answer.body?.cancel();
+      throw Object.assign(new Error(`the JWKS endpoint answered HTTP ${String(answer.status)}`), { status: answer.status });
+    }
+    const jwks: unknown = await answer.json().catch(() => undefined);
+    if (!isJsonObject(jwks) || !Array.isArray(jwks.keys) || !jwks.keys.every(isJsonObject)) {
+      throw new Error('the JWKS endpoint did not answer with a JWK Set');
+    }
+    return jwks as unknown as client.JWKS;
   }
 
   #insecure(idp: OidcIdentityProvider): boolean {
@@ -209,6 +299,27 @@ export class OpenidClientGateway implements OidcGateway {
     }
   }
 }
+
+/** How long one JWKS fetch serves the code exchanges that follow it (see #exchangeConfiguration). */
+export const JWKS_REUSE_MS = 1000;
+
+interface ExchangeState {
+  /** The discovered configuration it was made from: a new discovery document means a new state. */
+  discovered: client.Configuration;
+  configuration: client.Configuration;
+  fetchedAt: number;
+  /** openid-client fetched the JWKS again on it (an id_token named a key it lacked): the next exchange makes a new one. */
+  stale: boolean;
+}
+
+interface ExchangeEntry {
+  discovered: client.Configuration;
+  building: Promise<ExchangeState>;
+  state?: ExchangeState;
+}
+
+const isJsonObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** openid-client's errors → RolegateError: unreachable IdP (503) versus rejected response (401). */
 function translate(error: unknown, slug: string, what: string): RolegateError {

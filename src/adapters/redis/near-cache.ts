@@ -16,6 +16,19 @@ export interface NearCacheLimits {
   proofMaxAgeMs?: number;
 }
 
+/**
+ * A read from Redis with the key's remaining time to live (PTTL, in the same
+ * round trip): a copy never outlives the key. Redis expires a key when it is
+ * read or when its expiry cycle samples it — with many keys that carry a TTL
+ * that can be long after the TTL ended, and a copy served from memory is
+ * never a read Redis sees, so its invalidation would come late.
+ */
+export interface NearRead {
+  value: string | null;
+  /** Milliseconds the key has left; null when it has no expiry. */
+  remainingMs: number | null;
+}
+
 /** What the near cache did since start-up, and what it holds now (read at scrape time). */
 export interface NearCacheStats {
   /** Reads answered from memory. */
@@ -143,20 +156,25 @@ export class NearCache {
   /**
    * Reads through the cache: `read` is the Redis round trip, shared by every
    * caller that asks for `key` while it is in flight. Its answer is kept only
-   * if no invalidation of `key` arrived meanwhile.
+   * if no invalidation of `key` arrived meanwhile, and never past the key's
+   * own expiry when `read` tells it (NearRead).
    */
-  readThrough(key: string, read: () => Promise<string | null>): Promise<string | null> {
+  readThrough(key: string, read: () => Promise<string | null | NearRead>): Promise<string | null> {
     const inFlight = this.#flights.get(key);
     if (inFlight !== undefined) {
       this.#shared++;
       return inFlight;
     }
     this.#misses++;
+    const startedAt = this.now();
     const flight: Promise<string | null> = read().then(
-      (value) => {
+      (answer) => {
+        const { value, remainingMs } = typeof answer === 'object' && answer !== null ? answer : { value: answer, remainingMs: null };
         if (this.#flights.get(key) !== flight) return value; // invalidated meanwhile: maybe old, not kept
         this.#flights.delete(key);
-        if (value !== null) this.#entries.set(key, { value, expiresAt: this.now() + this.#ttlMs });
+        // The key's expiry counts from when the read was sent, the earliest Redis may have measured it.
+        const expiresAt = Math.min(this.now() + this.#ttlMs, remainingMs === null ? Number.POSITIVE_INFINITY : startedAt + remainingMs);
+        if (value !== null && expiresAt > this.now()) this.#entries.set(key, { value, expiresAt });
         return value;
       },
       (error: unknown) => {

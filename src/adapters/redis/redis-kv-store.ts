@@ -1,5 +1,5 @@
 import { createClient } from 'redis';
-import type { KvStore } from '../../ports/kv-store.js';
+import type { KvStore, SetMembership } from '../../ports/kv-store.js';
 import { reportingFailuresAs } from '../dependency-failures.js';
 import type { Logger } from '../../ports/logger.js';
 import { withTimeout } from '../../support/with-timeout.js';
@@ -58,6 +58,20 @@ const ERROR_LOG_INTERVAL_MS = 30_000;
 const REPLICA_REOPEN_INTERVAL_MS = 1000;
 
 const DELETE_IF_EQUALS = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
+
+/**
+ * setAndIndex: KEYS[1] the value (ARGV[1], PX ARGV[2]), then each further key a set given the
+ * member ARGV[2i-1] and living at least ARGV[2i] ms (0: expiry untouched). PTTL before SADD:
+ * -2 is a set that is new, -1 one that never expires (kept so).
+ */
+const SET_AND_INDEX = `redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+for i = 2, #KEYS do
+  local atLeast = tonumber(ARGV[i * 2])
+  local left = redis.call('PTTL', KEYS[i])
+  redis.call('SADD', KEYS[i], ARGV[i * 2 - 1])
+  if atLeast > 0 and (left == -2 or (left >= 0 and left < atLeast)) then redis.call('PEXPIRE', KEYS[i], atLeast) end
+end
+return 1`;
 
 const now = performance.now.bind(performance);
 
@@ -194,7 +208,13 @@ export class RedisKvStore implements KvStore {
     if (!this.#near || !this.#nearPrefixes.some((p) => k.startsWith(p))) return this.#run((c) => c.get(k));
     const cached = this.#near.get(k);
     if (cached !== undefined) return cached;
-    return this.#near.readThrough(k, () => this.#run((c) => c.get(k)));
+    return this.#near.readThrough(k, () =>
+      this.#run(async (c) => {
+        // One round trip: the value and how long the key has left, so the copy never outlives the key.
+        const [value, pttl] = await c.multi().get(k).pTTL(k).execAsPipelineTyped();
+        return { value, remainingMs: pttl >= 0 ? pttl : null };
+      }),
+    );
   }
 
   async set(key: string, value: string, ttlMs?: number): Promise<void> {
@@ -236,6 +256,13 @@ export class RedisKvStore implements KvStore {
       if (ttlMs !== undefined) transaction.pExpire(k, positive(ttlMs));
       await transaction.exec();
     });
+  }
+
+  async setAndIndex(key: string, value: string, ttlMs: number, indexes: readonly SetMembership[]): Promise<void> {
+    const args = [value, String(positive(ttlMs))];
+    for (const index of indexes) args.push(index.member, index.ttlMs === undefined ? '0' : String(positive(index.ttlMs)));
+    const keys = [key, ...indexes.map((index) => index.key)];
+    await this.#write(keys, (c) => c.eval(SET_AND_INDEX, { keys: keys.map((k) => this.#key(k)), arguments: args }));
   }
 
   async removeFromSet(key: string, ...members: string[]): Promise<void> {

@@ -67,9 +67,22 @@ export class NodeSamlGateway implements SamlGateway {
     return spEntityIdOf(this.#sp.publicUrl, idp);
   }
 
-  async authnRequestUrl(idp: SamlIdentityProvider, relayState: string | undefined): Promise<{ url: string; requestId: string }> {
+  async authnRequestUrl(
+    idp: SamlIdentityProvider,
+    relayState: string | undefined,
+    options: { stepUp?: boolean } = {},
+  ): Promise<{ url: string; requestId: string }> {
     const requestId = newRequestId();
-    const saml = new SAML(this.#config(idp, requestId, { generateUniqueId: () => requestId }));
+    const context = idp.settings.stepUpAuthnContext;
+    const stepUp: Partial<SamlConfig> = options.stepUp
+      ? {
+          forceAuthn: true,
+          ...(context && context.length > 0
+            ? { disableRequestedAuthnContext: false, authnContext: context, racComparison: 'minimum' as const }
+            : {}),
+        }
+      : {};
+    const saml = new SAML(this.#config(idp, requestId, { generateUniqueId: () => requestId, ...stepUp }));
     const url = await saml.getAuthorizeUrlAsync(relayState ?? '', undefined, {});
     return { url, requestId };
   }

@@ -11,7 +11,11 @@ import type { SamlVerification, SamlVerifierSettings } from './saml-verifier.js'
 import type { VerifierAnswer, VerifierTask } from './saml-verifier-worker.js';
 
 export interface VerifierThreadOptions {
-  /** A message still running after this fails (503) and the thread is replaced; one that waited this long is dropped (503). */
+  /**
+   * A message still running after this fails (503) and the thread is replaced; one that waited twice
+   * this long is dropped (503). Twice: the message queued right behind one that overran has waited
+   * a whole timeout by then, and must still get its turn on the fresh thread.
+   */
   taskTimeoutMs?: number;
   /** Messages waiting or running at once; beyond this, 503 at once instead of an ever longer queue. */
   maxPending?: number;
@@ -111,7 +115,7 @@ export class SamlVerifierThread implements SamlVerification {
     if (this.#running || this.#closed) return;
     let task = this.#queue.shift();
     // Whoever sent a message that waited this long has likely given up: do not spend the thread on it.
-    while (task && Date.now() - task.queuedAt > this.#taskTimeoutMs) {
+    while (task && Date.now() - task.queuedAt > 2 * this.#taskTimeoutMs) {
       task.reject(busy());
       task = this.#queue.shift();
     }

@@ -1,4 +1,3 @@
-import { writeSync } from 'node:fs';
 import { checkBrokerUrl } from '../broker-url.js';
 import { cliPaths, configDirFrom } from '../config-dir.js';
 import { cacheFileFor, isWarm, readCachedCredentials, type ProcessCredentials } from '../credential-cache.js';
@@ -6,6 +5,9 @@ import { CliError, ExitCode, reportError } from '../errors.js';
 import { durationOf, refreshSettings } from '../refresh-settings.js';
 import { parseRoleName } from '../fast-path.js';
 import { ensurePrivateDir, readPrivateFile } from '../secure-files.js';
+
+// node:fs through getBuiltinModule, not `import … from 'node:fs'`: see main.ts.
+const { writeSync } = process.getBuiltinModule('node:fs');
 
 // `rolegate credential-process` runs on every AWS CLI/SDK call: main.ts loads
 // this module without commander or zod (start-up budget: 1.5× `node -e 0`).

@@ -24,7 +24,7 @@ export function rolesTable(answer: RolesResponse): string {
       account.id,
       role.breakGlass ? `${role.name} (break-glass)` : role.name,
       durationText(role.maxSessionSeconds),
-      role.description,
+      role.sessionPolicy === undefined ? role.description : `${role.description}${role.description ? ' ' : ''}[${role.sessionPolicy}]`,
     ]),
   );
   if (rows.length === 0) return 'You are not entitled to any role. Ask your administrator for access.\n';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { integer, nonEmptyString, stringList } from '../fields.js';
+import { boolean, integer, nonEmptyString, stringList } from '../fields.js';
 
 export const admin = z
   .strictObject({
@@ -23,6 +23,13 @@ export const admin = z
         description:
           'An access-as-code file (docs/access-as-code.md) applied at start-up, after migrations: accounts, roles and group mappings become what it says. A file with problems stops the start.',
       }),
+    accessAsCode: boolean()
+      .optional()
+      .meta({
+        env: ['ROLEGATE_ACCESS_AS_CODE'],
+        description:
+          'The access model is managed as code (an access file in version control, applied with `rolegate apply` or admin.accessFile): the admin pages then validate an edit and show the YAML to commit and the `rolegate apply` command instead of saving it. Default: on when admin.accessFile is set (start-up would undo edits made on the pages), off otherwise. The admin API is not affected.',
+      }),
     applyTimeoutMs: integer(1000, 3_600_000)
       .default(300_000)
       .meta({
@@ -42,7 +49,7 @@ export const admin = z
       .meta({
         env: ['ROLEGATE_AUDIT_RETENTION_DAYS'],
         description:
-          'Audit events older than this many days are removed, a calendar month (UTC) at a time once the whole month is older (hourly sweep): an event is kept at least this long and at most a month longer. Unset: kept forever. Removal by age is the only way events leave the trail.',
+          'Audit events older than this many days are removed, a week (UTC, from Monday) at a time once the whole week is older (hourly sweep): an event is kept at least this long and at most a week longer (a month for events kept in the monthly partitions of earlier versions). Unset: kept forever. Removal by age is the only way events leave the trail.',
       }),
   })
   .prefault({});

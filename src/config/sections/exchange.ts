@@ -11,6 +11,13 @@ export const sts = z
         description:
           "One STS endpoint for every account (a VPC endpoint, or the local devstack STS). Default: each account's own stsEndpoint, else the regional STS endpoint of the account's region and partition. Must be https:// in production mode (a loopback sidecar: see allowInsecureLoopback).",
       }),
+    iamEndpoint: url(['https', 'http'])
+      .optional()
+      .meta({
+        env: ['ROLEGATE_IAM_ENDPOINT'],
+        description:
+          "One IAM endpoint for every account's revoker (the local devstack's, which is its STS URL). Default: IAM's global endpoint of the account's partition. Must be https:// in production mode (a loopback sidecar: see allowInsecureLoopback).",
+      }),
     endpointScope: oneOf(['regional', 'global'])
       .default('regional')
       .meta({

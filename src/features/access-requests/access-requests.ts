@@ -5,12 +5,17 @@ import {
   approverRefusal,
   autoApproves,
   checkRequestAgainstPolicy,
+  DEFAULT_APPROVER_MFA_MAX_AGE_SECONDS,
   DEFAULT_PENDING_TTL_SECONDS,
+  formatDuration,
   isApprover,
+  stepUpReason,
+  stepUpUrl,
   type AccessRequestRecord,
   type AccessRequestState,
 } from '../../domain/access-requests.js';
 import { RolegateError } from '../../domain/errors.js';
+import { safeReturnTo } from '../../domain/return-to.js';
 import type { Principal } from '../../domain/principal.js';
 import { checkRoleRequestIn, roleRequestError } from '../../domain/role-request.js';
 import type { AccessRequestStore, AuditOf, NewAccessRequest, StoredChange, TransitionResult } from '../../ports/access-request-store.js';
@@ -200,9 +205,39 @@ async function newRequestFor(
   };
 }
 
-/** One approval by someone in an approver group (never the requester); the last one needed opens the grant. */
-export async function approveRequest(deps: AccessRequestDeps, caller: Caller, id: string, comment?: string): Promise<AccessRequestRecord> {
+/**
+ * One approval by someone in an approver group (never the requester); the last one needed opens the grant.
+ * The approver's sign-in must show a second factor no older than the policy's approverMfaMaxAge
+ * (default 1h), else `step_up_required` with the step-up address (back to `returnTo`, a local path).
+ */
+export async function approveRequest(
+  deps: AccessRequestDeps,
+  caller: Caller,
+  id: string,
+  comment?: string,
+  returnTo = '/',
+): Promise<AccessRequestRecord> {
   const { record, policy } = await decidable(deps, caller, id, 'approve');
+  const maxAgeSeconds = policy.approverMfaMaxAgeSeconds ?? DEFAULT_APPROVER_MFA_MAX_AGE_SECONDS;
+  const stepUp = stepUpReason(caller.principal.authn, maxAgeSeconds, deps.clock.now());
+  if (stepUp !== undefined) {
+    const detail =
+      stepUp === 'mfa_required'
+        ? 'Approving needs a sign-in with a second factor: sign in again (step-up) and approve then'
+        : `Approving needs a second-factor sign-in at most ${formatDuration(maxAgeSeconds)} old: sign in again (step-up) and approve then`;
+    await deps.audit
+      .record(eventOf(caller, 'access_request.approve', record, { refused: detail, stepUp }, 'denied'))
+      .catch((error: unknown) => caller.log.error({ err: error, event: 'approve' }, 'could not record a refused access-request decision'));
+    throw new RolegateError('step_up_required', {
+      detail,
+      extras: {
+        reason: stepUp,
+        maxAgeSeconds,
+        authenticatedAt: new Date(caller.principal.authn.authenticatedAt).toISOString(),
+        stepUpUrl: stepUpUrl(safeReturnTo(returnTo)),
+      },
+    });
+  }
   const result = await deps.store.approve(
     id,
     {
@@ -299,6 +334,21 @@ export async function getRequest(deps: AccessRequestDeps, caller: Caller, id: st
 /** The caller's own requests, newest first. */
 export async function listMyRequests(deps: AccessRequestDeps, caller: Caller, limit: number): Promise<AccessRequestRecord[]> {
   return deps.store.list({ principalId: caller.principal.id, limit });
+}
+
+/**
+ * The requester's other requests, newest first, for someone who may see this
+ * one (an approver judging it: the inbox's "previous requests"); 404 otherwise.
+ */
+export async function requesterHistory(
+  deps: AccessRequestDeps,
+  caller: Caller,
+  record: AccessRequestRecord,
+  limit: number,
+): Promise<AccessRequestRecord[]> {
+  if (!mayView(deps, caller.principal, record)) throw notFound(record.id);
+  const theirs = await deps.store.list({ principalId: record.principalId, limit: limit + 1 });
+  return theirs.filter((r) => r.id !== record.id).slice(0, limit);
 }
 
 /** Pending requests the caller may decide (an approver inbox): not their own, their groups among the approvers. */

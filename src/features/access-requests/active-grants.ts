@@ -59,6 +59,16 @@ export class ActiveGrants implements GrantLookup {
     return grant !== undefined && grant.endsAt > this.clock.now() ? grant : undefined;
   }
 
+  /** The user's held grants as text (GrantLookup.fingerprintOf): empty when there are none. */
+  fingerprintOf(principalId: string): string {
+    const roles = this.#byUser.get(principalId);
+    if (roles === undefined || roles.size === 0) return '';
+    return [...roles.values()]
+      .map((g) => `${g.roleId}\t${g.id}\t${String(g.startsAt)}\t${String(g.endsAt)}`)
+      .sort()
+      .join('\n');
+  }
+
   /** How many grants are held (metrics). */
   get size(): number {
     let count = 0;

@@ -1,4 +1,4 @@
-import { LineCounter, parseDocument, stringify } from 'yaml';
+import { LineCounter, parseDocument, stringify, type Document } from 'yaml';
 import type { z } from 'zod';
 import { accessDocumentSchema, type AccessDocument } from '../../domain/access-document.js';
 import { readYamlQuickly } from './quick-yaml.js';
@@ -39,6 +39,24 @@ export function parseAccessYaml(text: string): AccessFileResult {
 
 /** The reference reader: `yaml`'s document model, which knows where every value came from. */
 export function parseAccessYamlWithPositions(text: string): AccessFileResult {
+  const result = parseYamlWithPositions(
+    text,
+    accessDocumentSchema,
+    // An empty file would remove every account, role and mapping: say so rather than do it.
+    'the file is empty (to remove everything, write `version: 1` and empty lists)',
+  );
+  return result.ok ? { ok: true, document: result.value } : result;
+}
+
+/**
+ * Any YAML file validated by a schema, every problem with the line and column
+ * of the offending value (access files; `rolegate test`'s tests files).
+ */
+export function parseYamlWithPositions<S extends z.ZodType>(
+  text: string,
+  schema: S,
+  emptyMessage: string,
+): { ok: true; value: z.output<S> } | { ok: false; problems: AccessFileProblem[] } {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: true });
   if (doc.errors.length > 0) {
@@ -50,31 +68,27 @@ export function parseAccessYamlWithPositions(text: string): AccessFileResult {
       }),
     };
   }
-  if (doc.contents === null) {
-    // An empty file would remove every account, role and mapping: say so rather than do it.
-    return {
-      ok: false,
-      problems: [{ line: 1, column: 1, path: '', message: 'the file is empty (to remove everything, write `version: 1` and empty lists)' }],
-    };
-  }
+  if (doc.contents === null) return { ok: false, problems: [{ line: 1, column: 1, path: '', message: emptyMessage }] };
   let data: unknown;
   try {
     data = doc.toJS({ maxAliasCount: MAX_ALIASES }) as unknown;
   } catch (error) {
     return { ok: false, problems: [{ path: '', message: (error as Error).message }] };
   }
-  return validate(data ?? {}, (path) => {
-    // The deepest node that exists on the issue's path (an absent key points at its parent).
-    for (let depth = path.length; depth >= 0; depth--) {
-      const node = depth === 0 ? doc.contents : doc.getIn(path.slice(0, depth), true);
-      const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
-      if (range) {
-        const pos = lineCounter.linePos(range[0]);
-        return { line: pos.line, column: pos.col };
-      }
+  return validateWith(schema, data ?? {}, (path) => positionIn(doc, lineCounter, path));
+}
+
+/** The line and column of the deepest node that exists on a path (an absent key points at its parent). */
+export function positionIn(doc: Document, lineCounter: LineCounter, path: readonly PropertyKey[]): { line?: number; column?: number } {
+  for (let depth = path.length; depth >= 0; depth--) {
+    const node = depth === 0 ? doc.contents : doc.getIn(path.slice(0, depth), true);
+    const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
+    if (range) {
+      const pos = lineCounter.linePos(range[0]);
+      return { line: pos.line, column: pos.col };
     }
-    return {};
-  });
+  }
+  return {};
 }
 
 /** Validates an already-parsed document (a JSON body): problems carry paths but no positions. */
@@ -83,8 +97,17 @@ export function parseAccessObject(data: unknown): AccessFileResult {
 }
 
 function validate(data: unknown, position: (path: PropertyKey[]) => { line?: number; column?: number }): AccessFileResult {
-  const parsed = accessDocumentSchema.safeParse(data);
-  if (parsed.success) return { ok: true, document: parsed.data };
+  const result = validateWith(accessDocumentSchema, data, position);
+  return result.ok ? { ok: true, document: result.value } : result;
+}
+
+function validateWith<S extends z.ZodType>(
+  schema: S,
+  data: unknown,
+  position: (path: PropertyKey[]) => { line?: number; column?: number },
+): { ok: true; value: z.output<S> } | { ok: false; problems: AccessFileProblem[] } {
+  const parsed = schema.safeParse(data);
+  if (parsed.success) return { ok: true, value: parsed.data };
   const problems = parsed.error.issues.flatMap((issue) => problemsOf(issue, position));
   problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
   return { ok: false, problems };
@@ -115,4 +138,9 @@ export function formatProblem(problem: AccessFileProblem, source = ''): string {
 export function renderAccessYaml(document: AccessDocument): string {
   const header = '# rolegate access model (docs/access-as-code.md). Apply with: rolegate apply -f <this file>\n';
   return header + stringify(document, { lineWidth: 0 });
+}
+
+/** One object as the part of an access file it belongs in (`mappings:` and the entry), for pasting into the file. */
+export function renderAccessFragment(section: 'accounts' | 'roles' | 'mappings', entry: Record<string, unknown>): string {
+  return stringify({ [section]: [entry] }, { lineWidth: 0 });
 }

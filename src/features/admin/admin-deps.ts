@@ -1,11 +1,13 @@
 import type { AccessAdminStore } from '../../ports/access-admin-store.js';
 import type { AuditEvent } from '../../ports/audit-log.js';
+import type { AuditQuery } from '../../ports/audit-query.js';
 import type { Logger } from '../../ports/logger.js';
 import type { Caller } from '../credentials/issue-credentials.js';
 import type { Principal } from '../../domain/principal.js';
 import { RolegateError } from '../../domain/errors.js';
 import { plainHttpRefusal, type PlainHttpPolicy } from '../../domain/plain-http.js';
 import type { AccessFileResult } from './access-file.js';
+import type { ModelCheck } from './model-check.js';
 
 /** What the administration use cases need (wired in src/composition/admin.ts). */
 export interface AdminDeps {
@@ -23,6 +25,10 @@ export interface AdminDeps {
    * recorded as ended by the administrator. Wired once access requests are built.
    */
   endGrantsOfRemovedMappings?: (actor: Actor) => Promise<unknown>;
+  /** Remembers the stored entries already validated, so a one-object save does not validate the whole model again (model-check.ts). */
+  modelCheck?: ModelCheck;
+  /** The identities seen signing in (the audit trail), so a plan names the users a change reaches. */
+  signIns?: Pick<AuditQuery, 'lastSignIns'>;
 }
 
 /** Where an identity provider's settings name a URL rolegate fetches trust from or sends users to. */

@@ -1,5 +1,17 @@
 import type { AccessDocument } from '../../domain/access-document.js';
-import { ACCESS_KINDS, diffAccess, entryKey, summarizeChanges, type AccessChange, type AccessKind } from '../../domain/access-diff.js';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import {
+  ACCESS_KINDS,
+  diffAccessInSteps,
+  diffEffectiveAccessInSteps,
+  entryKey,
+  identityIndex,
+  summarizeChanges,
+  type AccessChange,
+  type AccessKind,
+  type EffectiveChange,
+} from '../../domain/access-diff.js';
+import type { SignedInIdentity } from '../../ports/audit-query.js';
 import { parseRoleArn } from '../../domain/arn.js';
 import type { AccessState, AccessWrite, Stored } from '../../ports/access-admin-store.js';
 import type { AuditEvent } from '../../ports/audit-log.js';
@@ -7,6 +19,8 @@ import { accessChanged, actorFields, checkTransport, type Actor, type AdminDeps 
 
 export interface ApplyResult {
   changes: AccessChange[];
+  /** Plans only: the change in effective access, with the named users each change reaches when sign-ins are known. */
+  effective?: (EffectiveChange & { users?: AffectedUser[] })[];
   summary: { add: number; change: number; remove: number };
   /** False for a dry run or when there was nothing to change. */
   applied: boolean;
@@ -27,11 +41,50 @@ export async function exportAccess(deps: AdminDeps, options: { identityProviders
   return documentOf(await deps.store.read(), options.identityProviders === true);
 }
 
-/** What applying the document would change, without changing anything. */
+export interface AffectedUser {
+  user: string;
+  username?: string;
+  lastSignIn: string;
+}
+
+/** How many of the most recently seen identities a plan names users from. */
+export const PLAN_IDENTITIES_LIMIT = 50_000;
+
+/**
+ * What applying the document would change, without changing anything: per
+ * object, and in effective access — with, when `deps.signIns` is wired (the
+ * caller passed the admin guard: an administrator or auditor), the identities
+ * seen signing in that each change reaches, with their latest sign-in.
+ */
 export async function planAccess(deps: AdminDeps, document: AccessDocument): Promise<ApplyResult> {
   checkTransport(document, deps.transport);
-  const changes = diffAccess(documentOf(await deps.store.read(), true), document);
-  return { changes, summary: summarizeChanges(changes), applied: false };
+  const current = documentOf(await deps.store.read(), true);
+  // In slices that yield: a whole large file's diff would otherwise hold this instance's event loop for a second.
+  const changes = await diffAccessInSteps(current, document, yieldToEventLoop);
+  const effective = await diffEffectiveAccessInSteps(current, document, yieldToEventLoop);
+  const identities = deps.signIns && effective.length > 0 ? await deps.signIns.lastSignIns(PLAN_IDENTITIES_LIMIT) : undefined;
+  return {
+    changes,
+    effective: identities === undefined ? effective : withUsers(effective, identities),
+    summary: summarizeChanges(changes),
+    applied: false,
+  };
+}
+
+function withUsers(
+  effective: readonly EffectiveChange[],
+  identities: readonly SignedInIdentity[],
+): (EffectiveChange & { users: AffectedUser[] })[] {
+  const reach = identityIndex(identities);
+  return effective.map((change) => {
+    const grants = change.action === 'change' ? [change.before, change.after] : [change.grant];
+    const reached = new Map<string, SignedInIdentity>();
+    for (const grant of grants) for (const identity of reach(grant)) reached.set(identity.user, identity);
+    const users = [...reached.values()]
+      .sort((a, b) => (a.user < b.user ? -1 : a.user > b.user ? 1 : 0))
+      .map((i) => ({ user: i.user, ...(i.username !== undefined ? { username: i.username } : {}), lastSignIn: i.at.toISOString() }));
+    return { ...change, users };
+  });
 }
 
 /**
@@ -43,12 +96,8 @@ export async function applyAccess(deps: AdminDeps, actor: Actor, document: Acces
   if (options.dryRun === true) return planAccess(deps, document);
   checkTransport(document, deps.transport);
   const changes = await deps.store.transaction(async (state, write) => {
-    const found = diffAccess(documentOf(state, true), document);
-    if (found.length > 0)
-      await write(
-        writesFor(found, state),
-        found.map((c) => changeEvent(actor, c, 'apply')),
-      );
+    const found = await diffAccessInSteps(documentOf(state, true), document, yieldToEventLoop);
+    if (found.length > 0) await write(writesFor(found, state), await changeEvents(actor, found));
     return found;
   });
   if (changes.length > 0) {
@@ -110,8 +159,18 @@ function storedByKey(state: AccessState, kind: AccessKind): Map<string, Stored<R
   return map;
 }
 
+/** The audit events of an apply, a slice at a time (a whole file is tens of thousands). */
+async function changeEvents(actor: Actor, changes: readonly AccessChange[]): Promise<AuditEvent[]> {
+  const events: AuditEvent[] = [];
+  for (const change of changes) {
+    events.push(changeEvent(actor, change, 'apply'));
+    if (events.length % 2000 === 0) await yieldToEventLoop();
+  }
+  return events;
+}
+
 /** One audit event per changed object: `admin.<kind>.<add|change|remove>` with before and after. */
-export function changeEvent(actor: Actor, change: AccessChange, via: 'apply' | 'api'): AuditEvent {
+export function changeEvent(actor: Actor, change: AccessChange, via: 'apply' | 'api' | 'page'): AuditEvent {
   const roleArn =
     change.kind === 'role' ? change.key : change.kind === 'mapping' ? String((change.after ?? change.before)?.role) : undefined;
   const accountId = change.kind === 'account' ? change.key : roleArn ? accountOf(roleArn) : undefined;

@@ -29,13 +29,23 @@ function decodeCursor(cursor: string): AuditPosition {
   } catch {
     // fall through
   }
-  throw new RolegateError('invalid_request', { detail: 'cursor is not one this API returned' });
+  throw new AuditFilterError('cursor', 'is not one this API returned: start again from the newest events');
+}
+
+/** A filter the schema accepted that still cannot be answered: which field, and why (the page shows it beside that field). */
+export class AuditFilterError extends RolegateError {
+  constructor(
+    readonly field: 'to' | 'cursor',
+    readonly reason: string,
+  ) {
+    super('invalid_request', { detail: `${field}: ${reason}` });
+  }
 }
 
 export function filterOf(params: AuditQueryParams): AuditFilter {
   const from = params.from === undefined ? undefined : new Date(params.from);
   const to = params.to === undefined ? undefined : new Date(params.to);
-  if (from && to && from >= to) throw new RolegateError('invalid_request', { detail: 'from must be before to' });
+  if (from && to && from >= to) throw new AuditFilterError('to', 'must be after from (from is inclusive, to exclusive)');
   return {
     ...(params.user === undefined ? {} : { user: params.user }),
     ...(params.role === undefined ? {} : { role: params.role }),
@@ -44,6 +54,7 @@ export function filterOf(params: AuditQueryParams): AuditFilter {
     ...(to ? { to } : {}),
     ...(params.outcome === undefined ? {} : { outcome: params.outcome }),
     ...(params.type === undefined ? {} : { type: params.type }),
+    ...(params.surface === undefined ? {} : { surface: params.surface }),
     ...(params.cursor === undefined ? {} : { after: decodeCursor(params.cursor) }),
     limit: params.limit,
   };

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { indexAccessModelInSteps, type AccessIndex } from '../../domain/access-index.js';
 import type { AccessSnapshot, AccessStore } from '../../ports/access-store.js';
@@ -24,14 +25,17 @@ export interface AccessModelStats {
   /** Heap used after the swap minus before the load: roughly what the new model holds while the old one is not yet collected. */
   heapDeltaBytes: number;
   heapUsedBytes: number;
+  /** What the version (lists and indexes) holds, counted from its objects (AccessIndex.approximateBytes): steady, unlike the heap delta. */
+  approximateBytes: number;
 }
 
 /**
  * Accounts, roles and mappings held in memory, with their indexes
  * (domain/access-index.ts) built once per loaded version, so deciding
  * entitlements costs no database round trip and no walk over the whole model
- * per request. Reloaded every `refreshMs`, and at once when any instance
- * announces a change on ACCESS_CHANGED_CHANNEL (admin changes do). A reload
+ * per request. Reloaded every `refreshMs`, and at once when another instance
+ * announces a change on ACCESS_CHANGED_CHANNEL (admin changes do, after
+ * reloading the instance that made them). A reload
  * builds the new version's indexes a slice at a time, yielding to the event
  * loop between slices, while requests keep deciding with the previous
  * version; then the two are swapped in one assignment. A failed reload keeps
@@ -43,6 +47,8 @@ export class AccessModelCache {
   #timer: NodeJS.Timeout | undefined;
   #unsubscribe: (() => Promise<void>) | undefined;
   #version = 0;
+  /** Names this instance's announcements on ACCESS_CHANGED_CHANNEL. */
+  readonly #origin = randomUUID();
   readonly #reload = coalescedReload(() => this.#load());
   #stats: AccessModelStats | undefined;
 
@@ -59,7 +65,11 @@ export class AccessModelCache {
     this.#timer = setInterval(() => void this.reload().catch(() => undefined), this.refreshMs);
     this.#timer.unref();
     this.#unsubscribe = await this.kv
-      .subscribe(ACCESS_CHANGED_CHANNEL, () => void this.reload().catch(() => undefined))
+      .subscribe(ACCESS_CHANGED_CHANNEL, (message) => {
+        // This instance's own announcement: it reloaded before announcing (accessChanged), so a second full load is only cost.
+        if (message.startsWith(`${this.#origin} `)) return;
+        void this.reload().catch(() => undefined);
+      })
       .catch((error: unknown) => {
         this.logger.warn({ reason: (error as Error).message }, 'cannot subscribe to access-model changes; relying on periodic reloads');
         return undefined;
@@ -109,6 +119,7 @@ export class AccessModelCache {
         indexMs: Math.round(indexed - read),
         heapDeltaBytes: heapUsedBytes - heapBefore,
         heapUsedBytes,
+        approximateBytes: model.approximateBytes,
       };
       this.logger.info({ event: 'access_model.loaded', ...this.#stats }, 'access model loaded');
       return model;
@@ -119,9 +130,9 @@ export class AccessModelCache {
     }
   }
 
-  /** Tells every instance (this one included) to reload now. */
+  /** Tells every other instance to reload now (call it after this one's reload: its own announcement is not loaded again). */
   async announceChange(): Promise<void> {
-    await this.kv.publish(ACCESS_CHANGED_CHANNEL, String(Date.now()));
+    await this.kv.publish(ACCESS_CHANGED_CHANNEL, `${this.#origin} ${String(Date.now())}`);
   }
 
   async stop(): Promise<void> {

@@ -5,6 +5,12 @@ import type { KvStore } from '../../ports/kv-store.js';
 import type { Sealer } from '../../ports/sealer.js';
 import { DecodedValues } from '../../support/decoded-values.js';
 import { recordCodec } from '../../support/record-codec.js';
+import { sessionPolicyFingerprint, type SessionPolicy } from '../../domain/session-policy.js';
+
+/** 128 bits of SHA-256: enough that two different policies never meet in one key. */
+function policyDigest(text: string): string {
+  return hash('sha256', text, 'base64url').slice(0, 22);
+}
 
 /** What rolegate keeps of one STS answer. The whole value is sealed at rest. */
 export interface CachedCredentials {
@@ -46,6 +52,11 @@ export interface CacheSlot {
   grantId?: string;
   /** One break-glass use: its own entry and STS session, never served to another use (issue-credentials.ts). */
   useId?: string;
+  /**
+   * The session policies the credentials were issued under (domain/session-policy.ts): part of the key, so
+   * credentials narrowed by one mapping's policy are never served for another's, nor for the unrestricted role.
+   */
+  sessionPolicy?: SessionPolicy;
 }
 
 /**
@@ -76,7 +87,10 @@ export class CredentialCache {
   }
 
   keyOf(slot: CacheSlot): string {
-    const base = `${CREDENTIALS_KEY_PREFIX}${userHash(slot.principalId)}:${slot.roleId}:${String(slot.durationSeconds)}`;
+    const plain = `${CREDENTIALS_KEY_PREFIX}${userHash(slot.principalId)}:${slot.roleId}:${String(slot.durationSeconds)}`;
+    // Without session policies the key is what it always was; with them, a digest of exactly what STS was sent.
+    const policies = sessionPolicyFingerprint(slot.sessionPolicy, policyDigest);
+    const base = policies === 'none' ? plain : `${plain}:sp:${policies}`;
     if (slot.useId !== undefined) return `${base}:use:${slot.useId}`;
     return slot.grantId === undefined ? base : `${base}:grant:${slot.grantId}`;
   }
@@ -99,13 +113,25 @@ export class CredentialCache {
     return entry.expiresAt - this.clock.now() > this.marginFor(entry) ? entry : undefined;
   }
 
-  /** Stores an entry until its refresh margin; returns false when it is too short-lived to cache. */
+  /**
+   * Stores an entry until its refresh margin; returns false when it is too short-lived to cache.
+   * The entry and its two index entries are sent together (one round trip, applied in this order);
+   * an index entry whose value was not stored only costs a no-op delete later.
+   */
   async set(key: string, slot: CacheSlot, entry: CachedCredentials): Promise<boolean> {
-    const ttlMs = entry.expiresAt - this.clock.now() - this.marginFor(entry);
+    const now = this.clock.now();
+    const ttlMs = entry.expiresAt - now - this.marginFor(entry);
     if (ttlMs <= 0) return false;
-    await this.kv.set(key, this.sealer.seal(cachedCredentialsRecord.encode(entry), key), ttlMs);
-    await this.kv.addToSet(indexKey(slot.principalId), key, entry.expiresAt - this.clock.now());
-    await this.kv.addToSet(roleIndexKey(slot.roleId), key, entry.expiresAt - this.clock.now());
+    const sealed = this.sealer.seal(cachedCredentialsRecord.encode(entry), key);
+    const lifeMs = entry.expiresAt - now;
+    const writes = [
+      this.kv.set(key, sealed, ttlMs),
+      this.kv.addToSet(indexKey(slot.principalId), key, lifeMs),
+      this.kv.addToSet(roleIndexKey(slot.roleId), key, lifeMs),
+    ];
+    // Every write settles before the answer (none is left running); the first failure is the answer's.
+    const results = await Promise.allSettled(writes);
+    for (const result of results) if (result.status === 'rejected') throw result.reason;
     return true;
   }
 

@@ -4,7 +4,8 @@ import type { Principal } from '../../domain/principal.js';
 import { sessionNameForUse, sourceIdentityFor, type SessionUse } from '../../domain/session-name.js';
 import { sessionTagsFor, type DroppedTag, type SessionTagConfig } from '../../domain/session-tags.js';
 import type { AssertionIssuer } from '../../ports/assertion-issuer.js';
-import type { AssumedRole, StsEndpoint, StsGateway } from '../../ports/sts-gateway.js';
+import type { AssumedRole, SessionPolicyInput, StsEndpoint, StsGateway } from '../../ports/sts-gateway.js';
+import type { SessionPolicy } from '../../domain/session-policy.js';
 
 export interface ExchangeDeps {
   issuer: AssertionIssuer;
@@ -23,6 +24,8 @@ export interface ExchangeRequest {
   durationSeconds: number;
   /** A grant or a break-glass use: its own session, named after it (sessionNameForUse). */
   use?: SessionUse;
+  /** The entitlement's session policies, sent as `Policy`/`PolicyArns` whatever the exchange mode. */
+  sessionPolicy?: SessionPolicy;
 }
 
 export interface ExchangeResult {
@@ -41,14 +44,23 @@ export interface ExchangeResult {
  * naming exactly this role and user, or calls AssumeRole with its own
  * credentials (assume-role). The caller has already decided the entitlement
  * and clamped the duration.
+ *
+ * STS is called only once `committed` has resolved (the write-ahead audit row):
+ * the assertion or token is minted meanwhile, while PostgreSQL commits. When
+ * `committed` rejects, nothing is sent and this rejects with its reason.
  */
-export async function exchange(deps: ExchangeDeps, request: ExchangeRequest): Promise<ExchangeResult> {
+export async function exchange(
+  deps: ExchangeDeps,
+  request: ExchangeRequest,
+  committed: Promise<void> = Promise.resolve(),
+): Promise<ExchangeResult> {
   const { principal, account, role, durationSeconds } = request;
   const naming = { bareIdp: deps.sessionNameIdp };
   const sessionName = sessionNameForUse(principal, naming, request.use);
   const sourceIdentity = sourceIdentityFor(principal, naming);
   const { tags, transitiveKeys, dropped } = sessionTagsFor(principal, deps.sessionTags);
   const endpoint = deps.endpointFor(account);
+  const policies = policyInput(request.sessionPolicy);
 
   switch (role.exchangeMode) {
     case 'saml': {
@@ -66,12 +78,14 @@ export async function exchange(deps: ExchangeDeps, request: ExchangeRequest): Pr
         authenticatedAt: principal.authn.authenticatedAt,
         ...(principal.authn.contextClass ? { authnContextClass: principal.authn.contextClass } : {}),
       });
+      await committed;
       const assumed = await deps.sts.assumeRoleWithSaml({
         endpoint,
         roleArn: role.arn,
         principalArn: providerArn,
         samlAssertion: minted.samlAssertion.reveal(),
         durationSeconds,
+        ...policies,
       });
       return {
         assumed,
@@ -89,16 +103,19 @@ export async function exchange(deps: ExchangeDeps, request: ExchangeRequest): Pr
         tags,
         transitiveTagKeys: transitiveKeys,
       });
+      await committed;
       const assumed = await deps.sts.assumeRoleWithWebIdentity({
         endpoint,
         roleArn: role.arn,
         webIdentityToken: minted.token.reveal(),
         roleSessionName: sessionName,
         durationSeconds,
+        ...policies,
       });
       return { assumed, sessionName, sourceIdentity, droppedTags: dropped, evidence: { tokenId: minted.jti, signingKey: minted.kid } };
     }
     case 'assume-role': {
+      await committed;
       const assumed = await deps.sts.assumeRole({
         endpoint,
         roleArn: role.arn,
@@ -108,10 +125,19 @@ export async function exchange(deps: ExchangeDeps, request: ExchangeRequest): Pr
         sourceIdentity,
         tags,
         transitiveTagKeys: transitiveKeys,
+        ...policies,
       });
       return { assumed, sessionName, sourceIdentity, droppedTags: dropped, evidence: {} };
     }
   }
+}
+
+function policyInput(policy: SessionPolicy | undefined): SessionPolicyInput {
+  if (policy === undefined) return {};
+  return {
+    ...(policy.document === undefined ? {} : { policy: policy.document }),
+    ...(policy.arns.length === 0 ? {} : { policyArns: policy.arns }),
+  };
 }
 
 function requireProvider(role: AwsRole): string {

@@ -10,9 +10,11 @@ import { checkRoleRequestIn, roleRequestError } from '../../domain/role-request.
 import type { AuditEvent, AuditLog } from '../../ports/audit-log.js';
 import type { NotificationSink } from '../../ports/notification-outbox.js';
 import { enqueueAfterAudit } from '../notifications/enqueue.js';
+import { isoTimeOf } from '../../support/iso-time.js';
 import type { Clock } from '../../ports/clock.js';
 import type { Logger } from '../../ports/logger.js';
 import type { Limits } from '../rate-limits/limits.js';
+import type { RolesAnswers } from './roles-answers.js';
 import type { AccessModelCache } from './access-model-cache.js';
 import { cachedCredentialsRecord, type CachedCredentials, type CredentialCache } from './credential-cache.js';
 import { exchange, type ExchangeDeps } from './exchange.js';
@@ -42,11 +44,19 @@ export interface CredentialsDeps {
   grants?: GrantLookup;
   /** Where break-glass uses are notified (the outbox); without it they are only audited and logged. */
   notifications?: NotificationSink;
+  /** GET /api/v1/roles answers reused while their facts hold (without it, the route keeps its own). */
+  rolesAnswers?: RolesAnswers;
 }
 
 /** Finds a user's active grant for a role without a database round trip. */
 export interface GrantLookup {
   grantFor(principalId: string, roleId: string): ActiveGrant | undefined;
+  /**
+   * Text that changes whenever the user's held grants change (any grant added,
+   * replaced or dropped), so an answer computed from them can be reused while
+   * it is the same. Without it, answers that looked at grants are not reused.
+   */
+  fingerprintOf?(principalId: string): string;
 }
 
 /** Who asks, from where: the request facts every audit event carries. */
@@ -159,12 +169,13 @@ export async function issueCredentials(deps: CredentialsDeps, caller: Caller, as
     durationSeconds: use?.kind === 'grant' ? nominal.seconds : duration.seconds,
     ...(use?.kind === 'grant' ? { grantId: use.id } : {}),
     ...(use?.kind === 'break-glass' ? { useId: use.id } : {}),
+    ...(entitlement.sessionPolicy ? { sessionPolicy: entitlement.sessionPolicy } : {}),
   };
   const key = deps.cache.keyOf(slot);
   const oneUse = use?.kind === 'break-glass';
   let source: CredentialSource = 'cache';
-  /** Audit writes that need not hold up the steps after them, all settled before the answer. */
-  const pendingAudit: Promise<unknown>[] = [];
+  /** Writes that need not hold up the steps after them (audit, cache), all settled before the answer. */
+  const pending: Promise<unknown>[] = [];
   // A break-glass use's key is new: nothing can be cached under it, so no lookup (and nothing is stored, below).
   let credentials = oneUse ? undefined : await deps.cache.get(key);
   if (!oneUse) deps.observer.cacheLookup(credentials ? 'hit' : 'miss');
@@ -181,11 +192,15 @@ export async function issueCredentials(deps: CredentialsDeps, caller: Caller, as
         // another's flight are never counted (and pay no extra Redis round trip).
         await limitExchanges(deps, caller, role);
         source = 'sts';
-        const produced = await produceCredentials(deps, caller, entitlement, duration.seconds, use, pendingAudit);
+        const produced = await produceCredentials(deps, caller, entitlement, duration.seconds, use, pending);
+        // Not awaited here: the flight's announce is sent right behind it, in the same round trip, on the
+        // same connection, so Redis stores the entry before it tells followers to read it.
         if (!oneUse)
-          await deps.cache.set(key, slot, produced).catch((error: unknown) =>
-            // Serving is still right; the next request just exchanges again.
-            caller.log.warn({ reason: (error as Error).message }, 'could not cache issued credentials'),
+          pending.push(
+            deps.cache.set(key, slot, produced).catch((error: unknown) =>
+              // Serving is still right; the next request just exchanges again.
+              caller.log.warn({ reason: (error as Error).message }, 'could not cache issued credentials'),
+            ),
           );
         return cachedCredentialsRecord.encode(produced);
       },
@@ -213,7 +228,9 @@ export async function issueCredentials(deps: CredentialsDeps, caller: Caller, as
         : `Issued under access grant ${jit.id}, which ends at ${ends}.`,
     );
   }
-  await Promise.all([grant(deps, caller, entitlement, credentials, duration.seconds, source, result.justification, use), ...pendingAudit]);
+  const granted = grant(deps, caller, entitlement, credentials, duration.seconds, source, result.justification, use);
+  // Cached answers have nothing else pending: no Promise.all (and no array) for them.
+  await (pending.length === 0 ? granted : Promise.all([granted, ...pending]));
   return { account, role, credentials, durationSeconds: duration.seconds, notes, source };
 }
 
@@ -224,13 +241,21 @@ function useDetails(use: SessionUse): Record<string, string> {
 
 /**
  * Counts a new exchange against both STS limits (429 over either; let through
- * when Redis cannot count). One after the other, so a request refused for its
- * role does not also spend the user's budget over all roles.
+ * when Redis cannot count). Both counts go out together (one round trip); a
+ * request refused for its role gets its count over all roles back, so it does
+ * not spend the user's budget.
  */
 async function limitExchanges(deps: CredentialsDeps, caller: Caller, role: AwsRole): Promise<void> {
   const id = caller.principal.id;
-  await deps.limits.enforce('stsExchangesPerRole', JSON.stringify([id, role.id]), caller.log);
-  await deps.limits.enforce('stsExchangesPerUser', id, caller.log);
+  const [perRole, perUser] = await Promise.allSettled([
+    deps.limits.enforce('stsExchangesPerRole', JSON.stringify([id, role.id]), caller.log),
+    deps.limits.enforce('stsExchangesPerUser', id, caller.log),
+  ]);
+  if (perRole.status === 'rejected') {
+    if (perUser.status === 'fulfilled' && perUser.value) await deps.limits.refund(perUser.value, caller.log);
+    throw perRole.reason;
+  }
+  if (perUser.status === 'rejected') throw perUser.reason;
 }
 
 /**
@@ -273,9 +298,26 @@ async function produceCredentials(
 ) {
   const { account, role } = entitlement;
   const base = auditEvent(caller, 'sts.exchange', 'success', account.id, role.arn, role.exchangeMode, durationSeconds);
-  await recordOrRefuse(deps, { ...base, type: 'sts.exchange.start', ...(use ? { details: useDetails(use) } : {}) });
+  // The assertion is minted while the write-ahead row commits; exchange() calls STS only once it has.
+  const writeAhead = recordOrRefuse(deps, { ...base, type: 'sts.exchange.start', ...(use ? { details: useDetails(use) } : {}) });
+  const exchanging = exchange(
+    deps.exchange,
+    {
+      principal: caller.principal,
+      account,
+      role,
+      durationSeconds,
+      ...(use ? { use } : {}),
+      ...(entitlement.sessionPolicy ? { sessionPolicy: entitlement.sessionPolicy } : {}),
+    },
+    writeAhead,
+  );
+  // Awaited below; handled now, as a minting failure may come while the row still commits.
+  exchanging.catch(() => undefined);
+  // Without the row, exchanging is refused with the same reason, before any STS call.
+  await writeAhead;
   try {
-    const result = await exchange(deps.exchange, { principal: caller.principal, account, role, durationSeconds, ...(use ? { use } : {}) });
+    const result = await exchanging;
     const { assumed } = result;
     if (result.droppedTags.length > 0)
       caller.log.warn({ dropped: result.droppedTags, roleArn: role.arn }, 'session tags left out of the exchange');
@@ -337,7 +379,7 @@ async function grant(
     sessionName: credentials.sessionName,
     // What CloudTrail shows of the session, to match the two; the full key id stays out of the trail.
     accessKeyIdPrefix: credentials.accessKeyId.slice(0, 12),
-    expiresAt: new Date(credentials.expiresAt).toISOString(),
+    expiresAt: isoTimeOf(credentials.expiresAt),
     viaGroups: entitlement.groups,
   };
   if (credentials.sourceIdentity) details.sourceIdentity = credentials.sourceIdentity;

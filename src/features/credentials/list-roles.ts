@@ -1,5 +1,6 @@
+import { sessionPolicyNote } from '../../domain/session-policy.js';
 import type { RolesResponse } from '../../contracts/roles.js';
-import { describeFailure, entitlementsIn } from '../../domain/entitlements.js';
+import { describeFailure, entitlementsIn, type Entitlements } from '../../domain/entitlements.js';
 import type { Principal } from '../../domain/principal.js';
 import type { Clock } from '../../ports/clock.js';
 import type { AccessModelCache } from './access-model-cache.js';
@@ -19,6 +20,11 @@ export async function listRoles(
     now: deps.clock.now(),
     ...(grants ? { grantFor: (roleId: string) => grants.grantFor(principal.id, roleId) } : {}),
   });
+  return rolesResponseOf(entitlements);
+}
+
+/** The roles answer (contracts/roles.ts) of a decision. */
+export function rolesResponseOf(entitlements: Entitlements): RolesResponse {
   return {
     accounts: entitlements.accounts.map(({ account, entitled, denied, eligible }) => ({
       id: account.id,
@@ -35,6 +41,7 @@ export async function listRoles(
         mfaRequired: e.mfaRequired,
         viaGroups: e.groups,
         ...(e.grant ? { grant: { id: e.grant.id, endsAt: new Date(e.grant.endsAt).toISOString() } } : {}),
+        ...policyNote(sessionPolicyNote(e.sessionPolicy)),
       })),
       denied: denied.map((d) => ({
         name: d.role.name,
@@ -58,4 +65,8 @@ export async function listRoles(
       })),
     })),
   };
+}
+
+function policyNote(note: string | undefined): { sessionPolicy?: string } {
+  return note === undefined ? {} : { sessionPolicy: note };
 }

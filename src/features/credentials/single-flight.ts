@@ -25,7 +25,12 @@ export interface SingleFlightOptions {
 }
 
 export interface Flight {
-  /** Read the shared result when it already exists (e.g. a cache lookup); undefined when absent. */
+  /**
+   * Read the shared result when it already exists (e.g. a cache lookup); undefined when absent.
+   * Called right after the lock is asked for, without waiting for its answer: a lookup that sends
+   * its read synchronously on the store's connection is read by the store after the lock is taken
+   * (one round trip for both; see SingleFlight).
+   */
   lookup(): Promise<string | undefined>;
   /** Produce the result (e.g. call STS and write the cache). Runs at most once at a time, across processes. */
   produce(): Promise<string>;
@@ -70,9 +75,16 @@ export class SingleFlight {
     const channel = `${this.#options.namespace}done:${key}`;
     for (let attempt = 1; attempt <= this.#options.maxAttempts; attempt++) {
       const token = randomUUID();
-      if (await this.#kv.setIfAbsent(lockKey, token, this.#options.lockTtlMs)) {
-        return this.#produce(flight, lockKey, token, channel);
-      }
+      // The lock and the lookup go out together, in this order, on one connection (one round trip):
+      // Redis reads the result after it took the lock, so a producer that finished between our miss
+      // and our lock is seen (it writes its result before it frees the lock).
+      const locked = this.#kv.setIfAbsent(lockKey, token, this.#options.lockTtlMs);
+      const found = flight.lookup();
+      found.catch(() => undefined); // read (or thrown) below; not unhandled while the lock is awaited
+      if (await locked) return this.#produce(flight, lockKey, token, channel, found);
+      // Held by another producer: its result may already be there.
+      const early = await found.catch(() => undefined);
+      if (early !== undefined) return early;
       const outcome = await this.#follow(flight, channel, lockKey);
       if (outcome?.ok) return outcome.value;
       if (outcome) throw flight.reviveError(outcome.error);
@@ -86,11 +98,11 @@ export class SingleFlight {
     });
   }
 
-  async #produce(flight: Flight, lockKey: string, token: string, channel: string): Promise<string> {
+  async #produce(flight: Flight, lockKey: string, token: string, channel: string, found: Promise<string | undefined>): Promise<string> {
     let outcome: FlightOutcome;
     try {
       // Another process may have finished between our miss and our lock.
-      const value = (await flight.lookup()) ?? (await flight.produce());
+      const value = (await found) ?? (await flight.produce());
       outcome = { ok: true, value };
     } catch (error) {
       outcome = { ok: false, error: flight.describeError(error) };
@@ -102,25 +114,34 @@ export class SingleFlight {
   }
 
   async #announce(channel: string, outcome: FlightOutcome, lockKey: string, token: string): Promise<void> {
-    // Followers learn success by reading the shared result; only errors carry details.
+    // Followers learn success by reading the shared result; only errors carry details. Both
+    // commands go out together (one round trip); Redis runs them in this order.
     const message = outcome.ok ? JSON.stringify({ ok: true }) : JSON.stringify(outcome);
-    await this.#kv.publish(channel, message).catch(() => undefined);
-    await this.#kv.deleteIfEquals(lockKey, token).catch(() => undefined);
+    await Promise.all([
+      this.#kv.publish(channel, message).catch(() => undefined),
+      this.#kv.deleteIfEquals(lockKey, token).catch(() => undefined),
+    ]);
   }
 
   async #follow(flight: Flight, channel: string, lockKey: string): Promise<FlightOutcome | undefined> {
     this.waiting++;
     let timer: NodeJS.Timeout | undefined;
     let tell!: (message: string) => void;
+    const heard = { message: false };
     const announced = new Promise<string>((resolve) => (tell = resolve));
-    const unsubscribe = await this.#kv.subscribe(channel, tell);
+    const unsubscribe = await this.#kv.subscribe(channel, (message) => {
+      heard.message = true;
+      tell(message);
+    });
     try {
       timer = setTimeout(() => tell('timeout'), this.#options.waitMs);
       // The producer may have finished before we subscribed: look once more,
-      // and if the lock is already gone without a result, do not wait for it.
+      // and if the lock is already gone without a result, do not wait for it —
+      // unless its announcement (published just before it let go, on the
+      // subscriber connection) has arrived: an error is then the answer.
       const early = await flight.lookup();
       if (early !== undefined) return { ok: true, value: early };
-      if ((await this.#kv.get(lockKey)) === null) return undefined;
+      if ((await this.#kv.get(lockKey)) === null && !heard.message) return undefined;
       const message = await announced;
       if (message === 'timeout') return undefined;
       const parsed = parseAnnouncement(message);

@@ -4,6 +4,7 @@ import type { LoginDeps, RequestContext } from './login-deps.js';
 import { principalFromOidc } from './principal-from-claims.js';
 import { recordLogin, recordLoginFailure } from './record-login.js';
 import { enabledProvider } from './start-login.js';
+import { checkStepUp } from './step-up.js';
 
 /**
  * The OIDC callback: consumes the pending login bound to this browser, lets
@@ -40,6 +41,11 @@ export async function finishOidcLogin(
       throw new RolegateError('assertion_invalid', { detail: 'The id_token tenant (tid) is not in this IdP’s allowedTenants' });
     }
     const principal = principalFromOidc(idp, signIn, deps.clock.now());
+    if (transaction.stepUp) {
+      // auth_time is not checked by openid-client without max_age on the callback: checked here.
+      const authTime = typeof signIn.claims.auth_time === 'number' ? signIn.claims.auth_time * 1000 : undefined;
+      checkStepUp(transaction.stepUp, principal, authTime, transaction.createdAt);
+    }
     const exp = typeof signIn.claims.exp === 'number' ? signIn.claims.exp * 1000 : undefined;
     const idpExpiresAt = idp.settings.sessionExpiry === 'id_token' ? (signIn.sessionExpiresAt ?? exp) : signIn.sessionExpiresAt;
     const created = await recordLogin(

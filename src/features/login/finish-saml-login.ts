@@ -12,6 +12,7 @@ import { principalFromSaml } from './principal-from-claims.js';
 import { recordLogin, recordLoginFailure } from './record-login.js';
 import { refuseSamlReplay } from './saml-replay-cache.js';
 import { enabledProvider } from './start-login.js';
+import { checkStepUp } from './step-up.js';
 
 export type SamlAcsOutcome =
   | { kind: 'signed-in'; cookieValue: string; session: LoginSession; returnTo: string }
@@ -74,6 +75,8 @@ export async function finishSamlLogin(
       validUntil: assertion.notOnOrAfter,
     });
     const pending = pendingLogin(idp, assertion, deps.clock.now());
+    if (transaction?.kind === 'saml' && transaction.stepUp)
+      checkStepUp(transaction.stepUp, pending.principal, assertion.authnInstant, transaction.createdAt);
     if (transaction) {
       const created = await recordLogin(deps, ctx, pending, input.previousSessionCookie);
       return { kind: 'signed-in', ...created, returnTo: transaction.returnTo };

@@ -6,6 +6,7 @@ import type { KvStore } from '../../ports/kv-store.js';
 import type { Logger } from '../../ports/logger.js';
 import { recordCodec } from '../../support/record-codec.js';
 import type { LimitName, Limits, LimitTicket } from '../rate-limits/limits.js';
+import type { StepUpRequest } from './step-up.js';
 
 /**
  * A sign-in (or a SAML sign-out) in progress: everything the answer must match, kept server-side
@@ -13,12 +14,24 @@ import type { LimitName, Limits, LimitTicket } from '../rate-limits/limits.js';
  * (read and deleted atomically) exactly once.
  */
 export type LoginTransaction =
-  | { kind: 'oidc'; idp: string; state: string; nonce: string; codeVerifier: string; returnTo: string; createdAt: number }
-  | { kind: 'saml'; idp: string; requestId: string; returnTo: string; createdAt: number }
+  | {
+      kind: 'oidc';
+      idp: string;
+      state: string;
+      nonce: string;
+      codeVerifier: string;
+      returnTo: string;
+      createdAt: number;
+      /** Set for a step-up (step-up.ts): the sign-in must be this session's user, fresh and with MFA. */
+      stepUp?: StepUpRequest;
+    }
+  | { kind: 'saml'; idp: string; requestId: string; returnTo: string; createdAt: number; stepUp?: StepUpRequest }
   /** A validated IdP-initiated SAML login waiting for the user's click on the interstitial. */
   | { kind: 'saml-unsolicited'; idp: string; pendingId: string; returnTo: string; createdAt: number }
   /** A sign-out that sent the browser to the IdP with our LogoutRequest, waiting for its LogoutResponse. */
   | { kind: 'saml-logout'; idp: string; requestId: string; subject: string; createdAt: number };
+
+const stepUpSchema = z.object({ principalId: z.string() });
 
 /** What is stored: the transaction and the pending-sign-in counts it holds (given back when it is taken). */
 type StoredTransaction = LoginTransaction & { pending?: LimitTicket[] };
@@ -39,8 +52,16 @@ export const loginTransactionRecord = recordCodec(
         codeVerifier: z.string(),
         returnTo: z.string(),
         createdAt: z.number(),
+        stepUp: stepUpSchema.optional(),
       }),
-      z.object({ kind: z.literal('saml'), idp: z.string(), requestId: z.string(), returnTo: z.string(), createdAt: z.number() }),
+      z.object({
+        kind: z.literal('saml'),
+        idp: z.string(),
+        requestId: z.string(),
+        returnTo: z.string(),
+        createdAt: z.number(),
+        stepUp: stepUpSchema.optional(),
+      }),
       z.object({
         kind: z.literal('saml-unsolicited'),
         idp: z.string(),

@@ -4,6 +4,7 @@ import type { Clock } from '../../ports/clock.js';
 import type { Logger } from '../../ports/logger.js';
 import type { ClaimedNotification, NotificationOutbox } from '../../ports/notification-outbox.js';
 import type { WebhookSender } from '../../ports/webhook-sender.js';
+import { PollingLoop } from '../../support/polling-loop.js';
 import { webhookBody, type WebhookFormat } from './formats.js';
 import { EVENT_ID_HEADER, EVENT_KIND_HEADER, SIGNATURE_HEADER, signatureHeader } from './signature.js';
 
@@ -57,12 +58,21 @@ const PURGE_EVERY_MS = 3_600_000;
  * request path waits for it, so a dead or hanging receiver slows no request.
  */
 export class NotificationDispatcher {
-  #running: Promise<void> | undefined;
-  #stopped = false;
-  #wake: (() => void) | undefined;
+  readonly #loop: PollingLoop;
   #lastPurge = 0;
 
-  constructor(private readonly deps: DispatcherDeps) {}
+  constructor(private readonly deps: DispatcherDeps) {
+    this.#loop = new PollingLoop(
+      async () => {
+        const claimed = await this.runOnce();
+        await this.#purgeIfDue();
+        // A full batch: more may be due at once.
+        return { moreDue: claimed >= this.deps.settings.batchSize };
+      },
+      deps.settings.pollIntervalMs,
+      (error) => this.deps.logger.warn({ reason: (error as Error).message }, 'cannot deliver notifications now; retrying'),
+    );
+  }
 
   /** The lease of a claimed row: longer than its attempt can take, so no other instance claims it meanwhile. */
   get leaseMs(): number {
@@ -70,16 +80,11 @@ export class NotificationDispatcher {
   }
 
   start(): void {
-    if (this.#running !== undefined) return;
-    this.#stopped = false;
-    this.#running = this.#loop();
+    this.#loop.start();
   }
 
-  async stop(): Promise<void> {
-    this.#stopped = true;
-    this.#wake?.();
-    await this.#running;
-    this.#running = undefined;
+  stop(): Promise<void> {
+    return this.#loop.stop();
   }
 
   /** One batch: claims what is due and delivers it. Returns how many rows were claimed. */
@@ -88,33 +93,6 @@ export class NotificationDispatcher {
     const claimed = await outbox.claim(settings.batchSize, this.leaseMs);
     await Promise.all(claimed.map((row) => this.#deliver(row)));
     return claimed.length;
-  }
-
-  async #loop(): Promise<void> {
-    while (!this.#stopped) {
-      let claimed = 0;
-      try {
-        claimed = await this.runOnce();
-        await this.#purgeIfDue();
-      } catch (error) {
-        this.deps.logger.warn({ reason: (error as Error).message }, 'cannot deliver notifications now; retrying');
-      }
-      // A full batch: more may be due at once. Otherwise wait for the next poll (stop() ends the wait).
-      if (claimed < this.deps.settings.batchSize) await this.#idle(this.deps.settings.pollIntervalMs);
-    }
-  }
-
-  #idle(ms: number): Promise<void> {
-    if (this.#stopped) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      timer.unref();
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.#wake = done;
-    });
   }
 
   async #purgeIfDue(): Promise<void> {

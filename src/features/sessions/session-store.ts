@@ -70,11 +70,12 @@ export class SessionStore {
       csrfToken: randomBytes(32).toString('base64url'),
       idpSession: input.idpSession,
     };
-    await this.kv.set(sessionKey(session.id), loginSessionRecord.encode(session), ttlMs);
-    // The index lives as long as the principal's longest session (re-extended at every login).
-    const indexTtl = Math.max(ttlMs, (await this.kv.ttlMs(indexKey(input.principal.id))) ?? 0);
-    await this.kv.addToSet(indexKey(input.principal.id), session.id, indexTtl);
-    await this.kv.addToSet(LIVE_INDEX, `${String(session.expiresAt)}.${session.id}`);
+    // One round trip: the session, then its place in the principal's index (which lives as long as
+    // the principal's longest session: extended at every sign-in, never shortened) and in the live index.
+    await this.kv.setAndIndex(sessionKey(session.id), loginSessionRecord.encode(session), ttlMs, [
+      { key: indexKey(input.principal.id), member: session.id, ttlMs },
+      { key: LIVE_INDEX, member: `${String(session.expiresAt)}.${session.id}` },
+    ]);
     return { cookieValue, session };
   }
 
@@ -111,6 +112,13 @@ export class SessionStore {
     const ended = ids.length > 0 ? await this.kv.delete(...ids.map(sessionKey)) : 0;
     await this.kv.delete(indexKey(principalId));
     return ended;
+  }
+
+  /** How many sessions of a principal are live (what revoking them would end); changes nothing. */
+  async countSessionsOf(principalId: string): Promise<number> {
+    const ids = await this.kv.setMembers(indexKey(principalId));
+    const live = await Promise.all(ids.map(async (id) => (await this.kv.get(sessionKey(id))) !== null));
+    return live.filter(Boolean).length;
   }
 
   /**

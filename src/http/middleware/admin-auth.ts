@@ -64,7 +64,9 @@ export function adminGuard(deps: {
       refuse(req, next, `Administration needs membership of ${deps.admin.groups.join(', ')}`);
       return;
     }
-    if (role === 'auditor' && !READS.has(req.method)) {
+    // A plan (the diff of an access file, with the people it affects) changes nothing: auditors review changes too.
+    const isPlan = req.method === 'POST' && req.path.toLowerCase().replace(/(.)\/$/, '$1') === '/access/plan';
+    if (role === 'auditor' && !READS.has(req.method) && !isPlan) {
       refuse(req, next, 'Auditors have read-only access: this change needs an administrator');
       return;
     }
@@ -73,34 +75,51 @@ export function adminGuard(deps: {
   return [
     deps.session.requireSession({ mode: deps.mode, bearer: deps.mode === 'api' }),
     check,
-    ...bodyParsers(deps.mode === 'api' ? (deps.accessFileMaxBytes ?? ONE_MB) : ONE_MB),
+    ...bodyParsers(deps.mode === 'api' ? (deps.accessFileMaxBytes ?? ONE_MIB) : ONE_MIB),
     express.urlencoded({ extended: false, limit: '64kb' }),
     csrfProtection(deps.publicUrl),
   ];
 }
 
-/** body-parser's '1mb' (1 MiB), the limit every admin body had. */
-const ONE_MB = '1mb';
+/** 1 MiB, the limit every admin body other than an access file keeps. */
+const ONE_MIB = 1024 * 1024;
 const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/plain'];
 /** The endpoints that take a whole access file (paths under /api/v1/admin; Express matches them case-insensitively, with or without a final slash). */
 const ACCESS_FILE_PATHS = new Set(['/access/plan', '/access/apply']);
 
 /**
- * JSON and YAML bodies: 1 MB, except the access-file endpoints, which take
+ * JSON and YAML bodies: 1 MiB, except the access-file endpoints, which take
  * `accessFileMaxBytes` (admin.accessFileMaxBytes): a large company's file is
  * several MB. Parsed only after the caller was found to be an administrator,
- * so nobody else can make rolegate read a large body.
+ * so nobody else can make rolegate read a large body. A body over its limit
+ * is refused with 413 naming the limit (and, for access files, the setting
+ * that raises it), before it is read when Content-Length says so.
  */
-function bodyParsers(accessFileMaxBytes: number | string): RequestHandler[] {
+function bodyParsers(accessFileMaxBytes: number): RequestHandler[] {
   type Parsers = Record<'json' | 'text', RequestHandler>;
-  const small: Parsers = { json: express.json({ limit: ONE_MB, strict: true }), text: express.text({ limit: ONE_MB, type: YAML_TYPES }) };
-  const large: Parsers = {
-    json: express.json({ limit: accessFileMaxBytes, strict: true }),
-    text: express.text({ limit: accessFileMaxBytes, type: YAML_TYPES }),
+  const parsers = (limit: number, detail: string): Parsers => {
+    const tooLarge = () => new RolegateError('payload_too_large', { detail, extras: { limitBytes: limit } });
+    const named =
+      (parser: RequestHandler): RequestHandler =>
+      (req, res, next) =>
+        parser(req, res, (error?: unknown) => {
+          next((error as { type?: unknown } | undefined)?.type === 'entity.too.large' ? tooLarge() : error);
+        });
+    return { json: named(express.json({ limit, strict: true })), text: named(express.text({ limit, type: YAML_TYPES })) };
   };
+  const small = parsers(ONE_MIB, `The request body is larger than the ${mebibytes(ONE_MIB)} this endpoint accepts`);
+  const large = parsers(
+    accessFileMaxBytes,
+    `The access file is larger than admin.accessFileMaxBytes (ROLEGATE_ACCESS_FILE_MAX_BYTES): ${String(accessFileMaxBytes)} bytes (${mebibytes(accessFileMaxBytes)}), counting the JSON around it; raise the setting to send a larger file`,
+  );
   const pick = (req: Request) =>
     req.method === 'POST' && ACCESS_FILE_PATHS.has(req.path.toLowerCase().replace(/(.)\/$/, '$1')) ? large : small;
   const json: RequestHandler = (req, res, next) => pick(req).json(req, res, next);
   const text: RequestHandler = (req, res, next) => pick(req).text(req, res, next);
   return [json, text];
+}
+
+function mebibytes(bytes: number): string {
+  const mib = bytes / ONE_MIB;
+  return `${Number.isInteger(mib) ? String(mib) : mib.toFixed(1)} MiB`;
 }

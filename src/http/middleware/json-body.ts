@@ -28,38 +28,38 @@ export function readJsonBody(req: IncomingMessage, limitBytes: number): Promise<
   const declared = Number(req.headers['content-length']);
   if (declared > limitBytes) return Promise.reject(tooLarge());
 
+  // Listeners stay attached once answered (the request ends with its answer): `chunks` tells whether it was.
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
+    let chunks: Buffer[] | undefined = [];
     let received = 0;
-    const finish = (error: RolegateError | undefined, body?: unknown) => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('aborted', onAborted);
-      req.off('error', onAborted);
-      if (error) reject(error);
-      else resolve(body);
+    const fail = (error: RolegateError) => {
+      chunks = undefined;
+      reject(error);
     };
-    const onData = (chunk: Buffer) => {
+    req.on('data', (chunk: Buffer) => {
+      if (chunks === undefined) return;
       received += chunk.length;
-      if (received > limitBytes) finish(tooLarge());
+      if (received > limitBytes) fail(tooLarge());
       else chunks.push(chunk);
-    };
-    const onEnd = () => {
+    });
+    req.on('end', () => {
+      if (chunks === undefined) return;
       const text = chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8');
+      chunks = undefined;
       const start = text.trimStart()[0];
-      if (start === undefined) return finish(undefined, {});
-      if (start !== '{' && start !== '[') return finish(NOT_JSON());
+      if (start === undefined) return resolve({});
+      if (start !== '{' && start !== '[') return reject(NOT_JSON());
       try {
-        finish(undefined, JSON.parse(text) as unknown);
+        resolve(JSON.parse(text) as unknown);
       } catch {
-        finish(NOT_JSON());
+        reject(NOT_JSON());
       }
+    });
+    const aborted = () => {
+      if (chunks !== undefined) fail(new RolegateError('invalid_request', { detail: 'The client aborted the request' }));
     };
-    const onAborted = () => finish(new RolegateError('invalid_request', { detail: 'The client aborted the request' }));
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('aborted', onAborted);
-    req.on('error', onAborted);
+    req.on('aborted', aborted);
+    req.on('error', aborted);
   });
 }
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { Request, RequestHandler } from 'express';
-import type { Logger } from '../../ports/logger.js';
+import type { AccessEntry, AccessLog, Logger } from '../../ports/logger.js';
 import type { Metrics } from '../../ports/metrics.js';
 import type { ApiRequest } from '../api-request.js';
 import { RequestLogger } from './request-logger.js';
@@ -18,17 +18,24 @@ declare module 'express-serve-static-core' {
 const INCOMING_ID = /^[\w.:-]{1,64}$/;
 const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 
+/** What observing a request reports to. */
+export interface RequestObserverDeps {
+  logger: Logger;
+  accessLog: AccessLog;
+  metrics: Metrics;
+}
+
 /**
  * Gives every request an id (a sane incoming X-Request-Id is kept, so a load
  * balancer's id follows the request) and a logger that stamps it on every
- * line; when the response is done, writes one log line and observes the
+ * line; when the response is done, writes one access log line and observes the
  * latency histogram, labelled by the matched route pattern (never the raw
  * path, which would explode cardinality). Query values are never logged:
  * OAuth codes, states and sign-in tokens travel there.
  */
-export function observeRequests(logger: Logger, metrics: Metrics): RequestHandler {
+export function observeRequests(deps: RequestObserverDeps): RequestHandler {
   return (req, res, next) => {
-    observeRequest(req, res, logger, metrics, () => routeOf(req));
+    observeRequest(req, res, deps, () => routeOf(req));
     next();
   };
 }
@@ -36,45 +43,44 @@ export function observeRequests(logger: Logger, metrics: Metrics): RequestHandle
 /**
  * observeRequests for one request, also for endpoints served without Express's
  * router (src/http/direct-routes.ts), which name their route pattern up front
- * (they have no `originalUrl` either: Express sets it while routing).
+ * (they have no `originalUrl` either: Express sets it while routing) and may
+ * write X-Request-Id themselves, with their other headers (`setsRequestId: false`).
  */
 export function observeRequest(
   req: ApiRequest & { originalUrl?: string },
   res: ServerResponse,
-  logger: Logger,
-  metrics: Metrics,
+  { logger, accessLog, metrics }: RequestObserverDeps,
   routeOf: () => string,
+  setsRequestId = true,
 ): void {
-  const started = process.hrtime.bigint();
+  const started = performance.now();
   const incoming = req.headers['x-request-id'];
   const requestId = typeof incoming === 'string' && INCOMING_ID.test(incoming) ? incoming : randomUUID();
   req.id = requestId;
   // A plain property: defining a getter per request would push the request
   // object into V8's slow dictionary mode.
   req.log = new RequestLogger(logger, requestId);
-  res.setHeader('X-Request-Id', requestId);
+  if (setsRequestId) res.setHeader('X-Request-Id', requestId);
 
-  res.once('finish', () => {
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  // 'finish' is emitted once per response: `on` spares once()'s wrapper.
+  res.on('finish', () => {
+    const ms = performance.now() - started;
     const status = res.statusCode;
     const method = req.method ?? '';
-    // Unset on direct routes: Express sets it while routing.
-    const { originalUrl } = req;
-    metrics.observeHttpRequest(method, routeOf(), status, seconds);
-    const line = {
+    metrics.observeHttpRequest(method, routeOf(), status, ms / 1000);
+    const entry: AccessEntry = {
       requestId,
-      req: {
-        method,
-        url: withoutQueryValues(originalUrl ?? req.url ?? ''),
-        remoteAddress: req.ip,
-        userAgent: req.headers['user-agent'],
-      },
-      res: { statusCode: status },
-      responseTimeMs: Math.round(seconds * 1e4) / 10,
+      method,
+      // Unset on direct routes: Express sets it while routing.
+      url: withoutQueryValues(req.originalUrl ?? req.url ?? ''),
+      remoteAddress: req.ip,
+      userAgent: req.headers['user-agent'],
+      statusCode: status,
+      responseTimeMs: Math.round(ms * 10) / 10,
     };
-    if (status >= 500) logger.error(line, 'request failed');
-    else if (QUIET_PATHS.has(req.path) && status < 400) logger.debug(line, 'request completed');
-    else logger.info(line, 'request completed');
+    if (status >= 500) accessLog.record('error', entry, 'request failed');
+    else if (QUIET_PATHS.has(req.path) && status < 400) accessLog.record('debug', entry, 'request completed');
+    else accessLog.record('info', entry, 'request completed');
   });
 }
 

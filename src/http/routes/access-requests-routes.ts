@@ -13,6 +13,7 @@ import {
 } from '../../contracts/access-requests.js';
 import type { AccessIndex } from '../../domain/access-index.js';
 import { parseDurationText, type AccessRequestRecord } from '../../domain/access-requests.js';
+import { safeReturnTo } from '../../domain/return-to.js';
 import { RolegateError } from '../../domain/errors.js';
 import {
   approveRequest,
@@ -90,7 +91,7 @@ export function accessRequestsRoutes(deps: { accessRequests: AccessRequestDeps; 
 
   router.post(`${BASE}/:id/approve`, ...write, async (req, res) => {
     const body = accessRequestDecisionSchema.parse(req.body);
-    await send(ar, res, await approveRequest(ar, callerOf(req), idOf(req), body.comment));
+    await send(ar, res, await approveRequest(ar, callerOf(req), idOf(req), body.comment, safeReturnTo(req.query.returnTo)));
   });
 
   router.post(`${BASE}/:id/deny`, ...write, async (req, res) => {
@@ -133,7 +134,8 @@ function idOf(req: Request): string {
   return accessRequestIdSchema.parse(req.params).id;
 }
 
-function secondsOf(duration: number | string): number {
+/** Seconds of the API's (and the portal form's) duration: seconds, or a text such as `4h`. */
+export function secondsOf(duration: number | string): number {
   if (typeof duration === 'number') return duration;
   const seconds = parseDurationText(duration);
   if (seconds === undefined) throw new RolegateError('invalid_request', { detail: 'duration: expected seconds or a duration such as 4h' });

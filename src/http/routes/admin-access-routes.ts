@@ -1,4 +1,5 @@
-import { Router, type Request } from 'express';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { Router, type Request, type Response } from 'express';
 import { accessApplyRequestSchema, type AccessApplyResponse, type AccessExportResponse } from '../../contracts/admin.js';
 import type { AccessDocument } from '../../domain/access-document.js';
 import { RolegateError } from '../../domain/errors.js';
@@ -12,6 +13,7 @@ import {
 import type { AdminDeps } from '../../features/admin/admin-deps.js';
 import { applyAccess, exportAccess, planAccess } from '../../features/admin/apply-access.js';
 import { callerOf } from '../middleware/caller-of.js';
+import { jsonInSlices } from '../../support/json-in-slices.js';
 
 /**
  * Access as code over HTTP (docs/admin.md): plan (diff only), apply (one
@@ -23,14 +25,14 @@ export function adminAccessRoutes(deps: { admin: AdminDeps }): Router {
   router.post('/api/v1/admin/access/plan', async (req, res) => {
     const { document } = await documentFrom(req, deps.admin);
     res.setHeader('Cache-Control', 'no-store');
-    res.json({ ...(await planAccess(deps.admin, document)), dryRun: true } satisfies AccessApplyResponse);
+    await sendJsonInSlices(res, { ...(await planAccess(deps.admin, document)), dryRun: true } satisfies AccessApplyResponse);
   });
 
   router.post('/api/v1/admin/access/apply', async (req, res) => {
     const { document, dryRun } = await documentFrom(req, deps.admin);
     const result = await applyAccess(deps.admin, callerOf(req), document, { dryRun });
     res.setHeader('Cache-Control', 'no-store');
-    res.json({ ...result, dryRun } satisfies AccessApplyResponse);
+    await sendJsonInSlices(res, { ...result, dryRun } satisfies AccessApplyResponse);
   });
 
   router.get('/api/v1/admin/access/export', async (req, res) => {
@@ -45,6 +47,30 @@ export function adminAccessRoutes(deps: { admin: AdminDeps }): Router {
   });
 
   return router;
+}
+
+/**
+ * res.json's body, written a slice of changes at a time (chunked, without an ETag, which
+ * an answer to a POST has no use for): a large file's plan is megabytes of JSON.
+ */
+async function sendJsonInSlices(res: Response, body: AccessApplyResponse): Promise<void> {
+  res.set('Content-Type', 'application/json; charset=utf-8');
+  for (const piece of jsonInSlices({ ...body })) {
+    if (res.destroyed) return; // the client went away: nothing more to write
+    if (res.write(piece)) await yieldToEventLoop();
+    else await drainedOrClosed(res);
+  }
+  res.end();
+}
+
+function drainedOrClosed(res: Response): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done).off('close', done);
+      resolve();
+    };
+    res.on('drain', done).on('close', done);
+  });
 }
 
 /** The document from a YAML body, or a JSON body carrying `yaml` or `document`; every problem at once as 400. */

@@ -2,8 +2,10 @@ import { Router, type RequestHandler } from 'express';
 import { RolegateError } from '../../domain/errors.js';
 import { parseCredentialsRequest, type CredentialsResponse } from '../../contracts/credentials.js';
 import { issueCredentials, type CredentialsDeps } from '../../features/credentials/issue-credentials.js';
-import { listRoles } from '../../features/credentials/list-roles.js';
+import { RolesAnswers } from '../../features/credentials/roles-answers.js';
+import { isoTimeOf } from '../../support/iso-time.js';
 import { callerOf } from '../middleware/caller-of.js';
+import { writeAnswer } from '../answer-headers.js';
 import type { ApiHandler } from '../direct-routes.js';
 import { csrfRefusal } from '../middleware/csrf.js';
 import { readJsonBody } from '../middleware/json-body.js';
@@ -24,10 +26,14 @@ export function credentialsRoutes(deps: CredentialsRoutesDeps, issue: ApiHandler
   const router = Router();
   const api = deps.session.requireSession({ mode: 'api' });
 
+  // Decided and serialised once per (model version, groups, facts the decision read): see roles-answers.ts.
+  const answers = deps.credentials.rolesAnswers ?? new RolesAnswers(deps.credentials);
   router.get('/api/v1/roles', api, async (req, res) => {
     const caller = callerOf(req);
+    const { json } = await answers.answer(caller.principal, caller.sourceIp);
     res.setHeader('Cache-Control', 'no-store');
-    res.json(await listRoles(deps.credentials, caller.principal, caller.sourceIp));
+    res.setHeader('Content-Type', 'application/json; charset=utf-8');
+    res.send(json);
   });
   router.post('/api/v1/credentials', (req, res, next) => {
     issue(req, res).catch(next);
@@ -77,7 +83,7 @@ export function issueCredentialsEndpoint(deps: CredentialsRoutesDeps): ApiHandle
         accessKeyId: c.accessKeyId,
         secretAccessKey: c.secretAccessKey,
         sessionToken: c.sessionToken,
-        expiration: new Date(c.expiresAt).toISOString(),
+        expiration: isoTimeOf(c.expiresAt),
       },
       durationSeconds: issued.durationSeconds,
       notes: issued.notes,
@@ -86,12 +92,20 @@ export function issueCredentialsEndpoint(deps: CredentialsRoutesDeps): ApiHandle
       cached: issued.source !== 'sts',
     };
     const json = JSON.stringify(answer);
-    res.writeHead(200, {
-      'Content-Type': 'application/json; charset=utf-8',
-      'Content-Length': Buffer.byteLength(json),
-      'Cache-Control': 'no-store',
-      Pragma: 'no-cache',
-    });
-    res.end(json);
+    writeAnswer(
+      res,
+      200,
+      [
+        'Content-Type',
+        'application/json; charset=utf-8',
+        'Content-Length',
+        String(Buffer.byteLength(json)),
+        'Cache-Control',
+        'no-store',
+        'Pragma',
+        'no-cache',
+      ],
+      json,
+    );
   };
 }

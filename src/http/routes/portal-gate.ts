@@ -2,6 +2,7 @@ import type { Request, RequestHandler } from 'express';
 import { signInPath } from '../../domain/return-to.js';
 import { cookiePolicy, readCookie } from '../cookies.js';
 import type { SessionMiddleware } from '../middleware/session.js';
+import { portalHref } from '../views/portal/roles-page.js';
 
 /** The portal actions a form POST can be resumed as, after a sign-in in between (GET /portal/continue). */
 export const RESUMABLE_ACTIONS = ['console', 'credentials'] as const;
@@ -35,10 +36,15 @@ export function portalGate(session: SessionMiddleware, publicUrl: URL, cookieNam
 export function returnToOf(req: Request): string {
   if (req.method === 'GET' || req.method === 'HEAD') return req.originalUrl;
   if (req.path.startsWith('/portal/cli-sessions')) return '/portal/cli-sessions';
+  // Just-in-time access: a decision or a cancellation comes back to its request, the request form to a fresh form.
+  if (req.path === '/portal/requests') return '/portal/requests/new';
+  const request = /^\/portal\/requests\/([0-9a-f-]{36})\/(?:approve|deny|cancel)$/i.exec(req.path)?.[1];
+  if (request !== undefined) return `/portal/requests/${request.toLowerCase()}`;
   const body = (req.body ?? {}) as Record<string, unknown>;
   const field = (name: string) => (typeof body[name] === 'string' ? body[name] : undefined);
   const q = field('q');
-  const list = q ? `/portal?q=${encodeURIComponent(q)}` : '/portal';
+  const page = field('page');
+  const list = portalHref(q?.trim() ?? '', page !== undefined && /^[1-9]\d{0,8}$/.test(page) ? Number(page) : 1);
   const action = RESUMABLE_ACTIONS.find((a) => req.path === `/portal/${a}`);
   const accountId = field('accountId');
   const role = field('role');

@@ -8,13 +8,16 @@ import type { AppDeps } from '../create-app.js';
 import { csrfProtection } from '../middleware/csrf.js';
 import type { SessionMiddleware } from '../middleware/session.js';
 import { portalGate, RESUMABLE_ACTIONS } from './portal-gate.js';
+import { portalAccessRequestsRoutes } from './portal-access-requests-routes.js';
 import { portalSessionsRoutes } from './portal-sessions-routes.js';
+import { portalReviewsRoutes } from './portal-reviews-routes.js';
 import { continuePage, nothingToContinuePage } from '../views/portal/continue-page.js';
 import { toProblem } from '../problem.js';
 import { consoleRedirectPage, degradedPage, justificationPage, type PortalAction } from '../views/portal/action-pages.js';
 import { credentialsPage } from '../views/portal/credentials-page.js';
 import type { Viewer } from '../views/portal/layout.js';
-import { rolesPage } from '../views/portal/roles-page.js';
+import { portalHref, rolesPage } from '../views/portal/roles-page.js';
+import { PORTAL_QUERY_MAX, portalSearchIndex } from '../../features/portal/role-listing.js';
 import { callerOf } from '../middleware/caller-of.js';
 import { staticAssets } from './static-assets.js';
 
@@ -31,7 +34,16 @@ const continueQuery = z.object({
   role: z.string().regex(/^[\w+=,.@-]{1,64}$/, 'expected an IAM role name'),
   durationSeconds: z.coerce.number().int().min(900).max(43_200).optional(),
 });
-const favouriteForm = roleForm.pick({ accountId: true, role: true }).extend({ q: z.string().max(200).optional() });
+const pageNumber = z
+  .string()
+  .regex(/^[1-9]\d{0,8}$/, 'expected a page number (1, 2, …)')
+  .transform(Number);
+const searchText = z.string().max(PORTAL_QUERY_MAX, `expected at most ${String(PORTAL_QUERY_MAX)} characters`);
+const portalQuery = z.object({
+  q: z.string({ error: 'expected one search text' }).pipe(searchText).optional(),
+  page: z.string({ error: 'expected one page number' }).pipe(pageNumber).optional(),
+});
+const favouriteForm = roleForm.pick({ accountId: true, role: true }).extend({ q: searchText.optional(), page: pageNumber.optional() });
 
 /**
  * The SSO portal (docs/portal.md): server-rendered pages at /portal, the
@@ -52,13 +64,21 @@ export function portalRoutes({ deps, session }: { deps: AppDeps; session: Sessio
   router.get('/portal', ...gate, async (req, res) => {
     const viewer = viewerOf(req);
     const caller = callerOf(req);
-    const q = typeof req.query.q === 'string' ? req.query.q.slice(0, 200) : '';
+    const { q = '', page = 1 } = portalQuery.parse(req.query);
     const [roles, prefs] = await Promise.all([
       listRoles(deps.credentials, caller.principal, caller.sourceIp),
       deps.preferences.get(caller.principal.id),
     ]);
     noStore(res);
-    res.type('html').send(rolesPage({ viewer, roles, prefs, q }));
+    res.type('html').send(rolesPage({ viewer, roles, prefs, q, page, requests: deps.accessRequests !== undefined }));
+  });
+
+  // What portal.js counts a search's matches in as you type, before the server's page of rows arrives.
+  router.get('/portal/search-index', ...gate, async (req, res) => {
+    const caller = callerOf(req);
+    const roles = await listRoles(deps.credentials, caller.principal, caller.sourceIp);
+    noStore(res);
+    res.json(portalSearchIndex(roles, { requests: deps.accessRequests !== undefined }));
   });
 
   // Where a Console or CLI credentials click that met an expired session comes back to (portal-gate.ts).
@@ -154,10 +174,13 @@ export function portalRoutes({ deps, session }: { deps: AppDeps; session: Sessio
     const body = favouriteForm.parse(req.body);
     const caller = callerOf(req);
     await deps.preferences.toggleFavourite(caller.principal.id, body.accountId, body.role);
-    res.redirect(303, body.q ? `/portal?q=${encodeURIComponent(body.q)}` : '/portal');
+    res.redirect(303, portalHref(body.q?.trim() ?? '', body.page));
   });
 
   router.use(portalSessionsRoutes({ cli: deps.cliAuth, gate, viewerOf }));
+  if (deps.accessRequests) router.use(portalAccessRequestsRoutes({ app: deps, accessRequests: deps.accessRequests, gate, viewerOf }));
+  if (deps.admin.reviews)
+    router.use(portalReviewsRoutes({ reviews: deps.admin.reviews, groups: deps.config.admin, publicUrl, gate, viewerOf }));
   router.use('/portal', portalErrors);
   return router;
 }

@@ -81,6 +81,17 @@ export function signInHandOffPage(input: { url: string; idpDisplayName: string; 
   );
 }
 
+/** The step-up sign-in's hop to the IdP by navigation (a redirect at the tail of a form POST is blocked by form-action). */
+export function stepUpHandOffPage(url: string): string {
+  return page(
+    'Signing in again',
+    html`<h1>Signing in again</h1>
+      <p role="status">This needs a recent sign-in with a second factor: on to your identity provider…</p>
+      <p><a href="${url}">Continue</a> if nothing happens.</p>`,
+    html`<meta http-equiv="refresh" content="0;url=${url}" />`,
+  );
+}
+
 /** After logout: on to the IdP's logout (or the sign-in page) by navigation, not by a redirect of the form POST. */
 export function signedOutPage(next: string): string {
   return page(

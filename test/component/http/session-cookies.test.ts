@@ -2,6 +2,7 @@ import express from 'express';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorHandler } from '../../../src/http/middleware/error-handler.js';
+import { loggerAccessLog } from '../../../src/http/middleware/access-log.js';
 import { observeRequests } from '../../../src/http/middleware/observe-requests.js';
 import { sessionMiddleware } from '../../../src/http/middleware/session.js';
 import { startRogueOidcProvider, type RogueOidcProvider } from '../../peers/rogue-oidc-provider.js';
@@ -79,7 +80,8 @@ describe('session cookies', () => {
       sessionCookieName: 'rolegate_session',
     });
     const app = express();
-    app.use(observeRequests(httpsApp.t.logs.logger, httpsApp.t.deps.metrics));
+    const logger = httpsApp.t.logs.logger;
+    app.use(observeRequests({ logger, accessLog: loggerAccessLog(logger), metrics: httpsApp.t.deps.metrics }));
     app.get('/portal/roles', session.requireSession({ mode: 'page' }), (_req, res) => res.send('ok'));
     app.get('/api/v1/roles', session.requireSession(), (_req, res) => res.send('ok'));
     app.use(errorHandler());

@@ -48,6 +48,12 @@ describe('the buffered access log', () => {
     expect(run.lines.map((l) => l.msg)).toEqual(Array.from({ length: 500 }, (_, i) => `line ${String(i)}`));
   });
 
+  it('when a line is larger than the buffer, then it is written whole, between the lines around it', async () => {
+    const run = runChild(`logger.info('before'); logger.info('x'.repeat(100000)); logger.info('after'); process.exit(0);`);
+    expect(await run.exited).toBe(0);
+    expect(run.lines.map((l) => l.msg)).toEqual(['before', 'x'.repeat(100000), 'after']);
+  });
+
   it('when the process dies of an uncaught error, then the buffered lines are still written', async () => {
     const run = runChild(`logger.info('before the crash'); setImmediate(() => { throw new Error('boom'); });`);
     expect(await run.exited).not.toBe(0);

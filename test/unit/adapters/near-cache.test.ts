@@ -126,6 +126,22 @@ describe('NearCache', () => {
     expect(await cache.readThrough('a', () => Promise.resolve('back'))).toBe('back');
   });
 
+  it('when Redis says how long the key has left, then the copy ends with the key, not later', async () => {
+    let now = 1000;
+    const cache = new NearCache({ ttlMs: 60_000, maxEntries: 10, maxBytes: 1e6 }, () => now);
+    expect(await cache.readThrough('session', () => Promise.resolve({ value: 'one', remainingMs: 250 }))).toBe('one');
+    now += 249;
+    expect(cache.get('session')).toBe('one');
+    now += 1; // the key's TTL is over: Redis may not have expired it yet, the copy is gone anyway
+    expect(cache.get('session')).toBeUndefined();
+    // Without an expiry the cache's own bound applies; a key with no time left is not kept at all.
+    await cache.readThrough('forever', () => Promise.resolve({ value: 'x', remainingMs: null }));
+    now += 59_999;
+    expect(cache.get('forever')).toBe('x');
+    expect(await cache.readThrough('ending', () => Promise.resolve({ value: 'y', remainingMs: 0 }))).toBe('y');
+    expect(cache.get('ending')).toBeUndefined();
+  });
+
   describe('with proofs that the tracking connection is flowing', () => {
     it('when the newest proof is older than the limit, then nothing is answered and the copies are dropped', async () => {
       let now = 1000;

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -35,6 +35,17 @@ describe('the local credential cache', () => {
     // The same file asked for another request (a renamed file, a digest collision) is a miss.
     expect(readCachedCredentials(file, { ...request, role: 'ReadOnly' })).toBeUndefined();
     expect(readCachedCredentials(file, { ...request, durationSeconds: 900 })).toBeUndefined();
+  });
+
+  it('when a write was lost in a crash (the entry is not flushed to disk: an empty or torn file), then it is a miss, not an error', () => {
+    const dir = path.join(mkdtempSync(path.join(tmpdir(), 'rolegate-cache-')), 'cache');
+    const file = cacheFileFor(dir, request);
+    writeCachedCredentials(file, entryWith(60 * MIN, 0));
+    const whole = JSON.stringify(entryWith(60 * MIN, 0));
+    for (const content of ['', whole.slice(0, whole.length / 2), '\0'.repeat(64)]) {
+      writeFileSync(file, content, { mode: 0o600 });
+      expect(readCachedCredentials(file, request)).toBeUndefined();
+    }
   });
 
   it('when requests differ in any part, then their files differ', () => {

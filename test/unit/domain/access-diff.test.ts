@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { accessDocumentSchema, type AccessDocument } from '../../../src/domain/access-document.js';
-import { diffAccess, summarizeChanges } from '../../../src/domain/access-diff.js';
+import {
+  diffAccess,
+  diffAccessInSteps,
+  diffEffectiveAccess,
+  diffEffectiveAccessInSteps,
+  summarizeChanges,
+} from '../../../src/domain/access-diff.js';
 
 const doc = (input: unknown): AccessDocument => accessDocumentSchema.parse(input);
 const SANDBOX = { id: '111111111111', alias: 'sandbox' };
@@ -96,5 +102,29 @@ describe('accessDocumentSchema', () => {
         'mappings.0.idp: identity provider corp is not listed',
       ]),
     );
+  });
+});
+
+describe('diffAccessInSteps and diffEffectiveAccessInSteps', () => {
+  it('when a diff runs in slices, then it pauses between them and lists the same changes as in one go', async () => {
+    const accounts = Array.from({ length: 40 }, (_, i) => ({ id: String(200000000000 + i), alias: `a${String(i)}` }));
+    const roles = accounts.map((a) => ({ arn: `arn:aws:iam::${a.id}:role/Dev`, mode: 'assume-role' }));
+    const mappings = roles.map((r, i) => ({ group: `g${String(i)}`, role: r.arn, requireMfa: i % 2 === 0 }));
+    const current = doc({ accounts, roles, mappings });
+    const desired = doc({
+      accounts: accounts.slice(5),
+      roles: roles.slice(5).map((r, i) => (i % 3 === 0 ? { ...r, description: 'changed' } : r)),
+      mappings: mappings.slice(5).map((m) => ({ ...m, requireMfa: !m.requireMfa })),
+    });
+    let pauses = 0;
+    const pause = () => {
+      pauses++;
+      return Promise.resolve();
+    };
+    expect(await diffAccessInSteps(current, desired, pause, 10)).toEqual(diffAccess(current, desired));
+    expect(pauses).toBeGreaterThan(10);
+    pauses = 0;
+    expect(await diffEffectiveAccessInSteps(current, desired, pause, 10)).toEqual(diffEffectiveAccess(current, desired));
+    expect(pauses).toBeGreaterThan(5);
   });
 });

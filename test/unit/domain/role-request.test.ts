@@ -137,3 +137,31 @@ describe('roleRequestError', () => {
     });
   });
 });
+
+describe('roleRequestError when only the MFA sign-in is too old', () => {
+  it('then step_up_required tells where to sign in again, with the failed condition', () => {
+    const who = principal({ groups: ['aws-dev'], mfa: true });
+    const fresh = entitlementsFor({
+      principal: who,
+      sourceIp: '10.0.0.1',
+      ...catalog,
+      mappings: [mapping(mfaRole.id, 'aws-dev', { requireMfa: true, mfaMaxAgeSeconds: 600 })],
+      now: who.authn.authenticatedAt + 599_000,
+    });
+    expect(checkRoleRequest(fresh, catalog, { account: 'dev', role: 'Deployer' }).ok).toBe(true);
+    const stale = entitlementsFor({
+      principal: who,
+      sourceIp: '10.0.0.1',
+      ...catalog,
+      mappings: [mapping(mfaRole.id, 'aws-dev', { requireMfa: true, mfaMaxAgeSeconds: 600 })],
+      now: who.authn.authenticatedAt + 601_000,
+    });
+    const result = checkRoleRequest(stale, catalog, { account: 'dev', role: 'Deployer' });
+    if (result.ok) throw new Error('expected a refusal');
+    expect(roleRequestError(result)).toMatchObject({
+      code: 'step_up_required',
+      status: 403,
+      extras: { reason: 'condition_failed', conditions: ['mfa_stale'], stepUpUrl: '/login/step-up?returnTo=%2F' },
+    });
+  });
+});

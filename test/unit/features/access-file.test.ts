@@ -31,6 +31,42 @@ describe('parseAccessYaml', () => {
     ]);
   });
 
+  it('when an account names a revoker, then it is kept and exported again; a revoker elsewhere or a bad ExternalId is refused with its position', () => {
+    const good = [
+      'version: 1',
+      'accounts:',
+      "  - id: '111111111111'",
+      '    alias: sandbox',
+      '    revoker:',
+      '      roleArn: arn:aws:iam::111111111111:role/RolegateRevoker',
+      '      externalId: rolegate-7f3a91c2',
+    ].join('\n');
+    const parsed = parseAccessYaml(good);
+    expect(parsed.ok).toBe(true);
+    if (!parsed.ok) return;
+    expect(parsed.document.accounts[0]?.revoker).toEqual({
+      roleArn: 'arn:aws:iam::111111111111:role/RolegateRevoker',
+      externalId: 'rolegate-7f3a91c2',
+    });
+    const again = parseAccessYaml(renderAccessYaml(parsed.document));
+    expect(again.ok && again.document.accounts[0]?.revoker).toEqual(parsed.document.accounts[0]?.revoker);
+
+    const bad = parseAccessYaml(good.replace('rolegate-7f3a91c2', 'x'));
+    expect(bad.ok).toBe(false);
+    if (bad.ok) return;
+    expect(bad.problems.map((p) => formatProblem(p, 'access.yaml'))).toEqual([
+      expect.stringMatching(/^access\.yaml:7:19 accounts\[0\]\.revoker\.externalId: expected 2-1224 characters/),
+    ]);
+    const elsewhere = parseAccessYaml(
+      good.replace('aws:iam::111111111111:role/RolegateRevoker', 'aws:iam::222222222222:role/RolegateRevoker'),
+    );
+    expect(elsewhere.ok).toBe(false);
+    if (!elsewhere.ok)
+      expect(elsewhere.problems.map((p) => formatProblem(p, 'access.yaml'))).toEqual([
+        'access.yaml:6:16 accounts[0].revoker.roleArn: the revoker role must be in account 111111111111',
+      ]);
+  });
+
   it('when the file is empty (or only comments), then it is refused rather than read as "remove everything"', () => {
     for (const text of ['', '# nothing yet\n']) {
       const result = parseAccessYaml(text);
@@ -81,7 +117,25 @@ describe('parseAccessYaml, the quick reader against the reference', () => {
       'accounts: []',
     ].join('\n') + '\n';
   const scalars = [
-    ...['1_000', '0b101', '0o17', '0o19', '0x1F', '0X1F', '012', '+12', '-0', '-012', '1e3', '1E3', '1.', '.5', '-.5e-3', '1.5e+3', '6.02e23'],
+    ...[
+      '1_000',
+      '0b101',
+      '0o17',
+      '0o19',
+      '0x1F',
+      '0X1F',
+      '012',
+      '+12',
+      '-0',
+      '-012',
+      '1e3',
+      '1E3',
+      '1.',
+      '.5',
+      '-.5e-3',
+      '1.5e+3',
+      '6.02e23',
+    ],
     ...['123456789012', '123456789012345678901234567890', '1e400', '.inf', '-.Inf', '+.INF', '.NaN', '.nan', '.NAN', 'NaN', 'inf'],
     ...['~', 'null', 'Null', 'NULL', 'nULL', '', 'true', 'True', 'TRUE', 'tRUE', 'false', 'yes', 'no', 'on', 'off', 'y', 'n', 'Yes'],
     ...['2001-12-14', '2001-12-14t21:59:43.10-05:00', '2001-12-14 21:59:43.10 -5', '12:30:00', '190:20:30', '1:20', '0:0:1.5'],
@@ -90,7 +144,13 @@ describe('parseAccessYaml, the quick reader against the reference', () => {
     ...['|\nline one\nline two\n', '>-\nfolded\ntext\n\nnext\n', '|+\nkeep\n\n', '|2\n   indented\n', '>\n more\n  indented\nback\n'],
     ...['plain\nmulti line\nscalar', '"double\nmulti  line"', "'single\n\nparagraph'"],
     ...['[a, b, {c: d}]', '{a: 1, b: [2, 3], "c": null}', '[]', '{}', '[a, [b, [c]]]', '{? a : b}', '{a, b: c}', '[a: b]'],
-    ...['\n- one\n- two\n-\n- - nested', '\nk: v\nk2:\n  - 1\n  - 2', '\n__proto__: {polluted: true}', '\n<<: {a: 1}\nb: 2', '\n~: null key'],
+    ...[
+      '\n- one\n- two\n-\n- - nested',
+      '\nk: v\nk2:\n  - 1\n  - 2',
+      '\n__proto__: {polluted: true}',
+      '\n<<: {a: 1}\nb: 2',
+      '\n~: null key',
+    ],
     ...['\n? complex\n: value', '\n"k": 1\n\'k2\': 2', '\nk: v # comment\n# whole line\nk3: 3', '\nk: &a anchored', '\nk: &a [1, 2]'],
   ];
 
@@ -125,7 +185,12 @@ describe('parseAccessYaml, the quick reader against the reference', () => {
 
   it('when a file expands aliases exponentially, then it is refused without being expanded', () => {
     const bomb = ['version: 1', 'a: &a [x, x, x, x, x, x, x, x, x, x]'];
-    for (let i = 1; i < 12; i++) bomb.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10).fill(`*${String.fromCharCode(96 + i)}`).join(', ')}]`);
+    for (let i = 1; i < 12; i++)
+      bomb.push(
+        `${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10)
+          .fill(`*${String.fromCharCode(96 + i)}`)
+          .join(', ')}]`,
+      );
     const result = parseAccessYaml(bomb.join('\n') + '\n');
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.problems[0]?.message).toMatch(/alias/i);
@@ -136,7 +201,9 @@ describe('parseAccessYaml, the quick reader against the reference', () => {
     const files = [
       readFileSync(new URL('../../../config/demo-access.yaml', import.meta.url), 'utf8'),
       renderAccessFile(largeCompany({ accounts: 50, mappings: 120, aliceRoles: 10 }).document),
-      ...[...readFileSync(new URL('../../../docs/access-as-code.md', import.meta.url), 'utf8').matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1] ?? ''),
+      ...[...readFileSync(new URL('../../../docs/access-as-code.md', import.meta.url), 'utf8').matchAll(/```yaml\n([\s\S]*?)```/g)].map(
+        (m) => m[1] ?? '',
+      ),
     ];
     expect(files.length).toBeGreaterThanOrEqual(3);
     for (const text of files) {

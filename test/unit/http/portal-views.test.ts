@@ -79,6 +79,16 @@ describe('rolesPage', () => {
     expect(page).not.toMatch(/<script>|<style|style="/);
   });
 
+  it('when every role fits on one page, then there is no pager and the list is marked complete (filtered in the browser)', () => {
+    const page = rolesPage({ viewer, roles, prefs: noPrefs, q: '' });
+    expect(page).not.toContain('class="pager"');
+    expect(page).toMatch(/<div id="results" data-q=""\s+data-complete\s*>/);
+    expect(page).toContain('maxlength="200"');
+    const searched = rolesPage({ viewer, roles, prefs: noPrefs, q: 'read' });
+    expect(searched).toMatch(/<div id="results" data-q="read"\s*>/);
+    expect(searched).toContain('1 of 3 roles match “read”');
+  });
+
   it('when the user has no roles, then the page says so and names their groups', () => {
     const page = rolesPage({ viewer, roles: { accounts: [] }, prefs: noPrefs, q: '' });
     expect(page).toContain('You have no AWS roles yet');

@@ -3,12 +3,21 @@ import { html, type Raw } from '../html.js';
 import { adminPage } from './admin-layout.js';
 
 /** What a mapping asks of the user, in words. */
-function conditions(m: MappingEntry): string {
+export function conditions(m: MappingEntry): string {
   const parts: string[] = [];
-  if (m.requireMfa) parts.push('MFA required');
+  if (m.access === 'eligible' && m.approval) {
+    const { approverGroups, approvals, maxGrant, autoApproveGroups } = m.approval;
+    parts.push(
+      `eligible: ${approvals === 2 ? 'two approvals' : 'approval'} by ${approverGroups.join(', ')}, grants ≤ ${maxGrant}` +
+        (autoApproveGroups.length > 0 ? `, auto-approved for ${autoApproveGroups.join(', ')}` : ''),
+    );
+  }
+  if (m.requireMfa) parts.push(m.mfaMaxAgeSeconds === undefined ? 'MFA required' : `MFA within ${String(m.mfaMaxAgeSeconds)} s`);
   if (m.maxSessionSeconds !== undefined) parts.push(`sessions ≤ ${String(m.maxSessionSeconds)} s`);
   if (m.allowedCidrs.length > 0) parts.push(`from ${m.allowedCidrs.join(', ')}`);
   if (m.breakGlass) parts.push('break-glass (justification, audited)');
+  if (m.sessionPolicy !== undefined || (m.sessionPolicyArns ?? []).length > 0)
+    parts.push(`session policy: ${m.sessionPolicyDescription ?? `${m.sessionPolicy ? 'inline' : ''}${m.sessionPolicy && m.sessionPolicyArns?.length ? ' + ' : ''}${m.sessionPolicyArns?.length ? `${String(m.sessionPolicyArns.length)} managed` : ''}`}`);
   return parts.length > 0 ? parts.join('; ') : 'none';
 }
 

@@ -20,7 +20,10 @@ export function portalPage(title: string, viewer: Viewer | undefined, body: Raw)
           <span class="muted">(${viewer.principal.username} via ${viewer.principal.idp})</span>
           <span class="sr-only">${groupsTitle(viewer.principal.groups)}</span></span
         >
-        <nav aria-label="Portal"><a href="/portal/cli-sessions">CLI sessions</a></nav>
+        <nav aria-label="Portal">
+          <a href="/portal/requests">My requests</a> <a href="/portal/approvals">Approvals</a> <a href="/portal/reviews">Reviews</a>
+          <a href="/portal/cli-sessions">CLI sessions</a>
+        </nav>
         <form method="post" action="/auth/logout" class="signout">
           <input type="hidden" name="_csrf" value="${viewer.csrfToken}" /><button type="submit">Sign out</button>
         </form>
