@@ -56,7 +56,7 @@ export async function buildAccessRequests(
     );
   }, ADVANCE_EVERY_MS);
   timer.unref();
-  steps.onClose(async () => {
+  steps.onClose('the access-request sweeper', async () => {
     clearInterval(timer);
     await grants.stop();
   });

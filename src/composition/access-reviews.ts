@@ -13,7 +13,7 @@ import type { StartupSteps } from './startup.js';
 export function buildAccessReviews(platform: Platform, store: Pick<AccessAdminStore, 'read'>, steps: StartupSteps): ReviewDeps {
   const usage = new PgUsageQuery(platform.database);
   const rollup = startUsageRollup({ rollup: usage, logger: platform.logger });
-  steps.onClose(() => rollup.stop());
+  steps.onClose('the usage roll-up', () => rollup.stop());
   return {
     store,
     usage,

@@ -56,7 +56,7 @@ export function buildAdmin(
     config.admin.auditRetentionDays === undefined
       ? undefined
       : startAuditRetention({ query: auditQuery, clock, logger }, config.admin.auditRetentionDays);
-  if (retention) steps.onClose(() => retention.stop());
+  if (retention) steps.onClose('the audit retention job', () => retention.stop());
   const store = accessAdminStore(platform);
   const iam = {
     access: new PrismaAccessStore(platform.database.prisma),

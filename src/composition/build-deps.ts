@@ -57,7 +57,7 @@ export interface Deps extends AppDeps {
  * (StartupError). Nothing is changed after it was built.
  */
 export async function buildDeps(config: Config, logger: AppLogger, clock: Clock = systemClock): Promise<Deps> {
-  const steps = new StartupSteps();
+  const steps = new StartupSteps((what) => logger.warn({ what }, 'shutdown: did not close in time; going on without it'));
   const platform = await buildPlatform(config, logger, clock, steps);
   const { database, kv, issuer, metrics } = platform;
   const { cache, sealer } = buildCredentialCache(platform);

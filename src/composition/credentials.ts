@@ -31,7 +31,7 @@ export async function buildCredentials(
     (error) => `database: cannot read accounts, roles and mappings: ${error.message}`,
     () => accessModel.start(),
   );
-  steps.onClose(() => accessModel.stop());
+  steps.onClose('the access model reloader', () => accessModel.stop());
   const flights = new SingleFlight(kv, {
     namespace: 'flight:credentials:',
     lockTtlMs: config.credentials.lockTtlMs,

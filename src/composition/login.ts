@@ -47,7 +47,7 @@ export async function buildLogin(
     logger,
     onDiscovery: (slug, outcome) => availability.observe(slug, outcome),
   });
-  steps.onClose(() => availability.stop());
+  steps.onClose('the identity-provider availability probe', () => availability.stop());
   await steps.step(
     (error) => `identityProviders (ROLEGATE_IDENTITY_PROVIDERS): cannot seed the identity providers: ${error.message}`,
     async () => {
@@ -58,7 +58,7 @@ export async function buildLogin(
     },
   );
   const saml = samlGateway(config);
-  steps.onClose(() => saml.close());
+  steps.onClose('the SAML verifier', () => saml.close());
   const sessions = new SessionStore(kv, clock);
   const login = {
     idps: withUnavailableIdps(idps, availability),

@@ -52,7 +52,7 @@ export function buildNotifications(platform: Platform, steps: StartupSteps): Not
     },
   });
   dispatcher.start();
-  steps.onClose(() => dispatcher.stop());
+  steps.onClose('the notification dispatcher', () => dispatcher.stop());
   logger.info(
     { webhooks: settings.webhooks.map((w) => ({ name: w.name, format: w.format, events: w.events.length })) },
     'notifications on',

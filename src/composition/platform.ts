@@ -48,7 +48,7 @@ export async function buildPlatform(config: Config, logger: AppLogger, clock: Cl
     (error) => `redis.url (REDIS_URL): cannot connect the rate limits to Redis: ${error.message}`,
     () => buildLimits(config, { metrics, clock, logger }),
   );
-  steps.onClose(() => store.close());
+  steps.onClose('the rate-limit store', () => store.close());
   const audit = new MeteredAuditLog(
     new PgAuditLog(stores.database, {
       commitTimeoutMs: config.database.auditCommitTimeoutMs,

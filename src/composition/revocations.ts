@@ -41,6 +41,6 @@ export function buildRevocations(platform: Platform, steps: StartupSteps, creden
     owner: `${hostname()}:${String(process.pid)}:${randomUUID().slice(0, 8)}`,
   });
   worker.start();
-  steps.onClose(() => worker.stop());
+  steps.onClose('the revocation worker', () => worker.stop());
   return { jobs };
 }

@@ -1,3 +1,6 @@
+/** How long shutdown waits for one part to close before going on to the next. */
+export const CLOSE_BOUND_MS = 5000;
+
 /** Start-up failed for reasons an operator must fix; one line per problem. */
 export class StartupError extends Error {
   override name = 'StartupError';
@@ -16,11 +19,14 @@ export type ProblemOf = (error: Error) => string | string[] | undefined;
  * `close` is the running service's shutdown.
  */
 export class StartupSteps {
-  readonly #closers: (() => Promise<void> | void)[] = [];
+  readonly #closers: { what: string; close: () => Promise<void> | void }[] = [];
 
-  /** Registers how to release what was just opened. */
-  onClose(close: () => Promise<void> | void): void {
-    this.#closers.push(close);
+  /** `onLate` hears of each part that did not close within CLOSE_BOUND_MS (shutdown goes on without it). */
+  constructor(private readonly onLate: (what: string) => void = () => undefined) {}
+
+  /** Registers how to release what was just opened; `what` names it should it not close in time. */
+  onClose(what: string, close: () => Promise<void> | void): void {
+    this.#closers.push({ what, close });
   }
 
   /** Runs one step; on failure closes everything and throws what `problemOf` says (a StartupError from the step is kept). */
@@ -43,12 +49,27 @@ export class StartupSteps {
     throw new StartupError(problems);
   }
 
-  /** Closes everything opened so far, newest first; a failing close does not stop the others. */
+  /**
+   * Closes everything opened so far, newest first. A failing close does not
+   * stop the others, nor does one that hangs (a worker waiting on a stalled
+   * dependency): after CLOSE_BOUND_MS the next one is closed.
+   */
   async close(): Promise<void> {
-    for (const close of this.#closers.splice(0).reverse())
-      await Promise.resolve()
+    for (const { what, close } of this.#closers.splice(0).reverse()) {
+      let timer: NodeJS.Timeout | undefined;
+      const closed = Promise.resolve()
         .then(close)
-        .catch(() => undefined);
+        .then(
+          () => true,
+          () => true,
+        );
+      const inTime = await Promise.race([
+        closed,
+        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), CLOSE_BOUND_MS))),
+      ]);
+      clearTimeout(timer);
+      if (!inTime) this.onLate(what);
+    }
   }
 }
 

@@ -39,7 +39,7 @@ export async function connectStores(config: Config, logger: AppLogger, clock: Cl
   if (databaseUrl === undefined) {
     try {
       const embedded = await startEmbeddedPostgres(config.dataDir);
-      steps.onClose(() => embedded.close());
+      steps.onClose('the embedded PostgreSQL', () => embedded.close());
       postgres = embedded;
       databaseUrl = embedded.url;
     } catch (error) {
@@ -84,12 +84,12 @@ export async function connectStores(config: Config, logger: AppLogger, clock: Cl
           logger,
         }),
   ]);
-  if (database.status === 'fulfilled') steps.onClose(() => database.value.close());
+  if (database.status === 'fulfilled') steps.onClose('PostgreSQL', () => database.value.close());
   else if (databaseUrl !== undefined) {
     const where = postgres ? 'the embedded PostgreSQL' : `PostgreSQL at ${hostOf(databaseUrl)}`;
     problems.push(`database.url (DATABASE_URL): cannot connect to ${where}: ${(database.reason as Error).message}`);
   }
-  if (kv.status === 'fulfilled') steps.onClose(() => kv.value.close());
+  if (kv.status === 'fulfilled') steps.onClose('Redis', () => kv.value.close());
   else
     problems.push(
       `redis.url (REDIS_URL): cannot connect to Redis at ${hostOf(config.redis.url?.reveal() ?? '')}: ${(kv.reason as Error).message}`,

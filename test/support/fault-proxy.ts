@@ -18,6 +18,8 @@ export class FaultProxy {
   answeredWithFault = 0;
   /** Connections to reset without an answer (an endpoint that is down), before any fault. */
   dropNext = 0;
+  /** Requests to read and never answer (a stalled endpoint), once the queued faults are answered. */
+  stallNext = 0;
   private constructor(
     private readonly server: Server,
     readonly url: string,
@@ -42,6 +44,11 @@ export class FaultProxy {
         res.end(
           `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>${fault.code}</Code><Message>${fault.message}</Message></Error><RequestId>fault-proxy</RequestId></ErrorResponse>`,
         );
+        return;
+      }
+      if (proxy.stallNext > 0) {
+        proxy.stallNext--;
+        req.resume(); // read the request, and never answer it
         return;
       }
       proxy.forwarded++;

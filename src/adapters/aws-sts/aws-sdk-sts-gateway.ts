@@ -95,13 +95,16 @@ export class AwsSdkStsGateway implements StsGateway {
     let throttledBefore = false;
     for (let attempt = 0; ; attempt++) {
       const started = process.hrtime.bigint();
+      const signal = AbortSignal.timeout(Math.max(1, deadline - Date.now()));
       try {
-        const response = await send(client, AbortSignal.timeout(Math.max(1, deadline - Date.now())));
+        const response = await send(client, signal);
         this.#observe(action, started, 'success');
         return toAssumedRole(action, response);
       } catch (error) {
         const failure = error as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
-        const kind = classifyStsFailure(failure);
+        // Cut short by our own deadline, the SDK's error may still carry the
+        // answer's status (an abort while reading a 400's body): it is never a refusal.
+        const kind = signal.aborted ? 'network' : classifyStsFailure(failure);
         this.#observe(action, started, kind === 'refused' ? (failure.name ?? 'error') : kind);
         if (kind === 'refused') throw refused(action, failure);
         const wait = backoffMs(attempt, 100, 2000);

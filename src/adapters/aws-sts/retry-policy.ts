@@ -11,6 +11,7 @@ const NETWORK_CODES = new Set([
   'EAI_AGAIN',
   'ENOTFOUND',
   'TimeoutError',
+  'AbortError',
   'RequestTimeout',
 ]);
 

@@ -158,7 +158,9 @@ export async function connectDatabase(options: DatabaseOptions): Promise<Databas
           // A frozen instance must still not hold the admin lock for ever.
           ...(limits.idleInTransactionTimeoutMs > 0 ? { idle_in_transaction_session_timeout: limits.idleInTransactionTimeoutMs } : {}),
         });
-        bulkPool.on('error', (error) => options.logger.warn({ dependency: 'postgres', reason: describePgError(error) }, 'postgres connection lost'));
+        bulkPool.on('error', (error) =>
+          options.logger.warn({ dependency: 'postgres', reason: describePgError(error) }, 'postgres connection lost'),
+        );
         keepErrorsHandled(bulkPool, options.logger);
         bulk = { pool: bulkPool, prisma: new PrismaClient({ adapter: new PrismaPg(bulkPool) }) };
       }
@@ -217,7 +219,9 @@ export async function connectDatabase(options: DatabaseOptions): Promise<Databas
       if (limits) {
         // Its own connection without the request limits: a migration may run for minutes.
         const client = new pg.Client({ ...connection, connectionTimeoutMillis: options.connectTimeoutMs, keepAlive: true });
-        client.on('error', (error) => options.logger.warn({ dependency: 'postgres', reason: describePgError(error) }, 'postgres connection lost'));
+        client.on('error', (error) =>
+          options.logger.warn({ dependency: 'postgres', reason: describePgError(error) }, 'postgres connection lost'),
+        );
         await client.connect();
         try {
           return await migrateAndPartition(client, options.logger);
@@ -234,10 +238,10 @@ export async function connectDatabase(options: DatabaseOptions): Promise<Databas
     },
     async close() {
       await prisma.$disconnect().catch(() => undefined);
-      await pool.end().catch(() => undefined);
+      await endPool(pool, CLOSE_BOUND_MS);
       if (bulk) {
         await bulk.prisma.$disconnect().catch(() => undefined);
-        await bulk.pool.end().catch(() => undefined);
+        await endPool(bulk.pool, CLOSE_BOUND_MS);
       }
     },
   };
@@ -262,9 +266,37 @@ async function migrateAndPartition(client: pg.ClientBase, logger: Logger): Promi
  * query on it then fails and the connection is dropped on release.
  */
 function keepErrorsHandled(pool: pg.Pool, logger: Logger): void {
+  const clients = new Set<pg.Client>();
+  openClients.set(pool, clients);
   pool.on('connect', (client) => {
+    clients.add(client);
     client.on('error', (error) => logger.warn({ dependency: 'postgres', reason: describePgError(error) }, 'postgres connection lost'));
   });
+  pool.on('remove', (client) => clients.delete(client));
+}
+
+/** Each pool's connections, so that closing can cut the ones still checked out. */
+const openClients = new WeakMap<pg.Pool, Set<pg.Client>>();
+/** How long closing waits for checked-out connections to come back before cutting them. */
+const CLOSE_BOUND_MS = 2000;
+
+/**
+ * pg-pool's `end` waits for every checked-out connection to be released: one
+ * stuck in a query over a stalled network path would hold shutdown for ever.
+ * After `boundMs` their sockets are destroyed; the query fails, the holder
+ * releases the connection, and `end` resolves.
+ */
+async function endPool(pool: pg.Pool, boundMs: number): Promise<void> {
+  const ended = pool.end().catch(() => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  const late = await Promise.race([
+    ended.then(() => false),
+    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), boundMs))),
+  ]);
+  clearTimeout(timer);
+  if (!late) return;
+  for (const client of openClients.get(pool) ?? []) client.connection.stream.destroy();
+  await ended;
 }
 
 /**

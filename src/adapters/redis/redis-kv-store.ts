@@ -74,6 +74,8 @@ end
 return 1`;
 
 const now = performance.now.bind(performance);
+/** How long closing waits for commands in flight before cutting the connection. */
+const CLOSE_BOUND_MS = 2000;
 
 /** Health probes show ping's own reason; closing is best effort. */
 const UNTRANSLATED = ['ping', 'close'] as const;
@@ -298,9 +300,27 @@ export class RedisKvStore implements KvStore {
     this.#closed = true;
     clearInterval(this.#heartbeat);
     for (const client of [this.#subscriber, this.#client]) {
-      if (!client) continue;
-      if (client.isReady) await client.close().catch(() => client.destroy());
-      else if (client.isOpen) client.destroy();
+      if (!client?.isOpen) continue;
+      // close() waits for the commands in flight; on a stalled connection they never answer.
+      const closed = client.isReady
+        ? client.close().then(
+            () => true,
+            () => false,
+          )
+        : Promise.resolve(false);
+      let timer: NodeJS.Timeout | undefined;
+      const done = await Promise.race([
+        closed,
+        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), CLOSE_BOUND_MS))),
+      ]);
+      clearTimeout(timer);
+      if (!done) {
+        try {
+          client.destroy();
+        } catch {
+          // already closed
+        }
+      }
     }
   }
 
@@ -461,7 +481,10 @@ export class RedisKvStore implements KvStore {
       const subscriber = await this.#subscriberClient();
       for (const { name, listener } of this.#subscriptions) await this.#bounded(subscriber.subscribe(name, listener));
     } catch (error) {
-      this.#logger.warn({ dependency: 'redis subscriber', reason: describeRedisError(error) }, 'redis subscriber: cannot subscribe on the new primary');
+      this.#logger.warn(
+        { dependency: 'redis subscriber', reason: describeRedisError(error) },
+        'redis subscriber: cannot subscribe on the new primary',
+      );
     }
   }
 

@@ -107,6 +107,27 @@ describe('AwsSdkStsGateway against the local STS endpoint', () => {
     expect(error.headers).toEqual({ 'Retry-After': '1' });
   });
 
+  it('when the budget runs out while STS has not answered an attempt, then it is a 503, never a refusal', async () => {
+    const { sdk } = gateway(400);
+    proxy.faults.push({ status: 400, code: 'Throttling', message: 'Rate exceeded' });
+    proxy.stallNext = 1;
+    // The attempt after the throttle is never answered: our own deadline ends it, not STS.
+    const error = await rejection(
+      sdk.assumeRoleWithSaml({
+        endpoint: { region: 'us-east-1', url: proxy.url },
+        roleArn: role('Developer'),
+        principalArn: PROVIDER,
+        samlAssertion: assertion(),
+        durationSeconds: 3600,
+      }),
+    );
+    proxy.stallNext = 0;
+    proxy.faults.length = 0;
+    expect(error.status).toBe(503);
+    expect(error.code).toBe('sts_throttled');
+    expect(error.headers).toEqual({ 'Retry-After': '1' });
+  });
+
   it('when STS is unreachable, then it is dependency_unavailable within the budget', async () => {
     const { sdk } = gateway(500);
     const started = Date.now();
