@@ -55,12 +55,12 @@ export class TcpProxy {
     return `127.0.0.1:${String(this.port)}`;
   }
 
-  /** Holds everything in both directions, on open and new connections, until resume(). */
   /** New connections go to `target` from now on; open ones stay where they are (a DNS name moved to another node). */
   retarget(target: { host: string; port: number }): void {
     this.#target = target;
   }
 
+  /** Holds everything in both directions, on open and new connections, until resume(). */
   pause(): void {
     this.#paused = true;
   }
