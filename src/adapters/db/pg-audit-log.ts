@@ -3,7 +3,7 @@ import type { AuditEvent, AuditLog } from '../../ports/audit-log.js';
 import { auditRowOf } from './audit-row.js';
 import { ensureAuditPartitions } from './audit-partitions.js';
 import { describePgError, type Database } from './database.js';
-import { reportingFailuresAs } from '../dependency-failures.js';
+import { dependencyUnavailable, reportingFailuresAs } from '../dependency-failures.js';
 
 interface Pending {
   event: AuditEvent;
@@ -60,6 +60,11 @@ export interface GroupCommitOptions {
   firstUpkeepAfterMs?: number;
 }
 
+const AUDIT_LOG = 'The audit log (PostgreSQL)';
+const asAuditFailure = (error: unknown): never => {
+  throw dependencyUnavailable(AUDIT_LOG, error);
+};
+
 /**
  * AuditLog on the append-only audit_events table, with group commit: events
  * recorded while a write is in flight go together into the next single
@@ -106,7 +111,7 @@ export class PgAuditLog implements AuditLog {
     this.#commitTimeoutMs = options.commitTimeoutMs ?? 1800;
     this.#maxQueued = options.maxQueued ?? 10_000;
     this.#upkeepDueAt = now() + (options.firstUpkeepAfterMs ?? 60_000);
-    return reportingFailuresAs(this, 'The audit log (PostgreSQL)');
+    return reportingFailuresAs(this, AUDIT_LOG);
   }
 
   /** Events waiting to be written (not yet in an INSERT). */
@@ -115,6 +120,20 @@ export class PgAuditLog implements AuditLog {
   }
 
   record(event: AuditEvent): Promise<void> {
+    const recorded = this.#enqueue(event);
+    this.#drainIfIdle();
+    return recorded;
+  }
+
+  /** All queued before a writer starts, so an idle log writes them in one INSERT. */
+  recordAll(events: readonly AuditEvent[]): Promise<void>[] {
+    // An array, not a promise: the view of reportingFailuresAs does not reach into it, so each is translated here.
+    const recorded = events.map((event) => this.#enqueue(event).catch(asAuditFailure));
+    this.#drainIfIdle();
+    return recorded;
+  }
+
+  #enqueue(event: AuditEvent): Promise<void> {
     if (this.#queue.length >= this.#maxQueued) {
       return Promise.reject(
         unavailable(
@@ -126,8 +145,12 @@ export class PgAuditLog implements AuditLog {
     return new Promise((resolve, reject) => {
       this.#queue.push({ event, resolve, reject, deadline: now() + this.#commitTimeoutMs, settled: false });
       if (!this.#timer) this.#arm(this.#commitTimeoutMs);
-      if (this.#writers === 0 || (this.#writers < this.#maxInFlight && this.#queue.length >= this.#overlapAt)) void this.#drain();
     });
+  }
+
+  #drainIfIdle(): void {
+    if (this.#queue.length === 0) return;
+    if (this.#writers === 0 || (this.#writers < this.#maxInFlight && this.#queue.length >= this.#overlapAt)) void this.#drain();
   }
 
   /**

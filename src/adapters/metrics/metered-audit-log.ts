@@ -13,8 +13,16 @@ export class MeteredAuditLog implements AuditLog {
   ) {}
 
   record(event: AuditEvent): Promise<void> {
-    const recorded = this.inner.record(event);
-    if (event.type !== 'login') return recorded; // no extra promise on the credentials path
+    return this.#counted(event, this.inner.record(event));
+  }
+
+  recordAll(events: readonly AuditEvent[]): Promise<void>[] {
+    const recorded = this.inner.recordAll(events);
+    return recorded.map((promise, i) => this.#counted(events[i], promise));
+  }
+
+  #counted(event: AuditEvent | undefined, recorded: Promise<void>): Promise<void> {
+    if (event?.type !== 'login') return recorded; // no extra promise on the credentials path
     return recorded.then(() => this.metrics.logins.inc({ idp: event.idp ?? 'unknown', outcome: event.outcome }));
   }
 }

@@ -176,6 +176,8 @@ export async function issueCredentials(deps: CredentialsDeps, caller: Caller, as
   let source: CredentialSource = 'cache';
   /** Writes that need not hold up the steps after them (audit, cache), all settled before the answer. */
   const pending: Promise<unknown>[] = [];
+  /** This request's grant row, when its own exchange started it beside the exchange's outcome row. */
+  let granted: Promise<void> | undefined;
   // A break-glass use's key is new: nothing can be cached under it, so no lookup (and nothing is stored, below).
   let credentials = oneUse ? undefined : await deps.cache.get(key);
   if (!oneUse) deps.observer.cacheLookup(credentials ? 'hit' : 'miss');
@@ -192,7 +194,13 @@ export async function issueCredentials(deps: CredentialsDeps, caller: Caller, as
         // another's flight are never counted (and pay no extra Redis round trip).
         await limitExchanges(deps, caller, role);
         source = 'sts';
-        const produced = await produceCredentials(deps, caller, entitlement, duration.seconds, use, pending);
+        const exchanged = await produceCredentials(deps, caller, entitlement, duration.seconds, use, pending, (issued) =>
+          grantEvent(caller, entitlement, issued, duration.seconds, 'sts', result.justification, use),
+        );
+        granted = exchanged.granted;
+        // Settled by grant() below; handled now, as the flight's Redis writes come first.
+        granted.catch(() => undefined);
+        const produced = exchanged.credentials;
         // Not awaited here: the flight's announce is sent right behind it, in the same round trip, on the
         // same connection, so Redis stores the entry before it tells followers to read it.
         if (!oneUse)
@@ -228,9 +236,9 @@ export async function issueCredentials(deps: CredentialsDeps, caller: Caller, as
         : `Issued under access grant ${jit.id}, which ends at ${ends}.`,
     );
   }
-  const granted = grant(deps, caller, entitlement, credentials, duration.seconds, source, result.justification, use);
+  const issued = grant(deps, caller, entitlement, credentials, duration.seconds, source, result.justification, use, granted);
   // Cached answers have nothing else pending: no Promise.all (and no array) for them.
-  await (pending.length === 0 ? granted : Promise.all([granted, ...pending]));
+  await (pending.length === 0 ? issued : Promise.all([issued, ...pending]));
   return { account, role, credentials, durationSeconds: duration.seconds, notes, source };
 }
 
@@ -282,11 +290,11 @@ function reviveFlightError(error: FlightError): RolegateError {
 
 /**
  * One STS exchange, with its intent audited before and its outcome after
- * (vault-style write-ahead). The outcome row of a success is not waited for
- * here: it is committed while the answer is cached and the grant row written
- * (one PostgreSQL commit fewer on a cold request's path), and settled before
- * the answer (`pending`). Its failure was never a reason to refuse: the
- * grant row, which is, follows it in the same writer's queue.
+ * (vault-style write-ahead). The outcome row of a success and this request's
+ * grant row (`grantRow`) go to the audit log together, one commit started as
+ * STS answers, while the answer is cached: the outcome is settled before the
+ * answer (`pending`), and its failure was never a reason to refuse; the
+ * grant row's (`granted`) is.
  */
 async function produceCredentials(
   deps: CredentialsDeps,
@@ -295,7 +303,8 @@ async function produceCredentials(
   durationSeconds: number,
   use: SessionUse | undefined,
   pending: Promise<unknown>[],
-) {
+  grantRow: (credentials: CachedCredentials) => AuditEvent,
+): Promise<{ credentials: CachedCredentials; granted: Promise<void> }> {
   const { account, role } = entitlement;
   const base = auditEvent(caller, 'sts.exchange', 'success', account.id, role.arn, role.exchangeMode, durationSeconds);
   // The assertion is minted while the write-ahead row commits; exchange() calls STS only once it has.
@@ -327,22 +336,7 @@ async function produceCredentials(
         'the STS session is close to its size limit (tags)',
       );
     }
-    const completed = deps.audit
-      .record({
-        ...base,
-        type: 'sts.exchange',
-        outcome: 'success',
-        details: {
-          ...result.evidence,
-          assumedRoleArn: assumed.assumedRoleArn,
-          sessionName: result.sessionName,
-          sourceIdentity: result.sourceIdentity,
-          ...(use ? useDetails(use) : {}),
-        },
-      })
-      .catch((error: unknown) => caller.log.error({ err: error }, 'could not record a completed STS exchange'));
-    pending.push(completed);
-    return {
+    const produced: CachedCredentials = {
       accessKeyId: assumed.credentials.accessKeyId,
       secretAccessKey: assumed.credentials.secretAccessKey.reveal(),
       sessionToken: assumed.credentials.sessionToken.reveal(),
@@ -351,7 +345,27 @@ async function produceCredentials(
       sessionName: result.sessionName,
       sourceIdentity: assumed.sourceIdentity ?? result.sourceIdentity,
       issuedAt: deps.clock.now(),
-    } satisfies CachedCredentials;
+    };
+    const outcome: AuditEvent = {
+      ...base,
+      type: 'sts.exchange',
+      outcome: 'success',
+      details: {
+        ...result.evidence,
+        assumedRoleArn: assumed.assumedRoleArn,
+        sessionName: result.sessionName,
+        sourceIdentity: result.sourceIdentity,
+        ...(use ? useDetails(use) : {}),
+      },
+    };
+    // Both rows in one commit, started now, beside the cache write.
+    const [completed, granted] = deps.audit.recordAll([outcome, grantRow(produced)]);
+    pending.push(
+      (completed ?? Promise.resolve()).catch((error: unknown) =>
+        caller.log.error({ err: error }, 'could not record a completed STS exchange'),
+      ),
+    );
+    return { credentials: produced, granted: (granted ?? Promise.resolve()).catch(refuseWithoutAudit) };
   } catch (error) {
     const reason = error instanceof RolegateError ? `${error.code}: ${error.detail}` : 'unexpected error';
     await deps.audit
@@ -362,8 +376,8 @@ async function produceCredentials(
   }
 }
 
-async function grant(
-  deps: CredentialsDeps,
+/** The grant row: what was handed to whom, under which mapping, grant or break-glass use. */
+function grantEvent(
   caller: Caller,
   entitlement: RoleEntitlement,
   credentials: CachedCredentials,
@@ -371,7 +385,7 @@ async function grant(
   source: CredentialSource,
   justification: string | undefined,
   use: SessionUse | undefined,
-): Promise<void> {
+): AuditEvent {
   const { account, role } = entitlement;
   const event = auditEvent(caller, 'credentials.issue', 'success', account.id, role.arn, role.exchangeMode, durationSeconds);
   const details: Record<string, unknown> = {
@@ -393,7 +407,26 @@ async function grant(
     details.grantEndsAt = new Date(entitlement.grant.endsAt).toISOString();
   }
   event.details = details;
-  await recordOrRefuse(deps, event);
+  return event;
+}
+
+/**
+ * Answers only once the grant row is committed (`recorded`, when the exchange
+ * already started it beside its outcome row; otherwise recorded here).
+ */
+async function grant(
+  deps: CredentialsDeps,
+  caller: Caller,
+  entitlement: RoleEntitlement,
+  credentials: CachedCredentials,
+  durationSeconds: number,
+  source: CredentialSource,
+  justification: string | undefined,
+  use: SessionUse | undefined,
+  recorded: Promise<void> | undefined,
+): Promise<void> {
+  const { account, role } = entitlement;
+  await (recorded ?? recordOrRefuse(deps, grantEvent(caller, entitlement, credentials, durationSeconds, source, justification, use)));
   if (entitlement.breakGlass) {
     caller.log.warn(
       {
@@ -485,16 +518,16 @@ function auditEvent(
 }
 
 /** Writes an audit event or refuses the whole request: nothing is issued without its record. */
-async function recordOrRefuse(deps: CredentialsDeps, event: AuditEvent): Promise<void> {
-  try {
-    await deps.audit.record(event);
-  } catch (error) {
-    throw new RolegateError('dependency_unavailable', {
-      detail: 'The audit trail (PostgreSQL) is unavailable, so no credentials are issued; try again shortly',
-      headers: { 'Retry-After': '5' },
-      cause: error,
-    });
-  }
+function recordOrRefuse(deps: CredentialsDeps, event: AuditEvent): Promise<void> {
+  return deps.audit.record(event).catch(refuseWithoutAudit);
+}
+
+function refuseWithoutAudit(error: unknown): never {
+  throw new RolegateError('dependency_unavailable', {
+    detail: 'The audit trail (PostgreSQL) is unavailable, so no credentials are issued; try again shortly',
+    headers: { 'Retry-After': '5' },
+    cause: error,
+  });
 }
 
 function notesFor(duration: DurationDecision, role: AwsRole, callerIsRole: boolean): string[] {

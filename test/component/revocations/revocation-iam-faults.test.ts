@@ -117,7 +117,10 @@ function worker(): RevocationWorker {
       iamTimeoutMs: IAM_TIMEOUT_MS,
     }),
     accountOf: (id) => Promise.resolve(account(id)),
-    audit: { record: (event) => Promise.resolve(void audit.push(event)) },
+    audit: {
+      record: (event) => Promise.resolve(void audit.push(event)),
+      recordAll: (events) => events.map((event) => Promise.resolve(void audit.push(event))),
+    },
     clock,
     logger: logs.logger,
     observer: { step: (outcome) => steps.push(outcome) },

@@ -147,7 +147,10 @@ function worker(owner = 'instance-1', maxAttempts = 3): RevocationWorker {
       iamEndpointFor: () => ({ region: 'us-east-1', url: sts.url }),
     }),
     accountOf: (id) => Promise.resolve(account(id)),
-    audit: { record: (event) => Promise.resolve(void audit.push(event)) },
+    audit: {
+      record: (event) => Promise.resolve(void audit.push(event)),
+      recordAll: (events) => events.map((event) => Promise.resolve(void audit.push(event))),
+    },
     clock,
     logger: logs.logger,
     observer,

@@ -48,6 +48,29 @@ describe('PgAuditLog group commit', () => {
     await Promise.all(recorded);
   });
 
+  it('when events are recorded together on an idle log, then they go in one INSERT and each resolves', async () => {
+    const { database, inserts } = heldDatabase();
+    const log = new PgAuditLog(database);
+    const recorded = log.recordAll([event('outcome'), event('grant')]);
+    await settle();
+    expect(inserts.map((i) => i.rows.map((r) => r.request_id))).toEqual([['outcome', 'grant']]);
+    inserts[0]?.finish();
+    await expect(Promise.all(recorded)).resolves.toEqual([undefined, undefined]);
+  });
+
+  it('when an INSERT of events recorded together fails, then each is refused with 503 naming the audit log', async () => {
+    const log = new PgAuditLog({ query: () => Promise.reject(new Error('connection terminated')) }, { commitTimeoutMs: 10_000 });
+    const outcomes = await Promise.allSettled(log.recordAll([event('outcome'), event('grant')]));
+    for (const outcome of outcomes) {
+      expect(outcome.status).toBe('rejected');
+      expect(outcome.status === 'rejected' ? outcome.reason : undefined).toMatchObject({
+        code: 'dependency_unavailable',
+        status: 503,
+        detail: 'The audit log (PostgreSQL) is unavailable; try again shortly',
+      });
+    }
+  });
+
   it('when nothing else is waiting, then a single event is written at once', async () => {
     const { database, inserts } = heldDatabase();
     const log = new PgAuditLog(database);
