@@ -13,6 +13,7 @@ import {
 import type { AdminDeps } from '../../features/admin/admin-deps.js';
 import { applyAccess, exportAccess, planAccess } from '../../features/admin/apply-access.js';
 import { callerOf } from '../middleware/caller-of.js';
+import { drainedOrClosed } from '../stream-body.js';
 import { jsonInSlices } from '../../support/json-in-slices.js';
 
 /**
@@ -61,16 +62,6 @@ async function sendJsonInSlices(res: Response, body: AccessApplyResponse): Promi
     else await drainedOrClosed(res);
   }
   res.end();
-}
-
-function drainedOrClosed(res: Response): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off('drain', done).off('close', done);
-      resolve();
-    };
-    res.on('drain', done).on('close', done);
-  });
 }
 
 /** The document from a YAML body, or a JSON body carrying `yaml` or `document`; every problem at once as 400. */

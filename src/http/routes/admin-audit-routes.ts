@@ -1,8 +1,8 @@
-import { once } from 'node:events';
 import { Router } from 'express';
 import { auditQuerySchema, type AuditPageResponse } from '../../contracts/admin.js';
 import { auditEvents, auditPage } from '../../features/admin/query-audit.js';
 import type { AuditQuery } from '../../ports/audit-query.js';
+import { streamPieces } from '../stream-body.js';
 
 /**
  * GET /api/v1/admin/audit: filtered, newest first, keyset-paginated with an
@@ -25,16 +25,25 @@ export function adminAuditRoutes(deps: { auditQuery: AuditQuery }): Router {
     // The first page is read before the headers go out, so a failing query is still a problem+json answer.
     const first = await events.next();
     res.type('application/x-ndjson').setHeader('Content-Disposition', 'attachment; filename="audit.jsonl"');
-    if (!first.done) {
-      let line = `${JSON.stringify(first.value)}\n`;
-      for (;;) {
-        if (!res.write(line)) await once(res, 'drain');
-        const next = await events.next();
-        if (next.done) break;
-        line = `${JSON.stringify(next.value)}\n`;
-      }
+    if (first.done === true) {
+      res.end();
+      return;
     }
-    res.end();
+    await streamPieces(res, `${JSON.stringify(first.value)}\n`, jsonLines(events));
   });
   return router;
+}
+
+/** Each event as one line of JSON Lines; stopping the lines stops the events (and their cursor). */
+function jsonLines<T>(events: AsyncGenerator<T>): AsyncIterator<string> {
+  return {
+    next: async () => {
+      const next = await events.next();
+      return next.done === true ? { done: true, value: undefined } : { done: false, value: `${JSON.stringify(next.value)}\n` };
+    },
+    return: async () => {
+      await events.return(undefined);
+      return { done: true, value: undefined };
+    },
+  };
 }

@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import {
   openReviewSchema,
@@ -25,6 +24,7 @@ import { callerOf } from '../middleware/caller-of.js';
 import { csrfProtection } from '../middleware/csrf.js';
 import { readJsonBody } from '../middleware/json-body.js';
 import type { SessionMiddleware } from '../middleware/session.js';
+import { streamPieces } from '../stream-body.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -134,16 +134,11 @@ export async function sendEvidence(deps: ReviewDeps, id: string, format: 'csv' |
   const lines = reviewCsv(deps, id);
   const first = await lines.next();
   res.type('text/csv; charset=utf-8').setHeader('Content-Disposition', `attachment; filename="review-${id}.csv"`);
-  if (!first.done) {
-    let line = first.value;
-    for (;;) {
-      if (!res.write(line)) await once(res, 'drain');
-      const next = await lines.next();
-      if (next.done) break;
-      line = next.value;
-    }
+  if (first.done === true) {
+    res.end();
+    return;
   }
-  res.end();
+  await streamPieces(res, first.value, lines);
 }
 
 /**
