@@ -9,6 +9,10 @@ import { signedInCliHome, startAdminWorld } from '../support/admin-world.js';
 import { runCli, type CliHome } from '../support/cli-process.js';
 import { PROD, SANDBOX, type ExchangeWorld, type SignedIn } from '../support/exchange-world.js';
 
+// A hang guard, not a speed check: the script makes about 22 AWS CLI calls, each a Python start
+// (0.5 s here when quiet, several seconds on a loaded 2-core CI machine).
+const AWS_CLI_BOUND_MS = 180_000;
+
 // `rolegate doctor` (CLI and GET /api/v1/admin/doctor) against the devstack's IAM: the world the
 // `aws-cli` template builds passes; a trust policy edited by hand with the real AWS CLI is named,
 // with its fix; an account rolegate's identity cannot read is a finding, not a crash.
@@ -23,7 +27,7 @@ describe('rolegate doctor with the real AWS CLI', () => {
   const wrapper = join(dir, 'aws');
   let env: () => NodeJS.ProcessEnv;
   const run = async (file: string, args: string[]) =>
-    (await promisify(execFile)(file, args, { env: env(), timeout: 60_000 })).stdout.trim();
+    (await promisify(execFile)(file, args, { env: env(), timeout: AWS_CLI_BOUND_MS })).stdout.trim();
 
   beforeAll(async () => {
     world = await startAdminWorld({ ROLEGATE_SESSION_TAG_ATTRIBUTES: 'Email=email' });
@@ -52,7 +56,7 @@ describe('rolegate doctor with the real AWS CLI', () => {
     expect(template.code, template.stderr).toBe(0);
     writeFileSync(join(dir, 'iam.sh'), template.stdout);
     expect(await run('sh', [join(dir, 'iam.sh')])).toBe(`rolegate: IAM of sandbox (${SANDBOX}) is set up`);
-  }, 120_000);
+  }, 300_000);
   afterAll(async () => {
     await world.close();
     rmSync(dir, { recursive: true, force: true });

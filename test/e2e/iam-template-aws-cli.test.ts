@@ -10,6 +10,10 @@ import { planAccountIam, type TemplateAccount } from '../../src/domain/iam-templ
 import { startTestSts } from '../support/devstack.js';
 import { idpMetadata, mintSamlResponse, testSigner } from '../support/saml/mint-saml-response.js';
 
+// A hang guard, not a speed check: the script makes about 22 AWS CLI calls, each a Python start
+// (0.5 s here when quiet, several seconds on a loaded 2-core CI machine).
+const AWS_CLI_BOUND_MS = 180_000;
+
 // The `aws-cli` template, run with the real AWS CLI against the devstack's IAM subset, builds from
 // an empty account a world in which the SAML (current and staged next key) and assume-role
 // exchanges work, and running it again changes nothing.
@@ -82,7 +86,7 @@ describe('the aws-cli IAM template with the real AWS CLI', () => {
     ROLEGATE_HUB_PRINCIPAL_ARN: HUB,
   });
   const run = async (file: string, args: string[]) =>
-    (await promisify(execFile)(file, args, { env: env(), timeout: 60_000 })).stdout.trim();
+    (await promisify(execFile)(file, args, { env: env(), timeout: AWS_CLI_BOUND_MS })).stdout.trim();
   const aws = (args: string[]) => run(wrapper, [...args, '--output', 'text']);
 
   beforeAll(async () => {
@@ -158,5 +162,5 @@ describe('the aws-cli IAM template with the real AWS CLI', () => {
     expect(await aws([...revoker, '--external-id', 'ext-revoker', '--query', 'AssumedRoleUser.Arn'])).toBe(
       `arn:aws:sts::${A}:assumed-role/rolegate-revoker/rolegate`,
     );
-  }, 180_000);
+  }, 480_000);
 });

@@ -8,6 +8,9 @@ import { signedInCliHome } from '../support/admin-world.js';
 import { runCli, type CliHome } from '../support/cli-process.js';
 import { SANDBOX, startExchangeWorld, type ExchangeWorld, type SignedIn } from '../support/exchange-world.js';
 
+// A hang guard, not a speed check: each AWS CLI call is a Python start (seconds on a loaded CI machine).
+const AWS_CLI_BOUND_MS = 180_000;
+
 // Web identity end to end from nothing: on an empty devstack account, the script of
 // `rolegate iam-template --format aws-cli`, run with the real AWS CLI, registers rolegate's issuer
 // as an OIDC provider and creates the role; rolegate's web-identity exchange then gets credentials
@@ -27,7 +30,7 @@ describe('web identity through the provider the aws-cli IAM template registers',
   const script = join(dir, 'iam.sh');
   let env: () => NodeJS.ProcessEnv;
   const run = async (file: string, args: string[]) =>
-    (await promisify(execFile)(file, args, { env: env(), timeout: 60_000 })).stdout.trim();
+    (await promisify(execFile)(file, args, { env: env(), timeout: AWS_CLI_BOUND_MS })).stdout.trim();
   const aws = (args: string[]) => run(wrapper, [...args, '--output', 'json']);
   // Each exchange asks STS again: rolegate's credential cache would otherwise answer from what the last one got.
   const takeRole = async () => {
