@@ -1,17 +1,12 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IamDoctorResponse } from '../../src/contracts/iam-doctor.js';
 import { signedInCliHome, startAdminWorld } from '../support/admin-world.js';
 import { runCli, type CliHome } from '../support/cli-process.js';
 import { PROD, SANDBOX, type ExchangeWorld, type SignedIn } from '../support/exchange-world.js';
-
-// A hang guard, not a speed check: the script makes about 22 AWS CLI calls, each a Python start
-// (0.5 s here when quiet, several seconds on a loaded 2-core CI machine).
-const AWS_CLI_BOUND_MS = 180_000;
+import { awsCliSandbox } from '../support/aws-cli.js';
 
 // `rolegate doctor` (CLI and GET /api/v1/admin/doctor) against the devstack's IAM: the world the
 // `aws-cli` template builds passes; a trust policy edited by hand with the real AWS CLI is named,
@@ -24,10 +19,8 @@ describe('rolegate doctor with the real AWS CLI', () => {
   let home: CliHome;
   let hub: string;
   const dir = mkdtempSync(join(tmpdir(), 'rolegate-doctor-'));
-  const wrapper = join(dir, 'aws');
-  let env: () => NodeJS.ProcessEnv;
-  const run = async (file: string, args: string[]) =>
-    (await promisify(execFile)(file, args, { env: env(), timeout: AWS_CLI_BOUND_MS })).stdout.trim();
+  let awsCli: ReturnType<typeof awsCliSandbox>;
+  const run = (file: string, args: string[]) => awsCli.run(file, args);
 
   beforeAll(async () => {
     world = await startAdminWorld({ ROLEGATE_SESSION_TAG_ATTRIBUTES: 'Email=email' });
@@ -36,22 +29,7 @@ describe('rolegate doctor with the real AWS CLI', () => {
     const [broker] = world.devstack.accessKeys;
     if (!broker) throw new Error('the devstack has no broker key');
     hub = broker.userArn;
-    env = () => ({
-      PATH: process.env.PATH,
-      HOME: dir,
-      AWS_CONFIG_FILE: join(dir, 'config'),
-      AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials'),
-      AWS_EC2_METADATA_DISABLED: 'true',
-      AWS_DEFAULT_REGION: 'us-east-1',
-      AWS_PAGER: '',
-      AWS_MAX_ATTEMPTS: '1',
-      AWS_ACCESS_KEY_ID: broker.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: broker.secretAccessKey,
-      AWS: wrapper,
-      ROLEGATE_HUB_PRINCIPAL_ARN: hub,
-    });
-    // AWS CLI 2.9 has no AWS_ENDPOINT_URL: the script's $AWS adds the devstack endpoint.
-    writeFileSync(wrapper, `#!/bin/sh\nexec /usr/bin/aws "$@" --endpoint-url ${world.devstack.iamUrl}\n`, { mode: 0o755 });
+    awsCli = awsCliSandbox({ dir, endpointUrl: world.devstack.iamUrl, key: broker, env: { ROLEGATE_HUB_PRINCIPAL_ARN: hub } });
     const template = await runCli(['iam-template', '--account', 'sandbox', '--format', 'aws-cli', '--hub-principal', hub], home);
     expect(template.code, template.stderr).toBe(0);
     writeFileSync(join(dir, 'iam.sh'), template.stdout);
@@ -85,7 +63,14 @@ describe('rolegate doctor with the real AWS CLI', () => {
         },
       ],
     };
-    await run(wrapper, ['iam', 'update-assume-role-policy', '--role-name', 'Developer', '--policy-document', JSON.stringify(broken)]);
+    await run(awsCli.wrapper, [
+      'iam',
+      'update-assume-role-policy',
+      '--role-name',
+      'Developer',
+      '--policy-document',
+      JSON.stringify(broken),
+    ]);
     const cli = await runCli(['doctor', '--account', 'sandbox', '--hub-principal', hub], home);
     expect(cli.code, cli.stderr).toBe(16);
     expect(cli.stdout).toMatch(/^ACCOUNT\s+OBJECT\s+FINDING\s+DETAIL\n/);

@@ -1,18 +1,13 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AwsRole } from '../../src/domain/access-model.js';
 import { renderIamTemplate } from '../../src/domain/iam-template-formats.js';
 import { planAccountIam, type TemplateAccount } from '../../src/domain/iam-template.js';
 import { startTestSts } from '../support/devstack.js';
 import { idpMetadata, mintSamlResponse, testSigner } from '../support/saml/mint-saml-response.js';
-
-// A hang guard, not a speed check: the script makes about 22 AWS CLI calls, each a Python start
-// (0.5 s here when quiet, several seconds on a loaded 2-core CI machine).
-const AWS_CLI_BOUND_MS = 180_000;
+import { awsCliSandbox } from '../support/aws-cli.js';
 
 // The `aws-cli` template, run with the real AWS CLI against the devstack's IAM subset, builds from
 // an empty account a world in which the SAML (current and staged next key) and assume-role
@@ -69,30 +64,14 @@ const plan = planAccountIam(
 describe('the aws-cli IAM template with the real AWS CLI', () => {
   let sts: Awaited<ReturnType<typeof startTestSts>>;
   const dir = mkdtempSync(join(tmpdir(), 'rolegate-iam-cli-'));
-  const wrapper = join(dir, 'aws');
   const script = join(dir, 'iam.sh');
-  const env = (): NodeJS.ProcessEnv => ({
-    PATH: process.env.PATH,
-    HOME: dir,
-    AWS_CONFIG_FILE: join(dir, 'config'),
-    AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials'),
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_DEFAULT_REGION: 'us-east-1',
-    AWS_PAGER: '',
-    AWS_MAX_ATTEMPTS: '1',
-    AWS_ACCESS_KEY_ID: ADMIN.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: ADMIN.secretAccessKey,
-    AWS: wrapper,
-    ROLEGATE_HUB_PRINCIPAL_ARN: HUB,
-  });
-  const run = async (file: string, args: string[]) =>
-    (await promisify(execFile)(file, args, { env: env(), timeout: AWS_CLI_BOUND_MS })).stdout.trim();
-  const aws = (args: string[]) => run(wrapper, [...args, '--output', 'text']);
+  let awsCli: ReturnType<typeof awsCliSandbox>;
+  const run = (file: string, args: string[]) => awsCli.run(file, args);
+  const aws = (args: string[]) => run(awsCli.wrapper, [...args, '--output', 'text']);
 
   beforeAll(async () => {
     sts = await startTestSts({ accounts: [{ id: A, users: [{ name: 'admin', accessKeys: [ADMIN] }], roles: [] }] });
-    // AWS CLI 2.9 has no AWS_ENDPOINT_URL: the script's $AWS adds the devstack endpoint.
-    writeFileSync(wrapper, `#!/bin/sh\nexec /usr/bin/aws "$@" --endpoint-url ${sts.url}\n`, { mode: 0o755 });
+    awsCli = awsCliSandbox({ dir, endpointUrl: sts.url, key: ADMIN, env: { ROLEGATE_HUB_PRINCIPAL_ARN: HUB } });
     writeFileSync(script, renderIamTemplate(plan, 'aws-cli'));
   }, 30_000);
   afterAll(async () => {

@@ -1,15 +1,11 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signedInCliHome } from '../support/admin-world.js';
 import { runCli, type CliHome } from '../support/cli-process.js';
 import { SANDBOX, startExchangeWorld, type ExchangeWorld, type SignedIn } from '../support/exchange-world.js';
-
-// A hang guard, not a speed check: each AWS CLI call is a Python start (seconds on a loaded CI machine).
-const AWS_CLI_BOUND_MS = 180_000;
+import { awsCliSandbox } from '../support/aws-cli.js';
 
 // Web identity end to end from nothing: on an empty devstack account, the script of
 // `rolegate iam-template --format aws-cli`, run with the real AWS CLI, registers rolegate's issuer
@@ -26,12 +22,10 @@ describe('web identity through the provider the aws-cli IAM template registers',
   let hub: string;
   let providerArn: string;
   const dir = mkdtempSync(join(tmpdir(), 'rolegate-web-identity-'));
-  const wrapper = join(dir, 'aws');
   const script = join(dir, 'iam.sh');
-  let env: () => NodeJS.ProcessEnv;
-  const run = async (file: string, args: string[]) =>
-    (await promisify(execFile)(file, args, { env: env(), timeout: AWS_CLI_BOUND_MS })).stdout.trim();
-  const aws = (args: string[]) => run(wrapper, [...args, '--output', 'json']);
+  let awsCli: ReturnType<typeof awsCliSandbox>;
+  const run = (file: string, args: string[]) => awsCli.run(file, args);
+  const aws = (args: string[]) => run(awsCli.wrapper, [...args, '--output', 'json']);
   // Each exchange asks STS again: rolegate's credential cache would otherwise answer from what the last one got.
   const takeRole = async () => {
     await world.app.t.deps.credentials.cache.deleteAllFor('demo:alice');
@@ -63,21 +57,7 @@ describe('web identity through the provider the aws-cli IAM template registers',
     const [broker] = world.devstack.accessKeys;
     if (!broker) throw new Error('the devstack has no broker key');
     hub = broker.userArn;
-    env = () => ({
-      PATH: process.env.PATH,
-      HOME: dir,
-      AWS_CONFIG_FILE: join(dir, 'config'),
-      AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials'),
-      AWS_EC2_METADATA_DISABLED: 'true',
-      AWS_DEFAULT_REGION: 'us-east-1',
-      AWS_PAGER: '',
-      AWS_MAX_ATTEMPTS: '1',
-      AWS_ACCESS_KEY_ID: broker.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: broker.secretAccessKey,
-      AWS: wrapper,
-    });
-    // AWS CLI 2.9 has no AWS_ENDPOINT_URL: the script's $AWS adds the devstack endpoint.
-    writeFileSync(wrapper, `#!/bin/sh\nexec /usr/bin/aws "$@" --endpoint-url ${world.devstack.iamUrl}\n`, { mode: 0o755 });
+    awsCli = awsCliSandbox({ dir, endpointUrl: world.devstack.iamUrl, key: broker });
   }, 120_000);
   afterAll(async () => {
     await world.close();
