@@ -209,8 +209,12 @@ export function roleEntitlementIn(index: AccessIndex, asker: Asker, roleId: stri
   const candidates: Candidate[] = [];
   const exact = index.exactByRole.get(roleId);
   if (exact !== undefined) {
-    for (const group of new Set(asker.principal.groups)) {
-      for (const placed of exact.get(group) ?? []) candidates.push({ placed, group });
+    // Whichever side is smaller is walked: the role's mapped groups, or the user's (someone in hundreds of groups).
+    const groups = groupSetOf(asker.principal.groups);
+    if (exact.size <= groups.size) {
+      for (const [group, placed] of exact) if (groups.has(group)) for (const p of placed) candidates.push({ placed: p, group });
+    } else {
+      for (const group of groups) for (const placed of exact.get(group) ?? []) candidates.push({ placed, group });
     }
   }
   for (const placed of index.globsByRole.get(roleId) ?? []) {
@@ -226,6 +230,19 @@ export function roleEntitlementIn(index: AccessIndex, asker: Asker, roleId: stri
     candidates.sort((a, b) => a.placed.at - b.placed.at),
     undefined,
   );
+}
+
+/**
+ * A principal's groups as a set, made once per frozen groups array (a session is decoded
+ * once, frozen, and its principal shared by its requests); an array that may change is not remembered.
+ */
+const groupSets = new WeakMap<readonly string[], ReadonlySet<string>>();
+
+function groupSetOf(groups: readonly string[]): ReadonlySet<string> {
+  if (!Object.isFrozen(groups)) return new Set(groups);
+  let set = groupSets.get(groups);
+  if (set === undefined) groupSets.set(groups, (set = new Set(groups)));
+  return set;
 }
 
 function sourceOf(asker: Asker): IpAddress | undefined {
@@ -370,7 +387,8 @@ function conditionFailures(
     if (!principal.authn.mfa) failures.push({ condition: 'mfa_required' });
     else if (maxAgeSeconds !== undefined) {
       const staleAfter = principal.authn.authenticatedAt + maxAgeSeconds * 1000;
-      if (asker.now > staleAfter) failures.push({ condition: 'mfa_stale', authenticatedAt: principal.authn.authenticatedAt, maxAgeSeconds });
+      if (asker.now > staleAfter)
+        failures.push({ condition: 'mfa_stale', authenticatedAt: principal.authn.authenticatedAt, maxAgeSeconds });
       // Stale from the next millisecond on (clocks here are whole milliseconds); never fresh again.
       else if (scope !== undefined) scope.validUntil = Math.min(scope.validUntil, staleAfter + 1);
       if (scope !== undefined) scope.authenticatedAt = true;

@@ -96,6 +96,33 @@ describe.each(implementations)('AuditLog contract: $name', ({ create }) => {
     expect(row).toMatchObject({ reason: 'bad\ufffdbyte', details: { justification: 'x\ufffdy' } });
   });
 
+  it('when one batch holds several people’s groups, shared, equal and odd, then every row keeps its own groups in their order', async () => {
+    const log = new PgAuditLog(database);
+    const wide = Object.freeze(Array.from({ length: 100 }, (_, i) => `team-${String(i).padStart(4, '0')}`));
+    const odd = ['a,b', '"quoted"', '{braces}', 'back\\slash', 'NULL', '', 'spaced name', 'line\nbreak', 'ünïcødé'];
+    const groupsOf = [wide, ['aws-dev'], wide, [...wide], [], odd, undefined, ['aws-dev'], ['z', 'a'], wide];
+    await Promise.all(
+      groupsOf.map((groups, i) => log.record({ type: 'login', outcome: 'success', requestId: `sets-${String(i)}`, groups })),
+    );
+    for (const [i, groups] of groupsOf.entries()) {
+      const [row] = await rowsOf(`sets-${String(i)}`);
+      expect(row?.groups, `row ${String(i)}`).toEqual(groups === undefined ? [] : [...groups]);
+    }
+  });
+
+  it('when a text holds a backslash before "u0000" (not a NUL), then it is stored as written', async () => {
+    const log = new PgAuditLog(database);
+    await log.record({
+      type: 'login',
+      outcome: 'denied',
+      reason: 'path C:\\u0000 and \\\u0000',
+      groups: ['g\u0000h'],
+      requestId: 'not-nul',
+    });
+    const [row] = await rowsOf('not-nul');
+    expect(row).toMatchObject({ reason: 'path C:\\u0000 and \\\ufffd', groups: ['g\ufffdh'] });
+  });
+
   it('when someone tries to rewrite an event, then the database refuses', async () => {
     const log = new PgAuditLog(database);
     await log.record({ type: 'login', outcome: 'success', requestId: 'rewrite' });

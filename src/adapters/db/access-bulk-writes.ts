@@ -5,7 +5,7 @@ import { parseRoleArn } from '../../domain/arn.js';
 import { RolegateError } from '../../domain/errors.js';
 import type { AccessWrite } from '../../ports/access-admin-store.js';
 import type { AuditEvent } from '../../ports/audit-log.js';
-import { auditRowOf } from './audit-row.js';
+import { auditBatchParameters, INSERT_AUDIT_BATCH } from './audit-insert.js';
 
 /** One SQL statement inside the transaction (Prisma's `$queryRawUnsafe`), rows back. */
 export type Sql = (text: string, ...params: unknown[]) => Promise<Record<string, unknown>[]>;
@@ -234,31 +234,7 @@ function stale(kind: string, id: string): RolegateError {
 /** The audit events of the change, as audit_events rows, a slice per statement (same transaction). */
 export async function insertAuditEvents(sql: Sql, events: readonly AuditEvent[]): Promise<void> {
   for (let start = 0; start < events.length; start += ROWS_PER_STATEMENT) {
-    const rows = events.slice(start, start + ROWS_PER_STATEMENT).map((event) => {
-      const row = auditRowOf(event);
-      return {
-        type: row.type,
-        outcome: row.outcome,
-        reason: row.reason,
-        subject: row.subject,
-        idp: row.idp,
-        groups: row.groups,
-        account_id: row.accountId,
-        role_arn: row.roleArn,
-        mode: row.mode,
-        duration_seconds: row.durationSeconds,
-        source_ip: row.sourceIp,
-        user_agent: row.userAgent,
-        request_id: row.requestId,
-        details: row.details,
-      };
-    });
-    await sql(
-      `INSERT INTO audit_events (type, outcome, reason, subject, idp, groups, account_id, role_arn, mode, duration_seconds, source_ip, user_agent, request_id, details)
-       SELECT type, outcome, reason, subject, idp, groups, account_id, role_arn, mode, duration_seconds, source_ip, user_agent, request_id, details
-       FROM json_populate_recordset(NULL::audit_events, $1::json)`,
-      auditJson(rows),
-    );
+    await sql(INSERT_AUDIT_BATCH, ...auditBatchParameters(events.slice(start, start + ROWS_PER_STATEMENT)));
   }
 }
 
@@ -276,9 +252,3 @@ function json(value: unknown): string {
 }
 
 const NUL = /(?:^|[^\\])(?:\\\\)*\\u0000/;
-
-/** Audit rows: NUL becomes U+FFFD, as in the audit writer (the record must be written). */
-function auditJson(value: unknown): string {
-  const text = JSON.stringify(value);
-  return text.includes('\\u0000') ? text.replace(/\\u0000/g, '\\ufffd') : text;
-}

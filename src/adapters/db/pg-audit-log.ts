@@ -1,6 +1,6 @@
 import { RolegateError } from '../../domain/errors.js';
 import type { AuditEvent, AuditLog } from '../../ports/audit-log.js';
-import { auditRowOf } from './audit-row.js';
+import { auditBatchParameters, INSERT_AUDIT_BATCH } from './audit-insert.js';
 import { ensureAuditPartitions } from './audit-partitions.js';
 import { describePgError, type Database } from './database.js';
 import { dependencyUnavailable, reportingFailuresAs } from '../dependency-failures.js';
@@ -26,23 +26,8 @@ const MAX_BATCH = 500;
 const UPKEEP_INTERVAL_MS = 3_600_000;
 const UPKEEP_TIMEOUT_MS = 60_000;
 
-/**
- * One INSERT for a whole batch, with the rows as a single JSON parameter: the
- * statement text never changes, so it is prepared once per connection, and
- * PostgreSQL parses one JSON document instead of 14 parameters per row.
- * Measured against multi-row VALUES and unnest of 14 arrays (25-row batches):
- * ~30% less time per batch in PostgreSQL and ~30% less CPU in rolegate.
- * The column names are those of the table: the JSON keys are audit_events'.
- */
-const INSERT_BATCH = {
-  name: 'rolegate_audit_insert_batch',
-  text: `INSERT INTO audit_events (type, outcome, reason, subject, idp, groups, account_id, role_arn, mode, duration_seconds, source_ip, user_agent, request_id, details)
-SELECT type, outcome, reason, subject, idp, groups, account_id, role_arn, mode, duration_seconds, source_ip, user_agent, request_id, details
-FROM json_populate_recordset(NULL::audit_events, $1::json)`,
-};
-
-/** PostgreSQL text cannot hold NUL; JSON.stringify writes it as this escape. */
-const NUL_ESCAPE = /\\u0000/g;
+/** The batch INSERT (audit-insert.ts), named: prepared once per connection. */
+const INSERT_BATCH = { name: 'rolegate_audit_insert_batch', text: INSERT_AUDIT_BATCH };
 
 export interface GroupCommitOptions {
   /** INSERTs in flight at most. */
@@ -244,31 +229,7 @@ export class PgAuditLog implements AuditLog {
   }
 
   async #insert(events: AuditEvent[]): Promise<void> {
-    const rows = events.map((event) => {
-      const row = auditRowOf(event);
-      return {
-        type: row.type,
-        outcome: row.outcome,
-        reason: row.reason,
-        subject: row.subject,
-        idp: row.idp,
-        groups: row.groups,
-        account_id: row.accountId,
-        role_arn: row.roleArn,
-        mode: row.mode,
-        duration_seconds: row.durationSeconds,
-        source_ip: row.sourceIp,
-        user_agent: row.userAgent,
-        request_id: row.requestId,
-        details: row.details,
-      };
-    });
-    const json = JSON.stringify(rows);
-    await this.database.query(
-      INSERT_BATCH.text,
-      [json.includes('\\u0000') ? json.replace(NUL_ESCAPE, '\\ufffd') : json],
-      INSERT_BATCH.name,
-    );
+    await this.database.query(INSERT_BATCH.text, auditBatchParameters(events), INSERT_BATCH.name);
   }
 }
 
