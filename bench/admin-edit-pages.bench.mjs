@@ -35,7 +35,12 @@ try {
   const env = { ROLEGATE_ACCESS_AS_CODE: 'false' };
   const small = await startBenchBroker(root, { accessFile: demoFile, env });
   cleanups.push(() => small.close());
-  const large = await startBenchBroker(root, { accessFile: largeFile, env });
+  // BENCH_PROFILE=<dir> writes a CPU profile of the large model's rolegate there.
+  const large = await startBenchBroker(root, {
+    accessFile: largeFile,
+    env,
+    nodeArgs: process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [],
+  });
   cleanups.push(() => large.close());
 
   // (a) the listing against the existing whole-model page
