@@ -178,9 +178,19 @@ describe('entitlements over the per-version index, against the decision before i
         { account: model.accounts[3]?.alias ?? '', role: 'NoSuchRole' },
         { account: '999999999999', role: 'Orphan' },
       ];
+      // A decoded session's groups are frozen (and their set remembered): the same answers, twice over, duplicates included.
+      const frozen = {
+        ...asker,
+        principal: {
+          ...asker.principal,
+          groups: Object.freeze([...asker.principal.groups, ...asker.principal.groups.slice(0, 2)]) as string[],
+        },
+      };
       for (const ask of asks) {
         const expected = checkRoleRequest(full, model, ask);
         expect(checkRoleRequestIn(index, asker, ask)).toEqual(expected);
+        expect(checkRoleRequestIn(index, frozen, ask)).toEqual(expected);
+        expect(checkRoleRequestIn(index, frozen, ask)).toEqual(expected);
         const reason = expected.ok ? 'ok' : expected.reason;
         reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
       }
