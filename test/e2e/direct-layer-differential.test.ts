@@ -100,7 +100,6 @@ function send(base: string, ask: Ask): Promise<Answer> {
   });
 }
 
-/** The answer with its request id (a fresh UUID per request) replaced, in the header and wherever the body quotes it. */
 /**
  * The answer with what differs between any two requests replaced: the request id, and the seconds
  * left in a rate-limit window (the second request comes a moment later, so the count may have ticked).
@@ -115,9 +114,18 @@ function normalised(answer: Answer): Answer {
       ...answer.headers,
       ...(id === undefined ? {} : { 'x-request-id': '<request id>' }),
       ...(retryAfter === undefined || answer.status !== 429 ? {} : { 'retry-after': '<seconds>' }),
+      // The seconds in the detail change the body's length when the count crosses a power of ten.
+      ...(answer.status === 429 ? { 'content-length': '<bytes>' } : {}),
     },
-    body: answer.status === 429 ? body.replace(/"retryAfterSeconds":\d+/, '"retryAfterSeconds":"<seconds>"') : body,
+    body: answer.status === 429 ? secondsLeftMasked(body) : body,
   };
+}
+
+/** A 429 body with its seconds left (the field and the sentence that quotes them) masked. */
+function secondsLeftMasked(body: string): string {
+  return body
+    .replace(/"retryAfterSeconds":\d+/, '"retryAfterSeconds":"<seconds>"')
+    .replace(/try again in \d+ s/, 'try again in <seconds> s');
 }
 
 const big = (bytes: number) => JSON.stringify({ alias: 'sandbox', role: 'Developer', justification: 'x'.repeat(bytes) });
@@ -283,6 +291,8 @@ describe('POST /api/v1/credentials: the direct layer and the Express app answer 
       expect(first).toBeGreaterThan(0);
       expect(Math.abs((first ?? 0) - (second ?? 0))).toBeLessThanOrEqual(1); // the same window, a moment apart
       expect(directAnswer.body).toContain(`"retryAfterSeconds":${String(first)}`);
+      expect(directAnswer.body).toContain(`try again in ${String(first)} s`);
+      for (const answer of [directAnswer, expressAnswer]) expect(Number(answer.headers['content-length'])).toBe(Buffer.byteLength(answer.body));
     }
     if (status === 413) expect(direct.headers.connection).toBe('close');
     if (status === 200) expect(direct.headers['cache-control']).toBe('no-store');
