@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureAuditPartitions } from '../../../src/adapters/db/audit-partitions.js';
+import { ensureAuditPartitions, partitionName, weekStart } from '../../../src/adapters/db/audit-partitions.js';
 import { connectDatabase, type Database, type Sql } from '../../../src/adapters/db/database.js';
 import { PgUsageQuery, USAGE_STATEMENTS } from '../../../src/adapters/db/pg-usage-query.js';
 import { captureLogs } from '../../support/logs.js';
@@ -11,6 +11,11 @@ import { createTestDatabase, type TestDatabase } from '../../support/postgres.js
  * partitions: each is answered from its partial index (audit_events_usage_idx,
  * audit_events_logins_idx), never a sequential scan, and within a time a report can wait for.
  * The plans and times are printed (docs/admin.md#access-reviews quotes them).
+ *
+ * The window starts four hours before a partition boundary, about 90 days ago, whatever the day the
+ * test runs: the partition the window only grazes is always in the plan. For it the planner may
+ * rightly prefer a bitmap scan of the same index (a few hours of a week's rows); an earlier version
+ * demanded index-only scans everywhere and failed on the days `since` fell late in a week.
  */
 
 const ROWS = 1_000_000;
@@ -32,7 +37,9 @@ let database: Database;
 let emptyPartitions = new Set<string>();
 const now = new Date();
 const oldest = new Date(now.getTime() - 140 * DAY_MS);
-const since = new Date(now.getTime() - 90 * DAY_MS);
+const HOUR_MS = 3_600_000;
+const since = new Date(weekStart(new Date(now.getTime() - 90 * DAY_MS), 1).getTime() - 4 * HOUR_MS);
+const grazed = partitionName(weekStart(since));
 const roleArn = (i: number) => `arn:aws:iam::${String(100000000000 + Math.floor(i / 10))}:role/team/R${String(i)}`;
 
 beforeAll(async () => {
@@ -84,23 +91,39 @@ function scansOf(plan: PlanNode): PlanNode[] {
   return nodesOf(plan).filter((n) => n['Relation Name']?.startsWith('audit_events') && !emptyPartitions.has(n['Relation Name']));
 }
 
+/** The index a scan reads: its own, or for a bitmap heap scan the one its bitmap index scan reads. */
+function indexOf(scan: PlanNode): PlanNode | undefined {
+  if (scan['Node Type'] === 'Bitmap Heap Scan') return (scan.Plans ?? []).flatMap(nodesOf).find((n) => n['Node Type'] === 'Bitmap Index Scan');
+  return scan['Index Name'] ? scan : undefined;
+}
+
 function describeScans(scans: PlanNode[]): string {
   return scans
-    .map((s) => `${s['Node Type']} ${s['Relation Name'] ?? ''} ${s['Index Name'] ?? ''} heap fetches ${String(s['Heap Fetches'] ?? '-')}`)
+    .map((s) => `${s['Node Type']} ${s['Relation Name'] ?? ''} ${indexOf(s)?.['Index Name'] ?? ''} heap fetches ${String(s['Heap Fetches'] ?? '-')}`)
     .join('\n');
 }
 
+/**
+ * Every partition is read through `index` (partition indexes are named after the parent's columns):
+ * an index-only scan, or on the partition the window grazes, possibly a bitmap scan of that index.
+ */
+function expectReadThrough(scans: PlanNode[], index: RegExp, condition: RegExp): void {
+  expect(scans.map((s) => s['Relation Name'])).toContain(grazed);
+  for (const scan of scans) {
+    const allowed = scan['Relation Name'] === grazed ? ['Index Only Scan', 'Bitmap Heap Scan'] : ['Index Only Scan'];
+    expect(allowed, describeScans([scan])).toContain(scan['Node Type']);
+    expect(indexOf(scan)?.['Index Name'] ?? '', describeScans([scan])).toMatch(index);
+    expect(indexOf(scan)?.['Index Cond'] ?? '', describeScans([scan])).toMatch(condition);
+  }
+}
+
 describe(`usage report plans (PostgreSQL, ${ROWS.toLocaleString('en')} audit rows over 140 days of weekly partitions)`, () => {
-  it('when the report reads one account (10 roles) over 90 days, then every partition is an index-only scan of the usage index', async () => {
+  it('when the report reads one account (10 roles) over 90 days, then every partition is read through the usage index, never whole', async () => {
     const arns = Array.from({ length: 10 }, (_, i) => roleArn(i));
     const { plan, ms } = await explain(USAGE_STATEMENTS.uses, [arns, since]);
     const scans = scansOf(plan);
     console.log(`uses, one account (10 roles), 90 days: ${ms.toFixed(1)} ms\n${describeScans(scans)}`);
-    expect(scans.length).toBeGreaterThan(0);
-    for (const scan of scans) {
-      expect(scan['Node Type'], describeScans([scan])).toBe('Index Only Scan');
-      expect(scan['Index Cond'] ?? '').toMatch(/role_arn = ANY/);
-    }
+    expectReadThrough(scans, /_role_arn_at_/, /role_arn = ANY/);
     const rows = await new PgUsageQuery(database).uses(arns, since);
     expect(rows.reduce((n, r) => n + r.issued, 0)).toBeGreaterThan(0);
     expect(rows.every((r) => r.consoles <= r.issued)).toBe(true);
@@ -118,11 +141,11 @@ describe(`usage report plans (PostgreSQL, ${ROWS.toLocaleString('en')} audit row
     expect(new Set(rows.map((r) => r.roleArn)).size).toBe(260);
   });
 
-  it('when the report asks who signed in over 90 days, then the sign-in index is read in its order', async () => {
+  it('when the report asks who signed in over 90 days, then every partition is read through the sign-in index, never whole', async () => {
     const { plan, ms } = await explain(USAGE_STATEMENTS.holders, [since]);
     const scans = scansOf(plan);
     console.log(`holders, 90 days: ${ms.toFixed(1)} ms\n${describeScans(scans)}`);
-    for (const scan of scans) expect(scan['Node Type'], describeScans([scan])).toBe('Index Only Scan');
+    expectReadThrough(scans, /_subject_at_groups_idx$/, /at >=/);
     const holders = await new PgUsageQuery(database).holders(since);
     // Sign-ins are the rows with i % 20 >= 18: users u18, u19, u38, u39… (500 of the 5,000).
     expect(holders).toHaveLength(500);
