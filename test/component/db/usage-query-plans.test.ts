@@ -14,8 +14,8 @@ import { createTestDatabase, type TestDatabase } from '../../support/postgres.js
  *
  * The window starts four hours before a partition boundary, about 90 days ago, whatever the day the
  * test runs: the partition the window only grazes is always in the plan. For it the planner may
- * rightly prefer a bitmap scan of the same index (a few hours of a week's rows); an earlier version
- * demanded index-only scans everywhere and failed on the days `since` fell late in a week.
+ * rightly prefer another index, or a bitmap scan (a few hours of a week's rows); an earlier version
+ * demanded index-only scans of one index everywhere and failed on the days `since` fell late in a week.
  */
 
 const ROWS = 1_000_000;
@@ -104,16 +104,24 @@ function describeScans(scans: PlanNode[]): string {
 }
 
 /**
- * Every partition is read through `index` (partition indexes are named after the parent's columns):
- * an index-only scan, or on the partition the window grazes, possibly a bitmap scan of that index.
+ * Every partition the window covers whole is an index-only scan of `index` (partition indexes are
+ * named after the parent's columns) on `condition`. The partition the window grazes holds a few
+ * hours of the window: any index that reads only those hours (`at >=` in its condition) will do,
+ * and the planner picks among them by its sampled statistics (the sign-in index, or (type, at, id)
+ * behind a bitmap); it is never read whole.
  */
 function expectReadThrough(scans: PlanNode[], index: RegExp, condition: RegExp): void {
   expect(scans.map((s) => s['Relation Name'])).toContain(grazed);
   for (const scan of scans) {
-    const allowed = scan['Relation Name'] === grazed ? ['Index Only Scan', 'Bitmap Heap Scan'] : ['Index Only Scan'];
-    expect(allowed, describeScans([scan])).toContain(scan['Node Type']);
-    expect(indexOf(scan)?.['Index Name'] ?? '', describeScans([scan])).toMatch(index);
-    expect(indexOf(scan)?.['Index Cond'] ?? '', describeScans([scan])).toMatch(condition);
+    const where = describeScans([scan]);
+    if (scan['Relation Name'] === grazed) {
+      expect(['Index Only Scan', 'Index Scan', 'Bitmap Heap Scan'], where).toContain(scan['Node Type']);
+      expect(indexOf(scan)?.['Index Cond'] ?? '', where).toMatch(/at >=/);
+      continue;
+    }
+    expect(scan['Node Type'], where).toBe('Index Only Scan');
+    expect(indexOf(scan)?.['Index Name'] ?? '', where).toMatch(index);
+    expect(indexOf(scan)?.['Index Cond'] ?? '', where).toMatch(condition);
   }
 }
 
