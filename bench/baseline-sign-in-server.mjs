@@ -21,6 +21,10 @@
 //    answer (one INSERT, no group commit) and the session written to Redis (one SET).
 //    No framework, logging, metrics, pending-sign-in caps or session indexes: the floor
 //    any server keeping those promises starts from.
+//  - POST /floor/saml/requests and /floor/saml/acs (with BASELINE_SETTINGS.floor): node-saml's
+//    validation as on /saml/acs, plus the same promises: the request ids kept in Redis and each
+//    taken once (GETDEL, as node-saml's cache lookup), one rate-limit count, the assertion id
+//    refused if seen before (SET NX until it expires), the audit row committed, the session written.
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import { SAML, ValidateInResponseTo } from '@node-saml/node-saml';
@@ -29,24 +33,7 @@ import pg from 'pg';
 import { createClient } from 'redis';
 
 const settings = JSON.parse(process.env.BASELINE_SETTINGS ?? '{}');
-const saml = new SAML({
-  entryPoint: 'https://idp.bench.example/sso',
-  issuer: settings.saml.audience,
-  audience: settings.saml.audience,
-  callbackUrl: settings.saml.acsUrl,
-  idpCert: settings.saml.certificates,
-  idpIssuer: settings.saml.idpEntityId,
-  identifierFormat: null,
-  disableRequestedAuthnContext: true,
-  wantAssertionsSigned: false,
-  wantAuthnResponseSigned: false,
-  signatureAlgorithm: 'sha256',
-  digestAlgorithm: 'sha256',
-  acceptedClockSkewMs: 30_000,
-  maxAssertionAgeMs: 300_000,
-  validateInResponseTo: ValidateInResponseTo.always,
-  requestIdExpirationPeriodMs: 300_000,
-});
+const saml = samlWith(undefined);
 const oidcConfig = await client.discovery(
   new URL(settings.oidc.issuer),
   settings.oidc.clientId,
@@ -56,6 +43,8 @@ const oidcConfig = await client.discovery(
 );
 client.enableNonRepudiationChecks(oidcConfig);
 const pending = new Map();
+// The floor's SAML instance: the same options, its InResponseTo ids in Redis, each taken once.
+const floorSaml = settings.floor ? samlWith(redisRequestIds()) : undefined;
 let base = '';
 const floor = settings.floor ? await openFloor(settings.floor) : undefined;
 const COUNT = `local n = redis.call('INCR', KEYS[1]) if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end return n`;
@@ -106,6 +95,37 @@ const server = createServer(async (req, res) => {
       res.writeHead(303, { location: '/', 'set-cookie': `session=${randomBytes(32).toString('base64url')}; HttpOnly` });
       return res.end();
     }
+    if (floor && url.pathname === '/floor/saml/requests' && req.method === 'POST') {
+      const instant = new Date().toISOString();
+      for (const id of JSON.parse(await readBody(req))) await floorSaml.cacheProvider.saveAsync(id, instant);
+      return res.end('ok');
+    }
+    if (floor && url.pathname === '/floor/saml/acs' && req.method === 'POST') {
+      const count = await floor.redis.eval(COUNT, { keys: [`${floor.prefix}acs:${req.socket.remoteAddress}`], arguments: ['60000'] });
+      if (count > 1_000_000) return fail(res, 429, 'too many');
+      const form = new URLSearchParams(await readBody(req));
+      const { profile } = await floorSaml.validatePostResponseAsync({ SAMLResponse: form.get('SAMLResponse') ?? '' });
+      if (!profile?.nameID) return fail(res, 401, 'no assertion');
+      // node-saml keeps no assertion id in the profile: the signed assertion's own, read off its start tag.
+      const assertionId = /^<[^>]*\sID="([^"]+)"/.exec(profile.getAssertionXml())?.[1];
+      if (!assertionId) return fail(res, 401, 'no assertion id');
+      const fresh = await floor.redis.set(`${floor.prefix}assertion:${assertionId}`, '1', {
+        condition: 'NX',
+        expiration: { type: 'PX', value: 300_000 },
+      });
+      if (fresh !== 'OK') return fail(res, 401, 'assertion replayed');
+      const groups = [profile.groups ?? []].flat();
+      await floor.db.query({
+        name: 'floor_audit_insert',
+        text: 'INSERT INTO floor_audit (subject, groups, details) VALUES ($1, $2, $3)',
+        values: [profile.nameID, groups, JSON.stringify({ assertionId, sessionIndex: profile.sessionIndex })],
+      });
+      const cookie = randomBytes(32).toString('base64url');
+      const session = JSON.stringify({ sub: profile.nameID, groups, createdAt: Date.now() });
+      await floor.redis.set(`${floor.prefix}session:${cookie}`, session, { expiration: { type: 'PX', value: 300_000 } });
+      res.writeHead(200, { 'content-type': 'text/html', 'set-cookie': `session=${cookie}; HttpOnly` });
+      return res.end(`<p>signed in as ${profile.nameID}</p>`);
+    }
     if (floor && url.pathname === '/floor/oidc/login') {
       const { href, expected } = await authorizationRedirect(url, '/floor/oidc/callback');
       const tx = randomBytes(32).toString('base64url');
@@ -146,6 +166,56 @@ process.on('SIGTERM', () => {
   server.close();
   process.exit(0);
 });
+
+/** node-saml as rolegate configures it (see the header); `cacheProvider` holds the ids of the requests sent. */
+function samlWith(cacheProvider) {
+  return new SAML({
+    entryPoint: 'https://idp.bench.example/sso',
+    issuer: settings.saml.audience,
+    audience: settings.saml.audience,
+    callbackUrl: settings.saml.acsUrl,
+    idpCert: settings.saml.certificates,
+    idpIssuer: settings.saml.idpEntityId,
+    identifierFormat: null,
+    disableRequestedAuthnContext: true,
+    wantAssertionsSigned: false,
+    wantAuthnResponseSigned: false,
+    signatureAlgorithm: 'sha256',
+    digestAlgorithm: 'sha256',
+    acceptedClockSkewMs: 30_000,
+    maxAssertionAgeMs: 300_000,
+    validateInResponseTo: ValidateInResponseTo.always,
+    requestIdExpirationPeriodMs: 300_000,
+    ...(cacheProvider ? { cacheProvider } : {}),
+  });
+}
+
+/**
+ * node-saml's CacheProvider on the floor's Redis. node-saml looks an id up twice in one validation
+ * (the Response's InResponseTo, then the subject confirmation's) and removes it after: the first
+ * lookup takes it from Redis (GETDEL, so each is answered once across servers), the second is
+ * answered from what that lookup took, dropped again on remove.
+ */
+function redisRequestIds() {
+  const key = (id) => `${floor.prefix}saml-request:${id}`;
+  const taken = new Map();
+  return {
+    saveAsync: async (id, value) => {
+      await floor.redis.set(key(id), value, { expiration: { type: 'PX', value: 300_000 } });
+      return { value, createdAt: Date.now() };
+    },
+    getAsync: async (id) => {
+      if (taken.has(id)) return taken.get(id);
+      const value = await floor.redis.getDel(key(id));
+      if (value !== null) taken.set(id, value);
+      return value;
+    },
+    removeAsync: async (id) => {
+      taken.delete(id);
+      return id;
+    },
+  };
+}
 
 /** Where a sign-in starts: the IdP's authorization URL (PKCE, state, nonce) and what its callback must match. */
 async function authorizationRedirect(url, callbackPath) {

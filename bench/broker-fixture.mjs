@@ -41,6 +41,9 @@ export async function startBenchBroker(
   const close = async () => {
     for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch(() => undefined);
   };
+  // The fixture knows rolegate is up by its info line "rolegate is listening": a quieter level would wait forever.
+  if (!['trace', 'debug', 'info'].includes(logLevel))
+    throw new Error(`log level ${logLevel} hides the "rolegate is listening" line the bench waits for: use info, debug or trace`);
   try {
     // The devstack is not in dist: `npm run bench` builds it into dist-devstack/ (npm run build:devstack).
     const { startDevstack } = await import(path.join(root, 'dist-devstack/start-devstack.js'));
@@ -219,7 +222,11 @@ async function cliTokens(base, session) {
   }))
     authorize.searchParams.set(k, v);
   const page = await (await fetch(authorize, { headers: { cookie: session.cookie, accept: 'text/html' } })).text();
-  const field = (name) => new RegExp(`<input[^>]*name="${name}"[^>]*value="([^"]*)"`, 'i').exec(page)?.[1]?.replace(/&quot;/g, '"').replace(/&amp;/g, '&');
+  const field = (name) =>
+    new RegExp(`<input[^>]*name="${name}"[^>]*value="([^"]*)"`, 'i')
+      .exec(page)?.[1]
+      ?.replace(/&quot;/g, '"')
+      .replace(/&amp;/g, '&');
   const decided = await fetch(new URL('/oauth/authorize/decision', base), {
     method: 'POST',
     headers: { cookie: session.cookie, accept: 'text/html', origin: base, 'content-type': 'application/x-www-form-urlencoded' },
@@ -231,7 +238,14 @@ async function cliTokens(base, session) {
   const res = await fetch(new URL('/oauth/token', base), {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'authorization_code', client_id: 'rolegate-cli', code, redirect_uri: redirectUri, code_verifier: verifier, device_name: 'bench' }),
+    body: new URLSearchParams({
+      grant_type: 'authorization_code',
+      client_id: 'rolegate-cli',
+      code,
+      redirect_uri: redirectUri,
+      code_verifier: verifier,
+      device_name: 'bench',
+    }),
   });
   const tokens = await res.json();
   if (res.status !== 200) throw new Error(`token exchange failed: ${res.status} ${JSON.stringify(tokens)}`);

@@ -18,13 +18,14 @@
 //    IdP's authorization endpoint: N callback URLs (code, state) and cookies.
 // Then each target gets its N messages at CONCURRENCY at once; a round
 // measures raw and rolegate in turn (each round starting with the next), and each
-// row is the median round. The OIDC floor (baseline-sign-in-server.mjs /floor/oidc/*) is raw
-// openid-client plus the least of what rolegate promises (the login transaction in Redis, taken
-// once; a rate-limit count; the audit row committed; the session in Redis). CPU ms per
+// row is the median round. The floors (baseline-sign-in-server.mjs /floor/*) are the raw library
+// plus the least of what rolegate promises (the login transaction or SAML request id in Redis,
+// taken once; a rate-limit count; for SAML the assertion id refused if seen before; the audit row
+// committed; the session in Redis). CPU ms per
 // sign-in is the server process's (all its threads; PostgreSQL, Redis and the IdP not
 // included), the figure that moves least when the machine is shared.
 //
-// Flags (environment): BENCH_ROUNDS (3), BENCH_SAML_N (300), BENCH_OIDC_N (600),
+// Flags (environment): BENCH_ROUNDS (3), BENCH_SAML_N (300), BENCH_OIDC_N (600), BENCH_WARM_UP (300 per target),
 // BENCH_CONCURRENCY (16), BENCH_GROUPS (20: the groups in each message),
 // BENCH_PROFILE=<dir> (a CPU profile of rolegate), BENCH_LOG_LEVEL (info), BENCH_ONLY (saml or oidc),
 // BENCH_COMPARE_DIST=<dir> (another build, e.g. of main, relative to the repository: measured too,
@@ -43,6 +44,10 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SAML_N = Number(process.env.BENCH_SAML_N ?? 300);
 const OIDC_N = Number(process.env.BENCH_OIDC_N ?? 600);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
+// Messages each target gets before the rounds, not counted. rolegate verifies SAML on a thread of its own,
+// a second isolate whose JIT starts cold: after 50 messages its CPU per sign-in was still falling round
+// after round (7.0, 5.7, 5.0 ms), and the rounds measured its warm-up more than its work.
+const WARM_UP = Number(process.env.BENCH_WARM_UP ?? 300);
 const GROUPS = Array.from({ length: Number(process.env.BENCH_GROUPS ?? 20) }, (_, i) => (i === 0 ? 'aws-dev' : `corp-group-${i}`));
 const TARGET = 0.8;
 const ONLY = process.env.BENCH_ONLY; // saml or oidc: measure that protocol only (e.g. for a CPU profile)
@@ -141,6 +146,17 @@ try {
     if (!told.ok) throw new Error(`the raw server refused the request ids: ${told.status}`);
     return messages;
   };
+  /** N Responses for the floor (its own request ids, told to it first), addressed as this build's rolegate's. */
+  const floorSamlMessages = async (n) => {
+    const messages = Array.from({ length: n }, (_, i) => {
+      const requestId = `_${randomBytes(20).toString('hex')}`;
+      const body = `SAMLResponse=${encodeURIComponent(Buffer.from(signedResponse(saml, requestId, `floor-${i}-${randomBytes(3).toString('hex')}@corp.example`)).toString('base64'))}`;
+      return { requestId, body };
+    });
+    const told = await fetch(`${rawUrl}/floor/saml/requests`, { method: 'POST', body: JSON.stringify(messages.map((m) => m.requestId)) });
+    if (!told.ok) throw new Error(`the floor refused the request ids: ${told.status}`);
+    return messages;
+  };
   const postAcs = (url, withCookie) => async (m) => {
     const res = await fetch(url, {
       method: 'POST',
@@ -176,6 +192,11 @@ try {
 
   const targets = {
     samlRaw: { name: 'raw @node-saml/node-saml, node:http', pid: raw.child.pid, send: postAcs(`${rawUrl}/saml/acs`, false) },
+    samlFloor: {
+      name: 'floor: raw + Redis request id, count, replay, session; audit row',
+      pid: raw.child.pid,
+      send: postAcs(`${rawUrl}/floor/saml/acs`, false),
+    },
     samlOurs: { name: 'rolegate POST /auth/saml/<idp>/acs', pid: broker.pid, send: postAcs(saml.acs, true) },
     oidcRaw: { name: 'raw openid-client, node:http', pid: raw.child.pid, send: getCallback },
     oidcFloor: { name: 'floor: raw + Redis tx, count, session; audit row', pid: raw.child.pid, send: getCallback },
@@ -196,16 +217,17 @@ try {
 
   // A warm-up round (JIT, connection pools, the verifier thread), not counted.
   if (ONLY !== 'oidc') {
-    const warm = await samlMessages(50);
+    const warm = await samlMessages(WARM_UP);
     await drive(warm, targets.samlRaw);
     await drive(warm, targets.samlOurs);
-    if (before) await drive(await samlMessages(50, samlEndpoints(before.url)), targets.samlBefore);
+    await drive(await floorSamlMessages(WARM_UP), targets.samlFloor);
+    if (before) await drive(await samlMessages(WARM_UP, samlEndpoints(before.url)), targets.samlBefore);
   }
   if (ONLY !== 'saml') {
-    await drive(await oidcCallbacks(`${rawUrl}/oidc/login`, 'tx', 50), targets.oidcRaw);
-    await drive(await oidcCallbacks(`${rawUrl}/floor/oidc/login`, 'tx', 50), targets.oidcFloor);
-    await drive(await oidcCallbacks(`${broker.url}/auth/oidc/bench-oidc/login`, 'rolegate_login', 50), targets.oidcOurs);
-    if (before) await drive(await oidcCallbacks(`${before.url}/auth/oidc/bench-oidc/login`, 'rolegate_login', 50), targets.oidcBefore);
+    await drive(await oidcCallbacks(`${rawUrl}/oidc/login`, 'tx', WARM_UP), targets.oidcRaw);
+    await drive(await oidcCallbacks(`${rawUrl}/floor/oidc/login`, 'tx', WARM_UP), targets.oidcFloor);
+    await drive(await oidcCallbacks(`${broker.url}/auth/oidc/bench-oidc/login`, 'rolegate_login', WARM_UP), targets.oidcOurs);
+    if (before) await drive(await oidcCallbacks(`${before.url}/auth/oidc/bench-oidc/login`, 'rolegate_login', WARM_UP), targets.oidcBefore);
   }
   const loads = [];
   /** Per round, with a build to compare: CPU per OIDC callback of each build while both are sent callbacks in turn. */
@@ -226,6 +248,7 @@ try {
   };
   for (let round = 0; round < ROUNDS; round++) {
     const messages = ONLY === 'oidc' ? [] : await samlMessages(SAML_N);
+    const floorMessages = ONLY === 'oidc' ? [] : await floorSamlMessages(SAML_N);
     const rawCallbacks = ONLY === 'saml' ? [] : await oidcCallbacks(`${rawUrl}/oidc/login`, 'tx', OIDC_N);
     const floorCallbacks = ONLY === 'saml' ? [] : await oidcCallbacks(`${rawUrl}/floor/oidc/login`, 'tx', OIDC_N);
     const ourCallbacks = ONLY === 'saml' ? [] : await oidcCallbacks(`${broker.url}/auth/oidc/bench-oidc/login`, 'rolegate_login', OIDC_N);
@@ -237,6 +260,7 @@ try {
     const order = [
       ['samlRaw', messages],
       ['samlOurs', messages],
+      ['samlFloor', floorMessages],
     ];
     const oidcOrder = [
       ['oidcRaw', rawCallbacks],
@@ -275,7 +299,7 @@ try {
   ]) {
     if (!row(ours)) continue;
     console.log(`${protocol} rolegate/raw throughput: ${ratio(ours, base)}; rounds (sign-ins/s), raw/rolegate: ${pairs(base, ours)}`);
-    const floorRow = protocol === 'OIDC' ? row('oidcFloor') : undefined;
+    const floorRow = row(protocol === 'OIDC' ? 'oidcFloor' : 'samlFloor');
     if (floorRow) {
       console.log(
         `${protocol} floor/raw throughput: ${(floorRow.perSecond / row(base).perSecond).toFixed(2)}, CPU per sign-in ${(floorRow.cpuMs / row(base).cpuMs).toFixed(2)}× raw; rolegate/floor throughput: ${(row(ours).perSecond / floorRow.perSecond).toFixed(2)}, CPU per sign-in ${(row(ours).cpuMs / floorRow.cpuMs).toFixed(2)}× the floor's`,
@@ -384,8 +408,8 @@ async function verifierInProcess(publicUrl) {
     },
   };
   const figures = Object.fromEntries(Object.keys(ways).map((k) => [k, []]));
-  await ways.thread.run((await make()).slice(0, 20)); // start the thread, warm everything
-  await ways.inline.run((await make()).slice(0, 20));
+  // Start the thread and warm each way (two lists each: see WARM_UP).
+  for (const way of [ways.raw, ways.inline, ways.thread]) for (let i = 0; i < 2; i++) await way.run(await make());
   for (let round = 0; round < ROUNDS; round++) {
     for (const key of round % 2 === 0 ? Object.keys(ways) : Object.keys(ways).reverse()) {
       const list = await make();
