@@ -37,7 +37,7 @@ import { inflateRawSync } from 'node:zlib';
 import { randomBytes } from 'node:crypto';
 import { signAssertionAsIdp } from './sign-as-idp.mjs';
 import { startBenchBroker } from './broker-fixture.mjs';
-import { cpuMs, startChild } from './support.mjs';
+import { cpuMs, startChild, threadCpuMs } from './support.mjs';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -287,6 +287,14 @@ try {
     )} KB posted), OIDC ${OIDC_N} per round; load average 1 min at each round: ${loads.map((l) => l.toFixed(2)).join(', ')}`,
   );
   console.log(table(rows));
+  // Where each server's CPU went, by thread (the median round's): rolegate verifies SAML on a WorkerThread.
+  for (const r of rows) {
+    const split = Object.entries(r.threadsMs)
+      .filter(([, ms]) => ms >= 0.01)
+      .sort((a, b) => b[1] - a[1])
+      .map(([name, ms]) => `${name} ${ms.toFixed(2)}`);
+    console.log(`  CPU ms/sign-in by thread, ${r.name}: ${split.join(', ') || '-'}`);
+  }
   const ratio = (ours, base) => {
     const o = row(ours);
     const b = row(base);
@@ -438,6 +446,7 @@ async function verifierInProcess(publicUrl) {
 /** Sends every message once, CONCURRENCY at a time; the throughput, latencies and the server's CPU. */
 async function drive(messages, target, idpPid) {
   const cpuBefore = cpuMs(target.pid);
+  const threadsBefore = threadCpuMs(target.pid);
   const idpBefore = idpPid ? cpuMs(idpPid) : 0;
   const latencies = [];
   let errors = 0;
@@ -462,6 +471,9 @@ async function drive(messages, target, idpPid) {
     errors,
     firstError,
     cpuMs: (cpuMs(target.pid) - cpuBefore) / messages.length,
+    threadsMs: Object.fromEntries(
+      Object.entries(threadCpuMs(target.pid)).map(([name, ms]) => [name, (ms - (threadsBefore[name] ?? 0)) / messages.length]),
+    ),
     idpCpuMs: idpPid ? (cpuMs(idpPid) - idpBefore) / messages.length : undefined,
     bytes: messages[0]?.body?.length,
   };

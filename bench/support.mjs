@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 
 /**
@@ -31,6 +31,25 @@ export function cpuMs(pid) {
 export function cpuSplitMs(pid) {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return { user: (Number(fields[11]) * 1000) / 100, system: (Number(fields[12]) * 1000) / 100 };
+}
+
+/**
+ * CPU time (user + system, ms) each kind of thread of a process has used so far, by the thread's
+ * name (/proc/<pid>/task/<tid>/comm: Node's MainThread, WorkerThread for a worker_threads
+ * worker, V8Worker for V8's background GC and compiler threads, libuv-worker…), summed per name.
+ */
+export function threadCpuMs(pid) {
+  const byName = {};
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+      const fields = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ');
+      byName[name] = (byName[name] ?? 0) + ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+    } catch {
+      // The thread ended between the listing and the read: its time is gone from the process's figure too.
+    }
+  }
+  return byName;
 }
 
 /**
