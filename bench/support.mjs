@@ -63,7 +63,10 @@ export function endedChildrenCpuMs() {
 
 export function table(rows) {
   const header = ['target', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'CPU µs/req'];
-  return textTable(header, rows.map((r) => [r.name, r.requestsPerSecond, r.p50, r.p99, r.errors, r.cpuUsPerRequest ?? '-'].map(String)));
+  return textTable(
+    header,
+    rows.map((r) => [r.name, r.requestsPerSecond, r.p50, r.p99, r.errors, r.cpuUsPerRequest ?? '-'].map(String)),
+  );
 }
 
 /** Columns padded to their widest cell, under the header and a rule. */
