@@ -232,6 +232,10 @@ function checkReferences(doc: z.output<typeof documentShape>, ctx: z.RefinementC
   unique(ctx, doc.mappings, 'mappings', mappingKey, 'group');
   const accounts = new Set(doc.accounts.map((a) => a.id));
   doc.roles.forEach((role, i) => {
+    // The account id is the ARN's fifth field: when it is listed there is nothing to say, whether
+    // or not the ARN parses (its own schema speaks to that). Only the rest are parsed (20,000 roles
+    // are checked on every admin save).
+    if (accounts.has(role.arn.split(':', 5)[4] ?? '')) return;
     const parsed = parseRoleArn(role.arn);
     if (parsed.ok && !accounts.has(parsed.value.accountId))
       ctx.addIssue({
@@ -247,16 +251,20 @@ function checkReferences(doc: z.output<typeof documentShape>, ctx: z.RefinementC
     if (!roles.has(mapping.role)) ctx.addIssue({ code: 'custom', path: ['mappings', i, 'role'], message: 'role is not listed under roles' });
     if (mapping.idp !== undefined && idps && !idps.has(mapping.idp))
       ctx.addIssue({ code: 'custom', path: ['mappings', i, 'idp'], message: `identity provider ${mapping.idp} is not listed` });
-    const role = parseRoleArn(mapping.role);
-    const partition = role.ok ? partitions.get(role.value.accountId) : undefined;
-    (mapping.sessionPolicyArns ?? []).forEach((arn, j) => {
+    const policyArns = mapping.sessionPolicyArns ?? [];
+    const role = policyArns.length > 0 ? parseRoleArn(mapping.role) : undefined;
+    const partition = role?.ok ? partitions.get(role.value.accountId) : undefined;
+    policyArns.forEach((arn, j) => {
       const checked = partition === undefined || !parsePolicyArn(arn).ok ? undefined : checkPolicyArns([arn], partition);
       if (checked && !checked.ok) ctx.addIssue({ code: 'custom', path: ['mappings', i, 'sessionPolicyArns', j], message: checked.error });
     });
-    const arns = mapping.sessionPolicyArns ?? [];
-    const repeated = arns.findIndex((arn, j) => arns.indexOf(arn) !== j);
+    const repeated = policyArns.findIndex((arn, j) => policyArns.indexOf(arn) !== j);
     if (repeated >= 0)
-      ctx.addIssue({ code: 'custom', path: ['mappings', i, 'sessionPolicyArns', repeated], message: `${arns[repeated] ?? ''} is listed twice` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['mappings', i, 'sessionPolicyArns', repeated],
+        message: `${policyArns[repeated] ?? ''} is listed twice`,
+      });
   });
 }
 

@@ -42,25 +42,28 @@ interface Known {
  * it never holds more than one parsed copy of the model.
  */
 export class ModelCheck {
-  #known = new Map<string, Known>();
+  /** By section, then id (a map per section: no key string is built per entry). */
+  #known = new Map<string, Map<string, Known>>();
 
   parse(input: ModelInput): z.ZodSafeParseResult<AccessDocument> {
-    const known = new Map<string, Known>();
+    const known = new Map<string, Map<string, Known>>();
     const data: Record<string, unknown> = { version: 1 };
     for (const [section, schema] of SECTIONS) {
+      const knownBefore = this.#known.get(section);
+      const knownNow = new Map<string, Known>();
       const out: unknown[] = [];
       for (const { id, entry } of input[section]) {
-        const key = id === undefined ? undefined : `${section}:${id}`;
-        const before = key === undefined ? undefined : this.#known.get(key);
+        const before = id === undefined ? undefined : knownBefore?.get(id);
         let parsed = before !== undefined && isDeepStrictEqual(before.entry, entry) ? before.parsed : undefined;
         if (parsed === undefined) {
           const result = schema.safeParse(entry);
           if (!result.success) return wholeDocument(input);
           parsed = result.data;
         }
-        if (key !== undefined) known.set(key, { entry, parsed });
+        if (id !== undefined) knownNow.set(id, { entry, parsed });
         out.push(parsed);
       }
+      known.set(section, knownNow);
       data[section] = out;
     }
     this.#known = known;
