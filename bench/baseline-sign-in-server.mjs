@@ -27,10 +27,11 @@
 //    refused if seen before (SET NX until it expires), the audit row committed, the session written.
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
-import { SAML, ValidateInResponseTo } from '@node-saml/node-saml';
+import { SAML } from '@node-saml/node-saml';
 import * as client from 'openid-client';
 import pg from 'pg';
 import { createClient } from 'redis';
+import { nodeSamlOptions } from './node-saml-options.mjs';
 
 const settings = JSON.parse(process.env.BASELINE_SETTINGS ?? '{}');
 const saml = samlWith(undefined);
@@ -169,25 +170,7 @@ process.on('SIGTERM', () => {
 
 /** node-saml as rolegate configures it (see the header); `cacheProvider` holds the ids of the requests sent. */
 function samlWith(cacheProvider) {
-  return new SAML({
-    entryPoint: 'https://idp.bench.example/sso',
-    issuer: settings.saml.audience,
-    audience: settings.saml.audience,
-    callbackUrl: settings.saml.acsUrl,
-    idpCert: settings.saml.certificates,
-    idpIssuer: settings.saml.idpEntityId,
-    identifierFormat: null,
-    disableRequestedAuthnContext: true,
-    wantAssertionsSigned: false,
-    wantAuthnResponseSigned: false,
-    signatureAlgorithm: 'sha256',
-    digestAlgorithm: 'sha256',
-    acceptedClockSkewMs: 30_000,
-    maxAssertionAgeMs: 300_000,
-    validateInResponseTo: ValidateInResponseTo.always,
-    requestIdExpirationPeriodMs: 300_000,
-    ...(cacheProvider ? { cacheProvider } : {}),
-  });
+  return new SAML(nodeSamlOptions({ ...settings.saml, cacheProvider }));
 }
 
 /**

@@ -37,6 +37,7 @@ import { inflateRawSync } from 'node:zlib';
 import { randomBytes } from 'node:crypto';
 import { signAssertionAsIdp } from './sign-as-idp.mjs';
 import { startBenchBroker } from './broker-fixture.mjs';
+import { nodeSamlOptions } from './node-saml-options.mjs';
 import { cpuMs, startChild, threadCpuMs } from './support.mjs';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
@@ -359,7 +360,7 @@ async function verifierInProcess(publicUrl) {
   const { SamlVerifier } = await import(path.join(root, 'dist/adapters/saml/saml-verifier.js'));
   const { SamlVerifierThread } = await import(path.join(root, 'dist/adapters/saml/saml-verifier-thread.js'));
   const { samlSettingsSchema } = await import(path.join(root, 'dist/domain/identity-provider.js'));
-  const { SAML, ValidateInResponseTo } = await import('@node-saml/node-saml');
+  const { SAML } = await import('@node-saml/node-saml');
   const settings = {
     publicUrl: `${publicUrl}/`,
     clockSkewMs: 30_000,
@@ -377,24 +378,9 @@ async function verifierInProcess(publicUrl) {
     groupsFrom: 'groups',
     settings: samlSettingsSchema.parse({ entityId: SAML_ENTITY_ID, ssoUrl: 'https://idp.bench.example/sso', certificates: [IDP.cert] }),
   };
-  const raw = new SAML({
-    entryPoint: 'https://idp.bench.example/sso',
-    issuer: saml.audience,
-    audience: saml.audience,
-    callbackUrl: saml.acs,
-    idpCert: [IDP.cert],
-    idpIssuer: SAML_ENTITY_ID,
-    identifierFormat: null,
-    disableRequestedAuthnContext: true,
-    wantAssertionsSigned: false,
-    wantAuthnResponseSigned: false,
-    signatureAlgorithm: 'sha256',
-    digestAlgorithm: 'sha256',
-    acceptedClockSkewMs: 30_000,
-    maxAssertionAgeMs: 300_000,
-    validateInResponseTo: ValidateInResponseTo.always,
-    requestIdExpirationPeriodMs: 300_000,
-  });
+  const raw = new SAML(
+    nodeSamlOptions({ audience: saml.audience, acsUrl: saml.acs, certificates: [IDP.cert], idpEntityId: SAML_ENTITY_ID }),
+  );
   const n = Math.max(100, Math.round(SAML_N / 2));
   const make = async () => {
     const list = Array.from({ length: n }, (_, i) => {
